@@ -1,0 +1,19 @@
+/** The navigation each person sees, from the same policy table the server checks (showing a link is never the check). */
+import type { Permission } from './policy.ts'
+
+export interface NavItem {
+  to: string
+  label: string
+}
+
+const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
+  { to: '/home', label: 'Home', needs: null },
+  { to: '/funding', label: 'Open funding', needs: null },
+  { to: '/organisation', label: 'Your organisation', needs: 'read:organisation:own' },
+  { to: '/admin', label: 'Administration', needs: 'manage:user:any' },
+  { to: '/account', label: 'Your account', needs: null },
+]
+
+export function navigationFor(permissions: ReadonlySet<Permission>): NavItem[] {
+  return ITEMS.filter((i) => i.needs === null || permissions.has(i.needs)).map(({ to, label }) => ({ to, label }))
+}

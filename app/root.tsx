@@ -1,0 +1,123 @@
+import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteLoaderData } from '@remix-run/react'
+import type { ReactNode } from 'react'
+import { GeneralErrorBoundary } from './components/error-boundary.tsx'
+import { useNonce } from './components/nonce.tsx'
+import { getOptionalUser } from './lib/guards.server.ts'
+import { navigationFor } from './lib/navigation.ts'
+import { ROLE_LABELS } from './lib/policy.ts'
+import { takeFlash } from './lib/session.server.ts'
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: '/styles.css' },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+]
+
+export const meta: MetaFunction = () => [{ title: 'Commonpot' }]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const [user, { flash, setCookie }] = await Promise.all([getOptionalUser(request), takeFlash(request)])
+  return json(
+    {
+      user: user ? { name: user.name, roles: user.roles.map((r) => ROLE_LABELS[r]) } : null,
+      nav: navigationFor(user?.permissions ?? new Set()).filter((i) => user || i.to === '/funding'),
+      flash,
+    },
+    { headers: setCookie ? { 'Set-Cookie': setCookie } : undefined },
+  )
+}
+
+function Document({ children }: { children: ReactNode }) {
+  const nonce = useNonce()
+  return (
+    <html lang="en-GB">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a href="#main" className="skip-link">
+          Skip to main content
+        </a>
+        {children}
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  )
+}
+
+function Header() {
+  const data = useRouteLoaderData<typeof loader>('root')
+  return (
+    <header className="site-header">
+      <div className="site-header__inner">
+        <Link to="/" className="site-header__brand">
+          Commonpot
+        </Link>
+        {data?.nav.length ? (
+          <nav aria-label="Main" className="site-nav">
+            <ul>
+              {data.nav.map((item) => (
+                <li key={item.to}>
+                  <NavLink to={item.to} prefetch="intent">
+                    {item.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
+        <div className="site-header__account">
+          {data?.user ? (
+            <form method="post" action="/logout">
+              <span className="site-header__user">{data.user.name}</span>{' '}
+              <button type="submit" className="link-button">
+                Sign out
+              </button>
+            </form>
+          ) : (
+            <Link to="/login">Sign in</Link>
+          )}
+        </div>
+      </div>
+    </header>
+  )
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  return <Document>{children}</Document>
+}
+
+export default function App() {
+  const data = useLoaderData<typeof loader>()
+  return (
+    <>
+      <Header />
+      <main id="main" className="main" tabIndex={-1}>
+        {data.flash ? (
+          <div className={`notification notification--${data.flash.kind}`} role="status">
+            <p>{data.flash.message}</p>
+          </div>
+        ) : null}
+        <Outlet />
+      </main>
+      <footer className="site-footer">
+        <p>Commonpot is open-source software for funders of social prescribing. Built to the GOV.UK accessibility patterns.</p>
+      </footer>
+    </>
+  )
+}
+
+export function ErrorBoundary() {
+  return (
+    <>
+      <Header />
+      <main id="main" className="main" tabIndex={-1}>
+        <GeneralErrorBoundary />
+      </main>
+    </>
+  )
+}

@@ -1,0 +1,95 @@
+/**
+ * Opens the database. SQLite (better-sqlite3) by default; PostgreSQL (pg) when a postgres:// URL is given.
+ * This is the bottom of the import graph: it knows nothing of the app.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+} from 'kysely'
+import pg from 'pg'
+import type { DB } from './schema.ts'
+
+export type Engine = 'sqlite' | 'postgres'
+
+export interface DatabaseHandle {
+  db: Kysely<DB>
+  engine: Engine
+  /** Where the data lives, for messages (never the password). */
+  location: string
+  close: () => Promise<void>
+}
+
+// pg returns int8 (bigint, count(*), sum of bigint) and numeric as strings. Pence fit comfortably in a JS number
+// (2^53 pence is £90 trillion), so we convert in this one place.
+pg.types.setTypeParser(20, (v) => Number(v))
+pg.types.setTypeParser(1700, (v) => Number(v))
+
+/**
+ * Every SQLite write transaction starts with BEGIN IMMEDIATE, so a check-then-act (is there money left? then commit it)
+ * holds the write lock from its first read and two processes cannot both pass the check. See ADR 0004.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0]
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config)
+    this.#config = config
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config)
+  }
+}
+
+export function isPostgresUrl(url: string | undefined): url is string {
+  return !!url && /^postgres(ql)?:\/\//.test(url)
+}
+
+export function openSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+  const sqlite = new SQLite(file)
+  // Pragmas are chosen in docs/decisions/0004-sqlite-default-postgres-at-scale.md.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 10000')
+  return sqlite
+}
+
+export function createDatabase(options: { url?: string; path?: string } = {}): DatabaseHandle {
+  if (isPostgresUrl(options.url)) {
+    const pool = new pg.Pool({ connectionString: options.url, max: Number(process.env.DATABASE_POOL_MAX ?? 10) })
+    // An idle client that errors (e.g. the server restarted) must not crash the process.
+    pool.on('error', () => {})
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    const u = new URL(options.url)
+    return { db, engine: 'postgres', location: `${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() }
+  }
+  const file = options.path ?? 'data/commonpot.sqlite'
+  const sqlite = openSqlite(file)
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) })
+  return { db, engine: 'sqlite', location: file, close: () => db.destroy() }
+}
+
+/** Which engine a Kysely instance or transaction talks to (for the few statements that differ). */
+export function engineOf(db: Kysely<unknown>): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+export function databaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): { url?: string; path?: string } {
+  if (isPostgresUrl(env.DATABASE_URL)) return { url: env.DATABASE_URL }
+  return { path: env.DATABASE_PATH || 'data/commonpot.sqlite' }
+}

@@ -1,0 +1,563 @@
+/**
+ * The Kysely Database interface: one interface per table, snake_case like the tables, `Generated<>` for columns the
+ * database fills in, `T | null` for nullable columns. Times are ISO-8601 UTC text; dates are "YYYY-MM-DD"; money is
+ * integer pence (`*_pence`); flags are 0/1; JSON columns hold text the domain parses with zod.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+type Id = Generated<number>
+type CreatedAt = Generated<string>
+
+export interface PlacesTable {
+  id: Id
+  kind: Generated<string>
+  ods_code: string
+  gss_code: string | null
+  name: string
+  region_name: string
+  region_ods_code: string | null
+  region_gss_code: string | null
+  valid_from: string
+  valid_to: string | null
+  source: string
+  created_at: CreatedAt
+}
+
+export interface PlaceLinksTable {
+  id: Id
+  predecessor_place_id: number
+  successor_place_id: number
+  transfer: 'whole' | 'part'
+  effective_date: string
+  created_at: CreatedAt
+}
+
+export interface UsersTable {
+  id: Id
+  email: string
+  name: string
+  password_hash: string | null
+  totp_secret: string | null
+  totp_enabled_at: string | null
+  password_changed_at: string | null
+  anonymised_at: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface UserRolesTable {
+  id: Id
+  user_id: number
+  role: string
+  funder_id: number | null
+  granted_by: number | null
+  created_at: CreatedAt
+}
+
+export interface SessionsTable {
+  id: Id
+  token_hash: string
+  user_id: number
+  expires_at: string
+  revoked_at: string | null
+  second_factor_at: string | null
+  ip: string | null
+  user_agent: string | null
+  last_seen_at: string | null
+  created_at: CreatedAt
+}
+
+export interface PasswordResetTokensTable {
+  id: Id
+  token_hash: string
+  user_id: number
+  expires_at: string
+  used_at: string | null
+  created_at: CreatedAt
+}
+
+export interface SignInAttemptsTable {
+  id: Id
+  email: string
+  ip: string
+  succeeded: number
+  created_at: CreatedAt
+}
+
+export interface FundersTable {
+  id: Id
+  name: string
+  kind: string
+  org_identifier: string | null
+  place_id: number | null
+  created_at: CreatedAt
+}
+
+export interface OrganisationsTable {
+  id: Id
+  name: string
+  legal_type: string
+  charity_number: string | null
+  company_number: string | null
+  address_line_1: string | null
+  address_line_2: string | null
+  town: string | null
+  postcode: string | null
+  place_id: number | null
+  main_contact_user_id: number | null
+  priority_community: Generated<number>
+  stripe_account_id: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface OrganisationPlacesTable {
+  id: Id
+  organisation_id: number
+  place_id: number
+  created_at: CreatedAt
+}
+
+export interface MembershipsTable {
+  id: Id
+  user_id: number
+  organisation_id: number
+  role: 'member' | 'admin'
+  created_at: CreatedAt
+}
+
+export interface InvitationsTable {
+  id: Id
+  organisation_id: number
+  email: string
+  role: 'member' | 'admin'
+  token_hash: string
+  invited_by: number
+  expires_at: string
+  accepted_at: string | null
+  created_at: CreatedAt
+}
+
+export interface BankAccountsTable {
+  id: Id
+  organisation_id: number
+  account_name: string
+  sort_code: string
+  account_number: string
+  status: 'unverified' | 'verified' | 'rejected' | 'superseded'
+  name_mismatch: Generated<number>
+  entered_by: number
+  verified_by: number | null
+  verified_at: string | null
+  created_at: CreatedAt
+}
+
+export interface FundsTable {
+  id: Id
+  name: string
+  slug: string
+  description: Generated<string>
+  shape: string
+  created_at: CreatedAt
+}
+
+export interface FundFundersTable {
+  id: Id
+  fund_id: number
+  funder_id: number
+  created_at: CreatedAt
+}
+
+export interface RoundsTable {
+  id: Id
+  fund_id: number
+  title: string
+  slug: string
+  summary: Generated<string>
+  guidance: Generated<string>
+  status: 'draft' | 'published' | 'closed' | 'decided' | 'archived'
+  opens_at: string | null
+  closes_at: string | null
+  budget_pence: Generated<number>
+  min_grant_pence: number | null
+  max_grant_pence: number | null
+  years: Generated<number>
+  stages: Generated<'single' | 'two_stage'>
+  allocation_method: Generated<'panel' | 'fcfs'>
+  rules: Generated<string>
+  copied_from_round_id: number | null
+  published_at: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface RoundPlacesTable {
+  id: Id
+  round_id: number
+  place_id: number
+  created_at: CreatedAt
+}
+
+export interface QuestionsTable {
+  id: Id
+  round_id: number
+  stage: Generated<string>
+  section: string
+  position: number
+  key: string
+  type: string
+  label: string
+  help_text: string | null
+  required: Generated<number>
+  config: Generated<string>
+  created_at: CreatedAt
+}
+
+export interface CriteriaTable {
+  id: Id
+  round_id: number
+  position: number
+  name: string
+  guidance: Generated<string>
+  weight: Generated<number>
+  scale_min: Generated<number>
+  scale_max: Generated<number>
+  descriptors: Generated<string>
+  is_gateway: Generated<number>
+  created_at: CreatedAt
+}
+
+export interface PotsTable {
+  id: Id
+  name: string
+  place_id: number | null
+  host_funder_id: number
+  pool_manager_user_id: number | null
+  financial_year: string
+  status: 'draft' | 'open' | 'closed'
+  available_basis: Generated<'received' | 'pledged'>
+  year_end_policy: Generated<'carry_forward' | 'return'>
+  previous_pot_id: number | null
+  created_at: CreatedAt
+}
+
+export interface RoundPotsTable {
+  id: Id
+  round_id: number
+  pot_id: number
+  created_at: CreatedAt
+}
+
+export interface ContributionsTable {
+  id: Id
+  pot_id: number
+  funder_id: number
+  pledged_pence: number
+  conditions: Generated<string>
+  spend_by: string | null
+  is_in_kind: Generated<number>
+  created_at: CreatedAt
+}
+
+export interface ContributionInstalmentsTable {
+  id: Id
+  contribution_id: number
+  due_date: string
+  amount_pence: number
+  created_at: CreatedAt
+}
+
+export interface LedgerAccountsTable {
+  id: Id
+  code: string
+  name: string
+  kind: string
+  normal_balance: 'debit' | 'credit'
+  owner_type: string | null
+  owner_id: number | null
+  currency: Generated<string>
+  debits_posted_pence: Generated<number>
+  credits_posted_pence: Generated<number>
+  created_at: CreatedAt
+}
+
+export interface LedgerEntriesTable {
+  id: Id
+  debit_account_id: number
+  credit_account_id: number
+  amount_pence: number
+  reason_code: string
+  memo: string | null
+  idempotency_key: string
+  reverses_entry_id: number | null
+  ref_type: string | null
+  ref_id: number | null
+  actor_user_id: number | null
+  created_at: CreatedAt
+}
+
+export interface ApplicationsTable {
+  id: Id
+  reference: string
+  round_id: number
+  organisation_id: number
+  stage: Generated<'eoi' | 'full'>
+  status: string
+  title: string
+  place_id: number | null
+  amount_requested_pence: Generated<number>
+  project_cost_pence: Generated<number>
+  match_cash_pence: Generated<number>
+  match_in_kind_pence: Generated<number>
+  answers: Generated<string>
+  version: Generated<number>
+  eoi_application_id: number | null
+  created_by: number | null
+  submitted_at: string | null
+  decided_at: string | null
+  decision_reason: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface ApplicationVersionsTable {
+  id: Id
+  application_id: number
+  version: number
+  answers: string
+  created_by: number | null
+  created_at: CreatedAt
+}
+
+export interface AssessmentsTable {
+  id: Id
+  application_id: number
+  assessor_user_id: number
+  status: 'assigned' | 'conflict' | 'draft' | 'submitted'
+  conflict_type: string | null
+  conflict_note: string | null
+  conflict_confirmed_at: string | null
+  weighted_score_milli: number | null
+  submitted_at: string | null
+  created_at: CreatedAt
+}
+
+export interface CriterionScoresTable {
+  id: Id
+  assessment_id: number
+  criterion_id: number
+  score: number
+  comment: Generated<string>
+  moderated_score: number | null
+  moderation_rationale: string | null
+  created_at: CreatedAt
+}
+
+export interface AwardsTable {
+  id: Id
+  reference: string
+  application_id: number
+  round_id: number
+  organisation_id: number
+  amount_pence: number
+  status: string
+  conditions: Generated<string>
+  offer_document_id: number | null
+  offer_sha256: string | null
+  accepted_at: string | null
+  accepted_name: string | null
+  accepted_role: string | null
+  declined_at: string | null
+  published_at: string | null
+  planned_start: string | null
+  planned_end: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface AwardCommitmentsTable {
+  id: Id
+  award_id: number
+  contribution_id: number
+  amount_pence: number
+  override_reason: string | null
+  created_at: CreatedAt
+}
+
+export interface PaymentRunsTable {
+  id: Id
+  reference: string
+  rail: 'bacs' | 'stripe'
+  status: string
+  total_pence: Generated<number>
+  created_by: number
+  approved_by: number | null
+  approved_at: string | null
+  idempotency_key: string
+  created_at: CreatedAt
+}
+
+export interface TranchesTable {
+  id: Id
+  award_id: number
+  sequence: number
+  amount_pence: number
+  due_date: string
+  gate: 'acceptance' | 'date' | 'return' | 'condition'
+  gate_ref: string | null
+  status: string
+  payment_run_id: number | null
+  bank_account_id: number | null
+  sent_at: string | null
+  paid_at: string | null
+  failure_reason: string | null
+  external_ref: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface ReturnsTable {
+  id: Id
+  award_id: number
+  kind: string
+  period_label: string
+  due_date: string
+  status: string
+  version: Generated<number>
+  data: Generated<string>
+  people_reached: number | null
+  submitted_at: string | null
+  reviewed_by: number | null
+  reviewed_at: string | null
+  review_comments: string | null
+  created_at: CreatedAt
+  updated_at: Generated<string>
+}
+
+export interface DocumentsTable {
+  id: Id
+  organisation_id: number | null
+  owner_type: string
+  owner_id: number
+  purpose: string
+  filename: string
+  content_type: string
+  size_bytes: number
+  storage_key: string
+  sha256: string
+  uploaded_by: number | null
+  created_at: CreatedAt
+}
+
+export interface AuditEventsTable {
+  id: Id
+  occurred_at: string
+  actor_user_id: number | null
+  action: string
+  entity_type: string
+  entity_id: string | null
+  before: string | null
+  after: string | null
+  prev_hash: string
+  hash: string
+}
+
+export interface AuditChainHeadTable {
+  id: number
+  last_event_id: number | null
+  last_hash: string
+}
+
+export interface OutboxMessagesTable {
+  id: Id
+  channel: Generated<string>
+  template: string
+  to_address: string
+  subject: string
+  body_text: string
+  body_html: string | null
+  status: 'pending' | 'sent' | 'failed'
+  attempts: Generated<number>
+  last_error: string | null
+  next_attempt_at: string | null
+  sent_at: string | null
+  idempotency_key: string | null
+  created_at: CreatedAt
+}
+
+export interface IdempotencyKeysTable {
+  id: Id
+  key: string
+  scope: string
+  user_id: number | null
+  response_status: number | null
+  response_body: string | null
+  created_at: CreatedAt
+}
+
+export interface WebhookEventsTable {
+  event_id: string
+  source: string
+  type: string
+  received_at: Generated<string>
+}
+
+export interface AppMetaTable {
+  key: string
+  value: string
+}
+
+export interface DB {
+  places: PlacesTable
+  place_links: PlaceLinksTable
+  users: UsersTable
+  user_roles: UserRolesTable
+  sessions: SessionsTable
+  password_reset_tokens: PasswordResetTokensTable
+  sign_in_attempts: SignInAttemptsTable
+  funders: FundersTable
+  organisations: OrganisationsTable
+  organisation_places: OrganisationPlacesTable
+  memberships: MembershipsTable
+  invitations: InvitationsTable
+  bank_accounts: BankAccountsTable
+  funds: FundsTable
+  fund_funders: FundFundersTable
+  rounds: RoundsTable
+  round_places: RoundPlacesTable
+  questions: QuestionsTable
+  criteria: CriteriaTable
+  pots: PotsTable
+  round_pots: RoundPotsTable
+  contributions: ContributionsTable
+  contribution_instalments: ContributionInstalmentsTable
+  ledger_accounts: LedgerAccountsTable
+  ledger_entries: LedgerEntriesTable
+  applications: ApplicationsTable
+  application_versions: ApplicationVersionsTable
+  assessments: AssessmentsTable
+  criterion_scores: CriterionScoresTable
+  awards: AwardsTable
+  award_commitments: AwardCommitmentsTable
+  payment_runs: PaymentRunsTable
+  tranches: TranchesTable
+  returns: ReturnsTable
+  documents: DocumentsTable
+  audit_events: AuditEventsTable
+  audit_chain_head: AuditChainHeadTable
+  outbox_messages: OutboxMessagesTable
+  idempotency_keys: IdempotencyKeysTable
+  webhook_events: WebhookEventsTable
+  app_meta: AppMetaTable
+}
+
+export type User = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>
+export type Organisation = Selectable<OrganisationsTable>
+export type Place = Selectable<PlacesTable>
+export type Funder = Selectable<FundersTable>
+export type LedgerAccount = Selectable<LedgerAccountsTable>
+export type LedgerEntry = Selectable<LedgerEntriesTable>
+export type AuditEvent = Selectable<AuditEventsTable>
+export type OutboxMessage = Selectable<OutboxMessagesTable>

@@ -1,0 +1,126 @@
+// The production (and dev) HTTP server: Express in front of the Remix request handler. Express gives us what
+// remix-serve cannot: the client's IP for sign-in throttling, one place for security headers and the CSRF Origin check
+// on every response (documents, data requests, resource routes, static files), request size limits, and a worker per
+// core. See docs/decisions/0006-remix-classic-compiler-and-server.md.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import url from 'node:url'
+import { createRequestHandler } from '@remix-run/express'
+import { broadcastDevReady } from '@remix-run/node'
+import express from 'express'
+
+const MODE = process.env.NODE_ENV ?? 'production'
+const BUILD_PATH = path.resolve('build/index.js')
+const PORT = Number(process.env.PORT ?? 3000)
+const HOST = process.env.HOST ?? '0.0.0.0'
+const MAX_FORM_BYTES = 2 * 1024 * 1024
+const MAX_UPLOAD_BYTES = 12 * 1024 * 1024
+// Machine-to-machine endpoints that authenticate by signature, not by cookie.
+const ORIGIN_EXEMPT = ['/webhooks/']
+
+async function loadBuild() {
+  const stamp = MODE === 'development' ? `?t=${fs.statSync(BUILD_PATH).mtimeMs}` : ''
+  return import(url.pathToFileURL(BUILD_PATH).href + stamp)
+}
+
+export function securityHeaders(req, res, next) {
+  const nonce = crypto.randomBytes(16).toString('base64')
+  res.locals.cspNonce = nonce
+  const dev = MODE === 'development'
+  res.setHeader(
+    'Content-Security-Policy',
+    [
+      "default-src 'self'",
+      `script-src 'self' 'nonce-${nonce}'`,
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "font-src 'self'",
+      `connect-src 'self'${dev ? ' ws://localhost:* ws://127.0.0.1:*' : ''}`,
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "object-src 'none'",
+    ].join('; '),
+  )
+  res.setHeader('X-Content-Type-Options', 'nosniff')
+  res.setHeader('X-Frame-Options', 'DENY')
+  res.setHeader('Referrer-Policy', 'same-origin')
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin')
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin')
+  res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()')
+  if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
+  next()
+}
+
+/** CSRF defence in depth: a state-changing request must come from our own origin (SameSite=Lax does the rest). */
+export function sameOriginOnly(req, res, next) {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method) || ORIGIN_EXEMPT.some((p) => req.path.startsWith(p))) return next()
+  const allowed = new Set([`${req.protocol}://${req.get('host')}`])
+  if (process.env.APP_URL) allowed.add(new URL(process.env.APP_URL).origin)
+  const origin = req.get('origin')
+  let source = origin && origin !== 'null' ? origin : null
+  if (!source) {
+    const referer = req.get('referer')
+    try {
+      source = referer ? new URL(referer).origin : null
+    } catch {
+      source = null
+    }
+  }
+  if (!source || !allowed.has(source)) {
+    res.status(403).type('text/plain').send('This request did not come from a Commonpot page, so it was refused.')
+    return
+  }
+  next()
+}
+
+export function sizeLimits(req, res, next) {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next()
+  const length = req.get('content-length')
+  if (length === undefined) {
+    if (req.get('transfer-encoding')) {
+      res.status(411).type('text/plain').send('Please send a Content-Length with this request.')
+      return
+    }
+    return next()
+  }
+  const limit = (req.get('content-type') ?? '').startsWith('multipart/form-data') ? MAX_UPLOAD_BYTES : MAX_FORM_BYTES
+  if (Number(length) > limit) {
+    res.status(413).type('text/plain').send(`That request is too large (the limit is ${Math.round(limit / 1024 / 1024)} MB).`)
+    return
+  }
+  next()
+}
+
+export async function createApp() {
+  const app = express()
+  app.disable('x-powered-by')
+  if (process.env.TRUST_PROXY === 'true') app.set('trust proxy', 1)
+  app.use(securityHeaders)
+  app.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }))
+  app.use(express.static('public', { maxAge: '1h', index: false }))
+  app.use(sizeLimits)
+  app.use(sameOriginOnly)
+  const build = MODE === 'development' ? loadBuild : await loadBuild()
+  app.all(
+    '*',
+    createRequestHandler({
+      build,
+      mode: MODE,
+      getLoadContext: (req, res) => ({ cspNonce: res.locals.cspNonce, clientIp: req.ip ?? req.socket.remoteAddress ?? 'unknown' }),
+    }),
+  )
+  return app
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === url.fileURLToPath(import.meta.url)) {
+  const app = await createApp()
+  const server = app.listen(PORT, HOST, async () => {
+    console.log(`Commonpot is listening on http://localhost:${PORT}`)
+    if (MODE === 'development') broadcastDevReady(await loadBuild())
+  })
+  const stop = () => server.close(() => process.exit(0))
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
