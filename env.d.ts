@@ -1,4 +1,3 @@
-/// <reference types="@remix-run/node" />
 import '@remix-run/node'
 
 declare module '@remix-run/node' {

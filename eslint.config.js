@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Migrations are written against Kysely<any> on purpose: they must not depend on today's schema types.
+    files: ['db/migrations/**', 'db/migrator.ts', 'db/connect.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['app/lib/**', 'app/domain/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['~/routes/*', '../routes/*'], message: 'Imports flow one way: routes -> domain -> lib.' }] }],

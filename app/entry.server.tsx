@@ -3,6 +3,12 @@ import { createReadableStreamFromReadable, type AppLoadContext, type EntryContex
 import { RemixServer } from '@remix-run/react'
 import { renderToPipeableStream } from 'react-dom/server'
 import { NonceProvider } from './components/nonce.tsx'
+import { deliverPending } from './domain/messages/outbox.server.ts'
+import { db } from './lib/db.server.ts'
+import { startOutboxWorker } from './lib/mail.server.ts'
+
+// When SMTP_URL is set, each server process delivers the outbox in the background (claims make that safe).
+startOutboxWorker((transport) => deliverPending(db, { transport }))
 
 export const streamTimeout = 5_000
 

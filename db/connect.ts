@@ -85,7 +85,7 @@ export function createDatabase(options: { url?: string; path?: string } = {}): D
 }
 
 /** Which engine a Kysely instance or transaction talks to (for the few statements that differ). */
-export function engineOf(db: Kysely<unknown>): Engine {
+export function engineOf(db: Kysely<any>): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
 }
 

@@ -12,7 +12,7 @@ try {
   const applied = result.results?.filter((r) => r.status === 'Success').length ?? 0
   console.log(`database: ${handle.engine} (${handle.location}), ${applied} migration(s) applied`)
   if (brandNew && process.env.SEED_DEMO !== 'false') {
-    const { seedDemo } = await import('./seed-demo.ts')
+    const { seedDemo } = await import('./seed/demo.ts')
     await seedDemo(handle.db)
     console.log('demo data seeded (set SEED_DEMO=false for a real deployment)')
   }

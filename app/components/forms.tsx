@@ -7,6 +7,8 @@ import type { FieldMetadata, FormMetadata } from '@conform-to/react'
 import { getInputProps, getTextareaProps } from '@conform-to/react'
 import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from 'react'
 
+// Conform's metadata is generic over each form's schema; these components accept a field of any form.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyField = FieldMetadata<any, any, any>
 
 function describedBy(field: AnyField, hint?: ReactNode): string | undefined {
@@ -93,12 +95,13 @@ export function TextArea({ field, label, hint, rows = 5 }: { field: AnyField; la
  * The error summary: a list of every problem, each linking to its field, at the top of the form. With JavaScript on it
  * takes focus so screen reader users hear it first; without JavaScript it is the first thing after the heading.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function ErrorSummary({ form, fields, labels }: { form: FormMetadata<any, any>; fields: Record<string, AnyField>; labels?: Record<string, string> }) {
   const ref = useRef<HTMLDivElement>(null)
   const fieldErrors = Object.entries(fields)
     .filter(([, f]) => f.errors?.length)
     .map(([name, f]) => ({ href: `#${f.id}`, message: f.errors![0], name: labels?.[name] ?? name }))
-  const formErrors = form.errors ?? []
+  const formErrors: string[] = form.errors ?? []
   const count = fieldErrors.length + formErrors.length
   useEffect(() => {
     if (count > 0) ref.current?.focus()
@@ -110,7 +113,7 @@ export function ErrorSummary({ form, fields, labels }: { form: FormMetadata<any,
         There is a problem
       </h2>
       <ul className="error-summary__list">
-        {formErrors.map((message) => (
+        {formErrors.map((message: string) => (
           <li key={message}>{message}</li>
         ))}
         {fieldErrors.map((e) => (

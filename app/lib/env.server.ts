@@ -64,3 +64,9 @@ function sessionSecretFromDataDir(dataDir: string): string {
 export function resetEnvForTests(): void {
   cached = undefined
 }
+
+/** The public base URL for links in emails: APP_URL when set, otherwise the origin the request came to. */
+export function appOrigin(request: Request): string {
+  const configured = env().APP_URL
+  return configured ? new URL(configured).origin : new URL(request.url).origin
+}

@@ -92,9 +92,10 @@ export async function destroySessionCookie(): Promise<string> {
 }
 
 // ---------- flash messages ----------
-let flashStorageCache: ReturnType<typeof createCookieSessionStorage> | undefined
+type FlashData = { flash: Flash }
+let flashStorageCache: ReturnType<typeof createCookieSessionStorage<Record<string, never>, FlashData>> | undefined
 function flashStorage() {
-  flashStorageCache ??= createCookieSessionStorage({
+  flashStorageCache ??= createCookieSessionStorage<Record<string, never>, FlashData>({
     cookie: { name: 'cp_flash', httpOnly: true, sameSite: 'lax', secure: env().secureCookies, path: '/', maxAge: 60, secrets: [env().sessionSecret] },
   })
   return flashStorageCache
@@ -119,6 +120,6 @@ export async function takeFlash(request: Request): Promise<{ flash: Flash | null
   const cookie = request.headers.get('Cookie')
   if (!cookie?.includes('cp_flash=')) return { flash: null, setCookie: null }
   const session = await storage.getSession(cookie)
-  const flash = (session.get('flash') as Flash | undefined) ?? null
+  const flash = session.get('flash') ?? null
   return { flash, setCookie: flash ? await storage.commitSession(session) : null }
 }

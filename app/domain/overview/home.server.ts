@@ -1,0 +1,108 @@
+/**
+ * What each person sees on their home page, by role. Every figure is a query scoped to the person: their
+ * organisations, their assignments, their funder. Later capabilities add panels here.
+ */
+import type { Db } from '~/lib/db.server.ts'
+
+export async function applicantOverview(db: Db, userId: number) {
+  const organisations = await db
+    .selectFrom('memberships')
+    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .leftJoin('places', 'places.id', 'organisations.place_id')
+    .select(['organisations.id', 'organisations.name', 'memberships.role', 'places.name as placeName'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organisations.name')
+    .execute()
+  const applications = organisations.length
+    ? await db
+        .selectFrom('applications')
+        .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+        .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as roundTitle'])
+        .where(
+          'applications.organisation_id',
+          'in',
+          organisations.map((o) => o.id),
+        )
+        .orderBy('applications.id', 'desc')
+        .limit(20)
+        .execute()
+    : []
+  return { organisations, applications }
+}
+
+export async function assessorOverview(db: Db, userId: number) {
+  const rows = await db
+    .selectFrom('assessments')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('assessor_user_id', '=', userId)
+    .groupBy('status')
+    .execute()
+  const count = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0)
+  return { toScore: count('assigned') + count('draft'), submitted: count('submitted'), conflicts: count('conflict') }
+}
+
+export async function fundManagerOverview(db: Db) {
+  const [funds, rounds, pots] = await Promise.all([
+    db
+      .selectFrom('funds')
+      .leftJoin('fund_funders', 'fund_funders.fund_id', 'funds.id')
+      .select(['funds.id', 'funds.name', (eb) => eb.fn.count<number>('fund_funders.funder_id').as('funders')])
+      .groupBy(['funds.id', 'funds.name'])
+      .orderBy('funds.name')
+      .execute(),
+    db
+      .selectFrom('rounds')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute(),
+    db.selectFrom('pots').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return {
+    funds: funds.map((f) => ({ ...f, funders: Number(f.funders) })),
+    roundsByStatus: Object.fromEntries(rounds.map((r) => [r.status, Number(r.n)])) as Record<string, number>,
+    pots: Number(pots.n),
+  }
+}
+
+export async function financeOverview(db: Db, today: string) {
+  const [due, unverified, accounts] = await Promise.all([
+    db
+      .selectFrom('tranches')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_pence'), eb.lit(0)).as('total')])
+      .where('status', '=', 'due')
+      .where('due_date', '<=', today)
+      .executeTakeFirstOrThrow(),
+    db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
+    db.selectFrom('ledger_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ])
+  return { tranchesDue: Number(due.n), tranchesDuePence: Number(due.total), bankDetailsToVerify: Number(unverified.n), ledgerAccounts: Number(accounts.n) }
+}
+
+export async function funderOverview(db: Db, funderIds: number[]) {
+  if (funderIds.length === 0) return { funders: [] }
+  const [funders, contributions] = await Promise.all([
+    db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds).orderBy('name').execute(),
+    db
+      .selectFrom('contributions')
+      .innerJoin('pots', 'pots.id', 'contributions.pot_id')
+      .select(['contributions.funder_id', 'contributions.id', 'contributions.pledged_pence', 'pots.name as potName'])
+      .where('contributions.funder_id', 'in', funderIds)
+      .orderBy('pots.name')
+      .execute(),
+  ])
+  return {
+    funders: funders.map((f) => ({
+      ...f,
+      contributions: contributions.filter((c) => c.funder_id === f.id).map((c) => ({ id: c.id, potName: c.potName, pledgedPence: Number(c.pledged_pence) })),
+    })),
+  }
+}
+
+export async function adminOverview(db: Db) {
+  const [users, pending, failed] = await Promise.all([
+    db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    db.selectFrom('outbox_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow(),
+    db.selectFrom('outbox_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirstOrThrow(),
+  ])
+  return { users: Number(users.n), messagesPending: Number(pending.n), messagesFailed: Number(failed.n) }
+}
