@@ -158,7 +158,7 @@ function main() {
     const chromium = chromiumPath(env)
     if (chromium) {
       totals = addTotals(totals, runVitest('browser', ['--config', E2E_CONFIG], path.join(tmp, 'e2e.json'), { env: { ...env, CHROMIUM_PATH: chromium } }))
-    } else if (env.CI === 'true') {
+    } else if (env.CI && env.CI !== 'false' && env.CI !== '0') {
       const where = env.CHROMIUM_PATH || '/usr/bin/chromium'
       console.log(`\n=== browser: FAILED: Chromium not found at ${where}; CI must run the browser journeys (apt-get install chromium)`)
       totals = addTotals(totals, { passed: 0, failed: 1, skipped: 0, problems: [`browser: Chromium not found at ${where}`] })

@@ -4,7 +4,7 @@
  * field metadata, so the same zod schema drives the browser (when JavaScript is on) and the server (always).
  */
 import type { FieldMetadata, FormMetadata } from '@conform-to/react'
-import { getInputProps, getTextareaProps } from '@conform-to/react'
+import { getInputProps, getSelectProps, getTextareaProps } from '@conform-to/react'
 import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from 'react'
 
 // Conform's metadata is generic over each form's schema; these components accept a field of any form.
@@ -87,6 +87,52 @@ export function TextArea({ field, label, hint, rows = 5 }: { field: AnyField; la
       ) : null}
       <FieldError field={field} />
       <textarea key={key} {...props} rows={rows} className={`textarea${invalid ? ' input--error' : ''}`} aria-invalid={invalid || undefined} aria-describedby={describedBy(field, hint)} />
+    </div>
+  )
+}
+
+/** A select (GOV.UK "select" pattern). `placeholder` adds a first, empty option; leave it out when there is a default. */
+export function SelectField({
+  field,
+  label,
+  hint,
+  placeholder,
+  defaultValue,
+  width = 'medium',
+  children,
+}: {
+  field: AnyField
+  label: ReactNode
+  hint?: ReactNode
+  placeholder?: string
+  defaultValue?: string
+  width?: 'narrow' | 'medium' | 'full'
+  children: ReactNode
+}) {
+  const invalid = !!field.errors?.length
+  const { key, ...props } = getSelectProps(field, { ariaAttributes: false })
+  return (
+    <div className={`form-group${invalid ? ' form-group--error' : ''}`}>
+      <label className="label" htmlFor={field.id}>
+        {label}
+      </label>
+      {hint ? (
+        <div className="hint" id={field.descriptionId}>
+          {hint}
+        </div>
+      ) : null}
+      <FieldError field={field} />
+      <select
+        key={key}
+        {...props}
+        defaultValue={defaultValue === undefined ? props.defaultValue : (field.initialValue as string | undefined) ?? defaultValue}
+        className={`input${width === 'full' ? '' : ` input--${width}`}${invalid ? ' input--error' : ''}`}
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy(field, hint)}
+      >
+        {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
+        {children}
+      </select>
     </div>
   )
 }

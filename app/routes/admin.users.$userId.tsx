@@ -1,11 +1,10 @@
-import { getFormProps, getSelectProps, useForm, type FieldMetadata, type SubmissionResult } from '@conform-to/react'
+import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { ErrorSummary, FieldError, SubmitButton } from '~/components/forms.tsx'
+import { ErrorSummary, SelectField, SubmitButton } from '~/components/forms.tsx'
 import {
   DuplicateRoleGrantError,
   getUserAccess,
@@ -198,40 +197,6 @@ function GrantForm({ funders, lastResult }: { funders: { id: number; name: strin
   )
 }
 
-function SelectField<Schema, FormSchema extends Record<string, unknown>>({
-  field,
-  label,
-  hint,
-  placeholder,
-  children,
-}: {
-  field: FieldMetadata<Schema, FormSchema, string[]>
-  label: string
-  hint?: string
-  placeholder: string
-  children: ReactNode
-}) {
-  const invalid = !!field.errors?.length
-  const { key, ...props } = getSelectProps(field, { ariaAttributes: false })
-  const describedBy = [hint ? field.descriptionId : null, invalid ? field.errorId : null].filter(Boolean).join(' ') || undefined
-  return (
-    <div className={`form-group${invalid ? ' form-group--error' : ''}`}>
-      <label className="label" htmlFor={field.id}>
-        {label}
-      </label>
-      {hint ? (
-        <div className="hint" id={field.descriptionId}>
-          {hint}
-        </div>
-      ) : null}
-      <FieldError field={field} />
-      <select key={key} {...props} className={`input input--medium${invalid ? ' input--error' : ''}`} aria-invalid={invalid || undefined} aria-describedby={describedBy}>
-        <option value="">{placeholder}</option>
-        {children}
-      </select>
-    </div>
-  )
-}
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />

@@ -1,10 +1,10 @@
-import { getFormProps, getSelectProps, useForm, type FieldMetadata, type SubmissionResult } from '@conform-to/react'
+import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { ErrorSummary, FieldError, SubmitButton, TextField } from '~/components/forms.tsx'
+import { ErrorSummary, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { EmailSchema } from '~/domain/identity/validation.ts'
 import { AlreadyMemberError, inviteColleague, listPendingInvitations } from '~/domain/organisations/invitations.server.ts'
 import {
@@ -264,42 +264,19 @@ function InviteForm({ action, lastResult }: { action: string; lastResult: Submis
       <Form method="post" action={action} {...getFormProps(form)}>
         <input type="hidden" name="intent" value="invite" />
         <TextField field={fields.email} label="Email address" type="email" autoComplete="off" spellCheck={false} />
-        <RoleSelect field={fields.role} />
+        <SelectField field={fields.role} label="Role" hint="Organisation admins can also invite and remove members." defaultValue="member">
+          {MEMBERSHIP_ROLES.map((r) => (
+            <option key={r} value={r}>
+              {MEMBERSHIP_ROLE_LABELS[r]}
+            </option>
+          ))}
+        </SelectField>
         <SubmitButton>Send invitation</SubmitButton>
       </Form>
     </section>
   )
 }
 
-function RoleSelect<FormSchema extends Record<string, unknown>>({ field }: { field: FieldMetadata<MembershipRole, FormSchema, string[]> }) {
-  const invalid = !!field.errors?.length
-  const { key, ...props } = getSelectProps(field, { ariaAttributes: false })
-  return (
-    <div className={`form-group${invalid ? ' form-group--error' : ''}`}>
-      <label className="label" htmlFor={field.id}>
-        Role
-      </label>
-      <div className="hint" id={field.descriptionId}>
-        Organisation admins can also invite and remove members.
-      </div>
-      <FieldError field={field} />
-      <select
-        key={key}
-        {...props}
-        defaultValue={field.initialValue ?? 'member'}
-        className={`input input--medium${invalid ? ' input--error' : ''}`}
-        aria-invalid={invalid || undefined}
-        aria-describedby={[field.descriptionId, invalid ? field.errorId : null].filter(Boolean).join(' ')}
-      >
-        {MEMBERSHIP_ROLES.map((r) => (
-          <option key={r} value={r}>
-            {MEMBERSHIP_ROLE_LABELS[r]}
-          </option>
-        ))}
-      </select>
-    </div>
-  )
-}
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />

@@ -1,11 +1,10 @@
-import { getFormProps, getSelectProps, useForm, type FieldMetadata } from '@conform-to/react'
+import { getFormProps, useForm } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { ErrorSummary, FieldError, SubmitButton, TextField } from '~/components/forms.tsx'
+import { ErrorSummary, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { checkIdentifiers, LEGAL_TYPE_LABELS, LEGAL_TYPES, normalisePostcode } from '~/domain/organisations/identifiers.ts'
 import { createOrganisation, OrganisationAlreadyRegisteredError, OrganisationInputError } from '~/domain/organisations/organisations.server.ts'
 import { placesValidOn, ukToday } from '~/domain/places/places.server.ts'
@@ -116,7 +115,7 @@ export default function RegisterOrganisation() {
       />
       <Form method="post" {...getFormProps(form)}>
         <TextField field={fields.name} label="Organisation name" autoComplete="organization" />
-        <SelectField field={fields.legalType} label="Type of organisation" placeholder="Select a type">
+        <SelectField width="full" field={fields.legalType} label="Type of organisation" placeholder="Select a type">
           {LEGAL_TYPES.map((type) => (
             <option key={type} value={type}>
               {LEGAL_TYPE_LABELS[type]}
@@ -145,6 +144,7 @@ export default function RegisterOrganisation() {
           <TextField field={fields.postcode} label="Postcode" autoComplete="postal-code" width="narrow" spellCheck={false} />
         </fieldset>
         <SelectField
+          width="full"
           field={fields.placeId}
           label="Integrated care board area"
           hint="The NHS integrated care board area where you mainly work."
@@ -162,40 +162,6 @@ export default function RegisterOrganisation() {
   )
 }
 
-function SelectField<Schema, FormSchema extends Record<string, unknown>>({
-  field,
-  label,
-  hint,
-  placeholder,
-  children,
-}: {
-  field: FieldMetadata<Schema, FormSchema, string[]>
-  label: string
-  hint?: string
-  placeholder: string
-  children: ReactNode
-}) {
-  const invalid = !!field.errors?.length
-  const { key, ...props } = getSelectProps(field, { ariaAttributes: false })
-  const describedBy = [hint ? field.descriptionId : null, invalid ? field.errorId : null].filter(Boolean).join(' ') || undefined
-  return (
-    <div className={`form-group${invalid ? ' form-group--error' : ''}`}>
-      <label className="label" htmlFor={field.id}>
-        {label}
-      </label>
-      {hint ? (
-        <div className="hint" id={field.descriptionId}>
-          {hint}
-        </div>
-      ) : null}
-      <FieldError field={field} />
-      <select key={key} {...props} className={`input${invalid ? ' input--error' : ''}`} aria-invalid={invalid || undefined} aria-describedby={describedBy}>
-        <option value="">{placeholder}</option>
-        {children}
-      </select>
-    </div>
-  )
-}
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />

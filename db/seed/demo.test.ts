@@ -1,0 +1,59 @@
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import type { DatabaseHandle } from '../connect.ts'
+import { createTestDatabase } from '../../tests/setup/test-database.ts'
+import { authenticate } from '../../app/domain/identity/sign-in.server.ts'
+import { verifyAuditChain } from '../../app/lib/audit.server.ts'
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo.ts'
+
+let h: DatabaseHandle
+beforeEach(async () => {
+  h = await createTestDatabase()
+})
+afterEach(async () => {
+  await h.close()
+})
+
+describe('the demo seed', () => {
+  test('creates funders, both fund shapes, organisations in several places and one account per role', async () => {
+    expect(await seedDemo(h.db)).toEqual({ seeded: true })
+    const funds = await h.db.selectFrom('funds').select(['name', 'shape']).orderBy('name').execute()
+    expect(funds).toEqual([
+      { name: 'Power of Music Fund', shape: 'power_of_music' },
+      { name: 'Thriving Communities Fund', shape: 'thriving_communities' },
+    ])
+    const funders = await h.db.selectFrom('funders').select('name').execute()
+    expect(funders.map((f) => f.name)).toEqual(expect.arrayContaining(['National Academy for Social Prescribing', 'Arts Council England', 'The Utley Foundation', 'National Lottery Community Fund']))
+    expect(funders.filter((f) => f.name.startsWith('NHS ')).length).toBeGreaterThanOrEqual(2)
+    const places = await h.db.selectFrom('organisations').select('place_id').distinct().execute()
+    expect(places.length).toBeGreaterThanOrEqual(4)
+    const roles = await h.db.selectFrom('user_roles').select('role').distinct().execute()
+    expect(roles.map((r) => r.role).sort()).toEqual(['admin', 'assessor', 'finance_officer', 'fund_manager', 'funder_viewer', 'panel_chair'])
+    const memberships = await h.db.selectFrom('memberships').select('role').distinct().execute()
+    expect(memberships.map((m) => m.role).sort()).toEqual(['admin', 'member'])
+  })
+
+  test('every demo account signs in with the published password, and finance and admin accounts have two-factor on', async () => {
+    await seedDemo(h.db)
+    for (const account of DEMO_ACCOUNTS) {
+      const result = await h.db.transaction().execute((trx) => authenticate(trx, { email: account.email, password: DEMO_PASSWORD, ip: '10.0.0.1' }))
+      expect(result.status, account.email).toBe('authenticated')
+      const user = await h.db.selectFrom('users').select('totp_enabled_at').where('email', '=', account.email).executeTakeFirstOrThrow()
+      expect(!!user.totp_enabled_at, account.email).toBe(account.twoFactor)
+    }
+  })
+
+  test('runs through the domain, so the audit chain records it and verifies', async () => {
+    await seedDemo(h.db)
+    const audit = await verifyAuditChain(h.db)
+    expect(audit.ok).toBe(true)
+    expect(audit.events).toBeGreaterThan(30)
+  })
+
+  test('a second run changes nothing', async () => {
+    await seedDemo(h.db)
+    const before = await h.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    expect(await seedDemo(h.db)).toEqual({ seeded: false })
+    const after = await h.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    expect(Number(after.n)).toBe(Number(before.n))
+  })
+})
