@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { createReadableStreamFromReadable, type AppLoadContext, type EntryContext } from '@remix-run/node'
-import { RemixServer } from '@remix-run/react'
+import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { renderToPipeableStream } from 'react-dom/server'
 import { NonceProvider } from './components/nonce.tsx'
 import { deliverPending } from './domain/messages/outbox.server.ts'
@@ -53,7 +53,9 @@ export default function handleRequest(
 }
 
 export function handleError(error: unknown, { request }: { request: Request }) {
-  // Aborted requests (the user navigated away) are not errors worth logging.
+  // Aborted requests (the user navigated away) and answers we meant to give (404 for an unknown address, 403, 409)
+  // are not errors worth logging; everything else is a bug and goes to the server log.
   if (request.signal.aborted) return
+  if (isRouteErrorResponse(error) && error.status < 500) return
   console.error(error)
 }
