@@ -37,7 +37,7 @@ export function securityHeaders(req, res, next) {
       "img-src 'self' data:",
       "font-src 'self'",
       `connect-src 'self'${dev ? ' ws://localhost:* ws://127.0.0.1:*' : ''}`,
-      "form-action 'self'",
+      "form-action 'self' https://checkout.stripe.com",
       "frame-ancestors 'none'",
       "base-uri 'none'",
       "object-src 'none'",

@@ -238,6 +238,7 @@ export interface PotsTable {
   available_basis: Generated<'received' | 'pledged'>
   year_end_policy: Generated<'carry_forward' | 'return'>
   previous_pot_id: number | null
+  closed_at: string | null
   created_at: CreatedAt
 }
 
@@ -256,6 +257,21 @@ export interface ContributionsTable {
   conditions: Generated<string>
   spend_by: string | null
   is_in_kind: Generated<number>
+  carried_from_contribution_id: number | null
+  created_at: CreatedAt
+}
+
+export interface ContributionReceiptsTable {
+  id: Id
+  contribution_id: number
+  amount_pence: number
+  received_on: string
+  reference: string
+  idempotency_key: string
+  over_pledge_reason: string | null
+  /** 'manual' (a finance officer), 'stripe' (a public donation), 'carried_forward' (year end). */
+  source: Generated<string>
+  recorded_by: number | null
   created_at: CreatedAt
 }
 
@@ -318,6 +334,17 @@ export interface ApplicationsTable {
   decision_reason: string | null
   created_at: CreatedAt
   updated_at: Generated<string>
+  /** Eligibility screening (migration 2026_11_21_074000): automatic result, a fund manager's override and its reason. */
+  screening_result: 'eligible' | 'ineligible' | null
+  screening_override: 'eligible' | 'ineligible' | null
+  screening_reason: string | null
+  screened_by: number | null
+  screened_at: string | null
+  /** First come, first served: arrival number in the round, what the quotas counted, and why it was not allocated. */
+  fcfs_position: number | null
+  fcfs_region: string | null
+  fcfs_priority: number | null
+  fcfs_reason: string | null
 }
 
 export interface ApplicationVersionsTable {
@@ -326,6 +353,13 @@ export interface ApplicationVersionsTable {
   version: number
   answers: string
   created_by: number | null
+  created_at: CreatedAt
+}
+
+export interface ApplicationReferenceCountersTable {
+  /** "TCF-2026": the fund's prefix and the year. */
+  prefix: string
+  last_value: number
   created_at: CreatedAt
 }
 
@@ -381,6 +415,8 @@ export interface AwardCommitmentsTable {
   contribution_id: number
   amount_pence: number
   override_reason: string | null
+  released_at: string | null
+  release_reason: string | null
   created_at: CreatedAt
 }
 
@@ -531,10 +567,12 @@ export interface DB {
   round_pots: RoundPotsTable
   contributions: ContributionsTable
   contribution_instalments: ContributionInstalmentsTable
+  contribution_receipts: ContributionReceiptsTable
   ledger_accounts: LedgerAccountsTable
   ledger_entries: LedgerEntriesTable
   applications: ApplicationsTable
   application_versions: ApplicationVersionsTable
+  application_reference_counters: ApplicationReferenceCountersTable
   assessments: AssessmentsTable
   criterion_scores: CriterionScoresTable
   awards: AwardsTable

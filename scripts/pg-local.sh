@@ -8,7 +8,7 @@ PGPORT="${PGPORT:-55432}"
 PGDIR="${PGDIR:-/tmp/commonpot-pg-$PGPORT}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
 
-as_postgres() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
+as_postgres() { if [ "$(id -u)" = 0 ]; then (cd / && su postgres -s /bin/bash -c "$*"); else bash -c "$*"; fi; }
 
 case "${1:-start}" in
   start)

@@ -144,9 +144,14 @@ export function SelectField({
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function ErrorSummary({ form, fields, labels }: { form: FormMetadata<any, any>; fields: Record<string, AnyField>; labels?: Record<string, string> }) {
   const ref = useRef<HTMLDivElement>(null)
-  const fieldErrors = Object.entries(fields)
-    .filter(([, f]) => f.errors?.length)
-    .map(([name, f]) => ({ href: `#${f.id}`, message: f.errors![0], name: labels?.[name] ?? name }))
+  // Conform's `fields` may be a proxy that lists no keys, so the names come from the form's errors; a plain `fields`
+  // object (or `labels`) only sets the order, which should follow the page.
+  const order = [...Object.keys(fields), ...Object.keys(labels ?? {})]
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
+  const fieldErrors = Object.entries(form.allErrors ?? {})
+    .filter(([name, errors]) => name !== '' && errors?.length)
+    .sort(([a], [b]) => rank(a) - rank(b))
+    .map(([name, errors]) => ({ href: `#${(fields[name] ?? form.getFieldset()[name])?.id ?? name}`, message: errors![0], name: labels?.[name] ?? name }))
   const formErrors: string[] = form.errors ?? []
   const count = fieldErrors.length + formErrors.length
   useEffect(() => {

@@ -7,6 +7,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value)
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().positive().default(3000),
@@ -20,6 +22,11 @@ const EnvSchema = z.object({
   APP_URL: z.string().url().optional(),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   SECURE_COOKIES: z.enum(['true', 'false']).optional(),
+  // Public donations through Stripe Checkout; unset (or empty) turns donations off. STRIPE_API_BASE points the SDK
+  // at a Stripe-shaped server (tests use tests/fakes/stripe-server.ts).
+  STRIPE_SECRET_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  STRIPE_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().optional()),
+  STRIPE_API_BASE: z.preprocess(emptyToUndefined, z.string().url().optional()),
 })
 
 export type Env = z.infer<typeof EnvSchema> & { sessionSecret: string; secureCookies: boolean }

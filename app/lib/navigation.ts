@@ -10,6 +10,10 @@ const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/home', label: 'Home', needs: null },
   { to: '/funding', label: 'Open funding', needs: null },
   { to: '/organisation', label: 'Your organisation', needs: 'read:organisation:own' },
+  { to: '/applications', label: 'Your applications', needs: 'read:application:own' },
+  { to: '/funder', label: 'Our money', needs: 'read:report:funder' },
+  { to: '/manage/funds', label: 'Fund management', needs: 'manage:round:any' },
+  { to: '/pots', label: 'Pooled pots', needs: 'read:pot:any' },
   { to: '/admin', label: 'Administration', needs: 'manage:user:any' },
   { to: '/account', label: 'Your account', needs: null },
 ]

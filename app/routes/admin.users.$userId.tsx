@@ -14,7 +14,7 @@ import {
   RoleGrantError,
   SelfAdminRevokeError,
 } from '~/domain/identity/roles.server.ts'
-import { MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/members.server.ts'
+import { MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/membership-roles.ts'
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'

@@ -26,7 +26,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const resetPageUrl = `${appOrigin(request)}/reset-password`
   await db.transaction().execute((trx) => requestPasswordReset(trx, { email, resetPageUrl }))
   kickOutbox()
-  return json({ sentTo: email, result: submission.reply({ resetForm: true }) })
+  // The lifetime travels with the answer: a .server module's constants are not in the browser bundle.
+  return json({ sentTo: email, expiresInMinutes: RESET_TOKEN_TTL_MINUTES, result: submission.reply({ resetForm: true }) })
 }
 
 export default function ForgotPassword() {
@@ -44,7 +45,7 @@ export default function ForgotPassword() {
         <h1>Check your email</h1>
         <p>
           If there is a Commonpot account for <strong>{data.sentTo}</strong>, we have sent it a link to reset the password. The
-          link works once, for {RESET_TOKEN_TTL_MINUTES} minutes.
+          link works once, for {data.expiresInMinutes} minutes.
         </p>
         <p>If nothing arrives in a few minutes, check your spam folder, or make sure you used the address you signed up with.</p>
         <p>

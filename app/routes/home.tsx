@@ -10,6 +10,7 @@ import {
   funderOverview,
 } from '~/domain/overview/home.server.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
+import { statusLabel } from '~/domain/applications/status-labels.ts'
 import { db } from '~/lib/db.server.ts'
 import { requireUser } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
@@ -83,11 +84,19 @@ export default function Home() {
             <ul>
               {d.applicant.applications.map((a) => (
                 <li key={a.id}>
-                  {a.reference}: {a.title} ({a.roundTitle}) – {a.status}
+                  <Link to={`/applications/${a.id}`}>
+                    {a.reference}: {a.title}
+                  </Link>{' '}
+                  ({a.roundTitle}) – {statusLabel(a.status)}
                 </li>
               ))}
             </ul>
           )}
+          {d.applicant.applications.length > 0 ? (
+            <p>
+              <Link to="/applications">See all your applications and what has happened to them</Link>
+            </p>
+          ) : null}
         </section>
       ) : null}
 

@@ -9,7 +9,7 @@ import {
   InvitationForSomeoneElseError,
   InvitationUsedError,
 } from '~/domain/organisations/invitations.server.ts'
-import { MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/members.server.ts'
+import { MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/membership-roles.ts'
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { getOptionalUser, notFound, requireUser } from '~/lib/guards.server.ts'

@@ -4,7 +4,8 @@ import { Link, useLoaderData } from '@remix-run/react'
 import { Fragment, type ReactNode } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { listMembers, MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/members.server.ts'
+import { listMembers } from '~/domain/organisations/members.server.ts'
+import { MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/membership-roles.ts'
 import { getOrganisationForMember, listOrganisationsForMember } from '~/domain/organisations/organisations.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
@@ -90,9 +91,14 @@ export default function YourOrganisation() {
         </table>
       </div>
       {organisation.yourRole === 'admin' ? (
-        <p>
-          <Link to={`/organisation/members?org=${organisation.id}`}>Invite colleagues and manage members</Link>
-        </p>
+        <>
+          <p>
+            <Link to={`/organisation/members?org=${organisation.id}`}>Invite colleagues and manage members</Link>
+          </p>
+          <p>
+            <Link to={`/organisation/priority?org=${organisation.id}`}>Tell us if your group is led by or mainly serves a priority community</Link>
+          </p>
+        </>
       ) : (
         <p>To invite a colleague or change someone's role, ask one of your organisation admins.</p>
       )}

@@ -12,11 +12,10 @@ import {
   findAdministeredOrganisation,
   LastAdminError,
   listMembers,
-  MEMBERSHIP_ROLE_LABELS,
   NotOrganisationAdminError,
   removeMember,
-  type MembershipRole,
 } from '~/domain/organisations/members.server.ts'
+import { MEMBERSHIP_ROLE_LABELS, type MembershipRole } from '~/domain/organisations/membership-roles.ts'
 import { listOrganisationsForMember } from '~/domain/organisations/organisations.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { kickOutbox } from '~/lib/mail.server.ts'

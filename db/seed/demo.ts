@@ -16,6 +16,10 @@ import { createUser } from '../../app/domain/identity/users.server.ts'
 import { acceptInvitation, inviteColleague } from '../../app/domain/organisations/invitations.server.ts'
 import { createOrganisation, type CreateOrganisationInput } from '../../app/domain/organisations/organisations.server.ts'
 import { findPlaceByOdsCode, ukToday } from '../../app/domain/places/places.server.ts'
+import { seedApplications } from './applications.ts'
+import { seedPooledBudgets } from './budgets.ts'
+import { linkRoundToPot } from '../../app/domain/budgets/pots.server.ts'
+import { seedRounds } from './rounds.ts'
 import type { GrantableRole } from '../../app/domain/identity/roles.server.ts'
 
 export const DEMO_PASSWORD = 'commonpot-demo-2026'
@@ -176,7 +180,7 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } =
     }
     await grantRole(trx, { actorUserId: adminId, userId: users.get(`funder@${DEMO_DOMAIN}`)!, role: 'funder_viewer', funderId: funders.get('NHS South West London Integrated Care Board')! })
     const managerId = users.get(`manager@${DEMO_DOMAIN}`)!
-    await createFund(trx, managerId, {
+    const thriving = await createFund(trx, managerId, {
       name: 'Thriving Communities Fund',
       slug: 'thriving-communities',
       description:
@@ -184,7 +188,7 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } =
       shape: 'thriving_communities',
       funderIds: ['National Academy for Social Prescribing', 'Arts Council England', 'Sport England', 'National Lottery Community Fund'].map((n) => funders.get(n)!),
     })
-    await createFund(trx, managerId, {
+    const powerOfMusic = await createFund(trx, managerId, {
       name: 'Power of Music Fund',
       slug: 'power-of-music',
       description:
@@ -203,6 +207,42 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } =
     const invited = await inviteColleague(trx, { organisationId: choir.id, inviterUserId: orgAdminId, email: `applicant@${DEMO_DOMAIN}`, role: 'member', appOrigin })
     await acceptInvitation(trx, { token: invited.token, userId: users.get(`applicant@${DEMO_DOMAIN}`)! })
     await inviteColleague(trx, { organisationId: choir.id, inviterUserId: users.get(`orgadmin@${DEMO_DOMAIN}`)!, email: `treasurer@${DEMO_DOMAIN}`, role: 'member', appOrigin })
+
+    // Rounds: an open Thriving-Communities-style round, an open first-come-first-served Power-of-Music-style round and a
+    // closed earlier round; then bids from the demo organisations (drafts and submitted).
+    const now = new Date()
+    const placeIdByOds: Record<string, number> = {}
+    for (const ods of ['QWE', 'QOP', 'QHM', 'QMF', 'QUY']) placeIdByOds[ods] = await placeId(trx, ods, today)
+    const rounds = await seedRounds(trx, { managerUserId: managerId, fundIdBySlug: { 'thriving-communities': thriving.id, 'power-of-music': powerOfMusic.id }, placeIdByOds, now })
+    await seedApplications(trx, {
+      roundId: rounds.thrivingCommunities.id,
+      applicants: [
+        { email: `hackney@${DEMO_DOMAIN}`, submit: true },
+        { email: `salford@${DEMO_DOMAIN}`, submit: true },
+        { email: `orgadmin@${DEMO_DOMAIN}`, submit: false },
+      ],
+      now,
+    })
+    await seedApplications(trx, {
+      roundId: rounds.powerOfMusic.id,
+      applicants: [
+        { email: `orgadmin@${DEMO_DOMAIN}`, submit: true },
+        { email: `bristol@${DEMO_DOMAIN}`, submit: true },
+        { email: `tyneside@${DEMO_DOMAIN}`, submit: false },
+      ],
+      now,
+    })
+
+    // Place-based pooled budgets: a South West London shared investment pot with ring-fenced NHS money, lottery and
+    // council contributions (instalments, receipts), and a national pot; the open round draws on the local pot.
+    const pots = await seedPooledBudgets(trx, {
+      userIdByEmail: users,
+      funderIdByName: funders,
+      placeIdByOds,
+      managerEmail: `manager@${DEMO_DOMAIN}`,
+      financeEmail: `finance@${DEMO_DOMAIN}`,
+    })
+    await linkRoundToPot(trx, managerId, { potId: pots.southWestLondon.id, roundId: rounds.thrivingCommunities.id })
 
     // Finance officers and administrators must use two-factor authentication.
     for (const account of DEMO_ACCOUNTS.filter((a) => a.twoFactor)) await enrolTwoFactor(trx, users.get(account.email)!)

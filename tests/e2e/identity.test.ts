@@ -89,7 +89,9 @@ for (const javaScriptEnabled of [true, false]) {
       await submit(page, 'Send reset link')
       await page.getByRole('heading', { level: 1, name: 'Check your email' }).waitFor()
       await checkA11y(page)
-      expect(await page.locator('main').innerText()).toContain(`If there is a Commonpot account for ${email}`)
+      const checkYourEmail = await page.locator('main').innerText()
+      expect(checkYourEmail).toContain(`If there is a Commonpot account for ${email}, we have sent it a link to reset the password.`)
+      expect(checkYourEmail).toContain('The link works once, for 60 minutes.')
 
       const resetEmail = await readLatestEmail(email, 'Reset your Commonpot password', { since: mark })
       await visit(page, linkIn(resetEmail, '/reset-password'))

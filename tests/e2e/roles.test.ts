@@ -25,7 +25,7 @@ interface RoleHome {
   /** The "You are signed in as: ..." line. */
   roles: string
   sections: Section[]
-  /** Text each section must show (names from the demo data). */
+  /** Text the home page must show (names from the demo data). */
   shows: string[]
   /** Anything more to check on this role's home page. */
   check?: (page: Page) => Promise<void>

@@ -14,6 +14,16 @@ const EXAMPLES: Record<EmailTemplate, EmailData> = {
     acceptUrl: 'https://commonpot.example/invitations/xyz',
     expiresInDays: 7,
   },
+  'application-submitted': {
+    name: 'Ada Lovelace',
+    organisationName: 'Hackney Food Hub',
+    reference: 'TCF-2026-00042',
+    roundTitle: 'Thriving Communities 2026/27',
+    submittedAt: '12:00 on Friday 8 January 2027',
+    outcome: 'The panel will decide by March.',
+  },
+  'application-invited': { organisationName: 'Hackney Food Hub', eoiReference: 'TCF-2026-00041', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27' },
+  'application-declined': { organisationName: 'Hackney Food Hub', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', reason: 'The panel chose bids closer to the aims.' },
 }
 
 describe('email templates', () => {
@@ -23,7 +33,7 @@ describe('email templates', () => {
     expect(email.subject).not.toMatch(/\{\{|\n/)
     expect(email.text).not.toMatch(/\{\{|\}\}/)
     expect(email.html).toMatch(/^<!doctype html>\n<html lang="en">/)
-    expect(email.html).toContain(`<title>${email.subject}</title>`)
+    expect(email.html).toContain(`<title>${Mustache.escape(email.subject)}</title>`)
     for (const value of Object.values(data)) {
       expect(email.text).toContain(String(value))
       expect(email.html).toContain(Mustache.escape(String(value)))

@@ -19,6 +19,9 @@ export type EmailTemplate =
   | 'password-changed'
   | 'two-factor-enabled'
   | 'organisation-invitation'
+  | 'application-submitted'
+  | 'application-invited'
+  | 'application-declined'
 
 export type EmailData = Record<string, string | number | null>
 

@@ -12,13 +12,9 @@ import type { DB } from '../../../db/schema.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
+import type { MembershipRole } from './membership-roles.ts'
 
-export type MembershipRole = 'member' | 'admin'
-
-export const MEMBERSHIP_ROLE_LABELS: Record<MembershipRole, string> = {
-  member: 'Member',
-  admin: 'Organisation admin',
-}
+export { MEMBERSHIP_ROLE_LABELS, type MembershipRole } from './membership-roles.ts'
 
 /** The actor belongs to the organisation but is not one of its admins. */
 export class NotOrganisationAdminError extends DomainError {

@@ -45,6 +45,7 @@ function toSummary(r: { id: number; ods_code: string; gss_code: string | null; n
 }
 
 export interface PlaceLink {
+  placeId: number
   odsCode: string
   name: string
   transfer: 'whole' | 'part'
@@ -57,23 +58,46 @@ export async function placeHistory(db: Db, placeId: number): Promise<{ predecess
     db
       .selectFrom('place_links')
       .innerJoin('places', 'places.id', 'place_links.predecessor_place_id')
-      .select(['places.ods_code', 'places.name', 'place_links.transfer', 'place_links.effective_date'])
+      .select(['places.id', 'places.ods_code', 'places.name', 'place_links.transfer', 'place_links.effective_date'])
       .where('place_links.successor_place_id', '=', placeId)
       .orderBy('places.name')
       .execute(),
     db
       .selectFrom('place_links')
       .innerJoin('places', 'places.id', 'place_links.successor_place_id')
-      .select(['places.ods_code', 'places.name', 'place_links.transfer', 'place_links.effective_date'])
+      .select(['places.id', 'places.ods_code', 'places.name', 'place_links.transfer', 'place_links.effective_date'])
       .where('place_links.predecessor_place_id', '=', placeId)
       .orderBy('places.name')
       .execute(),
   ])
-  const map = (r: { ods_code: string; name: string; transfer: 'whole' | 'part'; effective_date: string }): PlaceLink => ({
+  const map = (r: { id: number; ods_code: string; name: string; transfer: 'whole' | 'part'; effective_date: string }): PlaceLink => ({
+    placeId: r.id,
     odsCode: r.ods_code,
     name: r.name,
     transfer: r.transfer,
     effectiveDate: r.effective_date,
   })
   return { predecessors: predecessors.map(map), successors: successors.map(map) }
+}
+
+export interface PlaceDetail extends PlaceSummary {
+  regionOdsCode: string | null
+  regionGssCode: string | null
+  source: string
+}
+
+/** One version of a place, or undefined. */
+export async function getPlace(db: Db, placeId: number): Promise<PlaceDetail | undefined> {
+  const row = await db
+    .selectFrom('places')
+    .select(['id', 'ods_code', 'gss_code', 'name', 'region_name', 'region_ods_code', 'region_gss_code', 'valid_from', 'valid_to', 'source'])
+    .where('id', '=', placeId)
+    .executeTakeFirst()
+  return row ? { ...toSummary(row), regionOdsCode: row.region_ods_code, regionGssCode: row.region_gss_code, source: row.source } : undefined
+}
+
+/** Every predecessor -> successor link, for rolling figures up (rollup.ts). */
+export async function loadPlaceLinks(db: Db): Promise<Array<{ predecessorId: number; successorId: number; transfer: 'whole' | 'part'; effectiveDate: string }>> {
+  const rows = await db.selectFrom('place_links').select(['predecessor_place_id', 'successor_place_id', 'transfer', 'effective_date']).orderBy('id').execute()
+  return rows.map((r) => ({ predecessorId: r.predecessor_place_id, successorId: r.successor_place_id, transfer: r.transfer, effectiveDate: r.effective_date }))
 }

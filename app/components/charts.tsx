@@ -1,0 +1,214 @@
+/**
+ * Charts as server-rendered inline SVG: no script, no inline styles (the CSP forbids them; colours are SVG
+ * presentation attributes). Each chart is an image with a title and a description (role="img", <title>, <desc>)
+ * followed by a table of the same figures, so nothing is shown only as a picture. Colours differ in lightness as well
+ * as hue, and every series is named in a legend.
+ */
+import { useId } from 'react'
+import { formatPence } from '~/lib/money.ts'
+
+export interface ChartSeries<K extends string> {
+  key: K
+  label: string
+  /** An SVG colour. */
+  fill: string
+}
+
+export interface StackedBarRow<K extends string> {
+  label: string
+  values: Record<K, number>
+}
+
+const WIDTH = 720
+const LABEL_WIDTH = 230
+const BAR_HEIGHT = 28
+const GAP = 14
+const LEGEND_HEIGHT = 36
+
+/** A legend row; each entry is spaced by an estimate of its label's width (about 7.5 units a character at 13px). */
+function Legend<K extends string>({ series, y }: { series: ChartSeries<K>[]; y: number }) {
+  const offsets = series.reduce<number[]>((acc, s, i) => [...acc, i === 0 ? 0 : acc[i - 1] + series[i - 1].label.length * 7.5 + 40], [])
+  return (
+    <g>
+      {series.map((s, i) => (
+        <g key={s.key} transform={`translate(${offsets[i]}, ${y})`}>
+          <rect width="14" height="14" fill={s.fill} stroke="#0b0c0c" strokeWidth="0.5" />
+          <text x="20" y="12" fontSize="13" fill="#0b0c0c">
+            {s.label}
+          </text>
+        </g>
+      ))}
+    </g>
+  )
+}
+
+/**
+ * A horizontal stacked bar per row (e.g. per contributor), segments in series order, scaled to the largest row total,
+ * with a table of the figures beneath.
+ */
+export function StackedBarChart<K extends string>({
+  title,
+  description,
+  series,
+  rows,
+  rowHeader,
+}: {
+  title: string
+  description: string
+  series: ChartSeries<K>[]
+  rows: StackedBarRow<K>[]
+  rowHeader: string
+}) {
+  const id = useId()
+  const total = (row: StackedBarRow<K>) => series.reduce((sum, s) => sum + Math.max(0, row.values[s.key]), 0)
+  const max = Math.max(1, ...rows.map(total))
+  const plot = WIDTH - LABEL_WIDTH - 110
+  const height = LEGEND_HEIGHT + rows.length * (BAR_HEIGHT + GAP) + 10
+  return (
+    <figure className="chart">
+      <svg role="img" aria-labelledby={`${id}-title ${id}-desc`} viewBox={`0 0 ${WIDTH} ${height}`} width="100%" preserveAspectRatio="xMinYMin meet">
+        <title id={`${id}-title`}>{title}</title>
+        <desc id={`${id}-desc`}>{description}</desc>
+        <Legend series={series} y={4} />
+        {rows.map((row, r) => {
+          const y = LEGEND_HEIGHT + r * (BAR_HEIGHT + GAP)
+          let x = LABEL_WIDTH
+          return (
+            <g key={`${row.label}-${r}`}>
+              <text x={LABEL_WIDTH - 8} y={y + BAR_HEIGHT / 2 + 5} fontSize="13" textAnchor="end" fill="#0b0c0c">
+                {row.label.length > 26 ? `${row.label.slice(0, 25)}…` : row.label}
+              </text>
+              {series.map((s) => {
+                const w = (Math.max(0, row.values[s.key]) / max) * plot
+                const rect = w > 0 ? <rect key={s.key} x={x} y={y} width={w} height={BAR_HEIGHT} fill={s.fill} stroke="#0b0c0c" strokeWidth="0.75" /> : null
+                x += w
+                return rect
+              })}
+              <text x={x + 6} y={y + BAR_HEIGHT / 2 + 5} fontSize="13" fill="#0b0c0c">
+                {formatPence(total(row), { pence: 'auto' })}
+              </text>
+            </g>
+          )
+        })}
+      </svg>
+      <figcaption>
+        <div className="table-wrap">
+          <table>
+            <caption>{title}: the figures</caption>
+            <thead>
+              <tr>
+                <th scope="col">{rowHeader}</th>
+                {series.map((s) => (
+                  <th key={s.key} scope="col" className="num">
+                    {s.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row, r) => (
+                <tr key={`${row.label}-${r}`}>
+                  <th scope="row">{row.label}</th>
+                  {series.map((s) => (
+                    <td key={s.key} className="num">
+                      {formatPence(row.values[s.key])}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </figcaption>
+    </figure>
+  )
+}
+
+export interface TimePoint {
+  /** "2026-11" */
+  label: string
+  values: Record<string, number>
+}
+
+/** Lines of running totals over time (e.g. committed and paid by month), with a table of the same figures. */
+export function LineChart({
+  title,
+  description,
+  series,
+  points,
+  periodHeader,
+}: {
+  title: string
+  description: string
+  series: ChartSeries<string>[]
+  points: TimePoint[]
+  periodHeader: string
+}) {
+  const id = useId()
+  const left = 90
+  const top = LEGEND_HEIGHT + 10
+  const plotWidth = WIDTH - left - 30
+  const plotHeight = 220
+  const max = Math.max(1, ...points.flatMap((p) => series.map((s) => p.values[s.key] ?? 0)))
+  const x = (i: number) => left + (points.length === 1 ? plotWidth / 2 : (i / (points.length - 1)) * plotWidth)
+  const y = (v: number) => top + plotHeight - (v / max) * plotHeight
+  return (
+    <figure className="chart">
+      <svg role="img" aria-labelledby={`${id}-title ${id}-desc`} viewBox={`0 0 ${WIDTH} ${top + plotHeight + 40}`} width="100%" preserveAspectRatio="xMinYMin meet">
+        <title id={`${id}-title`}>{title}</title>
+        <desc id={`${id}-desc`}>{description}</desc>
+        <Legend series={series} y={4} />
+        <line x1={left} y1={top + plotHeight} x2={left + plotWidth} y2={top + plotHeight} stroke="#505a5f" />
+        <line x1={left} y1={top} x2={left} y2={top + plotHeight} stroke="#505a5f" />
+        <text x={left - 8} y={top + 5} fontSize="12" textAnchor="end" fill="#0b0c0c">
+          {formatPence(max, { pence: 'auto' })}
+        </text>
+        <text x={left - 8} y={top + plotHeight} fontSize="12" textAnchor="end" fill="#0b0c0c">
+          £0
+        </text>
+        {points.map((p, i) => (
+          <text key={p.label} x={x(i)} y={top + plotHeight + 20} fontSize="12" textAnchor="middle" fill="#0b0c0c">
+            {p.label}
+          </text>
+        ))}
+        {series.map((s) => (
+          <g key={s.key}>
+            <polyline fill="none" stroke={s.fill} strokeWidth="3" points={points.map((p, i) => `${x(i)},${y(p.values[s.key] ?? 0)}`).join(' ')} />
+            {points.map((p, i) => (
+              <circle key={p.label} cx={x(i)} cy={y(p.values[s.key] ?? 0)} r="4" fill={s.fill} />
+            ))}
+          </g>
+        ))}
+      </svg>
+      <figcaption>
+        <div className="table-wrap">
+          <table>
+            <caption>{title}: the figures</caption>
+            <thead>
+              <tr>
+                <th scope="col">{periodHeader}</th>
+                {series.map((s) => (
+                  <th key={s.key} scope="col" className="num">
+                    {s.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {points.map((p) => (
+                <tr key={p.label}>
+                  <th scope="row">{p.label}</th>
+                  {series.map((s) => (
+                    <td key={s.key} className="num">
+                      {formatPence(p.values[s.key] ?? 0)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </figcaption>
+    </figure>
+  )
+}

@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, test } from 'vitest'
+import { createPotScenario, type PotScenario } from '../../../tests/factories/pot-reports.ts'
+import { db } from '~/lib/db.server.ts'
+import { verifyLedger } from './ledger.server.ts'
+import { contributorStatement, funderView, leverageSentence, pencePerPound, penceToDecimalPounds, potDashboard, potLedgerEntries, StatementPeriodError } from './reports.server.ts'
+
+let s: PotScenario
+beforeAll(async () => {
+  s = await createPotScenario(db)
+})
+
+describe('leverageSentence', () => {
+  test('says how much match funding and in-kind support every pound brought, to the penny', () => {
+    expect(leverageSentence({ from: 'the pot', fundingPence: 1_000_000, matchCashPence: 240_000, matchInKindPence: 100_000 })).toBe(
+      'Every £1 from the pot brought £0.24 of match funding and £0.10 of in-kind support.',
+    )
+  })
+
+  test('leaves out a kind of match that was not declared', () => {
+    expect(leverageSentence({ from: 'the pot', fundingPence: 1_000_000, matchCashPence: 240_000, matchInKindPence: 0 })).toBe('Every £1 from the pot brought £0.24 of match funding.')
+    expect(leverageSentence({ from: 'Merton Council', fundingPence: 500, matchCashPence: 0, matchInKindPence: 750 })).toBe('Every £1 from Merton Council brought £1.50 of in-kind support.')
+  })
+
+  test('says so when nothing is committed or nothing was declared', () => {
+    expect(leverageSentence({ from: 'the pot', fundingPence: 0, matchCashPence: 0, matchInKindPence: 0 })).toBe('No money from the pot has been committed to awards yet.')
+    expect(leverageSentence({ from: 'the pot', fundingPence: 100, matchCashPence: 0, matchInKindPence: 0 })).toBe('The awards funded by the pot declared no match funding or in-kind support.')
+  })
+
+  test('rounds half a penny up and never uses floating point', () => {
+    expect(pencePerPound(125, 1000)).toBe(13)
+    expect(pencePerPound(124, 1000)).toBe(12)
+    expect(pencePerPound(1, 3)).toBe(33)
+    expect(pencePerPound(999_999_999_999, 1_000_000_000_000)).toBe(100)
+    expect(() => pencePerPound(1, 0)).toThrow(RangeError)
+  })
+})
+
+describe('potDashboard', () => {
+  test('reads pledged, received, committed, paid and available for the pot and each contributor', async () => {
+    const dashboard = await potDashboard(db, s.potId)
+    expect(dashboard.totals).toEqual({
+      pledgedPence: 10_000_000,
+      receivedPence: 8_000_000,
+      outstandingPence: 2_000_000,
+      committedPence: 1_000_000,
+      committedUnpaidPence: 600_000,
+      paidPence: 400_000,
+      receivedUncommittedPence: 7_000_000,
+      availablePence: 7_000_000,
+      returnedPence: 0,
+    })
+    const byId = new Map(dashboard.contributions.map((c) => [c.contributionId, c.figures]))
+    expect(byId.get(s.contributions.nhs)).toMatchObject({ pledgedPence: 6_000_000, receivedPence: 6_000_000, committedPence: 750_000, paidPence: 300_000, availablePence: 5_250_000 })
+    expect(byId.get(s.contributions.lottery)).toMatchObject({ pledgedPence: 3_000_000, receivedPence: 2_000_000, outstandingPence: 1_000_000, committedPence: 250_000, paidPence: 100_000 })
+    expect(byId.get(s.contributions.council)).toMatchObject({ pledgedPence: 1_000_000, receivedPence: 0, committedPence: 0, availablePence: 0 })
+    expect((await verifyLedger(db)).ok).toBe(true)
+  })
+
+  test('lists the awards each contribution funds, by place, over time, with the leverage sentence', async () => {
+    const dashboard = await potDashboard(db, s.potId)
+    const nhs = dashboard.contributions.find((c) => c.contributionId === s.contributions.nhs)!
+    expect(nhs.awards).toEqual([
+      expect.objectContaining({ awardId: s.awardId, reference: s.awardReference, organisationName: s.organisationName, committedPence: 750_000, paidPence: 300_000 }),
+    ])
+    expect(dashboard.contributions.find((c) => c.contributionId === s.contributions.council)!.awards).toEqual([])
+    expect(dashboard.byPlace).toEqual([{ placeId: s.placeId, placeName: 'NHS South West London Integrated Care Board', committedPence: 1_000_000, paidPence: 400_000, awards: 1 }])
+    expect(dashboard.overTime).toEqual([
+      { month: new Date().toISOString().slice(0, 7), committedPence: 1_000_000, paidPence: 400_000, cumulativeCommittedPence: 1_000_000, cumulativePaidPence: 400_000 },
+    ])
+    expect(dashboard.leverage).toEqual({
+      fundingPence: 1_000_000,
+      matchCashPence: 240_000,
+      matchInKindPence: 100_000,
+      sentence: 'Every £1 from the pot brought £0.24 of match funding and £0.10 of in-kind support.',
+    })
+  })
+})
+
+describe('funderView', () => {
+  test("shows a funder its own contributions, awards and leverage and never another funder's figures", async () => {
+    const view = await funderView(db, [s.funders.nhs])
+    expect(view.contributions.map((c) => c.contributionId)).toEqual([s.contributions.nhs])
+    expect(view.funders).toHaveLength(1)
+    expect(view.funders[0]).toMatchObject({ funderId: s.funders.nhs, totals: { pledgedPence: 6_000_000, committedPence: 750_000, paidPence: 300_000 } })
+    expect(view.funders[0].leverage.sentence).toMatch(/^Every £1 from NHS South West London ICB \w+ brought £0.24 of match funding and £0.10 of in-kind support.$/)
+    expect(view.contributions[0].awards).toEqual([expect.objectContaining({ awardId: s.awardId, committedPence: 750_000, paidPence: 300_000 })])
+    expect(view.byPlace).toEqual([expect.objectContaining({ placeId: s.placeId, committedPence: 750_000, paidPence: 300_000 })])
+    const text = JSON.stringify(view)
+    expect(text).not.toMatch(/Lottery|Merton/)
+    expect(text).not.toContain('1000000')
+    expect(text).not.toContain('3000000')
+  })
+
+  test('a viewer with no funder sees nothing', async () => {
+    expect(await funderView(db, [])).toEqual({ funders: [], contributions: [], byPlace: [] })
+  })
+})
+
+describe('contributorStatement', () => {
+  test('gives opening balances, the movements in the period and closing balances per bucket', async () => {
+    const statement = await contributorStatement(db, s.contributions.nhs, { from: '2026-04-01', to: '2027-03-31' })
+    expect(statement).toMatchObject({ funderId: s.funders.nhs, potId: s.potId, pledgedPence: 6_000_000, financialYear: '2026-27' })
+    expect(statement.movements.map((m) => [m.description, m.amountPence])).toEqual([
+      ['Pledge', 6_000_000],
+      ['Money received', 6_000_000],
+      ['Committed to an award', 750_000],
+      ['Paid to a grantee', 300_000],
+    ])
+    const closing = Object.fromEntries(statement.buckets.map((b) => [b.bucket, [b.openingPence, b.inPence, b.outPence, b.closingPence]]))
+    expect(closing).toEqual({
+      outstanding: [0, 6_000_000, 6_000_000, 0],
+      available: [0, 6_000_000, 750_000, 5_250_000],
+      committed: [0, 750_000, 300_000, 450_000],
+      paid: [0, 300_000, 0, 300_000],
+      returned: [0, 0, 0, 0],
+    })
+  })
+
+  test('carries everything before the period into the opening balance', async () => {
+    const today = new Date().toISOString().slice(0, 10)
+    const later = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`
+    const statement = await contributorStatement(db, s.contributions.nhs, { from: later, to: later })
+    expect(statement.movements).toEqual([])
+    expect(statement.buckets.find((b) => b.bucket === 'available')).toMatchObject({ openingPence: 5_250_000, closingPence: 5_250_000, inPence: 0, outPence: 0 })
+  })
+
+  test('refuses a period that ends before it starts, and an unknown contribution', async () => {
+    await expect(contributorStatement(db, s.contributions.nhs, { from: '2027-01-01', to: '2026-01-01' })).rejects.toBeInstanceOf(StatementPeriodError)
+    await expect(contributorStatement(db, 999_999, { from: '2026-04-01', to: '2027-03-31' })).rejects.toMatchObject({ status: 404 })
+  })
+})
+
+describe('potLedgerEntries', () => {
+  test('reads every entry on the pot in id order, a batch at a time', async () => {
+    const all = []
+    for await (const entry of potLedgerEntries(db, s.potId, 2)) all.push(entry)
+    expect(all).toHaveLength(9)
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b))
+    expect(all[0]).toMatchObject({ reasonCode: 'contribution.pledged', toAccount: `contribution:${s.contributions.nhs}:outstanding`, amountPence: 6_000_000, reference: `contribution ${s.contributions.nhs}` })
+  })
+
+  test('writes pence as pounds with two decimal places', () => {
+    expect([125050, 5, 100, 0, -250].map(penceToDecimalPounds)).toEqual(['1250.50', '0.05', '1.00', '0.00', '-2.50'])
+  })
+})

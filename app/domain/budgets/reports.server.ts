@@ -1,0 +1,680 @@
+/**
+ * What pooled money did: the pot dashboard, the funder view ("what did our money do?") and the contributor statement.
+ * Read-only.
+ *
+ * Where the figures come from:
+ * - Balances (outstanding, available, committed, paid, returned) are the contributions' ledger ACCOUNT rows (their
+ *   posted totals, via contributionBalances), never sums of entries; "received" is the sum of the contribution's
+ *   receipts (the business record each receipt entry belongs to).
+ * - "Pledged" is the pledge, or what was received when more arrived than was pledged (public donations are pledged
+ *   and received at once, so their pledge is what was given).
+ * - "Committed" counts every pound reserved for awards and not released, including what has since been paid;
+ *   "committed, not yet paid" is the committed account's balance.
+ * - Over-time series and statements are built from ledger entries (they need dates); by-place figures from the
+ *   award commitments (an award's place is its application's place).
+ * - Leverage: match funding and in-kind support declared on the funded applications, attributed to the pot (or the
+ *   funder) in proportion to its share of each award, rounded down to the penny; integer arithmetic throughout.
+ *
+ * The funder view is scoped in its queries to the funders given: it never reads another funder's contributions.
+ */
+import type { Db } from '~/lib/db.server.ts'
+import { DomainError, NotFoundError } from '~/lib/errors.ts'
+import { formatPence } from '~/lib/money.ts'
+import type { PdfData } from '~/lib/pdf.server.ts'
+import { BUCKET_LABELS, CONTRIBUTION_BUCKETS, REASONS, type ContributionBucket } from './accounts.ts'
+import { contributionBalances, receivedTotals, type ContributionBalances } from './contributions.server.ts'
+import { potOverview } from './overview.server.ts'
+import type { Pot } from './pots.server.ts'
+
+export interface MoneyFigures {
+  pledgedPence: number
+  receivedPence: number
+  /** Pledged, not yet received. */
+  outstandingPence: number
+  /** Reserved for awards (including what has been paid since). */
+  committedPence: number
+  /** Committed, not yet paid. */
+  committedUnpaidPence: number
+  paidPence: number
+  /** Received and not committed (the available account's balance). */
+  receivedUncommittedPence: number
+  /** What can be committed now: received and uncommitted, plus outstanding pledges on a pot whose basis is 'pledged'. */
+  availablePence: number
+  returnedPence: number
+}
+
+export interface LeverageFigures {
+  /** The pot's (or funder's) money in the awards counted. */
+  fundingPence: number
+  matchCashPence: number
+  matchInKindPence: number
+  sentence: string
+}
+
+export interface FundedAward {
+  awardId: number
+  reference: string
+  organisationName: string
+  placeName: string | null
+  status: string
+  /** This contribution's active commitment to the award. */
+  committedPence: number
+  paidPence: number
+}
+
+export interface ContributionReport {
+  contributionId: number
+  funderId: number
+  funderName: string
+  isInKind: boolean
+  figures: MoneyFigures
+  awards: FundedAward[]
+}
+
+export interface PlaceRow {
+  placeId: number | null
+  placeName: string
+  committedPence: number
+  paidPence: number
+  awards: number
+}
+
+export interface MonthRow {
+  /** "2026-11" */
+  month: string
+  /** Committed in the month, net of releases. */
+  committedPence: number
+  paidPence: number
+  cumulativeCommittedPence: number
+  cumulativePaidPence: number
+}
+
+export interface PotDashboard {
+  pot: Pot & { placeName: string | null; hostFunderName: string }
+  totals: MoneyFigures
+  contributions: ContributionReport[]
+  byPlace: PlaceRow[]
+  overTime: MonthRow[]
+  leverage: LeverageFigures
+}
+
+const ZERO: MoneyFigures = {
+  pledgedPence: 0,
+  receivedPence: 0,
+  outstandingPence: 0,
+  committedPence: 0,
+  committedUnpaidPence: 0,
+  paidPence: 0,
+  receivedUncommittedPence: 0,
+  availablePence: 0,
+  returnedPence: 0,
+}
+
+/** A contribution's figures from its account balances, its receipts and its pledge. */
+export function figuresFor(balances: ContributionBalances, receivedPence: number, pledgedPence: number, availableBasis: Pot['availableBasis']): MoneyFigures {
+  return {
+    pledgedPence: Math.max(pledgedPence, receivedPence),
+    receivedPence,
+    outstandingPence: balances.outstanding,
+    committedPence: balances.committed + balances.paid,
+    committedUnpaidPence: balances.committed,
+    paidPence: balances.paid,
+    receivedUncommittedPence: balances.available,
+    availablePence: balances.available + (availableBasis === 'pledged' ? balances.outstanding : 0),
+    returnedPence: balances.returned,
+  }
+}
+
+export function addFigures(a: MoneyFigures, b: MoneyFigures): MoneyFigures {
+  return Object.fromEntries(Object.keys(ZERO).map((k) => [k, a[k as keyof MoneyFigures] + b[k as keyof MoneyFigures]])) as unknown as MoneyFigures
+}
+
+/** Pence per pound of `part` to `whole`, rounded half up, in integer arithmetic: 24 for £240 on £1,000. */
+export function pencePerPound(part: number, whole: number): number {
+  if (whole <= 0) throw new RangeError('pencePerPound needs a positive whole')
+  const twice = BigInt(part) * 200n + BigInt(whole)
+  return Number(twice / (2n * BigInt(whole)))
+}
+
+/**
+ * The leverage sentence: "Every £1 from the pot brought £0.24 of match funding and £0.10 of in-kind support."
+ * `from` names whose money it is ("the pot", "NHS South West London ICB").
+ */
+export function leverageSentence(input: { from: string; fundingPence: number; matchCashPence: number; matchInKindPence: number }): string {
+  const { from, fundingPence, matchCashPence, matchInKindPence } = input
+  if (fundingPence <= 0) return `No money from ${from} has been committed to awards yet.`
+  if (matchCashPence === 0 && matchInKindPence === 0) return `The awards funded by ${from} declared no match funding or in-kind support.`
+  const cash = formatPence(pencePerPound(matchCashPence, fundingPence))
+  const inKind = formatPence(pencePerPound(matchInKindPence, fundingPence))
+  if (matchInKindPence === 0) return `Every £1 from ${from} brought ${cash} of match funding.`
+  if (matchCashPence === 0) return `Every £1 from ${from} brought ${inKind} of in-kind support.`
+  return `Every £1 from ${from} brought ${cash} of match funding and ${inKind} of in-kind support.`
+}
+
+/** `amount` scaled by share/whole, rounded down, without floating point. */
+function attribute(amount: number, share: number, whole: number): number {
+  if (whole <= 0) return 0
+  return Number((BigInt(amount) * BigInt(share)) / BigInt(whole))
+}
+
+interface CommitmentRow {
+  commitmentId: number
+  contributionId: number
+  awardId: number
+  reference: string
+  awardAmountPence: number
+  status: string
+  organisationName: string
+  placeId: number | null
+  placeName: string | null
+  committedPence: number
+  matchCashPence: number
+  matchInKindPence: number
+}
+
+/** Active (not released) commitments from the contributions, with their awards, organisations and places. */
+async function activeCommitments(db: Db, contributionIds: number[]): Promise<CommitmentRow[]> {
+  if (contributionIds.length === 0) return []
+  const rows = await db
+    .selectFrom('award_commitments')
+    .innerJoin('awards', 'awards.id', 'award_commitments.award_id')
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .leftJoin('places', 'places.id', 'applications.place_id')
+    .select([
+      'award_commitments.id as commitmentId',
+      'award_commitments.contribution_id as contributionId',
+      'award_commitments.amount_pence as committedPence',
+      'awards.id as awardId',
+      'awards.reference',
+      'awards.amount_pence as awardAmountPence',
+      'awards.status',
+      'organisations.name as organisationName',
+      'applications.place_id as placeId',
+      'places.name as placeName',
+      'applications.match_cash_pence as matchCashPence',
+      'applications.match_in_kind_pence as matchInKindPence',
+    ])
+    .where('award_commitments.contribution_id', 'in', contributionIds)
+    .where('award_commitments.released_at', 'is', null)
+    .orderBy('awards.reference')
+    .orderBy('award_commitments.id')
+    .execute()
+  return rows
+}
+
+/** What has been paid against each commitment, from the 'award.paid' ledger entries that belong to it. */
+async function paidByCommitment(db: Db, commitmentIds: number[]): Promise<Map<number, number>> {
+  if (commitmentIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('ledger_entries')
+    .select((eb) => ['ref_id', eb.fn.sum<number>('amount_pence').as('total')])
+    .where('ref_type', '=', 'award_commitment')
+    .where('ref_id', 'in', commitmentIds)
+    .where('reason_code', '=', REASONS.paid)
+    .where('reverses_entry_id', 'is', null)
+    .groupBy('ref_id')
+    .execute()
+  return new Map(rows.map((r) => [r.ref_id!, Number(r.total)]))
+}
+
+function leverageOf(commitments: CommitmentRow[], from: string): LeverageFigures {
+  let fundingPence = 0
+  let matchCashPence = 0
+  let matchInKindPence = 0
+  for (const c of commitments) {
+    fundingPence += c.committedPence
+    matchCashPence += attribute(c.matchCashPence, c.committedPence, c.awardAmountPence)
+    matchInKindPence += attribute(c.matchInKindPence, c.committedPence, c.awardAmountPence)
+  }
+  return { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from, fundingPence, matchCashPence, matchInKindPence }) }
+}
+
+function fundedAwards(commitments: CommitmentRow[], paid: Map<number, number>, contributionId: number): FundedAward[] {
+  return commitments
+    .filter((c) => c.contributionId === contributionId)
+    .map((c) => ({
+      awardId: c.awardId,
+      reference: c.reference,
+      organisationName: c.organisationName,
+      placeName: c.placeName,
+      status: c.status,
+      committedPence: c.committedPence,
+      paidPence: paid.get(c.commitmentId) ?? 0,
+    }))
+}
+
+function byPlace(commitments: CommitmentRow[], paid: Map<number, number>): PlaceRow[] {
+  const places = new Map<string, PlaceRow & { awardIds: Set<number> }>()
+  for (const c of commitments) {
+    const key = String(c.placeId ?? 'none')
+    const row = places.get(key) ?? { placeId: c.placeId, placeName: c.placeName ?? 'No place recorded', committedPence: 0, paidPence: 0, awards: 0, awardIds: new Set<number>() }
+    row.committedPence += c.committedPence
+    row.paidPence += paid.get(c.commitmentId) ?? 0
+    row.awardIds.add(c.awardId)
+    places.set(key, row)
+  }
+  return [...places.values()]
+    .map(({ awardIds, ...row }) => ({ ...row, awards: awardIds.size }))
+    .sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
+}
+
+/** Monthly committed (net of releases) and paid, from the ledger entries on the contributions' accounts. */
+async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> {
+  if (contributionIds.length === 0) return []
+  const committedAccounts = await db
+    .selectFrom('ledger_accounts')
+    .select('id')
+    .where('owner_type', '=', 'contribution')
+    .where('owner_id', 'in', contributionIds)
+    .where('kind', 'in', ['contribution_committed', 'contribution_paid'])
+    .execute()
+  const ids = committedAccounts.map((a) => a.id)
+  if (ids.length === 0) return []
+  const entries = await db
+    .selectFrom('ledger_entries')
+    .innerJoin('ledger_accounts as credit', 'credit.id', 'ledger_entries.credit_account_id')
+    .innerJoin('ledger_accounts as debit', 'debit.id', 'ledger_entries.debit_account_id')
+    .select(['ledger_entries.created_at', 'ledger_entries.amount_pence', 'credit.kind as creditKind', 'debit.kind as debitKind'])
+    .where((eb) => eb.or([eb('ledger_entries.credit_account_id', 'in', ids), eb('ledger_entries.debit_account_id', 'in', ids)]))
+    .orderBy('ledger_entries.id')
+    .execute()
+  const months = new Map<string, { committed: number; paid: number }>()
+  for (const e of entries) {
+    const month = e.created_at.slice(0, 7)
+    const row = months.get(month) ?? { committed: 0, paid: 0 }
+    // Into committed from outside (available/outstanding): committed. Out of committed except to paid: released.
+    if (e.creditKind === 'contribution_committed' && e.debitKind !== 'contribution_paid') row.committed += e.amount_pence
+    if (e.debitKind === 'contribution_committed' && e.creditKind !== 'contribution_paid') row.committed -= e.amount_pence
+    if (e.creditKind === 'contribution_paid') row.paid += e.amount_pence
+    if (e.debitKind === 'contribution_paid') row.paid -= e.amount_pence
+    months.set(month, row)
+  }
+  let cumulativeCommittedPence = 0
+  let cumulativePaidPence = 0
+  return [...months.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([month, m]) => {
+      cumulativeCommittedPence += m.committed
+      cumulativePaidPence += m.paid
+      return { month, committedPence: m.committed, paidPence: m.paid, cumulativeCommittedPence, cumulativePaidPence }
+    })
+}
+
+/** The funders' contributions across pots, with their pots' names, places and years. */
+async function funderContributionRows(db: Db, funderIds: number[]) {
+  return db
+    .selectFrom('contributions')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .innerJoin('pots', 'pots.id', 'contributions.pot_id')
+    .leftJoin('places', 'places.id', 'pots.place_id')
+    .select([
+      'contributions.id',
+      'contributions.pot_id as potId',
+      'contributions.funder_id as funderId',
+      'contributions.pledged_pence as pledgedPence',
+      'contributions.is_in_kind as isInKind',
+      'funders.name as funderName',
+      'pots.name as potName',
+      'pots.financial_year as financialYear',
+      'pots.available_basis as availableBasis',
+      'places.name as placeName',
+    ])
+    .where('contributions.funder_id', 'in', funderIds.length ? funderIds : [0])
+    .orderBy('pots.financial_year', 'desc')
+    .orderBy('pots.name')
+    .orderBy('contributions.id')
+    .execute()
+}
+
+/**
+ * Everything the pot dashboard shows, built on the pot page's potOverview (pot facts, contributions and their account
+ * balances and receipts) with the awards, places, months and leverage added. Throws PotNotFoundError.
+ */
+export async function potDashboard(db: Db, potId: number): Promise<PotDashboard> {
+  const overview = await potOverview(db, potId)
+  const { pot } = overview
+  const ids = overview.contributions.map((c) => c.id)
+  const commitments = await activeCommitments(db, ids)
+  const paid = await paidByCommitment(db, commitments.map((c) => c.commitmentId))
+  const contributions = overview.contributions.map((c) => ({
+    contributionId: c.id,
+    funderId: c.funderId,
+    funderName: c.funderName,
+    isInKind: c.isInKind,
+    figures: figuresFor(c.balances, c.receivedPence, c.pledgedPence, pot.availableBasis),
+    awards: fundedAwards(commitments, paid, c.id),
+  }))
+  return {
+    pot,
+    totals: contributions.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
+    contributions,
+    byPlace: byPlace(commitments, paid),
+    overTime: await overTime(db, ids),
+    leverage: leverageOf(commitments, 'the pot'),
+  }
+}
+
+export interface FunderContributionReport extends ContributionReport {
+  potId: number
+  potName: string
+  financialYear: string
+  placeName: string | null
+}
+
+export interface FunderView {
+  funders: Array<{ funderId: number; funderName: string; totals: MoneyFigures; leverage: LeverageFigures }>
+  contributions: FunderContributionReport[]
+  /** Places the funders' money reached through awards, with only their share. */
+  byPlace: PlaceRow[]
+}
+
+/**
+ * A funder viewer's own contributions across pots: the same figures, the awards and places their money funded, and
+ * the leverage of their share. Only the given funders' contributions are read; the awards list shows their share.
+ */
+export async function funderView(db: Db, funderIds: number[]): Promise<FunderView> {
+  const rows = await funderContributionRows(db, funderIds)
+  const ids = rows.map((r) => r.id)
+  const [balances, received, commitments] = await Promise.all([contributionBalances(db, ids), receivedTotals(db, ids), activeCommitments(db, ids)])
+  const paid = await paidByCommitment(db, commitments.map((c) => c.commitmentId))
+  const contributions: FunderContributionReport[] = rows.map((r) => ({
+    contributionId: r.id,
+    funderId: r.funderId,
+    funderName: r.funderName,
+    isInKind: r.isInKind === 1,
+    figures: figuresFor(balances.get(r.id)!, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis),
+    awards: fundedAwards(commitments, paid, r.id),
+    potId: r.potId,
+    potName: r.potName,
+    financialYear: r.financialYear,
+    placeName: r.placeName,
+  }))
+  const funderNames = await db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds.length ? funderIds : [0]).orderBy('name').execute()
+  const funders = funderNames.map((f) => {
+    const own = contributions.filter((c) => c.funderId === f.id)
+    const ownIds = new Set(own.map((c) => c.contributionId))
+    return {
+      funderId: f.id,
+      funderName: f.name,
+      totals: own.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
+      leverage: leverageOf(commitments.filter((c) => ownIds.has(c.contributionId)), f.name),
+    }
+  })
+  return { funders, contributions, byPlace: byPlace(commitments, paid) }
+}
+
+// ---------- contributor statement ----------
+
+export interface StatementPeriod {
+  /** YYYY-MM-DD, inclusive (UTC). */
+  from: string
+  /** YYYY-MM-DD, inclusive (UTC). */
+  to: string
+}
+
+export interface StatementMovement {
+  entryId: number
+  /** ISO time the entry was recorded. */
+  at: string
+  reasonCode: string
+  description: string
+  fromAccount: string
+  toAccount: string
+  amountPence: number
+  /** The change this entry made to each of the contribution's buckets. */
+  effect: Partial<Record<ContributionBucket, number>>
+}
+
+export interface StatementBucketRow {
+  bucket: ContributionBucket
+  label: string
+  openingPence: number
+  inPence: number
+  outPence: number
+  closingPence: number
+}
+
+export interface ContributorStatement {
+  contributionId: number
+  funderId: number
+  funderName: string
+  potId: number
+  potName: string
+  financialYear: string
+  placeName: string | null
+  pledgedPence: number
+  period: StatementPeriod
+  buckets: StatementBucketRow[]
+  movements: StatementMovement[]
+}
+
+export class StatementPeriodError extends DomainError {
+  constructor() {
+    super('Give the statement period as two dates, YYYY-MM-DD, the start on or before the end.', { code: 'statement_period', status: 400 })
+  }
+}
+
+const REASON_LABELS: Record<string, string> = {
+  [REASONS.pledged]: 'Pledge',
+  [REASONS.received]: 'Money received',
+  [REASONS.receivedOverPledge]: 'Money received beyond the pledge',
+  [REASONS.committed]: 'Committed to an award',
+  [REASONS.released]: 'Commitment released',
+  [REASONS.paid]: 'Paid to a grantee',
+  [REASONS.returned]: 'Returned at year end',
+  [REASONS.carriedForward]: 'Carried forward at year end',
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+/**
+ * One contribution's statement for a period: opening balance per bucket (every entry before the period), the
+ * movements in the period, and closing balances. Built from ledger entries. Throws ContributionNotFoundError-style
+ * NotFoundError for an unknown contribution and StatementPeriodError for a bad period.
+ */
+export async function contributorStatement(db: Db, contributionId: number, period: StatementPeriod): Promise<ContributorStatement> {
+  if (!DATE.test(period.from) || !DATE.test(period.to) || period.from > period.to) throw new StatementPeriodError()
+  const contribution = await db
+    .selectFrom('contributions')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .innerJoin('pots', 'pots.id', 'contributions.pot_id')
+    .leftJoin('places', 'places.id', 'pots.place_id')
+    .select([
+      'contributions.id',
+      'contributions.funder_id as funderId',
+      'contributions.pledged_pence as pledgedPence',
+      'funders.name as funderName',
+      'pots.id as potId',
+      'pots.name as potName',
+      'pots.financial_year as financialYear',
+      'places.name as placeName',
+    ])
+    .where('contributions.id', '=', contributionId)
+    .executeTakeFirst()
+  if (!contribution) throw new NotFoundError('contribution')
+  const accounts = await db
+    .selectFrom('ledger_accounts')
+    .select(['id', 'kind'])
+    .where('owner_type', '=', 'contribution')
+    .where('owner_id', '=', contributionId)
+    .execute()
+  const bucketOf = new Map(accounts.map((a) => [a.id, a.kind.replace(/^contribution_/, '') as ContributionBucket]))
+  const ids = accounts.map((a) => a.id)
+  const start = `${period.from}T00:00:00.000Z`
+  const end = `${period.to}T23:59:59.999Z`
+  const entries = ids.length
+    ? await db
+        .selectFrom('ledger_entries')
+        .innerJoin('ledger_accounts as debit', 'debit.id', 'ledger_entries.debit_account_id')
+        .innerJoin('ledger_accounts as credit', 'credit.id', 'ledger_entries.credit_account_id')
+        .select([
+          'ledger_entries.id',
+          'ledger_entries.created_at',
+          'ledger_entries.reason_code',
+          'ledger_entries.amount_pence',
+          'ledger_entries.debit_account_id',
+          'ledger_entries.credit_account_id',
+          'debit.name as debitName',
+          'credit.name as creditName',
+        ])
+        .where((eb) => eb.or([eb('ledger_entries.debit_account_id', 'in', ids), eb('ledger_entries.credit_account_id', 'in', ids)]))
+        .where('ledger_entries.created_at', '<=', end)
+        .orderBy('ledger_entries.id')
+        .execute()
+    : []
+  const rows = new Map(CONTRIBUTION_BUCKETS.map((b) => [b, { bucket: b, label: BUCKET_LABELS[b], openingPence: 0, inPence: 0, outPence: 0, closingPence: 0 }]))
+  const movements: StatementMovement[] = []
+  for (const e of entries) {
+    // Every bucket is credit-normal: a credit raises its balance, a debit lowers it.
+    const effect: Partial<Record<ContributionBucket, number>> = {}
+    const credited = bucketOf.get(e.credit_account_id)
+    const debited = bucketOf.get(e.debit_account_id)
+    if (credited) effect[credited] = (effect[credited] ?? 0) + e.amount_pence
+    if (debited) effect[debited] = (effect[debited] ?? 0) - e.amount_pence
+    const inPeriod = e.created_at >= start
+    for (const [bucket, change] of Object.entries(effect) as Array<[ContributionBucket, number]>) {
+      const row = rows.get(bucket)!
+      if (!inPeriod) row.openingPence += change
+      else if (change > 0) row.inPence += change
+      else row.outPence -= change
+    }
+    if (!inPeriod) continue
+    movements.push({
+      entryId: e.id,
+      at: e.created_at,
+      reasonCode: e.reason_code,
+      description: REASON_LABELS[e.reason_code] ?? e.reason_code,
+      fromAccount: debited ? BUCKET_LABELS[debited] : e.debitName,
+      toAccount: credited ? BUCKET_LABELS[credited] : e.creditName,
+      amountPence: e.amount_pence,
+      effect,
+    })
+  }
+  const buckets = [...rows.values()].map((r) => ({ ...r, closingPence: r.openingPence + r.inPence - r.outPence }))
+  return { ...contribution, contributionId: contribution.id, period, buckets, movements }
+}
+
+/** Which funder a contribution belongs to, for the statement route's access check; null when there is none. */
+export async function contributionFunderId(db: Db, potId: number, contributionId: number): Promise<number | null> {
+  const row = await db.selectFrom('contributions').select('funder_id').where('id', '=', contributionId).where('pot_id', '=', potId).executeTakeFirst()
+  return row?.funder_id ?? null
+}
+
+// ---------- ledger export ----------
+
+export interface PotLedgerEntry {
+  id: number
+  createdAt: string
+  reasonCode: string
+  fromAccount: string
+  toAccount: string
+  amountPence: number
+  idempotencyKey: string
+  /** The business record the entry belongs to, e.g. "award_commitment 12". */
+  reference: string | null
+}
+
+/**
+ * Every ledger entry that touches one of the pot's contribution accounts, oldest first, read a batch at a time (keyset
+ * pagination on the entry id) so an export never holds the whole ledger. Nothing is read until iteration starts, so
+ * check the pot exists first (getPot) to answer 404 before a download begins.
+ */
+export async function* potLedgerEntries(db: Db, potId: number, batchSize = 500): AsyncGenerator<PotLedgerEntry> {
+  const accounts = await db
+    .selectFrom('ledger_accounts')
+    .innerJoin('contributions', 'contributions.id', 'ledger_accounts.owner_id')
+    .select('ledger_accounts.id')
+    .where('ledger_accounts.owner_type', '=', 'contribution')
+    .where('contributions.pot_id', '=', potId)
+    .execute()
+  const ids = accounts.map((a) => a.id)
+  if (ids.length === 0) return
+  for (let lastId = 0; ; ) {
+    const batch = await db
+      .selectFrom('ledger_entries')
+      .innerJoin('ledger_accounts as debit', 'debit.id', 'ledger_entries.debit_account_id')
+      .innerJoin('ledger_accounts as credit', 'credit.id', 'ledger_entries.credit_account_id')
+      .select([
+        'ledger_entries.id',
+        'ledger_entries.created_at',
+        'ledger_entries.reason_code',
+        'ledger_entries.amount_pence',
+        'ledger_entries.idempotency_key',
+        'ledger_entries.ref_type',
+        'ledger_entries.ref_id',
+        'debit.code as debitCode',
+        'credit.code as creditCode',
+      ])
+      .where('ledger_entries.id', '>', lastId)
+      .where((eb) => eb.or([eb('ledger_entries.debit_account_id', 'in', ids), eb('ledger_entries.credit_account_id', 'in', ids)]))
+      .orderBy('ledger_entries.id')
+      .limit(batchSize)
+      .execute()
+    for (const e of batch) {
+      yield {
+        id: e.id,
+        createdAt: e.created_at,
+        reasonCode: e.reason_code,
+        fromAccount: e.debitCode,
+        toAccount: e.creditCode,
+        amountPence: e.amount_pence,
+        idempotencyKey: e.idempotency_key,
+        reference: e.ref_type !== null && e.ref_id !== null ? `${e.ref_type} ${e.ref_id}` : null,
+      }
+    }
+    if (batch.length < batchSize) return
+    lastId = batch[batch.length - 1].id
+  }
+}
+
+/** Pence as a plain decimal string of pounds for spreadsheets: 125050 -> "1250.50", 5 -> "0.05". */
+export function penceToDecimalPounds(pence: number): string {
+  if (!Number.isSafeInteger(pence)) throw new RangeError(`penceToDecimalPounds needs whole pence, got ${pence}`)
+  const sign = pence < 0 ? '-' : ''
+  const abs = Math.abs(pence)
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
+
+/** "21 November 2026" from "2026-11-21" (or an ISO time). */
+function longDate(isoDate: string): string {
+  return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${isoDate.slice(0, 10)}T00:00:00Z`))
+}
+
+/**
+ * The values and rows the statement layout (templates/pdf/contribution-statement.ts) is filled from: amounts as
+ * "£1,250.00", dates in words.
+ */
+export function statementDocumentData(statement: ContributorStatement, generatedAt: Date): PdfData {
+  return {
+    values: {
+      funderName: statement.funderName,
+      potName: statement.potName,
+      placeName: statement.placeName ?? 'national',
+      financialYear: statement.financialYear,
+      contributionId: String(statement.contributionId),
+      pledged: formatPence(statement.pledgedPence),
+      periodFrom: longDate(statement.period.from),
+      periodTo: longDate(statement.period.to),
+      generatedOn: longDate(generatedAt.toISOString()),
+    },
+    tables: {
+      balances: statement.buckets.map((b) => ({
+        label: capitalise(b.label),
+        opening: formatPence(b.openingPence),
+        in: formatPence(b.inPence),
+        out: formatPence(b.outPence),
+        closing: formatPence(b.closingPence),
+      })),
+      movements: statement.movements.map((m) => ({
+        date: m.at.slice(0, 10),
+        description: m.description,
+        from: capitalise(m.fromAccount),
+        to: capitalise(m.toAccount),
+        amount: formatPence(m.amountPence),
+      })),
+    },
+  }
+}

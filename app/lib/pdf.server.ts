@@ -1,0 +1,142 @@
+/**
+ * PDF documents from data-driven layouts (templates/pdf/*.ts) with pdfkit. A layout lists blocks (headings, text
+ * with {{placeholders}}, label-value lists, tables); renderPdf fills them from plain strings and rows, so the code that
+ * gathers figures never positions text, and the layout never computes anything.
+ *
+ * Fonts: pdfkit's built-in fonts are Latin-1 only, so we embed Noto Sans (SIL Open Font Licence), shipped as TTF by the
+ * `@expo-google-fonts/noto-sans` npm package. It covers Latin (all European languages), Greek, Cyrillic and
+ * Vietnamese: "Zoë", "Łódź" and "Ελλάδα" print as written. Scripts it does not cover (Arabic, Chinese, Devanagari,
+ * ...) print as empty boxes; add the matching Noto family here if a funder needs them.
+ */
+import fs from 'node:fs'
+import { createRequire } from 'node:module'
+import Mustache from 'mustache'
+import PDFDocument from 'pdfkit'
+
+const require = createRequire(import.meta.url)
+const FONT_FILES = {
+  regular: require.resolve('@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf'),
+  bold: require.resolve('@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf'),
+}
+let fonts: { regular: Buffer; bold: Buffer } | undefined
+
+/** The font files, read once per process. */
+function loadFonts(): { regular: Buffer; bold: Buffer } {
+  fonts ??= { regular: fs.readFileSync(FONT_FILES.regular), bold: fs.readFileSync(FONT_FILES.bold) }
+  return fonts
+}
+
+export interface PdfTableColumn {
+  header: string
+  /** The key of the value in each row. */
+  key: string
+  /** Points, or a share such as '*' (pdfkit's table widths). */
+  width?: number | string
+  align?: 'left' | 'right'
+}
+
+export type PdfBlock =
+  /** The document's one big heading. */
+  | { type: 'title'; text: string }
+  | { type: 'heading'; text: string }
+  /** A paragraph; `size` in points (default the layout's fontSize); `muted` prints it grey. */
+  | { type: 'text'; text: string; size?: number; muted?: boolean }
+  /** Label: value lines, e.g. "Contributor: NHS South West London ICB". */
+  | { type: 'fields'; items: Array<{ label: string; value: string }> }
+  /** A table of the rows in `data.tables[rows]`; `empty` is printed instead when there are none. */
+  | { type: 'table'; rows: string; columns: PdfTableColumn[]; empty: string }
+  | { type: 'space'; lines: number }
+
+export interface PdfLayout {
+  /** The document title in the PDF's properties; may hold {{placeholders}}. */
+  title: string
+  size: 'A4'
+  /** Page margin in points. */
+  margin: number
+  fontSize: number
+  blocks: PdfBlock[]
+}
+
+export interface PdfData {
+  /** Values for {{placeholders}} in the layout's text (inserted as they are: a PDF has no HTML to escape). */
+  values: Record<string, string>
+  tables: Record<string, Array<Record<string, string>>>
+}
+
+const fill = (text: string, values: Record<string, string>): string => Mustache.render(text, values, {}, { escape: (value: string) => value })
+
+function drawBlock(doc: PDFKit.PDFDocument, layout: PdfLayout, block: PdfBlock, data: PdfData): void {
+  switch (block.type) {
+    case 'title':
+      doc.font('bold').fontSize(layout.fontSize * 2).fillColor('black').text(fill(block.text, data.values))
+      doc.moveDown(0.5)
+      return
+    case 'heading':
+      doc.moveDown(0.5)
+      doc.font('bold').fontSize(layout.fontSize * 1.3).fillColor('black').text(fill(block.text, data.values))
+      doc.moveDown(0.3)
+      return
+    case 'text':
+      doc.font('regular').fontSize(block.size ?? layout.fontSize).fillColor(block.muted ? '#505a5f' : 'black').text(fill(block.text, data.values))
+      return
+    case 'fields':
+      for (const item of block.items) {
+        doc.font('bold').fontSize(layout.fontSize).fillColor('black').text(`${fill(item.label, data.values)}: `, { continued: true })
+        doc.font('regular').text(fill(item.value, data.values))
+      }
+      return
+    case 'table':
+      drawTable(doc, layout, block, data.tables[block.rows] ?? [])
+      return
+    case 'space':
+      doc.moveDown(block.lines)
+      return
+  }
+}
+
+function drawTable(doc: PDFKit.PDFDocument, layout: PdfLayout, block: Extract<PdfBlock, { type: 'table' }>, rows: Array<Record<string, string>>): void {
+  doc.font('regular').fontSize(layout.fontSize).fillColor('black')
+  if (rows.length === 0) {
+    doc.text(block.empty)
+    return
+  }
+  const header = block.columns.map((c) => ({ text: c.header, type: 'TH' as const, font: { src: 'bold' }, align: { x: c.align ?? 'left' } as const }))
+  const body = rows.map((row) => block.columns.map((c) => ({ text: row[c.key] ?? '', align: { x: c.align ?? 'left' } as const })))
+  doc.table({
+    columnStyles: block.columns.map((c) => ({ width: c.width ?? '*' })),
+    defaultStyle: { border: { bottom: 0.5 }, borderColor: { bottom: '#b1b4b6' }, padding: [4, 4, 4, 4] },
+    data: [header, ...body],
+  })
+  doc.x = layout.margin
+  doc.moveDown(0.5)
+}
+
+/** Renders the layout with the data into a PDF and resolves to its bytes. */
+export function renderPdf(layout: PdfLayout, data: PdfData): Promise<Buffer> {
+  const doc = new PDFDocument({ size: layout.size, margin: layout.margin, info: { Title: fill(layout.title, data.values), Author: 'Commonpot' }, lang: 'en-GB', displayTitle: true })
+  const { regular, bold } = loadFonts()
+  doc.registerFont('regular', regular)
+  doc.registerFont('bold', bold)
+  const chunks: Buffer[] = []
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk))
+    doc.on('end', () => resolve(Buffer.concat(chunks)))
+    doc.on('error', reject)
+  })
+  for (const block of layout.blocks) drawBlock(doc, layout, block, data)
+  doc.end()
+  return done
+}
+
+/** A download response for a PDF; the filename is reduced to safe characters. */
+export function pdfResponse(pdf: Buffer, filename: string): Response {
+  const safe = filename.replace(/[^A-Za-z0-9._-]+/g, '-')
+  return new Response(new Uint8Array(pdf), {
+    headers: {
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': `attachment; filename="${safe}"`,
+      'Content-Length': String(pdf.length),
+      'Cache-Control': 'private, no-store',
+    },
+  })
+}

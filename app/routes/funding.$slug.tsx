@@ -1,0 +1,148 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { describeAllocation, describeAmounts, describeEligibility } from '~/domain/funds/round-rules.ts'
+import { getRoundBySlug, phaseOf } from '~/domain/funds/rounds.server.ts'
+import { describeDeadline, describeOpening, formatDeadline } from '~/lib/dates.ts'
+import { db } from '~/lib/db.server.ts'
+import { NotFoundError } from '~/lib/errors.ts'
+import { getOptionalUser, notFound } from '~/lib/guards.server.ts'
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.title ?? 'Funding round'} – Open funding – Commonpot` }]
+
+/** GET /funding/<slug>: a published round's public page (no sign-in). Drafts are 404. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await getOptionalUser(request)
+  const round = await getRoundBySlug(db, params.slug ?? '').catch((e: unknown) => {
+    throw e instanceof NotFoundError ? notFound() : e
+  })
+  if (round.status === 'draft' || !round.opensAt || !round.closesAt) throw notFound()
+  const now = new Date()
+  const phase = phaseOf(round, now)
+  return json({
+    round: {
+      title: round.title,
+      slug: round.slug,
+      summary: round.summary,
+      guidanceParagraphs: round.guidance.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean),
+      fundName: round.fund.name,
+      funders: round.funders,
+      stages: round.stages,
+    },
+    phase,
+    opens: formatDeadline(round.opensAt),
+    closes: formatDeadline(round.closesAt),
+    when: phase === 'upcoming' ? describeOpening(round.opensAt, now) : describeDeadline(round.closesAt, now),
+    amounts: describeAmounts({ min_grant_pence: round.minGrantPence, max_grant_pence: round.maxGrantPence, allocation_method: round.allocationMethod }, round.rules),
+    eligibility: describeEligibility(round.rules, round.places.map((p) => p.name)),
+    allocation: describeAllocation({ allocation_method: round.allocationMethod }, round.rules),
+    criteria: round.criteria,
+  })
+}
+
+export default function FundingRound() {
+  const { round, phase, opens, closes, when, amounts, eligibility, allocation, criteria } = useLoaderData<typeof loader>()
+  const totalWeight = criteria.reduce((sum, c) => sum + c.weight, 0)
+  return (
+    <>
+      <p className="secondary">
+        <Link to="/funding">Open funding</Link> · {round.fundName}
+      </p>
+      <h1>{round.title}</h1>
+      <p className="lead">{round.summary}</p>
+      <p>
+        <strong className={`tag${phase === 'open' ? ' tag--green' : phase === 'closed' ? ' tag--grey' : ''}`}>
+          {phase === 'open' ? 'Open for applications' : phase === 'upcoming' ? 'Not open yet' : 'Closed'}
+        </strong>{' '}
+        This round {when}.
+      </p>
+      {phase === 'open' ? (
+        <p>
+          <Link to={`/apply/${round.slug}/eligibility`} className="button">
+            Check if you can apply
+          </Link>
+        </p>
+      ) : null}
+      {phase === 'closed' ? <p>This round is closed and no longer takes applications.</p> : null}
+
+      <h2>Key dates</h2>
+      <dl className="summary-list">
+        <div>
+          <dt>Opens</dt>
+          <dd>{opens}</dd>
+        </div>
+        <div>
+          <dt>Closes</dt>
+          <dd>{closes}</dd>
+        </div>
+        <div>
+          <dt>Stages</dt>
+          <dd>{round.stages === 'two_stage' ? 'An expression of interest first; invited groups then complete a full application' : 'One application form'}</dd>
+        </div>
+      </dl>
+
+      <h2>How much you can apply for</h2>
+      <p>{amounts ?? 'The amounts have not been set yet.'}</p>
+      {allocation.map((line) => (
+        <p key={line}>{line}</p>
+      ))}
+
+      <h2>Who can apply</h2>
+      <ul>
+        {eligibility.map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+
+      {round.guidanceParagraphs.length > 0 ? (
+        <>
+          <h2>Guidance</h2>
+          {round.guidanceParagraphs.map((p, i) => (
+            <p key={i}>
+              {p.split('\n').map((line, j) => (
+                <span key={j}>
+                  {j > 0 ? <br /> : null}
+                  {line}
+                </span>
+              ))}
+            </p>
+          ))}
+        </>
+      ) : null}
+
+      {criteria.length > 0 ? (
+        <>
+          <h2>How applications are assessed</h2>
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Assessment criteria and their weights</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Criterion</th>
+                  <th scope="col">Weight</th>
+                </tr>
+              </thead>
+              <tbody>
+                {criteria.map((c) => (
+                  <tr key={c.name}>
+                    <td>
+                      {c.name}
+                      {c.guidance ? <p className="secondary">{c.guidance}</p> : null}
+                    </td>
+                    <td>{totalWeight > 0 ? `${Math.round((c.weight / totalWeight) * 100)}%` : c.weight}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      ) : null}
+
+      <p className="secondary">Funded by {round.funders.join(', ')}.</p>
+    </>
+  )
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />
+}

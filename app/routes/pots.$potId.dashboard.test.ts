@@ -1,0 +1,128 @@
+import { PDFParse } from 'pdf-parse'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { createPotScenario, type PotScenario } from '../../tests/factories/pot-reports.ts'
+import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
+import { db } from '~/lib/db.server.ts'
+import { loader as funderLoader } from './funder._index.tsx'
+import { loader as statementLoader } from './pots.$potId.contributions.$contributionId.statement[.]pdf.ts'
+import { loader as dashboardLoader } from './pots.$potId.dashboard.tsx'
+import { loader as ledgerLoader } from './pots.$potId.ledger[.]csv.ts'
+
+const context = { cspNonce: '', clientIp: '127.0.0.1' }
+let s: PotScenario
+let manager: { id: number }
+let nhsViewer: { id: number }
+let plainApplicant: { id: number }
+
+beforeAll(async () => {
+  s = await createPotScenario(db)
+  manager = await createUserWithRole(db, 'fund_manager')
+  nhsViewer = await createUserWithRole(db, 'funder_viewer', { name: 'Nadia NHS' })
+  await db.updateTable('user_roles').set({ funder_id: s.funders.nhs }).where('user_id', '=', nhsViewer.id).execute()
+  plainApplicant = await createUserWithRole(db, 'assessor')
+})
+
+/** Calls a loader and returns its Response, whether it returned or threw one. */
+async function call(loader: (args: { request: Request; params: Record<string, string>; context: typeof context }) => Promise<Response>, url: string, userId: number, params: Record<string, string>) {
+  try {
+    return await loader({ request: await signedInRequest(url, { userId }), params, context })
+  } catch (e) {
+    if (e instanceof Response) return e
+    throw e
+  }
+}
+
+async function pdfText(response: Response): Promise<string> {
+  const parser = new PDFParse({ data: new Uint8Array(await response.arrayBuffer()) })
+  try {
+    return (await parser.getText()).text
+  } finally {
+    await parser.destroy()
+  }
+}
+
+describe('/pots/:potId/dashboard', () => {
+  test('shows a fund manager the figures by contributor and by place, and the leverage', async () => {
+    const response = await call(dashboardLoader, `/pots/${s.potId}/dashboard`, manager.id, { potId: String(s.potId) })
+    expect(response.status).toBe(200)
+    const data = await response.json()
+    expect(data.totals).toMatchObject({ pledgedPence: 10_000_000, receivedPence: 8_000_000, committedPence: 1_000_000, paidPence: 400_000, availablePence: 7_000_000 })
+    expect(data.contributions).toHaveLength(3)
+    expect(data.leverage.sentence).toBe('Every £1 from the pot brought £0.24 of match funding and £0.10 of in-kind support.')
+  })
+
+  test('is refused to someone without read:pot:any, and 404 for an unknown pot', async () => {
+    expect((await call(dashboardLoader, `/pots/${s.potId}/dashboard`, nhsViewer.id, { potId: String(s.potId) })).status).toBe(403)
+    expect((await call(dashboardLoader, '/pots/999999/dashboard', manager.id, { potId: '999999' })).status).toBe(404)
+    expect((await call(dashboardLoader, '/pots/abc/dashboard', manager.id, { potId: 'abc' })).status).toBe(404)
+  })
+})
+
+describe('/pots/:potId/ledger.csv', () => {
+  test('streams every entry on the pot with amounts in pounds as decimal strings', async () => {
+    const response = await call(ledgerLoader, `/pots/${s.potId}/ledger.csv`, manager.id, { potId: String(s.potId) })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toBe('text/csv; charset=utf-8')
+    expect(response.headers.get('Content-Disposition')).toBe(`attachment; filename="pot-${s.potId}-ledger-entries.csv"`)
+    const lines = (await response.text()).trim().split('\n')
+    expect(lines[0]).toBe('Date,Entry id,Reason,From account,To account,Amount (GBP),Idempotency key,Reference')
+    // 3 pledges, 2 receipts, 2 commitment parts, 2 payment parts
+    expect(lines).toHaveLength(1 + 9)
+    const receipt = lines.find((l) => l.includes('contribution.received') && l.includes(`contribution:${s.contributions.nhs}:outstanding`))!
+    expect(receipt.split(',').slice(2, 6)).toEqual(['contribution.received', `contribution:${s.contributions.nhs}:outstanding`, `contribution:${s.contributions.nhs}:available`, '60000.00'])
+    expect(lines.some((l) => l.includes('award.paid') && l.includes(',3000.00,'))).toBe(true)
+  })
+
+  test('is refused to a funder viewer and 404 for an unknown pot', async () => {
+    expect((await call(ledgerLoader, `/pots/${s.potId}/ledger.csv`, nhsViewer.id, { potId: String(s.potId) })).status).toBe(403)
+    expect((await call(ledgerLoader, '/pots/999999/ledger.csv', manager.id, { potId: '999999' })).status).toBe(404)
+  })
+})
+
+describe('/pots/:potId/contributions/:contributionId/statement.pdf', () => {
+  const params = (contributionId: number) => ({ potId: String(s.potId), contributionId: String(contributionId) })
+  const url = (contributionId: number, query = '') => `/pots/${s.potId}/contributions/${contributionId}/statement.pdf${query}`
+
+  test('gives a PDF with the contributor, the period, balances and movements', async () => {
+    const response = await call(statementLoader, url(s.contributions.nhs), manager.id, params(s.contributions.nhs))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('Content-Type')).toBe('application/pdf')
+    expect(response.headers.get('Content-Disposition')).toMatch(/^attachment; filename="statement-NHS-South-West-London-ICB-[a-f0-9]+-2026-04-01-to-2027-03-31\.pdf"$/)
+    const text = await pdfText(response)
+    expect(text).toContain('Contribution statement')
+    expect(text).toMatch(/NHS South West London ICB [a-f0-9]+/)
+    expect(text).toContain('1 April 2026 to 31 March 2027')
+    expect(text).toContain('£60,000.00')
+    expect(text).toContain('£52,500.00')
+    expect(text).toContain('Paid to a grantee')
+  })
+
+  test('a funder viewer gets their own statement but 404 for another funder’s', async () => {
+    expect((await call(statementLoader, url(s.contributions.nhs), nhsViewer.id, params(s.contributions.nhs))).status).toBe(200)
+    expect((await call(statementLoader, url(s.contributions.lottery), nhsViewer.id, params(s.contributions.lottery))).status).toBe(404)
+  })
+
+  test('refuses a bad period with 400, and someone with neither permission with 403', async () => {
+    expect((await call(statementLoader, url(s.contributions.nhs, '?from=2027-01-01&to=2026-01-01'), manager.id, params(s.contributions.nhs))).status).toBe(400)
+    expect((await call(statementLoader, url(s.contributions.nhs), plainApplicant.id, params(s.contributions.nhs))).status).toBe(403)
+  })
+
+  test('a contribution that is not in the pot is 404', async () => {
+    const wrongPot = { potId: '999999', contributionId: String(s.contributions.nhs) }
+    expect((await call(statementLoader, `/pots/999999/contributions/${s.contributions.nhs}/statement.pdf`, manager.id, wrongPot)).status).toBe(404)
+  })
+})
+
+describe('/funder', () => {
+  test("shows a funder viewer only their own funder's money", async () => {
+    const response = await call(funderLoader, '/funder', nhsViewer.id, {})
+    expect(response.status).toBe(200)
+    const data = await response.json()
+    expect(data.contributions.map((c: { contributionId: number }) => c.contributionId)).toEqual([s.contributions.nhs])
+    expect(JSON.stringify(data)).not.toMatch(/Lottery|Merton/)
+  })
+
+  test('is refused to a fund manager (no funder)', async () => {
+    expect((await call(funderLoader, '/funder', manager.id, {})).status).toBe(403)
+  })
+})
