@@ -10,20 +10,9 @@
 import { z } from 'zod'
 import { parsePounds } from '~/lib/money.ts'
 
-export const QUESTION_TYPES = [
-  'short_text',
-  'long_text',
-  'number',
-  'money',
-  'date',
-  'single_choice',
-  'multiple_choice',
-  'yes_no',
-  'file_upload',
-  'budget_table',
-  'partners_table',
-] as const
-export type QuestionType = (typeof QUESTION_TYPES)[number]
+// The question types are defined once, with the question builder.
+export { QUESTION_TYPES, type QuestionType } from '~/domain/funds/question-types.ts'
+import { QUESTION_TYPES, type QuestionType } from '~/domain/funds/question-types.ts'
 
 /** The largest upload we accept (10 MB). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
