@@ -149,6 +149,13 @@ function main() {
   if (!postgres) delete env.DATABASE_URL
   const engine = postgres ? `postgres (${new URL(env.DATABASE_URL).host})` : 'sqlite'
   console.log(`npm test: database engine ${engine}`)
+  if (!postgres) {
+    // One run covers one engine. Say so loudly, so nobody mistakes a SQLite run for a PostgreSQL one.
+    console.log(
+      '!! PostgreSQL: not run by this `npm test` (it used SQLite). CI runs the suite on both engines (.ci/run);\n' +
+        '!! locally: DATABASE_URL=$(scripts/pg-local.sh start) npm test',
+    )
+  }
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-test-reports-'))
   let totals = emptyTotals()

@@ -1,7 +1,7 @@
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
+import { Form, Link, useActionData, useFetcher, useLoaderData, type ShouldRevalidateFunction } from '@remix-run/react'
+import { useEffect, useRef, type FormEvent, type ReactNode } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import {
@@ -20,6 +20,7 @@ import {
 } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplicationForMember, isEditable, saveSection, type ApplicationDetail } from '~/domain/applications/applications.server.ts'
 import { db } from '~/lib/db.server.ts'
+import { formatLondon } from '~/lib/dates.ts'
 import { env } from '~/lib/env.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
@@ -29,9 +30,17 @@ import { deleteUpload, parseMultipartForm, UploadRejectedError } from '~/lib/upl
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.section.title}: ` : ''}Your application – Commonpot` }]
 
-const IntentSchema = z.enum(['continue', 'later', 'totals'])
+const IntentSchema = z.enum(['continue', 'later', 'totals', 'autosave'])
+
+/** How long after the last change the page saves by itself (JavaScript on only). */
+const AUTOSAVE_DELAY_MS = 2000
 
 type FlatValues = Record<string, string | string[]>
+
+/** Autosave never touches files: it keeps only text values and drops the "remove this file" ticks. */
+function isAutosavedField(name: string, value: FormDataEntryValue): value is string {
+  return typeof value === 'string' && name !== 'intent' && !name.endsWith('__remove') && !name.endsWith('.letterRemove')
+}
 
 async function load(request: Request, params: LoaderFunctionArgs['params']) {
   const user = await requirePermission(request, 'write:application:own')
@@ -100,7 +109,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   })
 }
 
-/** POST: "Save and continue" (required answers enforced) or "Save and come back later" (format rules only). */
+/**
+ * POST: "Save and continue" (required answers enforced) or "Save and come back later" (format rules only).
+ * With JavaScript on, the page also posts intent=autosave a moment after each change (see `autosave`).
+ */
 export async function action({ request, params }: ActionFunctionArgs) {
   const { user, application, section } = await load(request, params)
   let formData: FormData
@@ -111,6 +123,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     throw e
   }
   const intent = IntentSchema.catch('later').parse(formData.get('intent'))
+  if (intent === 'autosave') return autosave(user, application, section, formData)
   const storedFiles = new Set(Object.entries(application.answers).flatMap(([k, v]) => (isDocumentRef(v) ? [k] : [])))
   const submission = parseWithZod(formData, { schema: sectionSchema(section, application.answers, intent === 'continue' ? 'continue' : 'later', storedFiles) })
   const values: FlatValues = {}
@@ -147,13 +160,43 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return redirect(next)
 }
 
+/**
+ * Saves the section's text answers (never files) when they pass the format rules that "Save and come back later"
+ * applies; otherwise saves nothing and shows no errors while the person is still typing.
+ */
+async function autosave(user: Awaited<ReturnType<typeof load>>['user'], application: ApplicationDetail, section: Awaited<ReturnType<typeof load>>['section'], formData: FormData) {
+  const fields = new FormData()
+  for (const [name, value] of formData.entries()) if (isAutosavedField(name, value)) fields.append(name, value)
+  const storedFiles = new Set(Object.entries(application.answers).flatMap(([k, v]) => (isDocumentRef(v) ? [k] : [])))
+  const submission = parseWithZod(fields, { schema: sectionSchema(section, application.answers, 'later', storedFiles) })
+  if (submission.status !== 'success') return json({ autosaved: false as const, savedAt: null, message: null })
+  const now = new Date()
+  try {
+    const input = toSectionInput(section, submission.value as Record<string, unknown>)
+    const saved = await db.transaction().execute((trx) =>
+      saveSection(trx, user, { applicationId: application.id, sectionNumber: section.number, input: { ...input, files: {}, removals: [] }, dataDir: env().DATA_DIR, now }),
+    )
+    await Promise.all(saved.unusedStorageKeys.map((key) => deleteUpload(env().DATA_DIR, key)))
+  } catch (e) {
+    if (e instanceof DomainError && e.status === 409) return json({ autosaved: false as const, savedAt: null, message: e.message }, { status: 409 })
+    throw e
+  }
+  return json({ autosaved: true as const, savedAt: now.toISOString(), message: null })
+}
+
+/** An autosave changes nothing on the page, so the page's data is not reloaded after one. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) =>
+  formData?.get('intent') === 'autosave' ? false : defaultShouldRevalidate
+
 function idFor(name: string): string {
   return name.replace(/[[\].]+/g, '-').replace(/-$/, '')
 }
 
 export default function Section() {
   const d = useLoaderData<typeof loader>()
-  const actionData = useActionData<typeof action>()
+  const lastAction = useActionData<typeof action>()
+  const actionData = lastAction && 'result' in lastAction ? lastAction : undefined
+  const { scheduleAutosave, cancelAutosave, status } = useAutosave()
   const errors: Record<string, string[] | null> = actionData?.result.error ?? {}
   const values: FlatValues = actionData ? { ...actionData.values } : d.values
   const value = (name: string) => {
@@ -187,7 +230,14 @@ export default function Section() {
         </div>
       ) : null}
       <h1>{d.section.title}</h1>
-      <Form method="post" encType={hasFiles ? 'multipart/form-data' : undefined} key={actionData ? JSON.stringify(actionData.values) : 'stored'} noValidate>
+      <Form
+        method="post"
+        encType={hasFiles ? 'multipart/form-data' : undefined}
+        key={actionData ? JSON.stringify(actionData.values) : 'stored'}
+        noValidate
+        onChange={scheduleAutosave}
+        onSubmit={cancelAutosave}
+      >
         {d.questions.map((q) => (
           <Question key={q.key} q={q} value={value} values={values} error={error} files={d.files} errors={errors} />
         ))}
@@ -235,12 +285,40 @@ export default function Section() {
             Save and come back later
           </button>
         </div>
+        <p className="hint" role="status" aria-live="polite">
+          {status}
+        </p>
       </Form>
       <p>
         <Link to={`/applications/${d.id}`}>Back to your application</Link>
       </p>
     </>
   )
+}
+
+/** JavaScript on: saves the section's text answers a moment after each change, and says so politely. */
+function useAutosave() {
+  const fetcher = useFetcher<typeof action>()
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  useEffect(() => () => clearTimeout(timer.current), [])
+  const cancelAutosave = () => clearTimeout(timer.current)
+  const scheduleAutosave = (event: FormEvent<HTMLFormElement>) => {
+    if (event.target instanceof HTMLInputElement && event.target.type === 'file') return
+    const form = event.currentTarget
+    clearTimeout(timer.current)
+    timer.current = setTimeout(() => {
+      const body = new URLSearchParams()
+      for (const [name, value] of new FormData(form).entries()) if (isAutosavedField(name, value)) body.append(name, value)
+      body.set('intent', 'autosave')
+      fetcher.submit(body, { method: 'post' })
+    }, AUTOSAVE_DELAY_MS)
+  }
+  const data = fetcher.data && 'autosaved' in fetcher.data ? fetcher.data : undefined
+  let status = ''
+  if (data?.autosaved) status = `Saved at ${formatLondon(data.savedAt, 'HH:mm')}`
+  else if (data?.message) status = `Not saved: ${data.message}`
+  else if (data) status = 'Not saved yet: some answers are not in the right format. Press “Save and come back later” to see what to fix.'
+  return { scheduleAutosave, cancelAutosave, status }
 }
 
 type QuestionProps = {

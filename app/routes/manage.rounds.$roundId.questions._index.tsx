@@ -164,6 +164,9 @@ export default function QuestionBuilder() {
                       <div>
                         {i > 0 ? <MoveButton questionId={q.id} label={q.label} direction="up" /> : null}
                         {i < section.questions.length - 1 ? <MoveButton questionId={q.id} label={q.label} direction="down" /> : null}
+                        <Link to={`/manage/rounds/${round.id}/questions/${q.id}/edit`}>
+                          Edit<span className="visually-hidden"> “{q.label}”</span>
+                        </Link>{' '}
                         <Link to={`/manage/rounds/${round.id}/questions/${q.id}/delete`}>
                           Delete<span className="visually-hidden"> “{q.label}”</span>
                         </Link>
