@@ -1,6 +1,7 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { fcfsState, fcfsStatusMessage } from '~/domain/applications/allocation.server.ts'
 import { describeAllocation, describeAmounts, describeEligibility } from '~/domain/funds/round-rules.ts'
 import { getRoundBySlug, phaseOf } from '~/domain/funds/rounds.server.ts'
 import { describeDeadline, describeOpening, formatDeadline } from '~/lib/dates.ts'
@@ -19,7 +20,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (round.status === 'draft' || !round.opensAt || !round.closesAt) throw notFound()
   const now = new Date()
   const phase = phaseOf(round, now)
+  // First come, first served: how many grants are left, and a plain statement when they have run out.
+  const fcfs = round.allocationMethod === 'fcfs' ? await fcfsState(db, round.id) : null
   return json({
+    grants: fcfs ? { allocated: fcfs.allocated, total: fcfs.grantCount, remaining: fcfs.remaining, message: fcfsStatusMessage(fcfs) } : null,
     round: {
       title: round.title,
       slug: round.slug,
@@ -41,7 +45,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function FundingRound() {
-  const { round, phase, opens, closes, when, amounts, eligibility, allocation, criteria } = useLoaderData<typeof loader>()
+  const { round, phase, opens, closes, when, amounts, eligibility, allocation, criteria, grants } = useLoaderData<typeof loader>()
   const totalWeight = criteria.reduce((sum, c) => sum + c.weight, 0)
   return (
     <>
@@ -64,6 +68,14 @@ export default function FundingRound() {
         </p>
       ) : null}
       {phase === 'closed' ? <p>This round is closed and no longer takes applications.</p> : null}
+      {grants ? (
+        <div className="inset" role="status">
+          <p>
+            {grants.allocated} of {grants.total} grants allocated; {grants.remaining} left.
+          </p>
+          {grants.message ? <p>{grants.message}.</p> : null}
+        </div>
+      ) : null}
 
       <h2>Key dates</h2>
       <dl className="summary-list">

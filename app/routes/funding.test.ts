@@ -61,3 +61,22 @@ describe('/funding/<slug>', () => {
     expect((await get('/funding/no-such-round', { slug: 'no-such-round' })).status).toBe(404)
   })
 })
+
+describe('/funding/<slug> for a first-come-first-served round', () => {
+  test('says how many grants are left, and says so plainly when they have run out', async () => {
+    const { allocateFirstComeFirstServed } = await import('~/domain/applications/allocation.server.ts')
+    const { createApplicant, createFcfsRound, markSubmitted, placesByRegion } = await import('~/domain/applications/fcfs-fixtures.server.ts')
+    const { roundId } = await createFcfsRound(db, { grantCount: 2, grantAmountPence: 100_000, maxPercentPerRegion: null, minPercentPriorityCommunity: null })
+    const round = await db.selectFrom('rounds').select('slug').where('id', '=', roundId).executeTakeFirstOrThrow()
+    const page = async () => (await (await get(`/funding/${round.slug}`, { slug: round.slug })).json()).grants
+
+    expect(await page()).toEqual({ allocated: 0, total: 2, remaining: 2, message: null })
+    const placeId = [...(await placesByRegion(db)).values()][0]![0]!
+    for (let i = 0; i < 2; i++) {
+      const { applicationId } = await createApplicant(db, { roundId, placeId })
+      await markSubmitted(db, applicationId)
+      await db.transaction().execute((trx) => allocateFirstComeFirstServed(trx, { applicationId, now: new Date() }))
+    }
+    expect(await page()).toEqual({ allocated: 2, total: 2, remaining: 0, message: 'All grants have been allocated; new applications join the waiting list' })
+  })
+})

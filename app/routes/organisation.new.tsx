@@ -3,6 +3,7 @@ import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { CheckboxGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { checkIdentifiers, LEGAL_TYPE_LABELS, LEGAL_TYPES, normalisePostcode } from '~/domain/organisations/identifiers.ts'
@@ -41,6 +42,7 @@ const OrganisationSchema = z.intersection(
       .trim()
       .refine((value) => normalisePostcode(value) !== null, 'Enter a real postcode, like SW1A 1AA'),
     placeId: z.number({ required_error: 'Select the integrated care board area you mainly work in', invalid_type_error: 'Select an area from the list' }).int().positive(),
+    otherPlaceIds: z.array(z.number({ invalid_type_error: 'Select areas from the list' }).int().positive()).optional(),
   }),
   IdentifiersSchema,
 )
@@ -156,6 +158,15 @@ export default function RegisterOrganisation() {
             </option>
           ))}
         </SelectField>
+        <details className="details">
+          <summary>Your group also works in other areas</summary>
+          <CheckboxGroup
+            field={fields.otherPlaceIds}
+            legend="Other integrated care board areas you serve (optional)"
+            hint="Funders use these to match you with rounds for those places."
+            options={places.map((p) => ({ value: String(p.id), label: `${p.name} (${p.regionName})` }))}
+          />
+        </details>
         <SubmitButton>Register organisation</SubmitButton>
       </Form>
     </>

@@ -91,6 +91,20 @@ describe('/organisation/new', () => {
     expect(await membershipRole(organisation.id, person.id)).toBe('admin')
   })
 
+  test('a group can name other areas it serves as well as its main one', async () => {
+    const person = await createUser(db)
+    const places = await db.selectFrom('places').select('id').where('valid_to', 'is', null).orderBy('id').limit(3).execute()
+    const body = new URLSearchParams({ ...(await valid()), charityNumber: '1190124', placeId: String(places[0]!.id) })
+    body.append('otherPlaceIds', String(places[1]!.id))
+    body.append('otherPlaceIds', String(places[2]!.id))
+    const request = await signedInRequest('/organisation/new', { userId: person.id, body })
+    const response = await respond(() => registerAction({ request, params: {}, context }))
+    expect(response.status).toBe(302)
+    const organisation = await db.selectFrom('organisations').select('id').where('charity_number', '=', '1190124').executeTakeFirstOrThrow()
+    const served = await db.selectFrom('organisation_places').select('place_id').where('organisation_id', '=', organisation.id).orderBy('place_id').execute()
+    expect(served.map((r) => r.place_id)).toEqual(places.map((p) => p.id))
+  })
+
   test('bad input is refused with 400 and a message next to each field', async () => {
     const person = await createUser(db)
     const response = await post(registerAction, '/organisation/new', person.id, {
