@@ -189,6 +189,19 @@ export interface RoundsTable {
   published_at: string | null
   created_at: CreatedAt
   updated_at: Generated<string>
+  /** Assessment settings (migration 2026_11_21_091500); see docs/decisions/0009-assessment-and-panels.md. */
+  assessors_per_bid: Generated<number>
+  blind_review: Generated<number>
+  hide_peer_scores: Generated<number>
+  comments_required: Generated<number>
+  /** Percentage points of the 0-100 weighted score: a bid whose assessors' totals differ by more is flagged. */
+  disagreement_threshold: Generated<number>
+  /** The chair's switch: rank by z-scores per assessor as well as by raw scores. */
+  normalise_scores: Generated<number>
+  /** JSON list of the decline reasons a panel chooses from. */
+  decline_reasons: Generated<string>
+  decisions_released_at: string | null
+  panel_held_on: string | null
 }
 
 export interface RoundPlacesTable {
@@ -374,6 +387,10 @@ export interface AssessmentsTable {
   weighted_score_milli: number | null
   submitted_at: string | null
   created_at: CreatedAt
+  assigned_by: number | null
+  /** Set when a fund manager recorded the conflict on the assessor's behalf. */
+  conflict_recorded_by: number | null
+  updated_at: string | null
 }
 
 export interface CriterionScoresTable {
@@ -384,6 +401,96 @@ export interface CriterionScoresTable {
   comment: Generated<string>
   moderated_score: number | null
   moderation_rationale: string | null
+  created_at: CreatedAt
+}
+
+export interface RoundAssessorsTable {
+  id: Id
+  round_id: number
+  user_id: number
+  is_chair: Generated<number>
+  added_by: number | null
+  created_at: CreatedAt
+}
+
+export interface AssessorPlacesTable {
+  id: Id
+  user_id: number
+  place_id: number
+  created_at: CreatedAt
+}
+
+/** The panel chair's moderated score for one criterion of one bid; assessors' raw scores are kept unchanged. */
+export interface ModerationsTable {
+  id: Id
+  application_id: number
+  criterion_id: number
+  score: number
+  rationale: string
+  moderated_by: number
+  updated_at: Generated<string>
+  created_at: CreatedAt
+}
+
+/** Optional fairness limits per place for a round's optimiser: at least / at most this much to the place. */
+export interface RoundPlaceLimitsTable {
+  id: Id
+  round_id: number
+  place_id: number
+  min_pence: number | null
+  max_pence: number | null
+  created_at: CreatedAt
+}
+
+export interface OptimiserRunsTable {
+  id: Id
+  round_id: number
+  status: 'proposed' | 'accepted' | 'superseded' | 'infeasible'
+  /** JSON: the exact input the solver saw (bids, scores, amounts, funding sources, limits). */
+  inputs: string
+  inputs_sha256: string
+  /** JSON arrays of application ids. */
+  selected: Generated<string>
+  greedy_selected: Generated<string>
+  /** JSON list of plain-English sentences. */
+  explanation: Generated<string>
+  total_score_milli: Generated<number>
+  total_pence: Generated<number>
+  solve_ms: Generated<number>
+  created_by: number
+  accepted_by: number | null
+  accepted_at: string | null
+  created_at: CreatedAt
+}
+
+export interface PanelDecisionsTable {
+  id: Id
+  application_id: number
+  round_id: number
+  status: 'recommended' | 'reserve' | 'declined'
+  /** The amount the panel recommends (may differ from the request); null for reserve and declined. */
+  amount_pence: number | null
+  rationale: Generated<string>
+  /** One of the round's decline_reasons. */
+  decline_reason: string | null
+  /** Free text sent to the applicant with the decision. */
+  feedback: string | null
+  optimiser_run_id: number | null
+  /** What the optimiser proposed for this bid; differs from status when the chair overrode it. */
+  proposed_status: string | null
+  override_reason: string | null
+  decided_by: number
+  decided_at: string
+  released_at: string | null
+  created_at: CreatedAt
+}
+
+export interface PanelAttendeesTable {
+  id: Id
+  round_id: number
+  user_id: number | null
+  name: string
+  role: string
   created_at: CreatedAt
 }
 
@@ -575,6 +682,13 @@ export interface DB {
   application_reference_counters: ApplicationReferenceCountersTable
   assessments: AssessmentsTable
   criterion_scores: CriterionScoresTable
+  round_assessors: RoundAssessorsTable
+  assessor_places: AssessorPlacesTable
+  moderations: ModerationsTable
+  round_place_limits: RoundPlaceLimitsTable
+  optimiser_runs: OptimiserRunsTable
+  panel_decisions: PanelDecisionsTable
+  panel_attendees: PanelAttendeesTable
   awards: AwardsTable
   award_commitments: AwardCommitmentsTable
   payment_runs: PaymentRunsTable

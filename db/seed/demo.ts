@@ -38,6 +38,8 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { email: `applicant@${DEMO_DOMAIN}`, name: 'Amira Khan', role: 'Applicant (member of Wandle Valley Dementia Choir)', twoFactor: false },
   { email: `orgadmin@${DEMO_DOMAIN}`, name: 'Grace Okafor', role: 'Organisation admin (Wandle Valley Dementia Choir)', twoFactor: false },
   { email: `assessor@${DEMO_DOMAIN}`, name: 'Priya Patel', role: 'Assessor', twoFactor: false },
+  { email: `assessor2@${DEMO_DOMAIN}`, name: 'Ben Walker', role: 'Assessor', twoFactor: false },
+  { email: `assessor3@${DEMO_DOMAIN}`, name: 'Chloe Davies', role: 'Assessor (declares a conflict on one bid)', twoFactor: false },
   { email: `chair@${DEMO_DOMAIN}`, name: 'David Mensah', role: 'Panel chair', twoFactor: false },
   { email: `manager@${DEMO_DOMAIN}`, name: 'Helen Carter', role: 'Fund manager', twoFactor: false },
   { email: `finance@${DEMO_DOMAIN}`, name: 'Sam Rowe', role: 'Finance officer', twoFactor: true },
@@ -129,6 +131,8 @@ const ORGANISATIONS: DemoOrganisation[] = [
 
 const STAFF_ROLES: Record<string, GrantableRole[]> = {
   [`assessor@${DEMO_DOMAIN}`]: ['assessor'],
+  [`assessor2@${DEMO_DOMAIN}`]: ['assessor'],
+  [`assessor3@${DEMO_DOMAIN}`]: ['assessor'],
   [`chair@${DEMO_DOMAIN}`]: ['panel_chair', 'assessor'],
   [`manager@${DEMO_DOMAIN}`]: ['fund_manager'],
   [`finance@${DEMO_DOMAIN}`]: ['finance_officer'],
