@@ -10,6 +10,9 @@ export const STATUS_LABELS: Record<string, string> = {
   allocated: 'Grant allocated',
   waitlisted: 'On the waiting list',
   refused: 'Not allocated',
+  successful: 'Successful',
+  reserve: 'On the reserve list',
+  unsuccessful: 'Not successful',
 }
 
 export function statusLabel(status: string): string {

@@ -24,6 +24,9 @@ const EXAMPLES: Record<EmailTemplate, EmailData> = {
   },
   'application-invited': { organisationName: 'Hackney Food Hub', eoiReference: 'TCF-2026-00041', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27' },
   'application-declined': { organisationName: 'Hackney Food Hub', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', reason: 'The panel chose bids closer to the aims.' },
+  'decision-successful': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', amount: '£25,000.00', feedback: 'A strong plan.' },
+  'decision-reserve': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', feedback: 'Close to the line.' },
+  'decision-unsuccessful': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', reason: 'Did not show enough local need', feedback: 'Say more about who comes.' },
 }
 
 describe('email templates', () => {

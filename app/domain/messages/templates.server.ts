@@ -22,6 +22,9 @@ export type EmailTemplate =
   | 'application-submitted'
   | 'application-invited'
   | 'application-declined'
+  | 'decision-successful'
+  | 'decision-reserve'
+  | 'decision-unsuccessful'
 
 export type EmailData = Record<string, string | number | null>
 
