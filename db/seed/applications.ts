@@ -16,7 +16,7 @@ import { getRound } from '../../app/domain/funds/rounds.server.ts'
 export interface SeedApplicationsContext {
   roundId: number
   /** Demo applicants by email (an admin of one organisation each): submitted bids, or drafts left half-done. */
-  applicants: { email: string; submit: boolean }[]
+  applicants: { email: string; submit: boolean; amountPence?: number; title?: string }[]
   now: Date
 }
 
@@ -26,10 +26,10 @@ export interface SeededApplication {
   status: string
 }
 
-function demoAnswer(q: QuestionDef, amountPence: number, organisationName: string): AnswerValue | undefined {
+function demoAnswer(q: QuestionDef, amountPence: number, organisationName: string, title?: string): AnswerValue | undefined {
   switch (q.type) {
     case 'short_text':
-      return q.key === 'project_title' ? `${organisationName}: creative connections` : 'Yes, as described in our plan'
+      return q.key === 'project_title' ? (title ?? `${organisationName}: creative connections`) : 'Yes, as described in our plan'
     case 'long_text':
       return 'Weekly sessions for people referred by social prescribing link workers, run with our local partners.'
     case 'number':
@@ -63,9 +63,10 @@ function demoAnswer(q: QuestionDef, amountPence: number, organisationName: strin
 
 export async function seedApplications(trx: Transaction<DB>, ctx: SeedApplicationsContext): Promise<SeededApplication[]> {
   const round = await getRound(trx, ctx.roundId)
-  const amountPence = round.rules.multiYear?.amountsPerYearPence[0] ?? round.minGrantPence ?? 2_500_000
+  const defaultAmountPence = round.rules.multiYear?.amountsPerYearPence[0] ?? round.minGrantPence ?? 2_500_000
   const seeded: SeededApplication[] = []
   for (const applicant of ctx.applicants) {
+    const amountPence = applicant.amountPence ?? defaultAmountPence
     const user = await trx.selectFrom('users').select(['id', 'email', 'name']).where('email', '=', applicant.email).executeTakeFirstOrThrow()
     const membership = await trx.selectFrom('memberships').select('organisation_id').where('user_id', '=', user.id).orderBy('id').executeTakeFirstOrThrow()
     const eligibilityAnswers = Object.fromEntries(
@@ -82,7 +83,7 @@ export async function seedApplications(trx: Transaction<DB>, ctx: SeedApplicatio
     const application = await getApplicationForMember(trx, user, started.id)
     const sections = applicant.submit ? application.sections : application.sections.slice(0, 1)
     for (const section of sections) {
-      const answers = Object.fromEntries(section.questions.map((q) => [q.key, demoAnswer(q, amountPence, application.organisationName)]))
+      const answers = Object.fromEntries(section.questions.map((q) => [q.key, demoAnswer(q, amountPence, application.organisationName, applicant.title)]))
       await saveSection(trx, user, { applicationId: started.id, sectionNumber: section.number, input: { answers, files: {}, removals: [] }, dataDir: '', now: ctx.now })
     }
     let status = 'draft'

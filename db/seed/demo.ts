@@ -20,6 +20,7 @@ import { seedApplications } from './applications.ts'
 import { seedPooledBudgets } from './budgets.ts'
 import { linkRoundToPot } from '../../app/domain/budgets/pots.server.ts'
 import { seedRounds } from './rounds.ts'
+import { seedPanelRound } from './panel-round.ts'
 import type { GrantableRole } from '../../app/domain/identity/roles.server.ts'
 
 export const DEMO_PASSWORD = 'commonpot-demo-2026'
@@ -126,6 +127,54 @@ const ORGANISATIONS: DemoOrganisation[] = [
     postcode: 'BS5 6XA',
     icb: 'QUY',
     admin: { email: `bristol@${DEMO_DOMAIN}`, name: 'Rhys Evans' },
+  },
+  {
+    name: 'Merton Men’s Shed',
+    legalType: 'cio',
+    charityNumber: '1190003',
+    companyNumber: null,
+    addressLine1: 'The Old Forge, Church Road',
+    addressLine2: null,
+    town: 'Mitcham',
+    postcode: 'CR4 3BE',
+    icb: 'QWE',
+    admin: { email: `merton@${DEMO_DOMAIN}`, name: 'Ray Thompson' },
+  },
+  {
+    name: 'Croydon Walk and Talk',
+    legalType: 'registered_charity',
+    charityNumber: '1190004',
+    companyNumber: null,
+    addressLine1: '5 Katharine Street',
+    addressLine2: null,
+    town: 'Croydon',
+    postcode: 'CR0 1NX',
+    icb: 'QWE',
+    admin: { email: `croydon@${DEMO_DOMAIN}`, name: 'Funmi Adeyemi' },
+  },
+  {
+    name: 'Sutton Community Gardeners CIC',
+    legalType: 'cic',
+    charityNumber: null,
+    companyNumber: '12345679',
+    addressLine1: 'Manor Park Lodge',
+    addressLine2: null,
+    town: 'Sutton',
+    postcode: 'SM1 4AP',
+    icb: 'QWE',
+    admin: { email: `sutton@${DEMO_DOMAIN}`, name: 'Ellie Marsh' },
+  },
+  {
+    name: 'Kingston Dance for Health',
+    legalType: 'cio',
+    charityNumber: '1190005',
+    companyNumber: null,
+    addressLine1: '21 Fairfield West',
+    addressLine2: null,
+    town: 'Kingston upon Thames',
+    postcode: 'KT1 2PS',
+    icb: 'QWE',
+    admin: { email: `kingston@${DEMO_DOMAIN}`, name: 'Sofia Rossi' },
   },
 ]
 
@@ -247,6 +296,25 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } =
       financeEmail: `finance@${DEMO_DOMAIN}`,
     })
     await linkRoundToPot(trx, managerId, { potId: pots.southWestLondon.id, roundId: rounds.thrivingCommunities.id })
+    // A closed panel round with eight submitted bids, drawing on the South West London pot and the national pot.
+    const panelRound = await seedPanelRound(trx, {
+      managerUserId: managerId,
+      fundId: thriving.id,
+      placeIdByOds,
+      potIds: [pots.southWestLondon.id, pots.national.id],
+      bids: [
+        { email: `orgadmin@${DEMO_DOMAIN}`, amountPence: 3_000_000, title: 'Singing for Memory: Wandle Valley choirs' },
+        { email: `merton@${DEMO_DOMAIN}`, amountPence: 2_500_000, title: 'Shoulder to Shoulder: Men’s Shed workshops' },
+        { email: `croydon@${DEMO_DOMAIN}`, amountPence: 4_000_000, title: 'Croydon Walk and Talk: walking groups with link workers' },
+        { email: `sutton@${DEMO_DOMAIN}`, amountPence: 3_500_000, title: 'Growing Together: therapeutic gardening in Sutton' },
+        { email: `kingston@${DEMO_DOMAIN}`, amountPence: 2_800_000, title: 'Dance for Health: seated dance for people with long-term conditions' },
+        { email: `hackney@${DEMO_DOMAIN}`, amountPence: 4_500_000, title: 'Hackney Lunch Club and Friendship Network' },
+        { email: `salford@${DEMO_DOMAIN}`, amountPence: 3_000_000, title: 'Stitch and Natter: textile circles in Salford' },
+        { email: `bristol@${DEMO_DOMAIN}`, amountPence: 5_000_000, title: 'Walking Football for Heart Health' },
+      ],
+      now,
+    })
+    void panelRound
 
     // Finance officers and administrators must use two-factor authentication.
     for (const account of DEMO_ACCOUNTS.filter((a) => a.twoFactor)) await enrolTwoFactor(trx, users.get(account.email)!)

@@ -44,7 +44,7 @@ export interface SeededRounds {
 
 type SeedQuestion = Omit<QuestionInput, 'helpText' | 'required' | 'config'> & { key: string; helpText?: string; required?: boolean; config?: QuestionInput['config'] }
 
-const THRIVING_QUESTIONS: SeedQuestion[] = [
+export const THRIVING_QUESTIONS: SeedQuestion[] = [
   { section: 'About your partnership', key: 'partners', type: 'partners_table', label: 'Your partners', helpText: 'Each partner organisation, its role, and a letter of support.' },
   { section: 'About your partnership', key: 'link_worker_approach', type: 'long_text', label: 'How will your partnership work with social prescribing link workers?', config: { wordLimit: 300 } },
   { section: 'About your partnership', key: 'worked_with_link_workers', type: 'yes_no', label: 'Have any of the partners worked with link workers before?' },
@@ -87,7 +87,7 @@ const MUSIC_QUESTIONS: SeedQuestion[] = [
   { section: 'Your grant', key: 'amount_per_year', type: 'single_choice', label: 'How much a year are you applying for?', config: { options: ['£1,000', '£2,000'] } },
 ]
 
-async function addQuestions(trx: Transaction<DB>, actor: number, roundId: number, stage: QuestionStage, questions: SeedQuestion[]): Promise<void> {
+export async function addQuestions(trx: Transaction<DB>, actor: number, roundId: number, stage: QuestionStage, questions: SeedQuestion[]): Promise<void> {
   for (const q of questions) {
     await addQuestion(trx, actor, { roundId, stage, helpText: null, required: true, config: {}, ...q })
   }
@@ -104,9 +104,9 @@ function fundId(ctx: SeedRoundsContext, slug: string): number {
   return id
 }
 
-const THRIVING_TYPES = ['registered_charity', 'cio', 'cic', 'community_benefit_society', 'cooperative_society'] as const
+export const THRIVING_TYPES = ['registered_charity', 'cio', 'cic', 'community_benefit_society', 'cooperative_society'] as const
 
-const THRIVING_GUIDANCE = `This round funds place-based partnerships of local voluntary organisations that work with social prescribing link workers to connect people with creative, cultural, nature and physical activity.
+export const THRIVING_GUIDANCE = `This round funds place-based partnerships of local voluntary organisations that work with social prescribing link workers to connect people with creative, cultural, nature and physical activity.
 
 The lead applicant must be a registered charity, CIO, community interest company, or co-operative or community benefit society, leading at least two other local organisations.
 
