@@ -11,6 +11,8 @@ const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/funding', label: 'Open funding', needs: null },
   { to: '/organisation', label: 'Your organisation', needs: 'read:organisation:own' },
   { to: '/applications', label: 'Your applications', needs: 'read:application:own' },
+  { to: '/assess', label: 'Bids to assess', needs: 'score:application:assigned' },
+  { to: '/panel', label: 'Panels', needs: 'decide:application:any' },
   { to: '/funder', label: 'Our money', needs: 'read:report:funder' },
   { to: '/manage/funds', label: 'Fund management', needs: 'manage:round:any' },
   { to: '/pots', label: 'Pooled pots', needs: 'read:pot:any' },

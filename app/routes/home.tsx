@@ -117,6 +117,14 @@ export default function Home() {
               <dd>{d.assessor.conflicts}</dd>
             </div>
           </dl>
+          <p>
+            <Link to="/assess">Go to your bids to assess</Link>
+          </p>
+          {d.isChair ? (
+            <p>
+              <Link to="/panel">Go to your panels: rankings, moderation and decisions</Link>
+            </p>
+          ) : null}
         </section>
       ) : null}
 
