@@ -1,15 +1,18 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
 import { AwardsTable, FiguresSummary } from '~/components/pot-figures.tsx'
 import { funderView } from '~/domain/budgets/reports.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
-import { formatPence } from '~/lib/money.ts'
 
 export const meta: MetaFunction = () => [{ title: 'What did our money do? – Commonpot' }]
 
-/** GET /funder: a funder viewer's own contributions across pots, and what they funded (read:report:funder). */
+/**
+ * GET /funder: a funder viewer's own contributions across pots with the conditions they set in words, and what they
+ * funded (read:report:funder).
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:report:funder')
   return json(await funderView(db, user.funderIds))
@@ -33,49 +36,19 @@ export default function FunderView() {
             {contributions.length === 0 ? (
               <p>{f.funderName} has not contributed to a pot yet.</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption>{f.funderName}: contributions by pot</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Pot</th>
-                      <th scope="col">Place</th>
-                      <th scope="col">Year</th>
-                      <th scope="col" className="num">
-                        Pledged
-                      </th>
-                      <th scope="col" className="num">
-                        Received
-                      </th>
-                      <th scope="col" className="num">
-                        Committed
-                      </th>
-                      <th scope="col" className="num">
-                        Paid
-                      </th>
-                      <th scope="col">Statement</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {contributions.map((c) => (
-                      <tr key={c.contributionId}>
-                        <th scope="row">{c.potName}</th>
-                        <td>{c.placeName ?? 'National'}</td>
-                        <td>{c.financialYear}</td>
-                        <td className="num">{formatPence(c.figures.pledgedPence)}</td>
-                        <td className="num">{formatPence(c.figures.receivedPence)}</td>
-                        <td className="num">{formatPence(c.figures.committedPence)}</td>
-                        <td className="num">{formatPence(c.figures.paidPence)}</td>
-                        <td>
-                          <a href={`/pots/${c.potId}/contributions/${c.contributionId}/statement.pdf`} download>
-                            Statement (PDF)<span className="visually-hidden"> for {c.potName}</span>
-                          </a>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <ContributionFiguresTable
+                caption={`${f.funderName}: contributions by pot, with the conditions on the money`}
+                nameHeader="Pot"
+                leadColumns={['Place', 'Year']}
+                rows={contributions.map((c) => ({
+                  contributionId: c.contributionId,
+                  potId: c.potId,
+                  name: c.potName,
+                  lead: [c.placeName ?? 'National', c.financialYear],
+                  figures: c.figures,
+                  ringFence: c.ringFence,
+                }))}
+              />
             )}
             {contributions.map((c) => (
               <section key={c.contributionId} aria-labelledby={`awards-${c.contributionId}`}>
@@ -90,35 +63,7 @@ export default function FunderView() {
       {view.byPlace.length > 0 ? (
         <>
           <h2>Places your money reached</h2>
-          <div className="table-wrap">
-            <table>
-              <caption>Your share of awards, by the place each project works in</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Place</th>
-                  <th scope="col" className="num">
-                    Awards
-                  </th>
-                  <th scope="col" className="num">
-                    Committed
-                  </th>
-                  <th scope="col" className="num">
-                    Paid
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.byPlace.map((p) => (
-                  <tr key={p.placeId ?? 'none'}>
-                    <th scope="row">{p.placeName}</th>
-                    <td className="num">{p.awards}</td>
-                    <td className="num">{formatPence(p.committedPence)}</td>
-                    <td className="num">{formatPence(p.paidPence)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <PlaceFiguresTable caption="Your share of awards, by the place each project works in" rows={view.byPlace} />
         </>
       ) : null}
     </>

@@ -1,6 +1,8 @@
 import { PDFParse } from 'pdf-parse'
 import { beforeAll, describe, expect, test } from 'vitest'
-import { createPotScenario, type PotScenario } from '../../tests/factories/pot-reports.ts'
+import { commitAward } from '~/domain/budgets/commitments.server.ts'
+import { ukToday } from '~/domain/places/places.server.ts'
+import { createAward, createPotScenario, type PotScenario } from '../../tests/factories/pot-reports.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { db } from '~/lib/db.server.ts'
 import { loader as funderLoader } from './funder._index.tsx'
@@ -49,6 +51,47 @@ describe('/pots/:potId/dashboard', () => {
     expect(data.totals).toMatchObject({ pledgedPence: 10_000_000, receivedPence: 8_000_000, committedPence: 1_000_000, paidPence: 400_000, availablePence: 7_000_000 })
     expect(data.contributions).toHaveLength(3)
     expect(data.leverage.sentence).toBe('Every £1 from the pot brought £0.24 of match funding and £0.10 of in-kind support.')
+  })
+
+  test('gives each contributor’s ring-fence in words', async () => {
+    const data = await (await call(dashboardLoader, `/pots/${s.potId}/dashboard`, manager.id, { potId: String(s.potId) })).json()
+    const nhs = data.contributions.find((c: { contributionId: number }) => c.contributionId === s.contributions.nhs)
+    expect(nhs.ringFence).toEqual(['Health and wellbeing outcomes only'])
+  })
+
+  test("with ?places=rolled_up rolls an award in a split place into today's places; anything else shows places as they were", async () => {
+    const scenario = await createPotScenario(db)
+    const oldPlace = await db.selectFrom('places').select('id').where('ods_code', '=', 'QM7').executeTakeFirstOrThrow()
+    const successors = await db
+      .selectFrom('place_links')
+      .select('successor_place_id')
+      .where('predecessor_place_id', '=', oldPlace.id)
+      .orderBy('successor_place_id')
+      .execute()
+    expect(successors).toHaveLength(2)
+    const award = await createAward(db, { placeId: oldPlace.id, amountPence: 300_000, matchCashPence: 0, matchInKindPence: 0 })
+    await db.transaction().execute((trx) =>
+      commitAward(trx, manager.id, {
+        awardId: award.awardId,
+        potId: scenario.potId,
+        amountPence: 300_000,
+        award: { placeId: oldPlace.id, categories: ['health_and_wellbeing'], fundId: award.fundId, roundId: award.roundId, date: '2026-03-01' },
+        idempotencyKey: `award:${award.awardId}:commit`,
+      }),
+    )
+    const url = (query: string) => `/pots/${scenario.potId}/dashboard${query}`
+    const params = { potId: String(scenario.potId) }
+
+    const rolled = await (await call(dashboardLoader, url('?places=rolled_up'), manager.id, params)).json()
+    expect(rolled.placeView).toEqual({ view: 'rolled_up', date: ukToday() })
+    const committed = Object.fromEntries(rolled.byPlace.map((r: { placeId: number; committedPence: number }) => [r.placeId, r.committedPence]))
+    expect(committed).toEqual({ [scenario.placeId]: 1_000_000, [successors[0].successor_place_id]: 150_000, [successors[1].successor_place_id]: 150_000 })
+
+    for (const query of ['', '?places=as_they_were', '?places=nonsense']) {
+      const asTheyWere = await (await call(dashboardLoader, url(query), manager.id, params)).json()
+      expect(asTheyWere.placeView).toEqual({ view: 'as_they_were', date: null })
+      expect(asTheyWere.byPlace.map((r: { placeId: number }) => r.placeId).sort()).toEqual([scenario.placeId, oldPlace.id].sort())
+    }
   })
 
   test('is refused to someone without read:pot:any, and 404 for an unknown pot', async () => {
@@ -119,6 +162,7 @@ describe('/funder', () => {
     expect(response.status).toBe(200)
     const data = await response.json()
     expect(data.contributions.map((c: { contributionId: number }) => c.contributionId)).toEqual([s.contributions.nhs])
+    expect(data.contributions[0].ringFence).toEqual(['Health and wellbeing outcomes only'])
     expect(JSON.stringify(data)).not.toMatch(/Lottery|Merton/)
   })
 

@@ -1,24 +1,41 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Link, useLoaderData } from '@remix-run/react'
+import { Form, Link, useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
 import { LineChart, StackedBarChart, type ChartSeries } from '~/components/charts.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
 import { AwardsTable, FiguresSummary } from '~/components/pot-figures.tsx'
 import { PotNotFoundError } from '~/domain/budgets/pots.server.ts'
 import { AVAILABLE_BASIS_LABELS } from '~/domain/budgets/pot-labels.ts'
-import { potDashboard, type MoneyFigures } from '~/domain/budgets/reports.server.ts'
+import { potDashboard } from '~/domain/budgets/reports.server.ts'
+import { ukToday } from '~/domain/places/places.server.ts'
+import { SPLIT_RULE } from '~/domain/places/rollup.ts'
+import { longDate } from '~/domain/budgets/ring-fence.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.pot.name}: dashboard` : 'Pot dashboard'} – Commonpot` }]
 
-/** GET /pots/:potId/dashboard: the pot's figures, by contributor and by place, with charts (read:pot:any). */
+const PLACE_VIEW_OPTIONS = [
+  { value: 'as_they_were', label: 'Places as they were' },
+  { value: 'rolled_up', label: 'Rolled up into today’s places' },
+] as const
+
+/** ?places=as_they_were|rolled_up; anything else shows places as they were. */
+const QuerySchema = z.object({ places: z.enum(['as_they_were', 'rolled_up']).catch('as_they_were') })
+
+/**
+ * GET /pots/:potId/dashboard: the pot's figures, by contributor (with each ring-fence in words) and by place, with
+ * charts (read:pot:any). ?places=rolled_up rolls old places' figures into today's places.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'read:pot:any')
   const potId = Number(params.potId)
   if (!Number.isSafeInteger(potId) || potId <= 0) throw notFound('We could not find that pot.')
+  const { places } = QuerySchema.parse({ places: new URL(request.url).searchParams.get('places') ?? undefined })
   try {
-    const dashboard = await potDashboard(db, potId)
+    const dashboard = await potDashboard(db, potId, { places, date: ukToday() })
     return json({ ...dashboard, basisLabel: AVAILABLE_BASIS_LABELS[dashboard.pot.availableBasis] })
   } catch (e) {
     if (e instanceof PotNotFoundError) throw notFound('We could not find that pot.')
@@ -83,7 +100,11 @@ export default function PotDashboard() {
           rowHeader="Contributor"
         />
       )}
-      <ContributorTable potId={d.pot.id} contributions={d.contributions} />
+      <ContributionFiguresTable
+        caption="Figures by contributor, with the conditions on each contributor’s money"
+        nameHeader="Contributor"
+        rows={d.contributions.map((c) => ({ contributionId: c.contributionId, potId: d.pot.id, name: c.funderName, figures: c.figures, ringFence: c.ringFence }))}
+      />
 
       <h2>Committed and paid over time</h2>
       {d.overTime.length === 0 ? (
@@ -98,39 +119,34 @@ export default function PotDashboard() {
         />
       )}
 
-      <h2>By place</h2>
+      <h2 id="by-place">By place</h2>
+      <Form method="get" action="#by-place">
+        <fieldset className="fieldset form-group">
+          <legend>How to show places</legend>
+          <div className="hint">Integrated care boards changed on 1 April 2026: 42 became 36, and some were split.</div>
+          {PLACE_VIEW_OPTIONS.map((o) => (
+            <div className="checkbox" key={o.value}>
+              <input type="radio" id={`places-${o.value}`} name="places" value={o.value} defaultChecked={d.placeView.view === o.value} />
+              <label htmlFor={`places-${o.value}`}>{o.label}</label>
+            </div>
+          ))}
+        </fieldset>
+        <button type="submit" className="button button--secondary">
+          Show places
+        </button>
+      </Form>
+      {d.placeView.date ? (
+        <p className="inset">
+          Figures for places that have since been replaced are rolled up into the places in force on {longDate(d.placeView.date)}. {SPLIT_RULE}
+        </p>
+      ) : null}
       {d.byPlace.length === 0 ? (
         <p>No awards have been funded from this pot yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <caption>Money committed to awards, by the place each project works in</caption>
-            <thead>
-              <tr>
-                <th scope="col">Place</th>
-                <th scope="col" className="num">
-                  Awards
-                </th>
-                <th scope="col" className="num">
-                  Committed
-                </th>
-                <th scope="col" className="num">
-                  Paid
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.byPlace.map((p) => (
-                <tr key={p.placeId ?? 'none'}>
-                  <th scope="row">{p.placeName}</th>
-                  <td className="num">{p.awards}</td>
-                  <td className="num">{formatPence(p.committedPence)}</td>
-                  <td className="num">{formatPence(p.paidPence)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <PlaceFiguresTable
+          caption={d.placeView.date ? 'Money committed to awards, by today’s place for each project' : 'Money committed to awards, by the place each project works in'}
+          rows={d.byPlace}
+        />
       )}
 
       <h2>Awards each contribution funds</h2>
@@ -141,55 +157,6 @@ export default function PotDashboard() {
         </section>
       ))}
     </>
-  )
-}
-
-function ContributorTable({ potId, contributions }: { potId: number; contributions: Array<{ contributionId: number; funderName: string; figures: MoneyFigures }> }) {
-  if (contributions.length === 0) return null
-  return (
-    <div className="table-wrap">
-      <table>
-        <caption>Figures by contributor</caption>
-        <thead>
-          <tr>
-            <th scope="col">Contributor</th>
-            <th scope="col" className="num">
-              Pledged
-            </th>
-            <th scope="col" className="num">
-              Received
-            </th>
-            <th scope="col" className="num">
-              Committed
-            </th>
-            <th scope="col" className="num">
-              Paid
-            </th>
-            <th scope="col" className="num">
-              Available
-            </th>
-            <th scope="col">Statement</th>
-          </tr>
-        </thead>
-        <tbody>
-          {contributions.map((c) => (
-            <tr key={c.contributionId}>
-              <th scope="row">{c.funderName}</th>
-              <td className="num">{formatPence(c.figures.pledgedPence)}</td>
-              <td className="num">{formatPence(c.figures.receivedPence)}</td>
-              <td className="num">{formatPence(c.figures.committedPence)}</td>
-              <td className="num">{formatPence(c.figures.paidPence)}</td>
-              <td className="num">{formatPence(c.figures.availablePence)}</td>
-              <td>
-                <a href={`/pots/${potId}/contributions/${c.contributionId}/statement.pdf`} download>
-                  Statement (PDF)<span className="visually-hidden"> for {c.funderName}</span>
-                </a>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   )
 }
 

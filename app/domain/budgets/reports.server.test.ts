@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest'
-import { createPotScenario, type PotScenario } from '../../../tests/factories/pot-reports.ts'
+import { createAward, createPotScenario, type PotScenario } from '../../../tests/factories/pot-reports.ts'
 import { db } from '~/lib/db.server.ts'
+import { commitAward } from './commitments.server.ts'
 import { verifyLedger } from './ledger.server.ts'
 import { contributorStatement, funderView, leverageSentence, pencePerPound, penceToDecimalPounds, potDashboard, potLedgerEntries, StatementPeriodError } from './reports.server.ts'
 
@@ -76,6 +77,59 @@ describe('potDashboard', () => {
   })
 })
 
+/** The place in the reference data with this ODS code (the latest, if it has more than one row). */
+async function placeId(ods: string): Promise<number> {
+  const row = await db.selectFrom('places').select('id').where('ods_code', '=', ods).orderBy('valid_from', 'desc').executeTakeFirstOrThrow()
+  return row.id
+}
+
+describe('potDashboard by place, as they were or rolled up', () => {
+  test("rolls an award in an old place that was split into today's places, shared equally to the penny", async () => {
+    const scenario = await createPotScenario(db)
+    // NHS Hertfordshire and West Essex (QM7, to 2026-03-31) was split between two of the 36 places of April 2026.
+    const [hertsWestEssex, centralEast, essex] = await Promise.all([placeId('QM7'), placeId('S1Y5D'), placeId('D7T5G')])
+    const award = await createAward(db, { placeId: hertsWestEssex, amountPence: 500_001, matchCashPence: 0, matchInKindPence: 0 })
+    await db.transaction().execute((trx) =>
+      commitAward(trx, scenario.managerUserId, {
+        awardId: award.awardId,
+        potId: scenario.potId,
+        amountPence: 500_001,
+        award: { placeId: hertsWestEssex, categories: ['health_and_wellbeing'], fundId: award.fundId, roundId: award.roundId, date: '2026-03-20' },
+        idempotencyKey: `award:${award.awardId}:commit`,
+      }),
+    )
+    const swl = { placeId: scenario.placeId, placeName: 'NHS South West London Integrated Care Board', committedPence: 1_000_000, paidPence: 400_000, awards: 1 }
+
+    const asTheyWere = await potDashboard(db, scenario.potId)
+    expect(asTheyWere.placeView).toEqual({ view: 'as_they_were', date: null })
+    expect(asTheyWere.byPlace).toEqual([swl, expect.objectContaining({ placeId: hertsWestEssex, committedPence: 500_001, paidPence: 0, awards: 1 })])
+
+    const rolled = await potDashboard(db, scenario.potId, { places: 'rolled_up', date: '2026-11-21' })
+    expect(rolled.placeView).toEqual({ view: 'rolled_up', date: '2026-11-21' })
+    // The first successor by id takes the odd penny; the award counts once in each place its money reaches.
+    const [first, second] = [centralEast, essex].sort((a, b) => a - b)
+    const rows = new Map(rolled.byPlace.map((r) => [r.placeId, r]))
+    expect(rolled.byPlace).toHaveLength(3)
+    expect(rows.get(scenario.placeId)).toEqual(swl)
+    expect(rows.get(first)).toMatchObject({ committedPence: 250_001, paidPence: 0, awards: 1 })
+    expect(rows.get(second)).toMatchObject({ committedPence: 250_000, paidPence: 0, awards: 1 })
+    expect(rows.has(hertsWestEssex)).toBe(false)
+    expect(rolled.byPlace.reduce((sum, r) => sum + r.committedPence, 0)).toBe(1_500_001)
+    expect(rolled.totals).toEqual(asTheyWere.totals)
+
+    // Before the change took effect nothing moves.
+    const before = await potDashboard(db, scenario.potId, { places: 'rolled_up', date: '2026-03-31' })
+    expect(before.byPlace).toEqual(asTheyWere.byPlace)
+  })
+
+  test('gives each contribution’s ring-fence in words', async () => {
+    const dashboard = await potDashboard(db, s.potId)
+    const ringFence = new Map(dashboard.contributions.map((c) => [c.contributionId, c.ringFence]))
+    expect(ringFence.get(s.contributions.nhs)).toEqual(['Health and wellbeing outcomes only'])
+    expect(ringFence.get(s.contributions.lottery)).toEqual(['No conditions: this money may fund any award from the pot'])
+  })
+})
+
 describe('funderView', () => {
   test("shows a funder its own contributions, awards and leverage and never another funder's figures", async () => {
     const view = await funderView(db, [s.funders.nhs])
@@ -84,6 +138,7 @@ describe('funderView', () => {
     expect(view.funders[0]).toMatchObject({ funderId: s.funders.nhs, totals: { pledgedPence: 6_000_000, committedPence: 750_000, paidPence: 300_000 } })
     expect(view.funders[0].leverage.sentence).toMatch(/^Every £1 from NHS South West London ICB \w+ brought £0.24 of match funding and £0.10 of in-kind support.$/)
     expect(view.contributions[0].awards).toEqual([expect.objectContaining({ awardId: s.awardId, committedPence: 750_000, paidPence: 300_000 })])
+    expect(view.contributions[0].ringFence).toEqual(['Health and wellbeing outcomes only'])
     expect(view.byPlace).toEqual([expect.objectContaining({ placeId: s.placeId, committedPence: 750_000, paidPence: 300_000 })])
     const text = JSON.stringify(view)
     expect(text).not.toMatch(/Lottery|Merton/)

@@ -11,7 +11,10 @@
  * - "Committed" counts every pound reserved for awards and not released, including what has since been paid;
  *   "committed, not yet paid" is the committed account's balance.
  * - Over-time series and statements are built from ledger entries (they need dates); by-place figures from the
- *   award commitments (an award's place is its application's place).
+ *   award commitments (an award's place is its application's place). The dashboard can show places as they were or
+ *   rolled up into the places in force on a date (places/rollup.ts, whose SPLIT_RULE the page states); rolled up, an
+ *   award counts once in every place its money reaches.
+ * - Each contribution's ring-fence is given in words (describeConditions), on the dashboard and in the funder view.
  * - Leverage: match funding and in-kind support declared on the funded applications, attributed to the pot (or the
  *   funder) in proportion to its share of each award, rounded down to the penny; integer arithmetic throughout.
  *
@@ -21,10 +24,13 @@ import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence } from '~/lib/money.ts'
 import type { PdfData } from '~/lib/pdf.server.ts'
+import { loadPlaceLinks } from '../places/places.server.ts'
+import { rollUpToSuccessors, type PlaceLinkRow } from '../places/rollup.ts'
 import { BUCKET_LABELS, CONTRIBUTION_BUCKETS, REASONS, type ContributionBucket } from './accounts.ts'
 import { contributionBalances, receivedTotals, type ContributionBalances } from './contributions.server.ts'
-import { potOverview } from './overview.server.ts'
+import { conditionNames, potOverview } from './overview.server.ts'
 import type { Pot } from './pots.server.ts'
+import { describeConditions, parseConditions } from './ring-fence.ts'
 
 export interface MoneyFigures {
   pledgedPence: number
@@ -68,6 +74,8 @@ export interface ContributionReport {
   funderName: string
   isInKind: boolean
   figures: MoneyFigures
+  /** The ring-fence conditions in plain English, one sentence each. */
+  ringFence: string[]
   awards: FundedAward[]
 }
 
@@ -89,11 +97,23 @@ export interface MonthRow {
   cumulativePaidPence: number
 }
 
+/** How the dashboard shows places: as each award recorded them, or rolled up into the places in force on a date. */
+export const PLACE_VIEWS = ['as_they_were', 'rolled_up'] as const
+export type PlaceView = (typeof PLACE_VIEWS)[number]
+
+export interface PotDashboardOptions {
+  places?: PlaceView
+  /** The day whose places the figures roll up into (YYYY-MM-DD); needed when places is 'rolled_up'. */
+  date?: string
+}
+
 export interface PotDashboard {
   pot: Pot & { placeName: string | null; hostFunderName: string }
   totals: MoneyFigures
   contributions: ContributionReport[]
   byPlace: PlaceRow[]
+  /** Which view byPlace is in, and the day rolled up to (null as they were). */
+  placeView: { view: PlaceView; date: string | null }
   overTime: MonthRow[]
   leverage: LeverageFigures
 }
@@ -259,6 +279,39 @@ function byPlace(commitments: CommitmentRow[], paid: Map<number, number>): Place
     .sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
 }
 
+/**
+ * The by-place rows rolled up into the places in force on `date` (rollUpToSuccessors, whose rule SPLIT_RULE states):
+ * committed and paid are rolled up as totals per place; an award counts once in every place its money reaches.
+ * Figures with no place stay under "No place recorded".
+ */
+async function byPlaceRolledUp(db: Db, commitments: CommitmentRow[], paid: Map<number, number>, date: string): Promise<PlaceRow[]> {
+  const links: PlaceLinkRow[] = await loadPlaceLinks(db)
+  const committed = new Map<number, number>()
+  const paidByPlace = new Map<number, number>()
+  const awardAmounts = new Map<number, { placeId: number; pence: number }>()
+  const add = (map: Map<number, number>, key: number, value: number) => map.set(key, (map.get(key) ?? 0) + value)
+  for (const c of commitments) {
+    if (c.placeId === null) continue
+    add(committed, c.placeId, c.committedPence)
+    add(paidByPlace, c.placeId, paid.get(c.commitmentId) ?? 0)
+    const award = awardAmounts.get(c.awardId) ?? { placeId: c.placeId, pence: 0 }
+    award.pence += c.committedPence
+    awardAmounts.set(c.awardId, award)
+  }
+  const rolledCommitted = rollUpToSuccessors(committed, date, links)
+  const rolledPaid = rollUpToSuccessors(paidByPlace, date, links)
+  const awardsByPlace = new Map<number, number>()
+  for (const { placeId, pence } of awardAmounts.values()) {
+    for (const [successorId, share] of rollUpToSuccessors(new Map([[placeId, pence]]), date, links)) if (share !== 0) add(awardsByPlace, successorId, 1)
+  }
+  const ids = [...new Set([...rolledCommitted.keys(), ...rolledPaid.keys()])].filter((id) => (rolledCommitted.get(id) ?? 0) !== 0 || (rolledPaid.get(id) ?? 0) !== 0 || awardsByPlace.has(id))
+  const names = ids.length ? await db.selectFrom('places').select(['id', 'name']).where('id', 'in', ids).execute() : []
+  const nameOf = new Map(names.map((p) => [p.id, p.name]))
+  const rows: PlaceRow[] = ids.map((id) => ({ placeId: id, placeName: nameOf.get(id) ?? `Place ${id}`, committedPence: rolledCommitted.get(id) ?? 0, paidPence: rolledPaid.get(id) ?? 0, awards: awardsByPlace.get(id) ?? 0 }))
+  const unplaced = byPlace(commitments.filter((c) => c.placeId === null), paid)
+  return [...rows, ...unplaced].sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
+}
+
 /** Monthly committed (net of releases) and paid, from the ledger entries on the contributions' accounts. */
 async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> {
   if (contributionIds.length === 0) return []
@@ -314,6 +367,7 @@ async function funderContributionRows(db: Db, funderIds: number[]) {
       'contributions.funder_id as funderId',
       'contributions.pledged_pence as pledgedPence',
       'contributions.is_in_kind as isInKind',
+      'contributions.conditions',
       'funders.name as funderName',
       'pots.name as potName',
       'pots.financial_year as financialYear',
@@ -329,9 +383,13 @@ async function funderContributionRows(db: Db, funderIds: number[]) {
 
 /**
  * Everything the pot dashboard shows, built on the pot page's potOverview (pot facts, contributions and their account
- * balances and receipts) with the awards, places, months and leverage added. Throws PotNotFoundError.
+ * balances, receipts and conditions) with the awards, places, months and leverage added. By place, the figures are
+ * as each award recorded its place unless `places` is 'rolled_up' (then into the places in force on `date`).
+ * Throws PotNotFoundError.
  */
-export async function potDashboard(db: Db, potId: number): Promise<PotDashboard> {
+export async function potDashboard(db: Db, potId: number, options: PotDashboardOptions = {}): Promise<PotDashboard> {
+  const view = options.places ?? 'as_they_were'
+  if (view === 'rolled_up' && !options.date) throw new RangeError('potDashboard needs a date to roll places up to')
   const overview = await potOverview(db, potId)
   const { pot } = overview
   const ids = overview.contributions.map((c) => c.id)
@@ -343,13 +401,15 @@ export async function potDashboard(db: Db, potId: number): Promise<PotDashboard>
     funderName: c.funderName,
     isInKind: c.isInKind,
     figures: figuresFor(c.balances, c.receivedPence, c.pledgedPence, pot.availableBasis),
+    ringFence: c.conditionSentences,
     awards: fundedAwards(commitments, paid, c.id),
   }))
   return {
     pot,
     totals: contributions.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
     contributions,
-    byPlace: byPlace(commitments, paid),
+    byPlace: view === 'rolled_up' ? await byPlaceRolledUp(db, commitments, paid, options.date!) : byPlace(commitments, paid),
+    placeView: { view, date: view === 'rolled_up' ? options.date! : null },
     overTime: await overTime(db, ids),
     leverage: leverageOf(commitments, 'the pot'),
   }
@@ -378,12 +438,15 @@ export async function funderView(db: Db, funderIds: number[]): Promise<FunderVie
   const ids = rows.map((r) => r.id)
   const [balances, received, commitments] = await Promise.all([contributionBalances(db, ids), receivedTotals(db, ids), activeCommitments(db, ids)])
   const paid = await paidByCommitment(db, commitments.map((c) => c.commitmentId))
-  const contributions: FunderContributionReport[] = rows.map((r) => ({
+  const conditions = rows.map((r) => parseConditions(r.conditions))
+  const names = await conditionNames(db, conditions)
+  const contributions: FunderContributionReport[] = rows.map((r, i) => ({
     contributionId: r.id,
     funderId: r.funderId,
     funderName: r.funderName,
     isInKind: r.isInKind === 1,
     figures: figuresFor(balances.get(r.id)!, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis),
+    ringFence: describeConditions(conditions[i], names),
     awards: fundedAwards(commitments, paid, r.id),
     potId: r.potId,
     potName: r.potName,
