@@ -1,0 +1,261 @@
+/**
+ * A round's scoreboard for the panel (ADR 0009): every bid with its assessors' weighted scores, mean, spread,
+ * disagreement flag, moderated total, gateway result and both rankings (by moderated total and by normalised
+ * z-scores), plus each assessor's calibration offset.
+ *
+ * Bids are the round's submitted applications (and those already decided) that screening has not found ineligible.
+ * Only submitted assessments count; a declared conflict is listed separately and never counts.
+ *
+ * Efficient at scale: six queries whatever the number of bids (the round, its criteria, the bids, the assessments,
+ * per-bid-and-criterion score tallies aggregated in SQL, the moderations), then pure arithmetic from scoring.ts.
+ */
+import type { Db } from '~/lib/db.server.ts'
+import { NotFoundError } from '~/lib/errors.ts'
+import { listCriteria, type Criterion } from './criteria.server.ts'
+import { calibrationOffsets, moderatedOutcome, normalisedScores, rankBids, spreadOf, type CriterionTally, type WeightedRow } from './scoring.ts'
+
+/** Application statuses that put a bid in front of the panel: submitted, and the outcomes a released decision sets. */
+export const PANEL_BID_STATUSES = ['submitted', 'successful', 'reserve', 'unsuccessful'] as const
+
+export interface ScoreboardAssessor {
+  assessorId: number
+  name: string
+  status: 'assigned' | 'draft' | 'submitted'
+  /** Only for a submitted assessment. */
+  weightedMilli: number | null
+}
+
+export interface ScoreboardConflict {
+  assessorId: number
+  name: string
+  conflictType: string | null
+  note: string | null
+  /** The fund manager who recorded it on the assessor's behalf, if one did. */
+  recordedByUserId: number | null
+}
+
+export interface ScoreboardBid {
+  applicationId: number
+  reference: string
+  title: string
+  organisationName: string
+  placeId: number | null
+  placeName: string | null
+  amountRequestedPence: number
+  /** Assigned assessors without a conflict, in name order. */
+  assessors: ScoreboardAssessor[]
+  conflicts: ScoreboardConflict[]
+  submittedCount: number
+  meanMilli: number | null
+  spreadMilli: number | null
+  disagreement: boolean
+  /** The weighted total of the moderated per-criterion scores; null until every weighted criterion has a score. */
+  moderatedTotalMilli: number | null
+  /** How many criteria the chair has moderated on this bid. */
+  moderatedCriteria: number
+  gatewayFailed: boolean
+  failedGatewayNames: string[]
+  /** 1 = best by moderated total; unscored bids after scored ones, gateway-failed bids last; equal totals share a rank. */
+  rank: number
+  /** Mean over the bid's submitted assessors of their z-scores; null with no submitted assessment. */
+  normalisedZ: number | null
+  normalisedRank: number
+}
+
+export interface AssessorCalibration {
+  assessorId: number
+  name: string
+  /** Average of (own weighted score − mean of the other assessors' scores) over bids shared with a peer. */
+  offsetMilli: number | null
+  /** Bids compared with at least one peer. */
+  bids: number
+  /** Bids this assessor submitted scores for. */
+  scored: number
+  /** A z-score needs at least two bids from the assessor to mean anything. */
+  enoughForNormalisation: boolean
+}
+
+export interface RoundScoreboard {
+  roundId: number
+  budgetPence: number
+  /** Percentage points. */
+  disagreementThreshold: number
+  /** The round's switch (normalise_scores). */
+  normaliseScores: boolean
+  /** Whether `bids` are in normalised order (the option given, else the round's switch). */
+  orderedBy: 'moderated' | 'normalised'
+  criteria: Criterion[]
+  bids: ScoreboardBid[]
+  calibration: AssessorCalibration[]
+}
+
+/** Every bid of the round with its scores and rankings, in rank order. Throws NotFoundError for no such round. */
+export async function roundScoreboard(db: Db, roundId: number, options: { normalise?: boolean } = {}): Promise<RoundScoreboard> {
+  const round = await db
+    .selectFrom('rounds')
+    .select(['id', 'budget_pence', 'disagreement_threshold', 'normalise_scores'])
+    .where('id', '=', roundId)
+    .executeTakeFirst()
+  if (!round) throw new NotFoundError('round')
+  const [criteria, bidRows, assessmentRows, tallyRows, moderationRows] = await Promise.all([
+    listCriteria(db, roundId),
+    panelBids(db, roundId),
+    db
+      .selectFrom('assessments')
+      .innerJoin('applications', 'applications.id', 'assessments.application_id')
+      .innerJoin('users', 'users.id', 'assessments.assessor_user_id')
+      .select([
+        'assessments.application_id',
+        'assessments.assessor_user_id',
+        'assessments.status',
+        'assessments.weighted_score_milli',
+        'assessments.conflict_type',
+        'assessments.conflict_note',
+        'assessments.conflict_recorded_by',
+        'users.name',
+      ])
+      .where('applications.round_id', '=', roundId)
+      .orderBy('users.name')
+      .orderBy('assessments.assessor_user_id')
+      .execute(),
+    db
+      .selectFrom('criterion_scores')
+      .innerJoin('assessments', 'assessments.id', 'criterion_scores.assessment_id')
+      .innerJoin('applications', 'applications.id', 'assessments.application_id')
+      .select((eb) => [
+        'assessments.application_id',
+        'criterion_scores.criterion_id',
+        eb.fn.sum<number | string>('criterion_scores.score').as('total'),
+        eb.fn.count<number | string>('criterion_scores.id').as('count'),
+        eb.fn.min<number | string>('criterion_scores.score').as('lowest'),
+      ])
+      .where('applications.round_id', '=', roundId)
+      .where('assessments.status', '=', 'submitted')
+      .groupBy(['assessments.application_id', 'criterion_scores.criterion_id'])
+      .execute(),
+    db
+      .selectFrom('moderations')
+      .innerJoin('applications', 'applications.id', 'moderations.application_id')
+      .select(['moderations.application_id', 'moderations.criterion_id', 'moderations.score'])
+      .where('applications.round_id', '=', roundId)
+      .execute(),
+  ])
+
+  const bidIds = new Set(bidRows.map((b) => b.id))
+  const tallies = new Map<number, Map<number, CriterionTally>>()
+  for (const t of tallyRows) {
+    if (!bidIds.has(t.application_id)) continue
+    const byCriterion = tallies.get(t.application_id) ?? new Map<number, CriterionTally>()
+    byCriterion.set(t.criterion_id, { sum: Number(t.total), count: Number(t.count), lowest: Number(t.lowest) })
+    tallies.set(t.application_id, byCriterion)
+  }
+  const moderations = new Map<number, Map<number, { score: number }>>()
+  for (const m of moderationRows) {
+    const byCriterion = moderations.get(m.application_id) ?? new Map<number, { score: number }>()
+    byCriterion.set(m.criterion_id, { score: m.score })
+    moderations.set(m.application_id, byCriterion)
+  }
+  const assessors = new Map<number, ScoreboardAssessor[]>()
+  const conflicts = new Map<number, ScoreboardConflict[]>()
+  const weightedRows: WeightedRow[] = []
+  const names = new Map<number, string>()
+  for (const a of assessmentRows) {
+    if (!bidIds.has(a.application_id)) continue
+    names.set(a.assessor_user_id, a.name)
+    if (a.status === 'conflict') {
+      const list = conflicts.get(a.application_id) ?? []
+      list.push({ assessorId: a.assessor_user_id, name: a.name, conflictType: a.conflict_type, note: a.conflict_note, recordedByUserId: a.conflict_recorded_by })
+      conflicts.set(a.application_id, list)
+      continue
+    }
+    const weightedMilli = a.status === 'submitted' && a.weighted_score_milli !== null ? Number(a.weighted_score_milli) : null
+    const list = assessors.get(a.application_id) ?? []
+    list.push({ assessorId: a.assessor_user_id, name: a.name, status: a.status, weightedMilli })
+    assessors.set(a.application_id, list)
+    if (weightedMilli !== null) weightedRows.push({ assessorId: a.assessor_user_id, applicationId: a.application_id, weightedMilli })
+  }
+
+  const normalised = normalisedScores(weightedRows)
+  const bids = bidRows.map((b) => {
+    const own = assessors.get(b.id) ?? []
+    const totals = own.flatMap((a) => (a.weightedMilli === null ? [] : [a.weightedMilli]))
+    const bidModerations = moderations.get(b.id) ?? new Map<number, { score: number }>()
+    const outcome = moderatedOutcome(criteria, tallies.get(b.id) ?? new Map(), bidModerations)
+    return {
+      applicationId: b.id,
+      reference: b.reference,
+      title: b.title,
+      organisationName: b.organisation_name,
+      placeId: b.place_id,
+      placeName: b.place_name,
+      amountRequestedPence: Number(b.amount_requested_pence),
+      assessors: own,
+      conflicts: conflicts.get(b.id) ?? [],
+      submittedCount: totals.length,
+      ...spreadOf(totals, round.disagreement_threshold),
+      moderatedTotalMilli: outcome.moderatedTotalMilli,
+      moderatedCriteria: bidModerations.size,
+      gatewayFailed: outcome.gatewayFailed,
+      failedGatewayNames: outcome.failedGatewayNames,
+      rank: 0,
+      normalisedZ: normalised.get(b.id) ?? null,
+      normalisedRank: 0,
+    } satisfies ScoreboardBid
+  })
+  const ranks = rankBids(bids.map((b) => ({ applicationId: b.applicationId, score: b.moderatedTotalMilli, gatewayFailed: b.gatewayFailed })))
+  const normalisedRanks = rankBids(bids.map((b) => ({ applicationId: b.applicationId, score: b.normalisedZ, gatewayFailed: b.gatewayFailed })))
+  for (const b of bids) {
+    b.rank = ranks.get(b.applicationId)!
+    b.normalisedRank = normalisedRanks.get(b.applicationId)!
+  }
+  const normaliseScores = round.normalise_scores === 1
+  const orderedBy = (options.normalise ?? normaliseScores) ? 'normalised' : 'moderated'
+  const key = orderedBy === 'normalised' ? 'normalisedRank' : 'rank'
+  bids.sort((a, b) => a[key] - b[key] || a.applicationId - b.applicationId)
+
+  const offsets = calibrationOffsets(weightedRows)
+  const calibration = [...offsets]
+    .map(([assessorId, o]) => ({ assessorId, name: names.get(assessorId) ?? '', ...o, enoughForNormalisation: o.scored >= 2 }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.assessorId - b.assessorId)
+
+  return {
+    roundId,
+    budgetPence: Number(round.budget_pence),
+    disagreementThreshold: round.disagreement_threshold,
+    normaliseScores,
+    orderedBy,
+    criteria,
+    bids,
+    calibration,
+  }
+}
+
+/** The round's bids in front of the panel (see PANEL_BID_STATUSES; not screened ineligible), by application id. */
+function panelBids(db: Db, roundId: number) {
+  return db
+    .selectFrom('applications')
+    .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
+    .leftJoin('places', 'places.id', 'applications.place_id')
+    .select([
+      'applications.id',
+      'applications.reference',
+      'applications.title',
+      'applications.place_id',
+      'applications.amount_requested_pence',
+      'organisations.name as organisation_name',
+      'places.name as place_name',
+    ])
+    .where('applications.round_id', '=', roundId)
+    .where('applications.status', 'in', PANEL_BID_STATUSES)
+    .where((eb) =>
+      eb.or([
+        eb('applications.screening_override', '=', 'eligible'),
+        eb.and([
+          eb('applications.screening_override', 'is', null),
+          eb.or([eb('applications.screening_result', 'is', null), eb('applications.screening_result', '!=', 'ineligible')]),
+        ]),
+      ]),
+    )
+    .orderBy('applications.id')
+    .execute()
+}
