@@ -1,0 +1,295 @@
+/**
+ * What an assessor may see (docs/decisions/0009-assessment-and-panels.md): only their own assessments, only in rounds
+ * whose panel they sit on, never a bid they declared a conflict on (403); a bid's content only once they have
+ * confirmed they have no conflict; and, under blind review, the bid without the organisation's name, identifiers
+ * (charity and company numbers), people (names and email addresses of its members) or address.
+ *
+ * Blind review redacts what the system knows identifies the organisation wherever it appears in the bid's text, plus
+ * anything shaped like an email address or a UK phone number. It cannot recognise other people's names written into
+ * answers, nor the contents of uploaded files (their names are redacted, not what is inside them).
+ */
+import type { DB } from '../../../db/schema.ts'
+import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
+import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
+import type { BudgetSummary } from '~/domain/applications/budget.ts'
+import { legalTypeLabel } from '~/domain/organisations/identifiers.ts'
+import type { Db } from '~/lib/db.server.ts'
+import { DomainError, NotFoundError } from '~/lib/errors.ts'
+import { formatPence } from '~/lib/money.ts'
+
+export class AssessmentForbiddenError extends DomainError {
+  constructor(message = 'You do not have permission to see this bid.') {
+    super(message, { code: 'assessment_forbidden', status: 403 })
+  }
+}
+
+export interface OwnAssessment {
+  id: number
+  applicationId: number
+  assessorUserId: number
+  roundId: number
+  status: DB['assessments']['status']
+  weightedScoreMilli: number | null
+  submittedAt: string | null
+  conflictConfirmedAt: string | null
+}
+
+/**
+ * An assessment as its own assessor may use it: 404 when there is none; 403 when it is someone else's, when they are
+ * not on the round's panel, or (unless allowConflict) when they declared a conflict on the bid.
+ */
+export async function loadOwnAssessment(db: Db, userId: number, assessmentId: number, options: { allowConflict?: boolean } = {}): Promise<OwnAssessment> {
+  const row = await db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .leftJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'applications.round_id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
+    .select([
+      'assessments.id',
+      'assessments.application_id',
+      'assessments.assessor_user_id',
+      'assessments.status',
+      'assessments.weighted_score_milli',
+      'assessments.submitted_at',
+      'assessments.conflict_confirmed_at',
+      'applications.round_id',
+      'round_assessors.id as panel_member_id',
+    ])
+    .where('assessments.id', '=', assessmentId)
+    .executeTakeFirst()
+  if (!row) throw new NotFoundError('assessment')
+  if (row.assessor_user_id !== userId || row.panel_member_id === null) throw new AssessmentForbiddenError()
+  if (row.status === 'conflict' && !options.allowConflict) throw new AssessmentForbiddenError('You declared a conflict of interest on this bid, so you cannot see or score it.')
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    assessorUserId: row.assessor_user_id,
+    roundId: row.round_id,
+    status: row.status,
+    weightedScoreMilli: row.weighted_score_milli === null ? null : Number(row.weighted_score_milli),
+    submittedAt: row.submitted_at,
+    conflictConfirmedAt: row.conflict_confirmed_at,
+  }
+}
+
+export interface AssessmentSettings {
+  roundId: number
+  roundTitle: string
+  assessorsPerBid: number
+  blindReview: boolean
+  hidePeerScores: boolean
+  commentsRequired: boolean
+}
+
+export async function assessmentSettings(db: Db, roundId: number): Promise<AssessmentSettings> {
+  const round = await db
+    .selectFrom('rounds')
+    .select(['id', 'title', 'assessors_per_bid', 'blind_review', 'hide_peer_scores', 'comments_required'])
+    .where('id', '=', roundId)
+    .executeTakeFirst()
+  if (!round) throw new NotFoundError('round')
+  return {
+    roundId: round.id,
+    roundTitle: round.title,
+    assessorsPerBid: round.assessors_per_bid,
+    blindReview: round.blind_review === 1,
+    hidePeerScores: round.hide_peer_scores === 1,
+    commentsRequired: round.comments_required === 1,
+  }
+}
+
+/** The signed-in assessor's own assessment and its round's settings; 403 or 404 as loadOwnAssessment. */
+export async function requireAssessmentAccess(db: Db, user: { id: number }, assessmentId: number): Promise<{ assessment: OwnAssessment; settings: AssessmentSettings }> {
+  const assessment = await loadOwnAssessment(db, user.id, assessmentId)
+  return { assessment, settings: await assessmentSettings(db, assessment.roundId) }
+}
+
+// ---------------------------------------------------------------- blind review
+
+export const HIDDEN = '[hidden]'
+const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/giu
+// UK numbers: +44 or 0, then 9-10 more digits with optional spaces, dashes or brackets.
+const PHONE = /(?:\+44\s?\(?0?\)?|\b0)(?:[\s-]?\(?\d\)?){9,10}\b/g
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** A term as a pattern that ignores case and tolerates any spacing between its characters' words (postcodes). */
+function termPattern(term: string): string {
+  return term
+    .trim()
+    .split(/\s+/)
+    .map((w) => escapeRegExp(w))
+    .join('\\s*')
+}
+
+/**
+ * A function that hides the given terms (organisation name, identifiers, address, people) and anything shaped like an
+ * email address or UK phone number. Terms shorter than three characters are ignored (they would hide ordinary words).
+ */
+export function redactorFor(terms: readonly (string | null | undefined)[]): (text: string) => string {
+  const usable = [...new Set(terms.filter((t): t is string => !!t && t.trim().length >= 3).map((t) => t.trim()))].sort((a, b) => b.length - a.length)
+  const pattern = usable.length ? new RegExp(usable.map(termPattern).join('|'), 'giu') : null
+  return (text) => {
+    let out = text.replace(EMAIL, '[email address hidden]').replace(PHONE, '[phone number hidden]')
+    if (pattern) out = out.replace(pattern, HIDDEN)
+    return out
+  }
+}
+
+/** Everything the system knows that identifies the bid's organisation: its name, numbers, address and people. */
+async function identifyingTerms(db: Db, organisationId: number, createdBy: number | null): Promise<string[]> {
+  const organisation = await db
+    .selectFrom('organisations')
+    .select(['name', 'charity_number', 'company_number', 'address_line_1', 'address_line_2', 'postcode', 'main_contact_user_id'])
+    .where('id', '=', organisationId)
+    .executeTakeFirstOrThrow()
+  const peopleIds = [organisation.main_contact_user_id, createdBy].filter((id): id is number => id !== null)
+  const people = await db
+    .selectFrom('users')
+    .select(['name', 'email'])
+    .where((eb) =>
+      eb.or([
+        eb('id', 'in', peopleIds.length ? peopleIds : [-1]),
+        eb.exists(eb.selectFrom('memberships').select('memberships.id').whereRef('memberships.user_id', '=', 'users.id').where('memberships.organisation_id', '=', organisationId)),
+      ]),
+    )
+    .execute()
+  return [
+    organisation.name,
+    organisation.charity_number,
+    organisation.company_number,
+    organisation.address_line_1,
+    organisation.address_line_2,
+    organisation.postcode,
+    ...people.flatMap((p) => [p.name, p.email]),
+  ].filter((t): t is string => !!t)
+}
+
+// ---------------------------------------------------------------- the bid as an assessor sees it
+
+export interface AnswerLine {
+  text: string
+  documentId: number | null
+}
+
+export interface BidForAssessor {
+  applicationId: number
+  reference: string
+  title: string
+  roundTitle: string
+  blind: boolean
+  /** Null under blind review. */
+  organisation: { name: string; legalType: string } | null
+  placeName: string | null
+  amountRequestedPence: number
+  submittedAt: string | null
+  sections: { number: number; title: string; answers: { key: string; label: string; lines: AnswerLine[] }[] }[]
+  budget: BudgetSummary | null
+}
+
+/** An answer as lines of text (documents keep their id so the page can link to them). */
+export function answerLines(q: QuestionDef, value: AnswerValue | undefined): AnswerLine[] {
+  const line = (text: string, documentId: number | null = null) => ({ text, documentId })
+  if (value === undefined || value === '') return [line('Not answered')]
+  if (q.type === 'money' && typeof value === 'number') return [line(formatPence(value))]
+  if (q.type === 'yes_no') return [line(value === 'yes' ? 'Yes' : 'No')]
+  if (isDocumentRef(value)) return [line(value.filename, value.documentId)]
+  if (q.type === 'budget_table') return budgetLines(value).map((l) => line(`${l.category}: ${l.description}, ${formatPence(l.amountPence)} (${l.kind === 'cash' ? 'cash' : 'in-kind'})`))
+  if (q.type === 'partners_table') {
+    return partnerRows(value).flatMap((r) => [line(`${r.name}: ${r.role}`), ...(r.letter ? [line(`Letter of support from ${r.name}: ${r.letter.filename}`, r.letter.documentId)] : [])])
+  }
+  if (Array.isArray(value)) return [line((value as string[]).join(', '))]
+  return [line(String(value))]
+}
+
+/**
+ * The bid's content for its assessor: title, place, amount, every visible answer and the budget; under blind review
+ * with no organisation and every identifying term hidden (see redactorFor). Partners are other organisations and are
+ * kept. The caller has checked access (requireAssessmentAccess) and that the assessor confirmed no conflict.
+ */
+export async function bidForAssessor(db: Db, assessment: Pick<OwnAssessment, 'applicationId'>, settings: Pick<AssessmentSettings, 'blindReview'>): Promise<BidForAssessor> {
+  const application = await getApplication(db, assessment.applicationId)
+  const row = await db
+    .selectFrom('applications')
+    .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
+    .leftJoin('places', 'places.id', 'applications.place_id')
+    .select(['applications.created_by', 'organisations.legal_type', 'places.name as place_name'])
+    .where('applications.id', '=', application.id)
+    .executeTakeFirstOrThrow()
+  const blind = settings.blindReview
+  const redact = blind ? redactorFor(await identifyingTerms(db, application.organisationId, row.created_by)) : (text: string) => text
+  return {
+    applicationId: application.id,
+    reference: application.reference,
+    title: redact(application.title),
+    roundTitle: application.round.title,
+    blind,
+    organisation: blind ? null : { name: application.organisationName, legalType: legalTypeLabel(row.legal_type) },
+    placeName: row.place_name,
+    amountRequestedPence: application.amountRequestedPence,
+    submittedAt: application.submittedAt,
+    sections: application.sections.map((s) => ({
+      number: s.number,
+      title: s.title,
+      answers: s.questions
+        .filter((q) => isVisible(q, application.answers))
+        .map((q) => ({ key: q.key, label: q.label, lines: answerLines(q, application.answers[q.key]).map((l) => ({ ...l, text: redact(l.text) })) })),
+    })),
+    budget: budgetOf(application.round, application.questions, application.answers),
+  }
+}
+
+// ---------------------------------------------------------------- the assessor's list
+
+export interface AssessorRound {
+  roundId: number
+  roundTitle: string
+  isChair: boolean
+  assessments: { id: number; applicationId: number; reference: string; title: string; status: DB['assessments']['status']; weightedScoreMilli: number | null }[]
+}
+
+/**
+ * The assessor's own assessments, grouped by round, only in rounds whose panel they sit on. Titles are redacted in
+ * blind-review rounds (a bid's title often starts with its organisation's name).
+ */
+export async function listAssessmentsForAssessor(db: Db, userId: number): Promise<AssessorRound[]> {
+  const rows = await db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
+    .select([
+      'assessments.id',
+      'assessments.status',
+      'assessments.weighted_score_milli',
+      'applications.id as application_id',
+      'applications.reference',
+      'applications.title',
+      'organisations.name as organisation_name',
+      'rounds.id as round_id',
+      'rounds.title as round_title',
+      'rounds.blind_review',
+      'round_assessors.is_chair',
+    ])
+    .where('assessments.assessor_user_id', '=', userId)
+    .orderBy('rounds.id')
+    .orderBy('applications.id')
+    .execute()
+  const rounds = new Map<number, AssessorRound>()
+  for (const r of rows) {
+    const round = rounds.get(r.round_id) ?? { roundId: r.round_id, roundTitle: r.round_title, isChair: r.is_chair === 1, assessments: [] }
+    const title = r.blind_review === 1 ? redactorFor([r.organisation_name])(r.title) : r.title
+    round.assessments.push({
+      id: r.id,
+      applicationId: r.application_id,
+      reference: r.reference,
+      title,
+      status: r.status,
+      weightedScoreMilli: r.weighted_score_milli === null ? null : Number(r.weighted_score_milli),
+    })
+    rounds.set(r.round_id, round)
+  }
+  return [...rounds.values()]
+}
