@@ -1,0 +1,88 @@
+import { describe, expect, test } from 'vitest'
+import { db } from '~/lib/db.server.ts'
+import { assignRaw, createPanelRound, type PanelRound } from '../../../tests/factories/assessment.ts'
+import { bidForAssessor, listAssessmentsForAssessor, redactorFor, requireAssessmentAccess } from './access.server.ts'
+
+/** Gives the round questions whose answers name the organisation, its people, its numbers and address. */
+async function identifyingAnswers(panel: PanelRound) {
+  const bid = panel.bids[0]!
+  await db.updateTable('organisations').set({ charity_number: '1123456', company_number: 'SC123456', postcode: 'LS1 1AA' }).where('id', '=', bid.organisationId).execute()
+  const question = (position: number, key: string, type: string, label: string) => ({ round_id: panel.roundId, stage: 'full', section: 'About you', position, key, type, label, required: 0, config: '{}' })
+  await db
+    .insertInto('questions')
+    .values([question(10, 'about', 'long_text', 'About your group'), question(11, 'partners', 'partners_table', 'Partners'), question(12, 'policy', 'file_upload', 'Safeguarding policy')])
+    .execute()
+  const answers = {
+    about: `${bid.organisationName} (charity 1123456, company SC123456) meets at 1 High Street, ls11aa. Ask ${bid.admin.name} on ${bid.admin.email} or 0113 496 0000. We sing with 40 people living with dementia.`,
+    partners: [{ name: 'Leeds Libraries', role: 'Venue partner', letter: null }],
+    policy: { documentId: 999, filename: `${bid.organisationName} safeguarding.pdf` },
+  }
+  await db.updateTable('applications').set({ answers: JSON.stringify(answers) }).where('id', '=', bid.applicationId).execute()
+  return bid
+}
+
+describe('blind review', () => {
+  test('hides the organisation’s name, numbers, address and people, and keeps partners and the content', async () => {
+    const panel = await createPanelRound(db, { bids: 1, assessors: 1, settings: { blind_review: 1 } })
+    const bid = await identifyingAnswers(panel)
+    const id = await assignRaw(db, bid.applicationId, panel.assessors[0]!.id, 'draft')
+    const { assessment, settings } = await requireAssessmentAccess(db, panel.assessors[0]!, id)
+    const view = await bidForAssessor(db, assessment, settings)
+    const text = JSON.stringify(view)
+    expect(view.blind).toBe(true)
+    expect(view.organisation).toBeNull()
+    for (const secret of [bid.organisationName, '1123456', 'SC123456', '1 High Street', 'ls11aa', bid.admin.name, bid.admin.email, '0113 496 0000']) expect(text).not.toContain(secret)
+    const about = view.sections.flatMap((s) => s.answers).find((a) => a.key === 'about')!
+    expect(about.lines[0]!.text).toBe(
+      '[hidden] (charity [hidden], company [hidden]) meets at [hidden], [hidden]. Ask [hidden] on [email address hidden] or [phone number hidden]. We sing with 40 people living with dementia.',
+    )
+    expect(text).toContain('Leeds Libraries: Venue partner')
+    expect(view.title).not.toContain(bid.organisationName)
+  })
+
+  test('without blind review the assessor sees the organisation', async () => {
+    const panel = await createPanelRound(db, { bids: 1, assessors: 1, settings: { blind_review: 0 } })
+    const bid = await identifyingAnswers(panel)
+    const id = await assignRaw(db, bid.applicationId, panel.assessors[0]!.id, 'draft')
+    const { assessment, settings } = await requireAssessmentAccess(db, panel.assessors[0]!, id)
+    const view = await bidForAssessor(db, assessment, settings)
+    expect(view.organisation?.name).toBe(bid.organisationName)
+    expect(JSON.stringify(view)).toContain(bid.admin.email)
+  })
+
+  test('the redactor ignores terms too short to be safe and matches whatever the case', () => {
+    const redact = redactorFor(['Wandle Valley Dementia Choir', 'AB', null])
+    expect(redact('the WANDLE VALLEY dementia choir and AB')).toBe('the [hidden] and AB')
+  })
+})
+
+describe('access', () => {
+  test('another assessor’s bid and a conflicted bid are forbidden; a missing one is not found', async () => {
+    const panel = await createPanelRound(db, { bids: 2, assessors: 2 })
+    const [a, b] = panel.assessors
+    const mine = await assignRaw(db, panel.bids[0]!.applicationId, a!.id)
+    const conflicted = await assignRaw(db, panel.bids[1]!.applicationId, a!.id, 'conflict')
+    await expect(requireAssessmentAccess(db, b!, mine)).rejects.toMatchObject({ status: 403 })
+    await expect(requireAssessmentAccess(db, a!, conflicted)).rejects.toMatchObject({ status: 403 })
+    await expect(requireAssessmentAccess(db, a!, 987_654)).rejects.toMatchObject({ status: 404 })
+    await expect(requireAssessmentAccess(db, a!, mine)).resolves.toMatchObject({ assessment: { id: mine, status: 'assigned' }, settings: { roundId: panel.roundId } })
+  })
+
+  test('an assessor’s list holds only their own bids in rounds whose panel they sit on', async () => {
+    const one = await createPanelRound(db, { bids: 2, assessors: 1, settings: { blind_review: 1 } })
+    const two = await createPanelRound(db, { bids: 1, assessors: 1 })
+    const me = one.assessors[0]!
+    await assignRaw(db, one.bids[1]!.applicationId, me.id, 'conflict')
+    await assignRaw(db, one.bids[0]!.applicationId, me.id)
+    await assignRaw(db, two.bids[0]!.applicationId, two.assessors[0]!.id)
+    // An assessment in a round whose panel they are not on (left over, or written by mistake) is not listed.
+    await assignRaw(db, two.bids[0]!.applicationId, me.id)
+    const list = await listAssessmentsForAssessor(db, me.id)
+    expect(list.map((r) => r.roundId)).toEqual([one.roundId])
+    expect(list[0]!.assessments.map((a) => [a.applicationId, a.status])).toEqual([
+      [one.bids[0]!.applicationId, 'assigned'],
+      [one.bids[1]!.applicationId, 'conflict'],
+    ])
+    expect(list[0]!.assessments.every((a) => !a.title.includes(one.bids[0]!.organisationName) && !a.title.includes(one.bids[1]!.organisationName))).toBe(true)
+  })
+})
