@@ -1,0 +1,230 @@
+import { describe, expect, test } from 'vitest'
+import { createPotWithContributions } from '../../../tests/factories/awards.ts'
+import { assignRaw, createPanelRound, submitScoresRaw, type PanelRound } from '../../../tests/factories/assessment.ts'
+import { linkRoundToPot } from '~/domain/budgets/pots.server.ts'
+import { placesValidOn, ukToday } from '~/domain/places/places.server.ts'
+import { db } from '~/lib/db.server.ts'
+import { DomainError } from '~/lib/errors.ts'
+import { recordDecision, type RecordDecisionInput } from './decisions.server.ts'
+import { listAttendees, setAttendees } from './minutes.server.ts'
+import { canSeePanel, listPanelRounds, panelView } from './panel.server.ts'
+import { releaseDecisions, releasePreview } from './release.server.ts'
+import { permissionsFor } from '~/lib/policy.ts'
+
+/** Scores that put bid i of the panel in order: first bid best. */
+const SCORES = [
+  [5, 5, 10, 1],
+  [4, 4, 8, 1],
+  [3, 3, 6, 1],
+  [2, 2, 4, 1],
+]
+
+async function scoredPanel(options: Parameters<typeof createPanelRound>[1] = {}): Promise<PanelRound> {
+  const panel = await createPanelRound(db, { bids: 3, assessors: 2, ...options })
+  for (const [i, bid] of panel.bids.entries()) {
+    for (const assessor of panel.assessors) await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: assessor.id, scores: SCORES[i]! })
+  }
+  return panel
+}
+
+function decide(actorId: number, input: RecordDecisionInput) {
+  return db.transaction().execute((trx) => recordDecision(trx, actorId, input))
+}
+
+async function thrown(run: () => Promise<unknown>): Promise<DomainError> {
+  try {
+    await run()
+  } catch (e) {
+    if (e instanceof DomainError) return e
+    throw e
+  }
+  throw new Error('expected a DomainError')
+}
+
+describe('the ranked list and its running totals', () => {
+  test('before any decision the running total funds down the list against the round budget', async () => {
+    const panel = await scoredPanel({ budgetPence: 6_000_000 })
+    const view = await panelView(db, panel.roundId)
+    expect(view.rows.map((r) => r.reference)).toEqual(panel.bids.map((b) => b.reference))
+    expect(view.rows.map((r) => [r.rank, r.runningTotalPence, r.roundLeftPence])).toEqual([
+      [1, 2_500_000, 3_500_000],
+      [2, 5_000_000, 1_000_000],
+      [3, 7_500_000, -1_500_000],
+    ])
+    expect(view.totals).toMatchObject({ countedPence: 7_500_000, roundLeftPence: -1_500_000, decided: 0, bids: 3 })
+  })
+
+  test('reserve and declined bids leave the running total; a recommended amount replaces the request', async () => {
+    const panel = await scoredPanel({ budgetPence: 6_000_000 })
+    const [a, b, c] = panel.bids
+    await decide(panel.chair.id, { applicationId: a!.applicationId, status: 'recommended', amountPence: 2_000_000, rationale: 'Strong need' })
+    await decide(panel.chair.id, { applicationId: b!.applicationId, status: 'reserve', rationale: 'Close to the line' })
+    const view = await panelView(db, panel.roundId)
+    expect(view.rows.map((r) => [r.counted, r.amountPence, r.runningTotalPence, r.roundLeftPence])).toEqual([
+      [true, 2_000_000, 2_000_000, 4_000_000],
+      [false, 2_500_000, 2_000_000, 4_000_000],
+      [true, 2_500_000, 4_500_000, 1_500_000],
+    ])
+    expect(view.rows[0]!.decision).toMatchObject({ status: 'recommended', amountPence: 2_000_000, rationale: 'Strong need', decidedByName: 'Chair Person' })
+    expect(view.totals).toMatchObject({ recommendedPence: 2_000_000, decided: 2 })
+  })
+
+  test('a gateway fail does not count, and money is drawn from the place pot with each ring-fenced contribution’s balance', async () => {
+    const places = await placesValidOn(db, ukToday())
+    const [here, elsewhere] = [places[0]!.id, places[1]!.id]
+    const panel = await createPanelRound(db, { bids: [{ placeId: here }, { placeId: here }, { placeId: elsewhere }, { placeId: here }], assessors: 1 })
+    for (const [i, bid] of panel.bids.entries()) {
+      const scores = i === 3 ? [5, 5, 10, 0] : SCORES[i]!
+      await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores })
+    }
+    const { pot, contributions } = await createPotWithContributions(db, {
+      placeId: here,
+      contributions: [
+        { funderName: 'Council', pledgedPence: 3_000_000, receivedPence: 3_000_000 },
+        { funderName: 'NHS', pledgedPence: 2_000_000, receivedPence: 2_000_000, conditions: { placeIds: [here] } },
+      ],
+    })
+    await db.transaction().execute((trx) => linkRoundToPot(trx, null, { potId: pot.id, roundId: panel.roundId }))
+
+    const view = await panelView(db, panel.roundId)
+    expect(view.pots).toEqual([expect.objectContaining({ potId: pot.id, startPence: 5_000_000, leftPence: 0 })])
+    expect(view.ringFenced).toEqual([expect.objectContaining({ contributionId: contributions[1]!.id, startPence: 2_000_000, leftPence: 0 })])
+    const [first, second, third, failed] = view.rows
+    // 2.5m shared 3:2 between the contributions, then the rest.
+    expect(first).toMatchObject({ pot: { potId: pot.id, leftPence: 2_500_000 }, ringFenced: [{ contributionId: contributions[1]!.id, leftPence: 1_000_000 }], shortfall: null })
+    expect(second).toMatchObject({ pot: { potId: pot.id, leftPence: 0 }, ringFenced: [{ leftPence: 0 }] })
+    expect(third!.pot).toBeNull()
+    expect(third!.shortfall).toMatch(/No pot in this round serves the bid’s place/)
+    expect(failed).toMatchObject({ gatewayFailed: true, counted: false, runningTotalPence: 7_500_000, failedGatewayNames: ['Safeguarding policy in place'] })
+  })
+})
+
+describe('recording a decision', () => {
+  test('declining needs a reason from the round’s list; feedback is optional', async () => {
+    const panel = await scoredPanel()
+    const applicationId = panel.bids[0]!.applicationId
+    const missing = await thrown(() => decide(panel.chair.id, { applicationId, status: 'declined', rationale: 'Weak' }))
+    expect(missing).toMatchObject({ status: 400, field: 'declineReason', message: 'Choose the reason for declining the bid' })
+    const invented = await thrown(() => decide(panel.chair.id, { applicationId, status: 'declined', rationale: 'Weak', declineReason: 'We did not like it' }))
+    expect(invented).toMatchObject({ status: 400, field: 'declineReason' })
+    expect(await db.selectFrom('panel_decisions').select('id').where('application_id', '=', applicationId).execute()).toHaveLength(0)
+    await decide(panel.chair.id, { applicationId, status: 'declined', rationale: 'Weak', declineReason: 'Did not show enough local need', feedback: 'Tell us who comes' })
+    const row = await db.selectFrom('panel_decisions').selectAll().where('application_id', '=', applicationId).executeTakeFirstOrThrow()
+    expect(row).toMatchObject({ status: 'declined', decline_reason: 'Did not show enough local need', feedback: 'Tell us who comes', amount_pence: null, decided_by: panel.chair.id })
+    const audit = await db.selectFrom('audit_events').select('action').where('action', '=', 'panel.decision_recorded').where('entity_id', '=', String(applicationId)).execute()
+    expect(audit).toHaveLength(1)
+  })
+
+  test('a recommended amount defaults to the request and must be above £0 and within the largest grant', async () => {
+    const panel = await scoredPanel()
+    const applicationId = panel.bids[0]!.applicationId
+    expect(await thrown(() => decide(panel.chair.id, { applicationId, status: 'recommended', amountPence: 0, rationale: 'Good' }))).toMatchObject({ field: 'amount', status: 400 })
+    expect(await thrown(() => decide(panel.chair.id, { applicationId, status: 'recommended', amountPence: 5_000_001, rationale: 'Good' }))).toMatchObject({
+      field: 'amount',
+      message: 'The amount must be no more than the round’s largest grant, £50,000.00',
+    })
+    expect(await thrown(() => decide(panel.chair.id, { applicationId, status: 'recommended', rationale: ' ' }))).toMatchObject({ field: 'rationale' })
+    await decide(panel.chair.id, { applicationId, status: 'recommended', rationale: 'Good' })
+    const row = await db.selectFrom('panel_decisions').select(['status', 'amount_pence']).where('application_id', '=', applicationId).executeTakeFirstOrThrow()
+    expect(row).toEqual({ status: 'recommended', amount_pence: 2_500_000 })
+  })
+
+  test('a chair with a declared conflict on the bid is refused (403) and nothing is written', async () => {
+    const panel = await scoredPanel()
+    const applicationId = panel.bids[0]!.applicationId
+    await assignRaw(db, applicationId, panel.chair.id, 'conflict')
+    const error = await thrown(() => decide(panel.chair.id, { applicationId, status: 'recommended', rationale: 'Good' }))
+    expect(error.status).toBe(403)
+    expect(error.message).toContain(panel.bids[0]!.reference)
+    expect(await db.selectFrom('panel_decisions').select('id').where('round_id', '=', panel.roundId).execute()).toHaveLength(0)
+    // Another bid is fine.
+    await decide(panel.chair.id, { applicationId: panel.bids[1]!.applicationId, status: 'reserve', rationale: 'Close' })
+  })
+})
+
+describe('who sees which panel', () => {
+  test('a chair sees only the rounds whose panel they sit on; a fund manager sees all; an assessor none', async () => {
+    const mine = await createPanelRound(db, { bids: 1, assessors: 1 })
+    const other = await createPanelRound(db, { bids: 1, assessors: 1 })
+    const chair = { id: mine.chair.id, permissions: permissionsFor(['panel_chair']) }
+    expect(await canSeePanel(db, chair, mine.roundId)).toBe(true)
+    expect(await canSeePanel(db, chair, other.roundId)).toBe(false)
+    expect((await listPanelRounds(db, chair)).map((r) => r.id)).toContain(mine.roundId)
+    expect((await listPanelRounds(db, chair)).map((r) => r.id)).not.toContain(other.roundId)
+    const manager = { id: mine.manager.id, permissions: permissionsFor(['fund_manager']) }
+    expect(await canSeePanel(db, manager, other.roundId)).toBe(true)
+    const assessor = { id: mine.assessors[0]!.id, permissions: permissionsFor(['assessor']) }
+    expect(await canSeePanel(db, assessor, mine.roundId)).toBe(false)
+  })
+})
+
+describe('releasing decisions', () => {
+  test('is refused while a bid has no decision, naming it, and nothing changes', async () => {
+    const panel = await scoredPanel()
+    await decide(panel.chair.id, { applicationId: panel.bids[0]!.applicationId, status: 'recommended', rationale: 'Good' })
+    const error = await thrown(() => db.transaction().execute((trx) => releaseDecisions(trx, panel.manager.id, { roundId: panel.roundId, now: new Date() })))
+    expect(error.status).toBe(409)
+    expect(error.message).toContain(panel.bids[1]!.reference)
+    expect(error.message).toContain(panel.bids[2]!.reference)
+    const round = await db.selectFrom('rounds').select('decisions_released_at').where('id', '=', panel.roundId).executeTakeFirstOrThrow()
+    expect(round.decisions_released_at).toBeNull()
+    const admins = panel.bids.map((x) => x.admin.email)
+    expect(await db.selectFrom('outbox_messages').select('id').where('to_address', 'in', admins).where('template', 'like', 'decision-%').execute()).toHaveLength(0)
+  })
+
+  test('sets each application’s status, emails each organisation its outcome with the feedback, and locks the decisions', async () => {
+    const panel = await scoredPanel()
+    const [a, b, c] = panel.bids
+    await decide(panel.chair.id, { applicationId: a!.applicationId, status: 'recommended', amountPence: 2_000_000, rationale: 'Good' })
+    await decide(panel.chair.id, { applicationId: b!.applicationId, status: 'reserve', rationale: 'Close', feedback: 'Nearly there' })
+    await decide(panel.chair.id, { applicationId: c!.applicationId, status: 'declined', rationale: 'Weak', declineReason: 'Did not show enough local need', feedback: 'Tell us who comes' })
+    const preview = await releasePreview(db, panel.roundId)
+    expect(preview).toMatchObject({ bids: 3, missing: [], counts: { recommended: 1, reserve: 1, declined: 1 }, recommendedPence: 2_000_000, emails: 3 })
+
+    const now = new Date('2027-02-20T10:00:00Z')
+    const result = await db.transaction().execute((trx) => releaseDecisions(trx, panel.manager.id, { roundId: panel.roundId, now }))
+    expect(result).toEqual({ released: 3, emails: 3 })
+    const apps = await db.selectFrom('applications').select(['id', 'status', 'decided_at', 'decision_reason']).where('round_id', '=', panel.roundId).orderBy('id').execute()
+    expect(apps.map((x) => x.status)).toEqual(['successful', 'reserve', 'unsuccessful'])
+    expect(apps[2]).toMatchObject({ decided_at: now.toISOString(), decision_reason: 'Did not show enough local need — Tell us who comes' })
+
+    const emails = await db.selectFrom('outbox_messages').select(['template', 'to_address', 'subject', 'body_text']).where('to_address', 'in', panel.bids.map((x) => x.admin.email)).orderBy('id').execute()
+    expect(emails.map((e) => [e.template, e.to_address])).toEqual([
+      ['decision-successful', a!.admin.email],
+      ['decision-reserve', b!.admin.email],
+      ['decision-unsuccessful', c!.admin.email],
+    ])
+    expect(emails[0]!.body_text).toContain('£20,000.00')
+    expect(emails[1]!.body_text).toContain('Feedback from the panel: Nearly there')
+    expect(emails[2]!.body_text).toContain('The reason: Did not show enough local need')
+    expect(emails[2]!.body_text).toContain('Tell us who comes')
+
+    const round = await db.selectFrom('rounds').select('decisions_released_at').where('id', '=', panel.roundId).executeTakeFirstOrThrow()
+    expect(round.decisions_released_at).toBe(now.toISOString())
+    const locked = await thrown(() => decide(panel.chair.id, { applicationId: a!.applicationId, status: 'reserve', rationale: 'Changed our minds' }))
+    expect(locked.status).toBe(409)
+    const again = await thrown(() => db.transaction().execute((trx) => releaseDecisions(trx, panel.manager.id, { roundId: panel.roundId, now })))
+    expect(again.status).toBe(409)
+    // Released bids stay on the panel's list with their decisions.
+    const view = await panelView(db, panel.roundId)
+    expect(view.rows.map((r) => r.decision?.releasedAt)).toEqual([now.toISOString(), now.toISOString(), now.toISOString()])
+  })
+})
+
+describe('attendees', () => {
+  test('replaces the list and the date; a row without a role is refused and nothing changes', async () => {
+    const panel = await scoredPanel()
+    await db.transaction().execute((trx) =>
+      setAttendees(trx, panel.chair.id, panel.roundId, [{ userId: panel.chair.id, name: 'Chair Person', role: 'Chair' }, { userId: null, name: 'Observer One', role: 'Observer' }, { userId: null, name: '', role: '' }], { panelHeldOn: '2027-02-14' }),
+    )
+    expect((await listAttendees(db, panel.roundId)).map((a) => [a.name, a.role])).toEqual([
+      ['Chair Person', 'Chair'],
+      ['Observer One', 'Observer'],
+    ])
+    const error = await thrown(() => db.transaction().execute((trx) => setAttendees(trx, panel.chair.id, panel.roundId, [{ userId: null, name: 'Someone', role: ' ' }])))
+    expect(error).toMatchObject({ status: 400, field: 'attendees[0].role' })
+    expect(await listAttendees(db, panel.roundId)).toHaveLength(2)
+    const round = await db.selectFrom('rounds').select('panel_held_on').where('id', '=', panel.roundId).executeTakeFirstOrThrow()
+    expect(round.panel_held_on).toBe('2027-02-14')
+  })
+})

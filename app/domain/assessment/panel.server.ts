@@ -1,0 +1,428 @@
+/**
+ * The panel meeting's ranked list (ADR 0009): every bid in rank order (roundScoreboard) with its current decision and
+ * a running total against the money available: the round budget and, where the round draws on pots, each pot's
+ * balance and each ring-fenced contribution's balance.
+ *
+ * How the running total is counted: walking down the list, a bid counts when the panel may still fund it: its
+ * decision is "recommended" (at the recommended amount), or it has no decision yet and passed every gateway (at the
+ * amount requested). Reserve, declined and gateway-failed bids do not count. So before any decision the list reads as
+ * "fund down the list", and each decision updates the money left below it.
+ *
+ * Pots: a counted bid draws on the round's pot for its own place if there is one, else on a national pot (no place),
+ * split across that pot's contributions by the same rule an award commitment uses (splitCandidates and
+ * proportionalSplit from the budgets area, so every ring-fence applies), against what is left after the bids above
+ * it. A bid no pot can fund is marked with the reason (the binding ring-fence condition).
+ *
+ * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they sit on.
+ */
+import { splitCandidates } from '~/domain/budgets/commitments.server.ts'
+import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
+import { proportionalSplit } from '~/domain/budgets/split.ts'
+import { ukToday } from '~/domain/places/places.server.ts'
+import type { Db } from '~/lib/db.server.ts'
+import { NotFoundError } from '~/lib/errors.ts'
+import type { Permission } from '~/lib/policy.ts'
+import type { DecisionStatus } from './panel-labels.ts'
+import { roundScoreboard, type ScoreboardBid } from './scoreboard.server.ts'
+
+export interface PanelViewer {
+  id: number
+  permissions: ReadonlySet<Permission>
+}
+
+/** Whether the user may see and act on the round's panel: fund managers always, chairs only on their own panels. */
+export async function canSeePanel(db: Db, user: PanelViewer, roundId: number): Promise<boolean> {
+  if (!user.permissions.has('decide:application:any')) return false
+  if (user.permissions.has('manage:round:any')) return true
+  const member = await db.selectFrom('round_assessors').select('id').where('round_id', '=', roundId).where('user_id', '=', user.id).executeTakeFirst()
+  return member !== undefined
+}
+
+export interface PanelRoundSummary {
+  id: number
+  title: string
+  fundName: string
+  status: string
+  budgetPence: number
+  bids: number
+  decided: number
+  decisionsReleasedAt: string | null
+}
+
+/** The rounds whose panel the user may see (allocation by panel), newest first. */
+export async function listPanelRounds(db: Db, user: PanelViewer): Promise<PanelRoundSummary[]> {
+  if (!user.permissions.has('decide:application:any')) return []
+  let query = db
+    .selectFrom('rounds')
+    .innerJoin('funds', 'funds.id', 'rounds.fund_id')
+    .select((eb) => [
+      'rounds.id',
+      'rounds.title',
+      'rounds.status',
+      'rounds.budget_pence',
+      'rounds.decisions_released_at',
+      'funds.name as fund_name',
+      eb
+        .selectFrom('applications')
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .whereRef('applications.round_id', '=', 'rounds.id')
+        .where('applications.status', 'in', ['submitted', 'successful', 'reserve', 'unsuccessful'])
+        .as('bids'),
+      eb
+        .selectFrom('panel_decisions')
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .whereRef('panel_decisions.round_id', '=', 'rounds.id')
+        .as('decided'),
+    ])
+    .where('rounds.allocation_method', '=', 'panel')
+    .where('rounds.status', '!=', 'draft')
+  if (!user.permissions.has('manage:round:any')) {
+    query = query.where((eb) => eb.exists(eb.selectFrom('round_assessors').select('round_assessors.id').whereRef('round_assessors.round_id', '=', 'rounds.id').where('round_assessors.user_id', '=', user.id)))
+  }
+  const rows = await query.orderBy('rounds.id', 'desc').execute()
+  return rows.map((r) => ({
+    id: r.id,
+    title: r.title,
+    fundName: r.fund_name,
+    status: r.status,
+    budgetPence: Number(r.budget_pence),
+    bids: Number(r.bids ?? 0),
+    decided: Number(r.decided ?? 0),
+    decisionsReleasedAt: r.decisions_released_at,
+  }))
+}
+
+export interface PanelRoundFacts {
+  id: number
+  title: string
+  fundId: number
+  fundName: string
+  budgetPence: number
+  maxGrantPence: number | null
+  declineReasons: string[]
+  decisionsReleasedAt: string | null
+  panelHeldOn: string | null
+}
+
+/** The round as the panel pages need it, or NotFoundError. */
+export async function panelRound(db: Db, roundId: number): Promise<PanelRoundFacts> {
+  const row = await db
+    .selectFrom('rounds')
+    .innerJoin('funds', 'funds.id', 'rounds.fund_id')
+    .select(['rounds.id', 'rounds.title', 'rounds.fund_id', 'funds.name as fund_name', 'rounds.budget_pence', 'rounds.max_grant_pence', 'rounds.decline_reasons', 'rounds.decisions_released_at', 'rounds.panel_held_on'])
+    .where('rounds.id', '=', roundId)
+    .executeTakeFirst()
+  if (!row) throw new NotFoundError('round')
+  return {
+    id: row.id,
+    title: row.title,
+    fundId: row.fund_id,
+    fundName: row.fund_name,
+    budgetPence: Number(row.budget_pence),
+    maxGrantPence: row.max_grant_pence === null ? null : Number(row.max_grant_pence),
+    declineReasons: parseDeclineReasons(row.decline_reasons),
+    decisionsReleasedAt: row.decisions_released_at,
+    panelHeldOn: row.panel_held_on,
+  }
+}
+
+/** rounds.decline_reasons (a JSON list of strings); anything else reads as no reasons. */
+export function parseDeclineReasons(json: string): string[] {
+  try {
+    const value: unknown = JSON.parse(json)
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : []
+  } catch {
+    return []
+  }
+}
+
+export interface PanelDecision {
+  status: DecisionStatus
+  amountPence: number | null
+  rationale: string
+  declineReason: string | null
+  feedback: string | null
+  optimiserRunId: number | null
+  proposedStatus: DecisionStatus | null
+  overrideReason: string | null
+  decidedByName: string
+  decidedAt: string
+  releasedAt: string | null
+}
+
+/** The round's decisions by application id. */
+export async function decisionsFor(db: Db, roundId: number): Promise<Map<number, PanelDecision>> {
+  const rows = await db
+    .selectFrom('panel_decisions')
+    .innerJoin('users', 'users.id', 'panel_decisions.decided_by')
+    .select([
+      'panel_decisions.application_id',
+      'panel_decisions.status',
+      'panel_decisions.amount_pence',
+      'panel_decisions.rationale',
+      'panel_decisions.decline_reason',
+      'panel_decisions.feedback',
+      'panel_decisions.optimiser_run_id',
+      'panel_decisions.proposed_status',
+      'panel_decisions.override_reason',
+      'panel_decisions.decided_at',
+      'panel_decisions.released_at',
+      'users.name',
+    ])
+    .where('panel_decisions.round_id', '=', roundId)
+    .execute()
+  return new Map(
+    rows.map((r) => [
+      r.application_id,
+      {
+        status: r.status,
+        amountPence: r.amount_pence === null ? null : Number(r.amount_pence),
+        rationale: r.rationale,
+        declineReason: r.decline_reason,
+        feedback: r.feedback,
+        optimiserRunId: r.optimiser_run_id,
+        proposedStatus: (r.proposed_status as DecisionStatus | null) ?? null,
+        overrideReason: r.override_reason,
+        decidedByName: r.name,
+        decidedAt: r.decided_at,
+        releasedAt: r.released_at,
+      },
+    ]),
+  )
+}
+
+// ---------------------------------------------------------------- money available
+
+export interface PotBalance {
+  potId: number
+  name: string
+  placeId: number | null
+  placeName: string | null
+  /** What the pot can commit now (its contributions' available money; plus outstanding pledges on a pledged basis). */
+  startPence: number
+  leftPence: number
+}
+
+export interface ContributionBalance {
+  contributionId: number
+  potId: number
+  funderName: string
+  /** The ring-fence conditions in words. */
+  conditions: string[]
+  startPence: number
+  leftPence: number
+}
+
+export interface PanelRow {
+  rank: number
+  applicationId: number
+  reference: string
+  title: string
+  organisationName: string
+  placeName: string | null
+  amountRequestedPence: number
+  /** The recommended amount when there is one, else the request. */
+  amountPence: number
+  moderatedTotalMilli: number | null
+  meanMilli: number | null
+  spreadMilli: number | null
+  disagreement: boolean
+  submittedCount: number
+  gatewayFailed: boolean
+  failedGatewayNames: string[]
+  decision: PanelDecision | null
+  /** Whether the bid counts towards the running total (see the module comment). */
+  counted: boolean
+  runningTotalPence: number
+  /** Round budget less the running total (negative when over). */
+  roundLeftPence: number
+  /** The pot a counted bid draws on, and what it and the bid's ring-fenced contributions have left after it. */
+  pot: { potId: number; name: string; leftPence: number } | null
+  ringFenced: { contributionId: number; funderName: string; leftPence: number }[]
+  /** Why no pot can fund the bid, when that is so. */
+  shortfall: string | null
+}
+
+export interface PanelView {
+  round: PanelRoundFacts
+  rows: PanelRow[]
+  /** Pots the round draws on (empty when it draws on none: only the round budget applies). */
+  pots: PotBalance[]
+  /** Ring-fenced contributions in those pots (those with conditions). */
+  ringFenced: ContributionBalance[]
+  totals: { countedPence: number; recommendedPence: number; roundLeftPence: number; decided: number; bids: number }
+  latestRun: { id: number; status: string } | null
+}
+
+interface RoundPot {
+  id: number
+  name: string
+  placeId: number | null
+  placeName: string | null
+}
+
+async function roundPots(db: Db, roundId: number): Promise<RoundPot[]> {
+  const rows = await db
+    .selectFrom('round_pots')
+    .innerJoin('pots', 'pots.id', 'round_pots.pot_id')
+    .leftJoin('places', 'places.id', 'pots.place_id')
+    .select(['pots.id', 'pots.name', 'pots.place_id', 'places.name as place_name'])
+    .where('round_pots.round_id', '=', roundId)
+    .where('pots.status', '=', 'open')
+    .orderBy('pots.id')
+    .execute()
+  return rows.map((r) => ({ id: r.id, name: r.name, placeId: r.place_id, placeName: r.place_name }))
+}
+
+/** The pots a bid may draw on, in the order tried: its own place's pots, then national pots. */
+function potsForBid(pots: RoundPot[], placeId: number | null): RoundPot[] {
+  return [...pots.filter((p) => p.placeId !== null && p.placeId === placeId), ...pots.filter((p) => p.placeId === null)]
+}
+
+interface Allocation {
+  pot: RoundPot
+  parts: { contributionId: number; amountPence: number }[]
+}
+
+/** Tries each pot in turn against what is left; the first that can fund the whole amount wins. */
+async function allocate(db: Db, pots: RoundPot[], facts: AwardFacts, left: Map<number, number>): Promise<Allocation | { refusal: string }> {
+  let refusal = 'No pot in this round serves the bid’s place'
+  for (const pot of pots) {
+    const candidates = (await splitCandidates(db, pot.id, facts)).map((c) => ({ ...c, availablePence: left.get(c.contributionId) ?? c.availablePence }))
+    const split = proportionalSplit(facts.amountPence, candidates)
+    if (split.ok) return { pot, parts: split.parts }
+    refusal = `${pot.name}: ${split.message}`
+  }
+  return { refusal }
+}
+
+interface StartingBalances {
+  /** Ring-fenced contributions (those with conditions). */
+  ringFenced: ContributionBalance[]
+  /** What each cash contribution can commit now, by contribution id. */
+  left: Map<number, number>
+  /** Each pot's total of those, by pot id. */
+  potStart: Map<number, number>
+}
+
+/** What each pot's cash contributions can commit now, as the commit split sees it (splitCandidates). */
+async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts, 'placeId' | 'amountPence'>): Promise<StartingBalances> {
+  const rows = await db
+    .selectFrom('contributions')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .select(['contributions.id', 'contributions.pot_id', 'contributions.conditions', 'contributions.is_in_kind', 'funders.name'])
+    .where('contributions.pot_id', 'in', pots.length ? pots.map((p) => p.id) : [-1])
+    .where('contributions.is_in_kind', '=', 0)
+    .orderBy('contributions.id')
+    .execute()
+  const cash = new Set(rows.map((r) => r.id))
+  const left = new Map<number, number>()
+  const potStart = new Map<number, number>()
+  for (const pot of pots) {
+    const candidates = await splitCandidates(db, pot.id, { ...facts, placeId: pot.placeId, amountPence: 1 })
+    let total = 0
+    for (const c of candidates) {
+      if (!cash.has(c.contributionId)) continue
+      left.set(c.contributionId, Math.max(0, c.availablePence))
+      total += Math.max(0, c.availablePence)
+    }
+    potStart.set(pot.id, total)
+  }
+  const ringFenced = rows
+    .map((r) => ({ r, conditions: parseConditions(r.conditions) }))
+    .filter(({ conditions }) => Object.values(conditions).some((v) => v !== null))
+    .map(({ r, conditions }) => ({
+      contributionId: r.id,
+      potId: r.pot_id,
+      funderName: r.name,
+      conditions: describeConditions(conditions),
+      startPence: left.get(r.id) ?? 0,
+      leftPence: left.get(r.id) ?? 0,
+    }))
+  return { ringFenced, left, potStart }
+}
+
+function countedAmount(bid: ScoreboardBid, decision: PanelDecision | undefined): number | null {
+  if (decision) return decision.status === 'recommended' ? (decision.amountPence ?? bid.amountRequestedPence) : null
+  return bid.gatewayFailed ? null : bid.amountRequestedPence
+}
+
+/** The ranked list with decisions and the running totals (see the module comment). */
+export async function panelView(db: Db, roundId: number): Promise<PanelView> {
+  const round = await panelRound(db, roundId)
+  const [board, decisions, pots, latestRun] = await Promise.all([
+    roundScoreboard(db, roundId, { normalise: false }),
+    decisionsFor(db, roundId),
+    roundPots(db, roundId),
+    db.selectFrom('optimiser_runs').select(['id', 'status']).where('round_id', '=', roundId).orderBy('id', 'desc').executeTakeFirst(),
+  ])
+  const today = ukToday()
+  const { ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
+  const potLeft = new Map(potStart)
+  const ringFencedLeft = new Map(ringFenced.map((c) => [c.contributionId, c]))
+
+  let running = 0
+  let recommended = 0
+  const rows: PanelRow[] = []
+  for (const bid of board.bids) {
+    const decision = decisions.get(bid.applicationId)
+    const amount = countedAmount(bid, decision)
+    const row: PanelRow = {
+      rank: bid.rank,
+      applicationId: bid.applicationId,
+      reference: bid.reference,
+      title: bid.title,
+      organisationName: bid.organisationName,
+      placeName: bid.placeName,
+      amountRequestedPence: bid.amountRequestedPence,
+      amountPence: decision?.status === 'recommended' && decision.amountPence !== null ? decision.amountPence : bid.amountRequestedPence,
+      moderatedTotalMilli: bid.moderatedTotalMilli,
+      meanMilli: bid.meanMilli,
+      spreadMilli: bid.spreadMilli,
+      disagreement: bid.disagreement,
+      submittedCount: bid.submittedCount,
+      gatewayFailed: bid.gatewayFailed,
+      failedGatewayNames: bid.failedGatewayNames,
+      decision: decision ?? null,
+      counted: amount !== null,
+      runningTotalPence: 0,
+      roundLeftPence: 0,
+      pot: null,
+      ringFenced: [],
+      shortfall: null,
+    }
+    if (amount !== null) {
+      running += amount
+      if (decision?.status === 'recommended') recommended += amount
+      if (pots.length > 0 && amount > 0) {
+        const facts: AwardFacts = { placeId: bid.placeId, categories: [], fundId: round.fundId, roundId, date: today, amountPence: amount }
+        const result = await allocate(db, potsForBid(pots, bid.placeId), facts, left)
+        if ('refusal' in result) row.shortfall = result.refusal
+        else {
+          for (const part of result.parts) {
+            left.set(part.contributionId, (left.get(part.contributionId) ?? 0) - part.amountPence)
+            potLeft.set(result.pot.id, (potLeft.get(result.pot.id) ?? 0) - part.amountPence)
+            const fenced = ringFencedLeft.get(part.contributionId)
+            if (fenced) {
+              fenced.leftPence -= part.amountPence
+              row.ringFenced.push({ contributionId: fenced.contributionId, funderName: fenced.funderName, leftPence: fenced.leftPence })
+            }
+          }
+          row.pot = { potId: result.pot.id, name: result.pot.name, leftPence: potLeft.get(result.pot.id) ?? 0 }
+        }
+      }
+    }
+    row.runningTotalPence = running
+    row.roundLeftPence = round.budgetPence - running
+    rows.push(row)
+  }
+
+  return {
+    round,
+    rows,
+    pots: pots.map((p) => ({ potId: p.id, name: p.name, placeId: p.placeId, placeName: p.placeName, startPence: potStart.get(p.id) ?? 0, leftPence: potLeft.get(p.id) ?? 0 })),
+    ringFenced,
+    totals: { countedPence: running, recommendedPence: recommended, roundLeftPence: round.budgetPence - running, decided: decisions.size, bids: rows.length },
+    latestRun: latestRun ?? null,
+  }
+}
