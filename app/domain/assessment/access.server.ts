@@ -26,6 +26,8 @@ export class AssessmentForbiddenError extends DomainError {
 export interface OwnAssessment {
   id: number
   applicationId: number
+  /** The bid's reference ("TCF-2026-00042"): safe to show before the conflict check and under blind review. */
+  reference: string
   assessorUserId: number
   roundId: number
   status: DB['assessments']['status']
@@ -52,6 +54,7 @@ export async function loadOwnAssessment(db: Db, userId: number, assessmentId: nu
       'assessments.submitted_at',
       'assessments.conflict_confirmed_at',
       'applications.round_id',
+      'applications.reference',
       'round_assessors.id as panel_member_id',
     ])
     .where('assessments.id', '=', assessmentId)
@@ -62,6 +65,7 @@ export async function loadOwnAssessment(db: Db, userId: number, assessmentId: nu
   return {
     id: row.id,
     applicationId: row.application_id,
+    reference: row.reference,
     assessorUserId: row.assessor_user_id,
     roundId: row.round_id,
     status: row.status,
