@@ -8,6 +8,7 @@ import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
 import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
+import { awardableBid, awardForApplication, canMakeAward } from '~/domain/awards/awards.server.ts'
 import { overrideScreening, screeningView } from '~/domain/applications/screening.server.ts'
 import { SCREENING_LABELS, SCREENING_RESULTS } from '~/domain/applications/screening-labels.ts'
 import { reopenForChanges } from '~/domain/applications/submission.server.ts'
@@ -66,6 +67,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   })
   if (application.status === 'draft') throw notFound()
   const screening = await screeningView(db, id)
+  const [bid, award] = await Promise.all([awardableBid(db, id), awardForApplication(db, id)])
   return json({
     id,
     reference: application.reference,
@@ -91,6 +93,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       screenedAt: screening.screenedAt ? formatDeadline(screening.screenedAt) : null,
     },
     canDecide: user.permissions.has('decide:application:any'),
+    canMakeAward: user.permissions.has('issue:award:any') && canMakeAward(bid),
+    award,
   })
 }
 
@@ -177,6 +181,13 @@ export default function ManageApplication() {
           </Row>
         ) : null}
       </dl>
+      {d.canMakeAward ? (
+        <p>
+          The panel recommended this bid. <Link to={`/manage/applications/${d.id}/award`}>Make the award and commit it to a pot</Link>
+        </p>
+      ) : null}
+      {d.award ? <AwardCommitments award={d.award} /> : null}
+
       {d.canDecide ? <ScreeningForm lastResult={resultFor('screening')} current={d.screening.effective} /> : null}
 
       {d.canDecide ? <Decisions status={d.status} stage={d.stage} changesResult={resultFor('changes')} declineResult={resultFor('decline')} /> : null}
@@ -288,6 +299,49 @@ function Decisions({
         </>
       ) : null}
     </>
+  )
+}
+
+function AwardCommitments({ award }: { award: { reference: string; amountPence: number; status: string; commitments: Array<{ id: number; potName: string; funderName: string; amountPence: number; overrideReason: string | null; releasedAt: string | null }> } }) {
+  return (
+    <section aria-labelledby="award-heading">
+      <h2 id="award-heading">Award {award.reference}</h2>
+      <p>
+        {formatPence(award.amountPence)}, {award.status}.
+      </p>
+      {award.commitments.length === 0 ? (
+        <p>No money is committed to this award yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption>Where the award’s money comes from</caption>
+            <thead>
+              <tr>
+                <th scope="col">Funder</th>
+                <th scope="col">Pot</th>
+                <th scope="col" className="num">
+                  Committed
+                </th>
+                <th scope="col">Reason for the fund manager’s own split</th>
+              </tr>
+            </thead>
+            <tbody>
+              {award.commitments.map((c) => (
+                <tr key={c.id}>
+                  <th scope="row">{c.funderName}</th>
+                  <td>{c.potName}</td>
+                  <td className="num">
+                    {formatPence(c.amountPence)}
+                    {c.releasedAt ? ' (released)' : ''}
+                  </td>
+                  <td>{c.overrideReason ?? 'The pot’s proposed split'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   )
 }
 

@@ -120,7 +120,7 @@ export default function PotDashboard() {
       )}
 
       <h2 id="by-place">By place</h2>
-      <Form method="get" action="#by-place">
+      <Form method="get">
         <fieldset className="fieldset form-group">
           <legend>How to show places</legend>
           <div className="hint">Integrated care boards changed on 1 April 2026: 42 became 36, and some were split.</div>
