@@ -90,12 +90,13 @@ describe('criteria per round', () => {
     const panel = await createPanelRound(db, { bids: 1, assessors: 1 })
     await submitScoresRaw(db, panel, { applicationId: panel.bids[0]!.applicationId, assessorId: panel.assessors[0]!.id, scores: [3, 3, 5, 1] })
     const ref = { roundId: panel.roundId, criterionId: panel.criteria[0]!.id }
-    for (const change of [
+    const changes: ((trx: Parameters<typeof addCriterion>[0]) => Promise<unknown>)[] = [
       (trx: Parameters<typeof addCriterion>[0]) => addCriterion(trx, panel.manager.id, panel.roundId, scored()),
       (trx: Parameters<typeof addCriterion>[0]) => updateCriterion(trx, panel.manager.id, ref, scored()),
       (trx: Parameters<typeof addCriterion>[0]) => deleteCriterion(trx, panel.manager.id, ref),
       (trx: Parameters<typeof addCriterion>[0]) => moveCriterion(trx, panel.manager.id, { ...ref, direction: 'down' }),
-    ]) {
+    ]
+    for (const change of changes) {
       const error = await db.transaction().execute(change).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(CriteriaLockedError)
       expect(error).toMatchObject({ status: 409 })

@@ -38,6 +38,8 @@ const descriptorFields = Object.fromEntries(SCORE_POINTS.map((n) => [`descriptor
 
 export const CriterionFormSchema = z
   .object({
+    /** Which form button sent it (the criteria page's `add`); ignored here. */
+    intent: z.string().optional(),
     name: z.string({ required_error: 'Enter the name of the criterion' }).trim().min(1, 'Enter the name of the criterion').max(120, 'The name must be 120 characters or fewer'),
     guidance: z.string().trim().max(2000, 'The guidance must be 2,000 characters or fewer').optional(),
     kind: z.enum(CRITERION_KINDS, { errorMap: () => ({ message: 'Choose whether the criterion is scored or pass/fail' }) }),
