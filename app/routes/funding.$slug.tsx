@@ -2,6 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { fcfsState, fcfsStatusMessage } from '~/domain/applications/allocation.server.ts'
+import { listCriteria, publicCriteria } from '~/domain/assessment/criteria.server.ts'
 import { describeAllocation, describeAmounts, describeEligibility } from '~/domain/funds/round-rules.ts'
 import { getRoundBySlug, phaseOf } from '~/domain/funds/rounds.server.ts'
 import { describeDeadline, describeOpening, formatDeadline } from '~/lib/dates.ts'
@@ -40,13 +41,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     amounts: describeAmounts({ min_grant_pence: round.minGrantPence, max_grant_pence: round.maxGrantPence, allocation_method: round.allocationMethod }, round.rules),
     eligibility: describeEligibility(round.rules, round.places.map((p) => p.name)),
     allocation: describeAllocation({ allocation_method: round.allocationMethod }, round.rules),
-    criteria: round.criteria,
+    criteria: publicCriteria(await listCriteria(db, round.id)),
   })
 }
 
 export default function FundingRound() {
   const { round, phase, opens, closes, when, amounts, eligibility, allocation, criteria, grants } = useLoaderData<typeof loader>()
-  const totalWeight = criteria.reduce((sum, c) => sum + c.weight, 0)
   return (
     <>
       <p className="secondary">
@@ -124,29 +124,19 @@ export default function FundingRound() {
 
       {criteria.length > 0 ? (
         <>
-          <h2>How applications are assessed</h2>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">Assessment criteria and their weights</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Criterion</th>
-                  <th scope="col">Weight</th>
-                </tr>
-              </thead>
-              <tbody>
-                {criteria.map((c) => (
-                  <tr key={c.name}>
-                    <td>
-                      {c.name}
-                      {c.guidance ? <p className="secondary">{c.guidance}</p> : null}
-                    </td>
-                    <td>{totalWeight > 0 ? `${Math.round((c.weight / totalWeight) * 100)}%` : c.weight}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <h2>How bids are scored</h2>
+          <p>Assessors score each bid against these criteria. Each counts towards the total by its share of the score.</p>
+          <ul>
+            {criteria.map((c) => (
+              <li key={c.name}>
+                <strong>
+                  {c.name} — {c.isGateway ? 'must pass' : `${c.sharePercent}% of the score`}
+                </strong>
+                {c.isGateway ? <p className="secondary">A bid that does not pass this is not funded, whatever its score.</p> : null}
+                {c.guidance ? <p className="secondary">{c.guidance}</p> : null}
+              </li>
+            ))}
+          </ul>
         </>
       ) : null}
 
