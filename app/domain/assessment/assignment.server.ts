@@ -62,8 +62,9 @@ async function bidForAssignment(db: Db, applicationId: number) {
  * assessor not on the panel or a member of the bid's organisation (400), an assessor already on the bid or with a
  * declared conflict on it (409). Audited.
  */
-export async function assignByHand(trx: Transaction<DB>, actor: Actor, input: { applicationId: number; assessorUserId: number }): Promise<{ assessmentId: number }> {
+export async function assignByHand(trx: Transaction<DB>, actor: Actor, input: { applicationId: number; assessorUserId: number; roundId?: number }): Promise<{ assessmentId: number }> {
   const bid = await bidForAssignment(trx, input.applicationId)
+  if (input.roundId !== undefined && bid.round_id !== input.roundId) throw new NotFoundError('bid')
   if (bid.status !== 'submitted' || (bid.screening_override ?? bid.screening_result) === 'ineligible') {
     throw new ConflictError(`${bid.reference} is not a submitted, eligible bid, so it cannot be assessed`, 'bid_not_assessable')
   }
@@ -96,10 +97,18 @@ export async function assignByHand(trx: Transaction<DB>, actor: Actor, input: { 
   return { assessmentId: row.id }
 }
 
-/** Takes a bid back from an assessor who has not submitted scores (their draft scores go with it). Audited. */
-export async function unassign(trx: Transaction<DB>, actor: Actor, input: { assessmentId: number }): Promise<void> {
-  const assessment = await trx.selectFrom('assessments').select(['id', 'application_id', 'assessor_user_id', 'status']).where('id', '=', input.assessmentId).executeTakeFirst()
-  if (!assessment) throw new NotFoundError('assignment')
+/**
+ * Takes a bid back from an assessor who has not submitted scores (their draft scores go with it); with roundId, only
+ * an assignment in that round. Audited.
+ */
+export async function unassign(trx: Transaction<DB>, actor: Actor, input: { assessmentId: number; roundId?: number }): Promise<void> {
+  const assessment = await trx
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .select(['assessments.id', 'assessments.application_id', 'assessments.assessor_user_id', 'assessments.status', 'applications.round_id'])
+    .where('assessments.id', '=', input.assessmentId)
+    .executeTakeFirst()
+  if (!assessment || (input.roundId !== undefined && assessment.round_id !== input.roundId)) throw new NotFoundError('assignment')
   if (assessment.status === 'submitted') throw new ConflictError('The assessor has submitted scores for this bid, so it cannot be taken back', 'assessment_submitted')
   if (assessment.status === 'conflict') throw new ConflictError('A declared conflict of interest stays on record, so it cannot be removed', 'assessment_conflict')
   await trx.deleteFrom('criterion_scores').where('assessment_id', '=', assessment.id).execute()

@@ -94,11 +94,11 @@ async function loadAnyAssessment(db: Db, assessmentId: number) {
 export async function recordConflictOnBehalf(
   trx: Transaction<DB>,
   actorUserId: number,
-  input: { applicationId: number; assessorUserId: number; type: string; note: string },
+  input: { applicationId: number; assessorUserId: number; type: string; note: string; roundId?: number },
 ): Promise<{ assessmentId: number }> {
   const checked = checkConflictInput(input.type, input.note)
   const bid = await trx.selectFrom('applications').select(['id', 'round_id']).where('id', '=', input.applicationId).executeTakeFirst()
-  if (!bid) throw new ConflictInputError('applicationId', 'Choose a bid from the list')
+  if (!bid || (input.roundId !== undefined && bid.round_id !== input.roundId)) throw new ConflictInputError('applicationId', 'Choose a bid from the list')
   const onPanel = await trx.selectFrom('round_assessors').select('id').where('round_id', '=', bid.round_id).where('user_id', '=', input.assessorUserId).executeTakeFirst()
   if (!onPanel) throw new ConflictInputError('assessorUserId', 'Choose an assessor on this round’s panel')
   const existing = await trx.selectFrom('assessments').select('id').where('application_id', '=', bid.id).where('assessor_user_id', '=', input.assessorUserId).executeTakeFirst()
