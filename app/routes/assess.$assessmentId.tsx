@@ -11,7 +11,7 @@ import { bidForAssessor, requireAssessmentAccess } from '~/domain/assessment/acc
 import { assessorStatusLabel, CONFLICT_TYPE_LABELS, CONFLICT_TYPES } from '~/domain/assessment/assessment-labels.ts'
 import { confirmNoConflict, declareConflict } from '~/domain/assessment/conflicts.server.ts'
 import { listCriteria } from '~/domain/assessment/criteria.server.ts'
-import { commentField, CONFIRM_MESSAGE, scoreField, scoreFormSchema, scoresFromForm, type CriterionForForm, type ScoreIntent } from '~/domain/assessment/score-form.ts'
+import { commentField, scoreField, scoreFormSchema, scoresFromForm, type CriterionForForm, type ScoreIntent } from '~/domain/assessment/score-form.ts'
 import { peerScores, saveDraftScores, scoresOf, submitScores } from '~/domain/assessment/scores.server.ts'
 import { formatPoints, weightShares } from '~/domain/assessment/scoring.ts'
 import { formatDeadline } from '~/lib/dates.ts'

@@ -21,7 +21,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Assign
 const id = (message: string) => z.number({ required_error: message, invalid_type_error: message }).int().positive(message)
 const AutoSchema = z.object({ intent: z.literal('auto'), preferPlace: z.boolean().optional() })
 const AssignSchema = z.object({ intent: z.literal('assign'), applicationId: id('Choose a bid'), assessorUserId: id('Choose an assessor') })
-const UnassignSchema = z.object({ intent: z.literal('unassign'), assessmentId: id('Choose an assignment') })
+const TakeBackSchema = z.object({ intent: z.literal('take-back'), assessmentId: id('Choose an assignment') })
 const ConflictSchema = z
   .object({
     intent: z.literal('conflict'),
@@ -31,7 +31,7 @@ const ConflictSchema = z
     note: z.string().trim().max(2000, 'The note must be 2,000 characters or fewer').optional(),
   })
   .refine((v) => v.type !== 'other' || !!v.note, { path: ['note'], message: 'Describe the conflict of interest' })
-const SCHEMAS = { auto: AutoSchema, assign: AssignSchema, unassign: UnassignSchema, conflict: ConflictSchema } as const
+const SCHEMAS = { auto: AutoSchema, assign: AssignSchema, 'take-back': TakeBackSchema, conflict: ConflictSchema } as const
 type Intent = keyof typeof SCHEMAS
 
 function roundIdOf(param: string | undefined): number {
@@ -72,7 +72,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const message = await db.transaction().execute(async (trx) => {
       if (v.intent === 'auto') return autoAssignedMessage(await autoAssign(trx, user, { roundId, preferPlaceKnowledge: !!v.preferPlace }))
       if (v.intent === 'assign') return (await assignByHand(trx, user, { applicationId: v.applicationId, assessorUserId: v.assessorUserId, roundId }), 'Bid given to the assessor')
-      if (v.intent === 'unassign') return (await unassign(trx, user, { assessmentId: v.assessmentId, roundId }), 'Bid taken back from the assessor')
+      if (v.intent === 'take-back') return (await unassign(trx, user, { assessmentId: v.assessmentId, roundId }), 'Bid taken back from the assessor')
       await recordConflictOnBehalf(trx, user.id, { applicationId: v.applicationId, assessorUserId: v.assessorUserId, type: v.type, note: v.note ?? '', roundId })
       return 'Conflict of interest recorded: the assessor can no longer see or score the bid'
     })
@@ -98,7 +98,7 @@ export default function RoundAssignments() {
   const actionData = useActionData<typeof action>()
   const resultFor = (intent: Intent, applicationId?: number) =>
     actionData?.intent === intent && (applicationId === undefined || actionData.applicationId === applicationId) ? (actionData.result as SubmissionResult<string[]>) : undefined
-  const unassignErrors = Object.values(resultFor('unassign')?.error ?? {}).flat()
+  const takeBackErrors = Object.values(resultFor('take-back')?.error ?? {}).flat()
   return (
     <>
       <span className="secondary">
@@ -109,11 +109,11 @@ export default function RoundAssignments() {
         Each bid needs {d.assessorsPerBid} {d.assessorsPerBid === 1 ? 'assessor' : 'assessors'}. Assessors never get a bid from an organisation they belong to, nor one
         they have declared a conflict on.
       </p>
-      {unassignErrors.length ? (
+      {takeBackErrors.length ? (
         <div className="error-summary" role="alert">
           <h2 className="error-summary__title">There is a problem</h2>
           <ul className="error-summary__list">
-            {unassignErrors.map((m) => (
+            {takeBackErrors.map((m) => (
               <li key={m}>{m}</li>
             ))}
           </ul>
@@ -159,7 +159,7 @@ export default function RoundAssignments() {
                             {a.assessorName}: {a.statusLabel}
                             {a.status === 'assigned' || a.status === 'draft' ? (
                               <Form method="post">
-                                <input type="hidden" name="intent" value="unassign" />
+                                <input type="hidden" name="intent" value="take-back" />
                                 <input type="hidden" name="assessmentId" value={a.id} />
                                 <button type="submit" className="link-button">
                                   Take {row.reference} back from {a.assessorName}

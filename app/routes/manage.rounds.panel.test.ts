@@ -79,7 +79,7 @@ describe('/manage/rounds/<id>/assignments', () => {
     expect(refused.status).toBe(400)
     expect((await refused.json()).result.error).toEqual({ assessorUserId: ['Choose an assessor on this round’s panel'] })
     const elsewhere = await assignRaw(db, other.bids[0]!.applicationId, other.assessors[0]!.id)
-    expect((await call(assignmentsAction, 'assignments', panel.roundId, panel.manager.id, { intent: 'unassign', assessmentId: String(elsewhere) })).status).toBe(404)
+    expect((await call(assignmentsAction, 'assignments', panel.roundId, panel.manager.id, { intent: 'take-back', assessmentId: String(elsewhere) })).status).toBe(404)
     expect((await call(assignmentsAction, 'assignments', panel.roundId, panel.manager.id, { intent: 'assign', applicationId: String(bid), assessorUserId: String(panel.assessors[0]!.id) })).status).toBe(302)
   })
 
