@@ -318,10 +318,7 @@ function CriterionFields({ criterion: c, score, comment, commentsRequired }: { c
   const label = new Map(c.options.map((o) => [o.value, o.label]))
   return (
     <fieldset className={`fieldset form-group${invalid ? ' form-group--error' : ''}`} id={score.id} aria-describedby={c.guidance ? score.descriptionId : undefined}>
-      <legend>
-        {c.name}
-        {c.isGateway ? ' (pass or fail: a fail stops the bid)' : c.share !== null ? ` (${c.share}% of the total score)` : ''}
-      </legend>
+      <legend>{`${c.name}${c.isGateway ? ' (pass or fail: a fail stops the bid)' : c.share !== null ? ` (${c.share}% of the total score)` : ''}`}</legend>
       {c.guidance ? (
         <div className="hint" id={score.descriptionId}>
           {c.guidance}
