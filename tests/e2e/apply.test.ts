@@ -9,12 +9,11 @@
  */
 import crypto from 'node:crypto'
 import { addMinutes, addSeconds, startOfMinute } from 'date-fns'
-import PDFDocument from 'pdfkit'
 import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
 import { formatDeadline, formatLondon } from '../../app/lib/dates.ts'
-import { checkA11y, landOn, mailboxMark, newPage, readLatestEmail, uniqueEmail, visit } from './support/journey.ts'
+import { checkA11y, errorSummary, expectFieldError, flash, heading, landOn, mailboxMark, newPage, pdfWithText, readLatestEmail, submit, uniqueEmail, visit } from './support/journey.ts'
 
 const PASSWORD = 'we sing on the common every tuesday'
 const ROUND = 'Thriving Communities 2026/27'
@@ -86,7 +85,7 @@ for (const javaScriptEnabled of [true, false]) {
       await expectFieldError(page, LINK_WORKERS, `${LINK_WORKERS} must be 300 words or fewer (you have 301)`)
       expect(await page.getByLabel('Partner organisation name, line 2', { exact: true }).inputValue()).toBe('Balham Primary Care Network')
       await page.getByLabel(LINK_WORKERS, { exact: true }).fill('Link workers in Balham and Tooting refer people who are lonely; the library hosts weekly creative sessions and our volunteers welcome each newcomer.')
-      await page.getByLabel('Letter of support, line 1', { exact: true }).setInputFiles({ name: 'tooting-library-letter.pdf', mimeType: 'application/pdf', buffer: await pdf('Tooting Library supports this bid.') })
+      await page.getByLabel('Letter of support, line 1', { exact: true }).setInputFiles({ name: 'tooting-library-letter.pdf', mimeType: 'application/pdf', buffer: await pdfWithText('Tooting Library supports this bid.') })
       await submit(page, 'Save and continue')
       await landOn(page, `/applications/${id}/sections/2`)
 
@@ -132,7 +131,7 @@ for (const javaScriptEnabled of [true, false]) {
       await landOn(page, `/applications/${id}/sections/4`)
 
       // Section 4: the governing document, then back to the task list: every section complete.
-      await page.getByLabel('Your governing document', { exact: true }).setInputFiles({ name: 'constitution.pdf', mimeType: 'application/pdf', buffer: await pdf(`The constitution of ${trust}.`) })
+      await page.getByLabel('Your governing document', { exact: true }).setInputFiles({ name: 'constitution.pdf', mimeType: 'application/pdf', buffer: await pdfWithText(`The constitution of ${trust}.`) })
       await submit(page, 'Save and continue')
       await landOn(page, `/applications/${id}/check`)
       await page.getByRole('link', { name: 'Back to your application' }).click()
@@ -290,20 +289,6 @@ async function fillBudgetLine(page: Page, line: number, l: { category: string; d
   await page.getByLabel(`Cash or in-kind, line ${line}`, { exact: true }).selectOption({ label: l.kind })
 }
 
-/** A small real PDF, as a scanner or a word processor would make one. */
-function pdf(text: string): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4' })
-  const chunks: Buffer[] = []
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)))
-    doc.on('error', reject)
-  })
-  doc.fontSize(14).text(text)
-  doc.end()
-  return done
-}
-
 function words(count: number): string {
   return Array.from({ length: count }, (_, i) => `word${i + 1}`).join(' ')
 }
@@ -312,28 +297,6 @@ function words(count: number): string {
 async function postAndWait(page: Page, buttonName: string) {
   const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), submit(page, buttonName)])
   return response
-}
-
-/** Clicks a form's button, leaving the field last typed in first (so a check on leaving it cannot move the button). */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
-function errorSummary(page: Page) {
-  return page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'There is a problem' }) })
-}
-
-/** The summary links to the field (by its id), the field is marked invalid, and its description carries the message. */
-async function expectFieldError(page: Page, label: string, message: string): Promise<void> {
-  const field = page.getByLabel(label, { exact: true })
-  const id = await field.getAttribute('id')
-  expect(await errorSummary(page).getByRole('link', { name: message, exact: true }).getAttribute('href'), `summary link for ${label}`).toBe(`#${id}`)
-  expect(await field.getAttribute('aria-invalid'), `${label} marked invalid`).toBe('true')
-  const describedBy = (await field.getAttribute('aria-describedby'))?.split(/\s+/) ?? []
-  const descriptions = await Promise.all(describedBy.map((ref) => page.locator(`[id="${ref}"]`).innerText()))
-  expect(descriptions.join('\n'), `message beside ${label}`).toContain(message)
 }
 
 /** "2 of 4 sections complete", from the task list. */
@@ -348,12 +311,4 @@ async function taskStatus(page: Page, section: string): Promise<string> {
 /** The value beside a term in a summary list inside `scope`. */
 async function summaryValue(scope: ReturnType<Page['locator']>, term: string): Promise<string> {
   return (await scope.locator('dl > div').filter({ has: scope.page().locator('dt', { hasText: term }) }).locator('dd').first().innerText()).trim()
-}
-
-async function flash(page: Page): Promise<string> {
-  return (await page.getByRole('status').innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
 }

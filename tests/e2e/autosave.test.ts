@@ -4,14 +4,13 @@
  * apply journey covers them.)
  */
 import crypto from 'node:crypto'
-import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
-import { landOn, newPage, visit } from './support/journey.ts'
+import { DEMO_DOMAIN } from '../../db/seed/demo.ts'
+import { landOn, newPage, signInToHome, visit } from './support/journey.ts'
 
 test('a draft section saves itself after typing stops, and the answer is there after a reload', { timeout: 120_000 }, async () => {
   const page = await newPage()
-  await signIn(page, `orgadmin@${DEMO_DOMAIN}`)
+  await signInToHome(page, `orgadmin@${DEMO_DOMAIN}`)
 
   // The demo choir's draft bid to the open Thriving Communities round.
   await visit(page, '/applications')
@@ -31,11 +30,3 @@ test('a draft section saves itself after typing stops, and the answer is there a
   await visit(page, sectionPath)
   expect(await page.getByLabel('Project title', { exact: true }).inputValue()).toBe(title)
 })
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await visit(page, '/login')
-  await page.getByLabel('Email address', { exact: true }).fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD)
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await landOn(page, '/home')
-}

@@ -3,9 +3,8 @@
  * every journey runs with JavaScript on and again with it off. Fields are found by their labels and buttons by their
  * text; every page shown is checked with axe, and a browser error (a CSP violation is one) fails the journey.
  */
-import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { appOrigin, checkA11y, fetchApp, landOn, linkIn, mailboxMark, newPage, readLatestEmail, uniqueEmail, visit } from './support/journey.ts'
+import { checkA11y, createAccount, errorSummary, expectFieldError, flash, heading, landOn, linkIn, mailboxMark, newPage, pathAndQuery, readLatestEmail, signIn, submit, uniqueEmail, visit } from './support/journey.ts'
 
 const PASSWORD = 'wandle valley sings on tuesdays'
 const NEW_PASSWORD = 'a different tune every thursday'
@@ -45,7 +44,7 @@ for (const javaScriptEnabled of [true, false]) {
     })
 
     test('signing out returns to the front page, after which the home page asks them to sign in', async () => {
-      const email = await createAccount('Grace Hopper')
+      const email = await createAccount('Grace Hopper', PASSWORD, 'person')
       const page = await newPage({ javaScriptEnabled })
       await signIn(page, email, PASSWORD)
       await landOn(page, '/home')
@@ -61,7 +60,7 @@ for (const javaScriptEnabled of [true, false]) {
     })
 
     test('signing in with the wrong password is refused, and with the right one lands on the home page', async () => {
-      const email = await createAccount('Mary Seacole')
+      const email = await createAccount('Mary Seacole', PASSWORD, 'person')
       const page = await newPage({ javaScriptEnabled })
       await signIn(page, email, 'not the password at all')
       await errorSummary(page).waitFor()
@@ -79,7 +78,7 @@ for (const javaScriptEnabled of [true, false]) {
     })
 
     test('a forgotten password is reset from the emailed link; the new password signs in and the old one no longer does', async () => {
-      const email = await createAccount('Florence Nightingale')
+      const email = await createAccount('Florence Nightingale', PASSWORD, 'person')
       const page = await newPage({ javaScriptEnabled })
       await visit(page, '/login')
       await page.getByRole('link', { name: 'Forgotten your password?' }).click()
@@ -116,64 +115,4 @@ for (const javaScriptEnabled of [true, false]) {
       expect(await heading(page)).toBe('Welcome, Florence Nightingale')
     })
   })
-}
-
-/**
- * An account made the way the sign-up form makes one (a same-origin form post), for journeys about what comes after.
- * Its session cookie is dropped: the journey signs in itself.
- */
-async function createAccount(name: string): Promise<string> {
-  const email = uniqueEmail('person')
-  const res = await fetchApp('/signup', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: appOrigin() },
-    body: new URLSearchParams({ name, email, password: PASSWORD }),
-  })
-  expect(res.status, `sign-up of ${email}`).toBe(302)
-  return email
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await visit(page, '/login')
-  await page.getByLabel('Email address', { exact: true }).fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(password)
-  await submit(page, 'Sign in')
-}
-
-/**
- * Clicks a form's button. The field last typed in is left first: forms that check a field when it loses focus could
- * otherwise show its error and move the button between the press and the release of the click.
- */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
-function errorSummary(page: Page) {
-  return page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'There is a problem' }) })
-}
-
-/** The summary links to the field (by its id), the field is marked invalid, and its description carries the message. */
-async function expectFieldError(page: Page, label: string, message: string): Promise<void> {
-  const field = page.getByLabel(label, { exact: true })
-  const id = await field.getAttribute('id')
-  expect(await errorSummary(page).getByRole('link', { name: message, exact: true }).getAttribute('href'), `summary link for ${label}`).toBe(`#${id}`)
-  expect(await field.getAttribute('aria-invalid'), `${label} marked invalid`).toBe('true')
-  const describedBy = (await field.getAttribute('aria-describedby'))?.split(/\s+/) ?? []
-  const descriptions = await Promise.all(describedBy.map((ref) => page.locator(`[id="${ref}"]`).innerText()))
-  expect(descriptions.join('\n'), `message beside ${label}`).toContain(message)
-}
-
-async function flash(page: Page): Promise<string> {
-  return (await page.getByRole('status').innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
-}
-
-function pathAndQuery(page: Page): string {
-  const url = new URL(page.url())
-  return `${url.pathname}${url.search}`
 }

@@ -7,11 +7,10 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import { parse } from 'csv-parse/sync'
-import PDFDocument from 'pdfkit'
 import type { Locator, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
-import { checkA11y, landOn, newPage, uniqueEmail, visit } from './support/journey.ts'
+import { DEMO_DOMAIN } from '../../db/seed/demo.ts'
+import { checkA11y, errorSummary, expectFieldError, heading, landOn, newPage, pdfWithText, signInToHome, submit, uniqueEmail, visit } from './support/journey.ts'
 
 const ROUND = 'Thriving Communities 2026/27'
 const ROUND_SLUG = 'thriving-communities-2026-27'
@@ -22,7 +21,7 @@ test('a fund manager filters the round’s applications by status, overrides a b
   const bid = await submitPartnershipBid()
 
   const manager = await newPage()
-  await signIn(manager, `manager@${DEMO_DOMAIN}`)
+  await signInToHome(manager, `manager@${DEMO_DOMAIN}`)
   await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fund management' }).click()
   await landOn(manager, '/manage/funds')
   await manager.getByRole('link', { name: 'Thriving Communities Fund' }).click()
@@ -94,7 +93,7 @@ test('a fund manager filters the round’s applications by status, overrides a b
 test('a member of another organisation asking for a bid’s address gets the 404 page', async () => {
   const bid = await submitPartnershipBid()
   const other = await newPage()
-  await signIn(other, `applicant@${DEMO_DOMAIN}`)
+  await signInToHome(other, `applicant@${DEMO_DOMAIN}`)
   for (const path of [`/applications/${bid.id}`, `/applications/${bid.id}/check`, `/applications/${bid.id}/sections/1`]) {
     await visit(other, path, { status: 404 })
     expect(await heading(other)).toBe('Page not found')
@@ -138,7 +137,7 @@ async function submitPartnershipBid(): Promise<{ id: number; reference: string; 
   await visit(page, `/applications/${id}/sections/1`)
   await page.getByLabel('Partner organisation name, line 1', { exact: true }).fill('Streatham Library')
   await page.getByLabel('Partner’s role, line 1', { exact: true }).fill('Hosts the sessions')
-  await page.getByLabel('Letter of support, line 1', { exact: true }).setInputFiles({ name: 'library-letter.pdf', mimeType: 'application/pdf', buffer: await pdf('Streatham Library supports this bid.') })
+  await page.getByLabel('Letter of support, line 1', { exact: true }).setInputFiles({ name: 'library-letter.pdf', mimeType: 'application/pdf', buffer: await pdfWithText('Streatham Library supports this bid.') })
   await page.getByLabel('Partner organisation name, line 2', { exact: true }).fill('Streatham Primary Care Network')
   await page.getByLabel('Partner’s role, line 2', { exact: true }).fill('Link workers refer people')
   await page.getByLabel('How will your partnership work with social prescribing link workers?', { exact: true }).fill('Link workers refer people to weekly gardening sessions.')
@@ -168,7 +167,7 @@ async function submitPartnershipBid(): Promise<{ id: number; reference: string; 
   await submit(page, 'Save and continue')
   await landOn(page, `/applications/${id}/sections/4`)
 
-  await page.getByLabel('Your governing document', { exact: true }).setInputFiles({ name: 'constitution.pdf', mimeType: 'application/pdf', buffer: await pdf(`The constitution of ${organisation}.`) })
+  await page.getByLabel('Your governing document', { exact: true }).setInputFiles({ name: 'constitution.pdf', mimeType: 'application/pdf', buffer: await pdfWithText(`The constitution of ${organisation}.`) })
   await submit(page, 'Save and continue')
   await landOn(page, `/applications/${id}/check`)
   await page.getByLabel('I confirm that the information in this application is true and complete, and that I am authorised to apply for my organisation.', { exact: true }).check()
@@ -177,59 +176,11 @@ async function submitPartnershipBid(): Promise<{ id: number; reference: string; 
   return { id, reference, organisation }
 }
 
-/** A small real PDF. */
-function pdf(text: string): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4' })
-  const chunks: Buffer[] = []
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk))
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)))
-    doc.on('error', reject)
-  })
-  doc.fontSize(14).text(text)
-  doc.end()
-  return done
-}
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await visit(page, '/login')
-  await page.getByLabel('Email address', { exact: true }).fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD)
-  await submit(page, 'Sign in')
-  await landOn(page, '/home')
-}
-
-/** Clicks a form's button, leaving the field last typed in first (so a check on leaving it cannot move the button). */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
 function rowOf(page: Page, reference: string): Locator {
   return page.getByRole('table', { name: 'Applications to this round' }).getByRole('row').filter({ has: page.getByRole('link', { name: reference, exact: true }) })
-}
-
-function errorSummary(page: Page) {
-  return page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'There is a problem' }) })
-}
-
-/** The summary links to the field (by its id), the field is marked invalid, and its description carries the message. */
-async function expectFieldError(page: Page, label: string, message: string): Promise<void> {
-  const field = page.getByLabel(label, { exact: true })
-  const id = await field.getAttribute('id')
-  expect(await errorSummary(page).getByRole('link', { name: message, exact: true }).getAttribute('href'), `summary link for ${label}`).toBe(`#${id}`)
-  expect(await field.getAttribute('aria-invalid'), `${label} marked invalid`).toBe('true')
-  const describedBy = (await field.getAttribute('aria-describedby'))?.split(/\s+/) ?? []
-  const descriptions = await Promise.all(describedBy.map((ref) => page.locator(`[id="${ref}"]`).innerText()))
-  expect(descriptions.join('\n'), `message beside ${label}`).toContain(message)
 }
 
 /** The value beside a term in the page's first summary list that has it. */
 async function summaryValue(page: Page, term: string): Promise<string> {
   return (await page.locator('main dl > div').filter({ has: page.locator('dt', { hasText: term }) }).locator('dd').first().innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
 }

@@ -7,7 +7,7 @@ import crypto from 'node:crypto'
 import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
-import { appOrigin, checkA11y, fetchApp, landOn, linkIn, mailboxMark, newPage, readLatestEmail, uniqueEmail, visit } from './support/journey.ts'
+import { checkA11y, createAccount, errorSummary, expectFieldError, flash, heading, landOn, linkIn, mailboxMark, newPage, pathAndQuery, readLatestEmail, signIn, submit, uniqueEmail, visit } from './support/journey.ts'
 
 const CHOIR = 'Wandle Valley Dementia Choir'
 const PASSWORD = 'singing together on the common'
@@ -63,7 +63,7 @@ test('an organisation admin invites a colleague, who creates an account from the
 })
 
 test('with JavaScript off, someone new registers their organisation, after correcting a charity number in the wrong format', async () => {
-  const email = await createAccount('Esi Mensah')
+  const email = await createAccount('Esi Mensah', PASSWORD, 'organisation')
   const name = `Merton Singing Circle ${crypto.randomBytes(3).toString('hex')}`
   const charityNumber = String(crypto.randomInt(2_000_000, 10_000_000))
   const page = await newPage({ javaScriptEnabled: false })
@@ -109,49 +109,8 @@ test('with JavaScript off, someone new registers their organisation, after corre
   expect(await summaryValue(page, 'Your role')).toBe('Organisation admin')
 })
 
-/** An account made the way the sign-up form makes one (a same-origin form post); the journey signs in itself. */
-async function createAccount(name: string): Promise<string> {
-  const email = uniqueEmail('organisation')
-  const res = await fetchApp('/signup', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: appOrigin() },
-    body: new URLSearchParams({ name, email, password: PASSWORD }),
-  })
-  expect(res.status, `sign-up of ${email}`).toBe(302)
-  return email
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await visit(page, '/login')
-  await page.getByLabel('Email address', { exact: true }).fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(password)
-  await submit(page, 'Sign in')
-}
-
-/** Clicks a form's button, leaving the field last typed in first (so a check on leaving it cannot move the button). */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
 function rowFor(page: Page, table: string, text: string) {
   return page.getByRole('table', { name: table }).getByRole('row').filter({ has: page.getByRole('cell', { name: text, exact: true }) })
-}
-
-function errorSummary(page: Page) {
-  return page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'There is a problem' }) })
-}
-
-/** The summary links to the field (by its id), the field is marked invalid, and its description carries the message. */
-async function expectFieldError(page: Page, label: string, message: string): Promise<void> {
-  const field = page.getByLabel(label, { exact: true })
-  const id = await field.getAttribute('id')
-  expect(await errorSummary(page).getByRole('link', { name: message, exact: true }).getAttribute('href'), `summary link for ${label}`).toBe(`#${id}`)
-  expect(await field.getAttribute('aria-invalid'), `${label} marked invalid`).toBe('true')
-  const describedBy = (await field.getAttribute('aria-describedby'))?.split(/\s+/) ?? []
-  const descriptions = await Promise.all(describedBy.map((ref) => page.locator(`[id="${ref}"]`).innerText()))
-  expect(descriptions.join('\n'), `message beside ${label}`).toContain(message)
 }
 
 async function selectedLabel(page: Page, label: string): Promise<string> {
@@ -161,17 +120,4 @@ async function selectedLabel(page: Page, label: string): Promise<string> {
 /** The value beside a term in the page's summary list. */
 async function summaryValue(page: Page, term: string): Promise<string> {
   return (await page.locator('main dl > div').filter({ has: page.locator('dt', { hasText: term }) }).locator('dd').innerText()).trim()
-}
-
-async function flash(page: Page): Promise<string> {
-  return (await page.getByRole('status').innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
-}
-
-function pathAndQuery(page: Page): string {
-  const url = new URL(page.url())
-  return `${url.pathname}${url.search}`
 }

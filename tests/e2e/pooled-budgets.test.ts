@@ -15,7 +15,7 @@ import { PDFParse } from 'pdf-parse'
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
-import { appUrl, landOn, newPage, visit } from './support/journey.ts'
+import { appUrl, flash, heading, landOn, newPage, submit, visit } from './support/journey.ts'
 
 const NHS = 'NHS South West London Integrated Care Board'
 const LOTTERY = 'National Lottery Community Fund'
@@ -251,24 +251,6 @@ async function signInAs(account: string): Promise<Page> {
   await submit(page, 'Sign in')
   await landOn(page, '/home')
   return page
-}
-
-/**
- * Clicks a form's button. The field last typed in is left first: forms that check a field when it loses focus could
- * otherwise show its error and move the button between the press and the release of the click.
- */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
-async function flash(page: Page): Promise<string> {
-  return (await page.getByRole('status').innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
 }
 
 /** The value beside `label` in a summary list (<dl>). */

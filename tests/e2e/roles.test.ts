@@ -4,15 +4,11 @@
  * anyone not signed in to sign in. Finance officers and the administrator pass two-factor authentication first, with
  * codes worked out from their secrets in the journey database.
  */
-import fs from 'node:fs'
-import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { currentTotpCode } from '../../app/domain/identity/totp.server.ts'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
-import { createDatabase } from '../../db/connect.ts'
-import { testPostgresUrl, withDatabaseName } from '../setup/test-database.ts'
-import { engineUnderTest, landOn, newPage, visit } from './support/journey.ts'
+import { heading, landOn, newPage, pathAndQuery, submit, totpSecretOf, visit } from './support/journey.ts'
 
 /** The second-level headings of the home page's sections, one per kind of work. */
 const SECTIONS = ['Your organisation', 'Your assessments', 'Your panel work', 'Funds you manage', 'Finance', 'Your money', 'Administration'] as const
@@ -140,46 +136,4 @@ async function signInAs(account: string): Promise<Page> {
   }
   await landOn(page, '/home')
   return page
-}
-
-/**
- * The demo account's TOTP secret, from the database the journeys' global setup made. It names that database after
- * vitest's main process (run-<pid> for SQLite, commonpot_e2e_<pid> on PostgreSQL), which is this worker's parent.
- */
-async function totpSecretOf(email: string): Promise<string> {
-  const handle = createDatabase(journeyDatabase())
-  try {
-    const row = await handle.db.selectFrom('users').select('totp_secret').where('email', '=', email).executeTakeFirstOrThrow()
-    if (!row.totp_secret) throw new Error(`${email} has no two-factor secret in the journey database`)
-    return row.totp_secret
-  } finally {
-    await handle.close()
-  }
-}
-
-function journeyDatabase(): { url?: string; path?: string } {
-  if (engineUnderTest() === 'postgres') {
-    const serverUrl = testPostgresUrl()
-    if (!serverUrl) throw new Error('The journeys run on PostgreSQL but DATABASE_URL is not a postgres:// URL in this worker')
-    return { url: withDatabaseName(serverUrl, `commonpot_e2e_${process.ppid}`) }
-  }
-  const file = path.resolve('.cache', 'e2e', `run-${process.ppid}`, 'commonpot.sqlite')
-  if (!fs.existsSync(file)) throw new Error(`The journey database is not at ${file}`)
-  return { path: file }
-}
-
-/** Clicks a form's button, leaving the field last typed in first (so a check on leaving it cannot move the button). */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
-}
-
-function pathAndQuery(page: Page): string {
-  const url = new URL(page.url())
-  return `${url.pathname}${url.search}`
 }

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
 import { formatLondon } from '../../app/lib/dates.ts'
-import { checkA11y, landOn, newPage, visit } from './support/journey.ts'
+import { checkA11y, flash, heading, landOn, newPage, submit, visit } from './support/journey.ts'
 
 const MANAGER = `manager@${DEMO_DOMAIN}`
 const YES_NO = 'Do you sing with people living with dementia?'
@@ -157,21 +157,6 @@ async function addQuestion(
     await page.getByLabel('is', { exact: true }).fill(q.showIf[1])
   }
   await submit(page, 'Add question')
-}
-
-/** Clicks a form's button, leaving the field last typed in first (so a check on leaving it cannot move the button). */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
-async function flash(page: Page): Promise<string> {
-  return (await page.getByRole('status').innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
 }
 
 function slugOf(title: string): string {

@@ -5,22 +5,18 @@
  * else. Codes are worked out from the secret as an authenticator app would (currentTotpCode), from the set-up page
  * for new people and from the journey database for the demo accounts.
  */
-import fs from 'node:fs'
-import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
 import { currentTotpCode } from '../../app/domain/identity/totp.server.ts'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
-import { createDatabase } from '../../db/connect.ts'
-import { testPostgresUrl, withDatabaseName } from '../setup/test-database.ts'
-import { appOrigin, checkA11y, engineUnderTest, fetchApp, landOn, newPage, uniqueEmail, visit } from './support/journey.ts'
+import { checkA11y, createAccount, errorSummary, expectFieldError, flash, heading, landOn, newPage, pathAndQuery, signIn, submit, totpSecretOf, visit } from './support/journey.ts'
 
 const PASSWORD = 'a second lock on the front door'
 const INVALID_CODE = 'The code is not correct. Enter the 6-digit code your authenticator app shows now'
 
 describe('with JavaScript on', () => {
   test('a person turns on two-factor authentication, and at their next sign-in a wrong code is refused and the right one lets them in', async () => {
-    const email = await createAccount('Ada Lovelace')
+    const email = await createAccount('Ada Lovelace', PASSWORD, 'two-factor')
     const page = await newPage()
     await signIn(page, email, PASSWORD)
     await landOn(page, '/home')
@@ -71,7 +67,7 @@ describe('with JavaScript on', () => {
   })
 
   test('someone an administrator makes a finance officer is sent to set up two-factor authentication at their next page', async () => {
-    const email = await createAccount('Jo Bloggs')
+    const email = await createAccount('Jo Bloggs', PASSWORD, 'two-factor')
     const person = await newPage()
     await signIn(person, email, PASSWORD)
     await landOn(person, '/home')
@@ -118,7 +114,7 @@ describe('with JavaScript on', () => {
 
 describe('with JavaScript off', () => {
   test('a person turns on two-factor authentication (a wrong code first), then signs in with a code', async () => {
-    const email = await createAccount('Grace Hopper')
+    const email = await createAccount('Grace Hopper', PASSWORD, 'two-factor')
     const page = await newPage({ javaScriptEnabled: false })
     await signIn(page, email, PASSWORD)
     await landOn(page, '/home')
@@ -167,84 +163,4 @@ function wrongCodeFor(secret: string): string {
     const code = String(n).padStart(6, '0')
     if (!accepted.has(code)) return code
   }
-}
-
-/**
- * The demo account's TOTP secret, from the database the journeys' global setup made. It names that database after
- * vitest's main process (run-<pid> for SQLite, commonpot_e2e_<pid> on PostgreSQL), which is this worker's parent.
- */
-async function totpSecretOf(email: string): Promise<string> {
-  const handle = createDatabase(journeyDatabase())
-  try {
-    const row = await handle.db.selectFrom('users').select('totp_secret').where('email', '=', email).executeTakeFirstOrThrow()
-    if (!row.totp_secret) throw new Error(`${email} has no two-factor secret in the journey database`)
-    return row.totp_secret
-  } finally {
-    await handle.close()
-  }
-}
-
-function journeyDatabase(): { url?: string; path?: string } {
-  if (engineUnderTest() === 'postgres') {
-    const serverUrl = testPostgresUrl()
-    if (!serverUrl) throw new Error('The journeys run on PostgreSQL but DATABASE_URL is not a postgres:// URL in this worker')
-    return { url: withDatabaseName(serverUrl, `commonpot_e2e_${process.ppid}`) }
-  }
-  const file = path.resolve('.cache', 'e2e', `run-${process.ppid}`, 'commonpot.sqlite')
-  if (!fs.existsSync(file)) throw new Error(`The journey database is not at ${file}`)
-  return { path: file }
-}
-
-/** An account made the way the sign-up form makes one (a same-origin form post); the journey signs in itself. */
-async function createAccount(name: string): Promise<string> {
-  const email = uniqueEmail('two-factor')
-  const res = await fetchApp('/signup', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: appOrigin() },
-    body: new URLSearchParams({ name, email, password: PASSWORD }),
-  })
-  expect(res.status, `sign-up of ${email}`).toBe(302)
-  return email
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<void> {
-  await visit(page, '/login')
-  await page.getByLabel('Email address', { exact: true }).fill(email)
-  await page.getByLabel('Password', { exact: true }).fill(password)
-  await submit(page, 'Sign in')
-}
-
-/** Clicks a form's button, leaving the field last typed in first (so a check on leaving it cannot move the button). */
-async function submit(page: Page, buttonName: string): Promise<void> {
-  const focused = page.locator(':focus')
-  if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
-}
-
-function errorSummary(page: Page) {
-  return page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'There is a problem' }) })
-}
-
-/** The summary links to the field (by its id), the field is marked invalid, and its description carries the message. */
-async function expectFieldError(page: Page, label: string, message: string): Promise<void> {
-  const field = page.getByLabel(label, { exact: true })
-  const id = await field.getAttribute('id')
-  expect(await errorSummary(page).getByRole('link', { name: message, exact: true }).getAttribute('href'), `summary link for ${label}`).toBe(`#${id}`)
-  expect(await field.getAttribute('aria-invalid'), `${label} marked invalid`).toBe('true')
-  const describedBy = (await field.getAttribute('aria-describedby'))?.split(/\s+/) ?? []
-  const descriptions = await Promise.all(describedBy.map((ref) => page.locator(`[id="${ref}"]`).innerText()))
-  expect(descriptions.join('\n'), `message beside ${label}`).toContain(message)
-}
-
-async function flash(page: Page): Promise<string> {
-  return (await page.getByRole('status').innerText()).trim()
-}
-
-async function heading(page: Page): Promise<string> {
-  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
-}
-
-function pathAndQuery(page: Page): string {
-  const url = new URL(page.url())
-  return `${url.pathname}${url.search}`
 }
