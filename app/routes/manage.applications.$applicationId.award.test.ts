@@ -89,6 +89,9 @@ describe('GET /manage/applications/:id/award', () => {
 describe('POST /manage/applications/:id/award', () => {
   test('makes the award with the proportional split and goes back to the bid, which then lists the commitments', async () => {
     const { applicationId, reference } = await s.bid()
+    const manage = async () =>
+      (await respond(async () => manageLoader({ request: await signedInRequest(`/manage/applications/${applicationId}`, { userId: manager.id }), params: { applicationId: String(applicationId) }, context }))).json()
+    expect(await manage()).toMatchObject({ mayMakeAward: true, award: null })
     const response = await post(applicationId, manager.id, form({ amount: '£6,000' }))
     expect(response.status).toBe(302)
     expect(response.headers.get('Location')).toBe(`/manage/applications/${applicationId}`)
@@ -98,14 +101,14 @@ describe('POST /manage/applications/:id/award', () => {
       { contributionId: s.contributions.lottery, pence: 200_000, reason: null },
       { contributionId: s.contributions.council, pence: 100_000, reason: null },
     ])
-    const page = await (await respond(async () => manageLoader({ request: await signedInRequest(`/manage/applications/${applicationId}`, { userId: manager.id }), params: { applicationId: String(applicationId) }, context }))).json()
+    const page = await manage()
     expect(page.award).toMatchObject({ reference: `${reference}-AWD`, amountPence: 600_000, status: 'committed' })
     expect(page.award.commitments.map((c: { funderName: string; amountPence: number }) => [c.funderName, c.amountPence])).toEqual([
       [s.funders.nhs, 300_000],
       [s.funders.lottery, 200_000],
       [s.funders.council, 100_000],
     ])
-    expect(page.canMakeAward).toBe(false)
+    expect(page.mayMakeAward).toBe(false)
     // The page to make it again now says it is made.
     expect((await get(applicationId, manager.id)).status).toBe(409)
   })

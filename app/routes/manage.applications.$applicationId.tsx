@@ -93,7 +93,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       screenedAt: screening.screenedAt ? formatDeadline(screening.screenedAt) : null,
     },
     canDecide: user.permissions.has('decide:application:any'),
-    canMakeAward: user.permissions.has('issue:award:any') && canMakeAward(bid),
+    mayMakeAward: user.permissions.has('issue:award:any') && canMakeAward(bid),
     award,
   })
 }
@@ -181,7 +181,7 @@ export default function ManageApplication() {
           </Row>
         ) : null}
       </dl>
-      {d.canMakeAward ? (
+      {d.mayMakeAward ? (
         <p>
           The panel recommended this bid. <Link to={`/manage/applications/${d.id}/award`}>Make the award and commit it to a pot</Link>
         </p>
