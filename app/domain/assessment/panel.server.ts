@@ -13,15 +13,16 @@
  * proportionalSplit from the budgets area, so every ring-fence applies), against what is left after the bids above
  * it. A bid no pot can fund is marked with the reason (the binding ring-fence condition).
  *
- * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they sit on.
+ * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
 import { splitCandidates } from '~/domain/budgets/commitments.server.ts'
 import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit } from '~/domain/budgets/split.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
 import type { Db } from '~/lib/db.server.ts'
-import { NotFoundError } from '~/lib/errors.ts'
+import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { Permission } from '~/lib/policy.ts'
+import { chairsRound } from './moderation.server.ts'
 import type { DecisionStatus } from './panel-labels.ts'
 import { roundScoreboard, type ScoreboardBid } from './scoreboard.server.ts'
 
@@ -34,8 +35,20 @@ export interface PanelViewer {
 export async function canSeePanel(db: Db, user: PanelViewer, roundId: number): Promise<boolean> {
   if (!user.permissions.has('decide:application:any')) return false
   if (user.permissions.has('manage:round:any')) return true
-  const member = await db.selectFrom('round_assessors').select('id').where('round_id', '=', roundId).where('user_id', '=', user.id).executeTakeFirst()
-  return member !== undefined
+  return chairsRound(db, user.id, roundId)
+}
+
+export class PanelForbiddenError extends DomainError {
+  constructor() {
+    super('Only the round’s panel chair or a fund manager can see this panel.', { code: 'panel_forbidden', status: 403 })
+  }
+}
+
+/** The round, when the user may see its panel: NotFoundError for no such round, PanelForbiddenError otherwise. */
+export async function requirePanelAccess(db: Db, user: PanelViewer, roundId: number): Promise<PanelRoundFacts> {
+  const round = await panelRound(db, roundId)
+  if (!(await canSeePanel(db, user, roundId))) throw new PanelForbiddenError()
+  return round
 }
 
 export interface PanelRoundSummary {
@@ -77,7 +90,7 @@ export async function listPanelRounds(db: Db, user: PanelViewer): Promise<PanelR
     .where('rounds.allocation_method', '=', 'panel')
     .where('rounds.status', '!=', 'draft')
   if (!user.permissions.has('manage:round:any')) {
-    query = query.where((eb) => eb.exists(eb.selectFrom('round_assessors').select('round_assessors.id').whereRef('round_assessors.round_id', '=', 'rounds.id').where('round_assessors.user_id', '=', user.id)))
+    query = query.where((eb) => eb.exists(eb.selectFrom('round_assessors').select('round_assessors.id').whereRef('round_assessors.round_id', '=', 'rounds.id').where('round_assessors.user_id', '=', user.id).where('round_assessors.is_chair', '=', 1)))
   }
   const rows = await query.orderBy('rounds.id', 'desc').execute()
   return rows.map((r) => ({

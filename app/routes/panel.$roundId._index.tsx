@@ -1,0 +1,238 @@
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { decisionLabel } from '~/domain/assessment/panel-labels.ts'
+import { panelView, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
+import { formatPoints } from '~/domain/assessment/scoring.ts'
+import { db } from '~/lib/db.server.ts'
+import { DomainError, NotFoundError } from '~/lib/errors.ts'
+import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
+import { formatPence } from '~/lib/money.ts'
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.view.round.title ?? 'Panel'} – Panels – Commonpot` }]
+
+function roundIdOf(param: string | undefined): number {
+  const id = Number(param)
+  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
+  return id
+}
+
+/** GET /panel/<roundId>: the ranked list with decisions and the money left below each bid. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any')
+  const roundId = roundIdOf(params.roundId)
+  await requirePanelAccess(db, user, roundId).catch((e: unknown) => {
+    if (e instanceof NotFoundError) throw notFound()
+    if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)
+    throw e
+  })
+  return json({ view: await panelView(db, roundId), canRelease: user.permissions.has('manage:round:any') })
+}
+
+function Left({ pence }: { pence: number }) {
+  return pence < 0 ? <strong>Over by {formatPence(-pence)}</strong> : <>{formatPence(pence)}</>
+}
+
+export default function PanelRankedList() {
+  const { view, canRelease } = useLoaderData<typeof loader>()
+  const { round, totals } = view
+  const base = `/panel/${round.id}`
+  return (
+    <>
+      <p className="secondary">
+        <Link to="/panel">Panels</Link>
+      </p>
+      <h1>{round.title}: ranked bids</h1>
+      {round.decisionsReleasedAt ? <p className="inset">Decisions have been released to applicants and can no longer be changed.</p> : null}
+      <dl className="summary-list">
+        <div>
+          <dt>Round budget</dt>
+          <dd>{formatPence(round.budgetPence)}</dd>
+        </div>
+        <div>
+          <dt>Running total at the foot of the list</dt>
+          <dd>{formatPence(totals.countedPence)}</dd>
+        </div>
+        <div>
+          <dt>Left in the round budget</dt>
+          <dd>
+            <Left pence={totals.roundLeftPence} />
+          </dd>
+        </div>
+        <div>
+          <dt>Decided</dt>
+          <dd>
+            {totals.decided} of {totals.bids} bids (recommended so far: {formatPence(totals.recommendedPence)})
+          </dd>
+        </div>
+      </dl>
+      <ul>
+        <li>
+          <Link to={`${base}/optimiser`}>Propose the best set of bids (optimiser)</Link>
+        </li>
+        <li>
+          <a href={`${base}/pack.pdf`}>Download the panel pack (PDF)</a>
+        </li>
+        <li>
+          <Link to={`${base}/minutes`}>Attendees and minutes</Link>
+        </li>
+        {canRelease ? (
+          <li>
+            <Link to={`${base}/release`}>Release decisions to applicants</Link>
+          </li>
+        ) : null}
+      </ul>
+      <p className="hint">
+        The running total counts each bid recommended (at its recommended amount) or not yet decided and through every gateway (at the amount requested), walking down the list. Reserve,
+        declined and gateway-failed bids do not count.
+      </p>
+      <div className="table-wrap">
+        <table>
+          <caption>Bids in order of moderated score</caption>
+          <thead>
+            <tr>
+              <th scope="col">Rank</th>
+              <th scope="col">Bid</th>
+              <th scope="col">Place</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+              <th scope="col" className="num">
+                Score (0-100)
+              </th>
+              <th scope="col">Assessors agree?</th>
+              <th scope="col">Gateway</th>
+              <th scope="col" className="num">
+                Running total
+              </th>
+              <th scope="col">Money left</th>
+              <th scope="col">Decision</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.rows.map((r) => (
+              <tr key={r.applicationId}>
+                <td>{r.rank}</td>
+                <th scope="row">
+                  <Link to={`${base}/bids/${r.applicationId}`}>{r.reference}</Link>
+                  <br />
+                  {r.title}
+                </th>
+                <td>{r.placeName ?? 'Not recorded'}</td>
+                <td className="num">{formatPence(r.amountPence)}</td>
+                <td className="num">{formatPoints(r.moderatedTotalMilli)}</td>
+                <td>{r.spreadMilli === null ? 'Not scored' : r.disagreement ? <strong className="tag tag--red">Spread {formatPoints(r.spreadMilli)}</strong> : `Spread ${formatPoints(r.spreadMilli)}`}</td>
+                <td>{r.gatewayFailed ? <span className="tag tag--red">Failed: {r.failedGatewayNames.join(', ')}</span> : 'Passed'}</td>
+                <td className="num">{r.counted ? formatPence(r.runningTotalPence) : 'Not counted'}</td>
+                <td>
+                  Round: <Left pence={r.roundLeftPence} />
+                  {r.pot ? (
+                    <>
+                      <br />
+                      {r.pot.name}: {formatPence(r.pot.leftPence)}
+                    </>
+                  ) : null}
+                  {r.ringFenced.map((c) => (
+                    <span key={c.contributionId}>
+                      <br />
+                      {c.funderName} (ring-fenced): {formatPence(c.leftPence)}
+                    </span>
+                  ))}
+                  {r.shortfall ? (
+                    <>
+                      <br />
+                      <strong>{r.shortfall}</strong>
+                    </>
+                  ) : null}
+                </td>
+                <td>
+                  {decisionLabel(r.decision?.status)}
+                  {r.decision?.status === 'recommended' && r.decision.amountPence !== null ? ` (${formatPence(r.decision.amountPence)})` : ''}
+                  {r.decision?.overrideReason ? (
+                    <>
+                      <br />
+                      Changed from the proposal
+                    </>
+                  ) : null}
+                  {round.decisionsReleasedAt ? null : (
+                    <>
+                      <br />
+                      <Link to={`${base}/bids/${r.applicationId}/decision`}>
+                        {r.decision ? 'Change' : 'Decide'}
+                        <span className="visually-hidden"> {r.reference}</span>
+                      </Link>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {view.pots.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <caption>Pots this round draws on</caption>
+            <thead>
+              <tr>
+                <th scope="col">Pot</th>
+                <th scope="col">Place</th>
+                <th scope="col" className="num">
+                  Available now
+                </th>
+                <th scope="col" className="num">
+                  Left after the list
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.pots.map((p) => (
+                <tr key={p.potId}>
+                  <th scope="row">{p.name}</th>
+                  <td>{p.placeName ?? 'National'}</td>
+                  <td className="num">{formatPence(p.startPence)}</td>
+                  <td className="num">{formatPence(p.leftPence)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p>This round does not draw on a pot: only the round budget applies.</p>
+      )}
+      {view.ringFenced.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <caption>Ring-fenced contributions</caption>
+            <thead>
+              <tr>
+                <th scope="col">Contributor</th>
+                <th scope="col">Conditions</th>
+                <th scope="col" className="num">
+                  Available now
+                </th>
+                <th scope="col" className="num">
+                  Left after the list
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {view.ringFenced.map((c) => (
+                <tr key={c.contributionId}>
+                  <th scope="row">{c.funderName}</th>
+                  <td>{c.conditions.join('. ')}</td>
+                  <td className="num">{formatPence(c.startPence)}</td>
+                  <td className="num">{formatPence(c.leftPence)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  )
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />
+}
