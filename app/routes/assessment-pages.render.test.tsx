@@ -2,6 +2,7 @@
  * The assessment pages render on the server with real loader and action data (no browser needed): labels, legends,
  * error messages, and nothing that would throw in a component.
  */
+import type * as RemixReact from '@remix-run/react'
 import { renderToString } from 'react-dom/server'
 import { beforeEach, describe, expect, test, vi } from 'vitest'
 import { respond } from '~/domain/identity/test-support.server.ts'
@@ -12,7 +13,7 @@ import { signedInRequest } from '../../tests/factories/sessions.ts'
 const state = vi.hoisted(() => ({ loaderData: undefined as unknown, actionData: undefined as unknown }))
 
 vi.mock('@remix-run/react', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('@remix-run/react')>()
+  const actual = await importOriginal<typeof RemixReact>()
   const React = await import('react')
   return {
     ...actual,
