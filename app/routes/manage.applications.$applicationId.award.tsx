@@ -2,11 +2,11 @@ import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { CheckboxGroup, RadioGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, FieldError, SelectField, SubmitButton, TextArea, TextField } from '~/components/forms.tsx'
+import { SummaryRow } from '~/components/summary-list.tsx'
 import {
   AwardInputError,
   awardableBid,
@@ -159,22 +159,22 @@ export default function MakeAward() {
       </span>
       <h1>Make the award and commit it to a pot</h1>
       <dl className="summary-list">
-        <Row label="Bid">
+        <SummaryRow label="Bid">
           {bid.reference}: {bid.title}
-        </Row>
-        <Row label="Organisation">{bid.organisationName}</Row>
-        <Row label="Place">{bid.placeName ?? 'Not recorded'}</Row>
-        <Row label="Round">
+        </SummaryRow>
+        <SummaryRow label="Organisation">{bid.organisationName}</SummaryRow>
+        <SummaryRow label="Place">{bid.placeName ?? 'Not recorded'}</SummaryRow>
+        <SummaryRow label="Round">
           {bid.roundTitle} ({bid.fundName})
-        </Row>
-        <Row label="Amount requested">{formatPence(bid.amountRequestedPence)}</Row>
-        <Row label="Panel’s recommendation">
+        </SummaryRow>
+        <SummaryRow label="Amount requested">{formatPence(bid.amountRequestedPence)}</SummaryRow>
+        <SummaryRow label="Panel’s recommendation">
           {formatPence(bid.recommendedPence)}
           {bid.decision?.rationale ? `: “${bid.decision.rationale}”` : ''}
-        </Row>
-        <Row label="Match funding declared">
+        </SummaryRow>
+        <SummaryRow label="Match funding declared">
           {formatPence(bid.matchCashPence)} in cash and {formatPence(bid.matchInKindPence)} in kind
-        </Row>
+        </SummaryRow>
       </dl>
       {bid.pots.length === 0 || !d.proposal ? (
         <p>{bid.roundTitle} does not draw on a pot yet. Link a pot to the round from the pot’s page, then come back.</p>
@@ -330,15 +330,6 @@ function CommitForm() {
         Make the award of {formatPence(d.terms.amountPence)} and commit it to {potName}
       </SubmitButton>
     </Form>
-  )
-}
-
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 
