@@ -3,7 +3,7 @@
  * exactly as a mixed-integer programme with HiGHS (the `highs` package, WebAssembly), and explained against a greedy
  * "fund down the list". Pure: no database (optimiser-input.server.ts builds the input).
  *
- * The model, money in pounds for the solver:
+ * The model (money in a power-of-ten unit of pence for the solver, flows grouped by the sources that may fund a bid):
  *   maximise Σ score_b·x_b   (x_b binary)
  *   Σ amount_b·x_b ≤ round budget;  min_p ≤ Σ_{b in p} amount_b·x_b ≤ max_p for each place with a limit;
  *   where pots exist, flows y_{b,c} ≥ 0 only for the contributions c whose ring-fence allows b:
@@ -108,6 +108,32 @@ function getHighs(): Promise<Highs> {
 /** Seconds the solver may take before the optimiser gives up rather than hold a request for ever. */
 const TIME_LIMIT_SECONDS = 60
 const MAX_RESOLVES = 20
+
+/**
+ * Loads HiGHS and solves a small made-up instance, so that V8 compiles the solver's WebAssembly before the first real
+ * request. The first solve in a process otherwise spends 2-3 seconds of CPU compiling; later solves of a 2,000-bid
+ * round take under a second. Call it once at start-up (it is safe to call again) without awaiting it.
+ */
+export async function warmUpOptimiser(): Promise<void> {
+  let seed = 12345
+  const next = (n: number) => (seed = (seed * 48271) % 2147483647) % n
+  const bids: OptimiserBid[] = Array.from({ length: 200 }, (_, k) => ({
+    id: k + 1,
+    label: `warm-up ${k + 1}`,
+    scoreMilli: 20_000 + next(80_000),
+    amountPence: (2_000 + next(50_000)) * 100,
+    placeId: 1 + next(6),
+    placeName: null,
+  }))
+  const sources: FundingSource[] = [1, 2, 3].map((id) => ({
+    id,
+    label: `warm-up source ${id}`,
+    availablePence: 40_000_000,
+    eligibleBidIds: bids.filter(() => next(3) === 0).map((b) => b.id),
+    maxSharePercent: id === 2 ? 50 : null,
+  }))
+  await optimise({ budgetPence: 100_000_000, bids, sources, placeLimits: [{ placeId: 1, placeName: 'warm-up place', minPence: 5_000_000, maxPence: 20_000_000 }] })
+}
 
 // ---------- a prepared, validated instance ----------
 
@@ -221,6 +247,11 @@ class FundingState {
     return funding
   }
 
+  /** Pence bid i gets through its k-th edge. */
+  flowOf(i: number, k: number): number {
+    return this.flow[i][k]
+  }
+
   flows(): FundingFlow[] {
     const out: FundingFlow[] = []
     for (const i of [...this.selected].sort((a, b) => a - b)) {
@@ -256,6 +287,15 @@ class FundingState {
     const need = this.p.bids[i].amountPence
     const log: { bid: number; edge: number; delta: number }[] = []
     let pushed = 0
+    // Straight from sources with money left first; a breadth-first search for reroutes only for what remains.
+    this.p.edges[i].forEach((e, k) => {
+      const delta = Math.min(need - pushed, e.cap - this.flow[i][k], sources[e.source].availablePence - this.used[e.source])
+      if (delta <= 0) return
+      this.flow[i][k] += delta
+      this.used[e.source] += delta
+      log.push({ bid: i, edge: k, delta })
+      pushed += delta
+    })
     while (pushed < need) {
       const path = this.augmentingPath(i)
       if (!path) break
@@ -400,9 +440,10 @@ interface Model {
   colUpper: number[]
   integrality: number[]
   rows: { lower: number; upper: number; indices: number[]; values: number[] }[]
+  /** For each flow column: the bids it funds and which of their edges (the same source for all of them). */
+  flowCols: { members: number[]; edge: number }[]
+  unit: number
 }
-
-const pounds = (pence: number) => pence / 100
 
 /** Bids that could be funded on their own: within the budget, their place's maximum and the money that may fund them. */
 function fundableAlone(p: Prepared, i: number): boolean {
@@ -414,7 +455,25 @@ function fundableAlone(p: Prepared, i: number): boolean {
   return p.edges[i].reduce((sum, e) => sum + Math.min(e.cap, p.sources![e.source].availablePence), 0) >= bid.amountPence
 }
 
-function buildModel(p: Prepared, options: { dropMinimums?: ReadonlySet<number> } = {}): Model {
+/**
+ * Money goes to the solver in units of a power of ten pence chosen so that bid amounts are tens rather than millions,
+ * which keeps HiGHS's tolerances far below a penny without the large bounds it warns about.
+ */
+function moneyUnit(p: Prepared): number {
+  const largest = Math.max(1, ...p.bids.map((b) => b.amountPence))
+  return 10 ** Math.max(0, Math.floor(Math.log10(largest)) - 1)
+}
+
+/**
+ * Flows are aggregated over bids that the same sources may fund: one flow z_{K,c} per group K and source c, with
+ * Σ_c z_{K,c} = Σ_{b in K} amount_b·x_b and z_{K,c} ≤ Σ_{b in K} cap_{b,c}·x_b. Sharing each source's flow among the
+ * group's bids in proportion to their amounts funds every bid exactly within its share caps, so this is the same
+ * problem as per-bid flows, with a fraction of the variables and rows. (Caps are rounded down to the penny per bid;
+ * the only gap is a few pence, which the exact check after solving catches: then `perBid` flows are used.)
+ */
+function buildModel(p: Prepared, options: { dropMinimums?: ReadonlySet<number>; perBid?: boolean } = {}): Model {
+  const unit = moneyUnit(p)
+  const units = (pence: number) => pence / unit
   const candidates = p.bids.map((_, i) => i).filter((i) => fundableAlone(p, i))
   const totalPence = candidates.reduce((sum, i) => sum + p.bids[i].amountPence, 0)
   const col = new Map<number, number>(candidates.map((i, c) => [i, c]))
@@ -423,43 +482,83 @@ function buildModel(p: Prepared, options: { dropMinimums?: ReadonlySet<number> }
   const integrality = candidates.map(() => 1)
   const rows: Model['rows'] = []
   const amountRow = (members: number[], lower: number, upper: number) =>
-    rows.push({ lower, upper, indices: members.map((i) => col.get(i)!), values: members.map((i) => pounds(p.bids[i].amountPence)) })
+    rows.push({ lower, upper, indices: members.map((i) => col.get(i)!), values: members.map((i) => units(p.bids[i].amountPence)) })
 
-  if (p.budget !== null) amountRow(candidates, -Infinity, pounds(p.budget))
+  if (p.budget !== null) amountRow(candidates, -Infinity, units(p.budget))
   for (const limit of p.limits.values()) {
     const min = options.dropMinimums?.has(limit.placeId) ? null : limit.minPence
     if (min === null && limit.maxPence === null) continue
     const members = candidates.filter((i) => p.bids[i].placeId === limit.placeId)
-    amountRow(members, min === null ? -Infinity : pounds(min), limit.maxPence === null ? Infinity : pounds(limit.maxPence))
+    amountRow(members, min === null ? -Infinity : units(min), limit.maxPence === null ? Infinity : units(limit.maxPence))
   }
-  if (p.sources !== null) {
-    const sourceRows: { indices: number[]; values: number[] }[] = p.sources.map(() => ({ indices: [], values: [] }))
-    for (const i of candidates) {
-      const amount = pounds(p.bids[i].amountPence)
-      const balance = { lower: 0, upper: 0, indices: [col.get(i)!], values: [-amount] }
-      for (const e of p.edges[i]) {
-        const y = colCost.length
-        colCost.push(0)
-        colUpper.push(pounds(Math.min(e.cap, p.sources[e.source].availablePence)))
-        integrality.push(0)
-        balance.indices.push(y)
-        balance.values.push(1)
-        sourceRows[e.source].indices.push(y)
-        sourceRows[e.source].values.push(1)
-        if (e.cap < p.bids[i].amountPence) rows.push({ lower: -Infinity, upper: 0, indices: [y, col.get(i)!], values: [1, -pounds(e.cap)] })
+  const flowCols: Model['flowCols'] = []
+  if (p.sources === null) return { candidates, numCols: colCost.length, colCost, colUpper, integrality, rows, flowCols, unit }
+
+  const groups = new Map<string, number[]>()
+  for (const i of candidates) {
+    const key = options.perBid ? `bid ${i}` : p.edges[i].map((e) => e.source).join(',')
+    groups.set(key, [...(groups.get(key) ?? []), i])
+  }
+  const sourceRows: { indices: number[]; values: number[] }[] = p.sources.map(() => ({ indices: [], values: [] }))
+  for (const members of groups.values()) {
+    const balance = { lower: 0, upper: 0, indices: members.map((i) => col.get(i)!), values: members.map((i) => -units(p.bids[i].amountPence)) }
+    p.edges[members[0]].forEach((e, k) => {
+      const capTotal = members.reduce((sum, i) => sum + p.edges[i][k].cap, 0)
+      const z = colCost.length
+      flowCols.push({ members, edge: k })
+      colCost.push(0)
+      colUpper.push(units(Math.min(capTotal, p.sources![e.source].availablePence)))
+      integrality.push(0)
+      balance.indices.push(z)
+      balance.values.push(1)
+      sourceRows[e.source].indices.push(z)
+      sourceRows[e.source].values.push(1)
+      const capped = members.filter((i) => p.edges[i][k].cap < p.bids[i].amountPence)
+      if (capped.length > 0) {
+        rows.push({
+          lower: -Infinity,
+          upper: 0,
+          indices: [z, ...members.map((i) => col.get(i)!)],
+          values: [1, ...members.map((i) => -units(p.edges[i][k].cap))],
+        })
       }
-      rows.push(balance)
-    }
-    p.sources.forEach((s, j) => {
-      if (sourceRows[j].indices.length > 0) rows.push({ lower: -Infinity, upper: pounds(s.availablePence), ...sourceRows[j] })
     })
+    rows.push(balance)
   }
-  return { candidates, numCols: colCost.length, colCost, colUpper, integrality, rows }
+  p.sources.forEach((s, j) => {
+    if (sourceRows[j].indices.length > 0) rows.push({ lower: -Infinity, upper: units(s.availablePence), ...sourceRows[j] })
+  })
+  return { candidates, numCols: colCost.length, colCost, colUpper, integrality, rows, flowCols, unit }
+}
+
+/**
+ * A good feasible choice to start the solver from, so that it spends its time proving rather than searching: first
+ * each place's minimum from its best-value bids, then every bid by score per pound (then id) while it fits. Null when
+ * it misses a minimum.
+ */
+function startingSolution(p: Prepared, model: Model): number[] | null {
+  const state = new FundingState(p)
+  const value = (i: number) => p.bids[i].scoreMilli / Math.max(1, p.bids[i].amountPence)
+  const byValue = [...model.candidates].sort((a, b) => value(b) - value(a) || p.bids[a].id - p.bids[b].id)
+  for (const limit of p.limits.values()) {
+    if (limit.minPence === null) continue
+    for (const i of byValue) {
+      if ((state.placeTotals.get(limit.placeId) ?? 0) >= limit.minPence) break
+      if (p.bids[i].placeId === limit.placeId && !state.selected.has(i)) state.tryAdd(i)
+    }
+  }
+  for (const i of byValue) if (!state.selected.has(i)) state.tryAdd(i)
+  if (unmetMinimums(p, state).length > 0) return null
+  const colValue: number[] = model.candidates.map((i) => (state.selected.has(i) ? 1 : 0))
+  for (const { members, edge } of model.flowCols) {
+    colValue.push(members.reduce((sum, i) => sum + state.flowOf(i, edge), 0) / model.unit)
+  }
+  return colValue
 }
 
 type SolveOutcome = { status: 'optimal'; chosen: number[] } | { status: 'infeasible' }
 
-async function solveModel(model: Model, cuts: number[][]): Promise<SolveOutcome> {
+async function solveModel(model: Model, cuts: number[][], start: number[] | null = null): Promise<SolveOutcome> {
   if (model.candidates.length === 0) {
     const impossible = model.rows.some((r) => r.lower > 0)
     return impossible ? { status: 'infeasible' } : { status: 'optimal', chosen: [] }
@@ -501,6 +600,7 @@ async function solveModel(model: Model, cuts: number[][]): Promise<SolveOutcome>
         primal_feasibility_tolerance: 1e-9,
         time_limit: TIME_LIMIT_SECONDS,
       })
+      if (start) m.setSolution({ colValue: start })
       m.run()
       const status = m.getModelStatus()
       const codes = highs.constants.modelStatus
@@ -527,10 +627,11 @@ export async function optimise(input: OptimiserInput): Promise<OptimiserResult> 
   const started = performance.now()
   const p = prepare(input)
   const greedy = runGreedy(p)
-  const model = buildModel(p)
+  let model = buildModel(p)
+  let perBid = false
   const cuts: number[][] = []
   for (let attempt = 0; attempt <= MAX_RESOLVES; attempt++) {
-    const outcome = await solveModel(model, cuts)
+    const outcome = await solveModel(model, cuts, startingSolution(p, model))
     if (outcome.status === 'infeasible') {
       const reason = await diagnoseInfeasible(p)
       return {
@@ -555,6 +656,12 @@ export async function optimise(input: OptimiserInput): Promise<OptimiserResult> 
         explanation: explain(p, state, greedy.state, greedy.refusals),
         solveMs: Math.round(performance.now() - started),
       }
+    }
+    if (!perBid) {
+      // Rounding share caps to the penny per bid can leave the grouped flows a few pence short: solve per bid.
+      perBid = true
+      model = buildModel(p, { perBid })
+      continue
     }
     const col = new Map(model.candidates.map((i, c) => [i, c]))
     cuts.push(outcome.chosen.map((i) => col.get(i)!))
