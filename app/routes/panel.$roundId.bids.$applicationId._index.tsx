@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
 import { conflictTypeLabel, managerStatusLabel } from '~/domain/assessment/assessment-labels.ts'
-import { clearModeration, hasConflictOnBid, moderate, ModerationInputError } from '~/domain/assessment/moderation.server.ts'
+import { clearModeration, hasConflictOnBid, moderate as moderateScore, ModerationInputError } from '~/domain/assessment/moderation.server.ts'
 import { panelBidView, type PanelBidCriterion } from '~/domain/assessment/panel-bid.server.ts'
 import { requirePanelAccess } from '~/domain/assessment/panel.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
@@ -69,7 +69,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await db.transaction().execute(async (trx) => {
       const ref = { applicationId: ids.applicationId, criterionId: criterion.id }
-      if (input.intent === 'moderate') await moderate(trx, user.id, { ...ref, score: input.score, rationale: input.rationale })
+      if (input.intent === 'moderate') await moderateScore(trx, user.id, { ...ref, score: input.score, rationale: input.rationale })
       else await clearModeration(trx, user.id, ref)
     })
   } catch (e) {
