@@ -9,6 +9,7 @@
  * before they see the bid (conflicts.server.ts).
  */
 import { sql, type Transaction } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
@@ -207,7 +208,10 @@ export function chooseAssignments(problem: AssignmentProblem): { picks: { applic
  * new assignments; bids that cannot be filled are returned as shortfalls with the reason. Audited as one event.
  */
 export async function autoAssign(trx: Transaction<DB>, actor: Actor, input: { roundId: number; preferPlaceKnowledge: boolean }): Promise<AutoAssignResult> {
-  const round = await trx.selectFrom('rounds').select(['id', 'assessors_per_bid']).where('id', '=', input.roundId).executeTakeFirst()
+  // One automatic assignment of a round at a time (PostgreSQL row lock; SQLite write transactions are serialised).
+  let roundQuery = trx.selectFrom('rounds').select(['id', 'assessors_per_bid']).where('id', '=', input.roundId)
+  if (engineOf(trx) === 'postgres') roundQuery = roundQuery.forUpdate()
+  const round = await roundQuery.executeTakeFirst()
   if (!round) throw new NotFoundError('round')
   const bids = await eligibleBids(trx, round.id)
   const assessors = (await trx.selectFrom('round_assessors').select('user_id').where('round_id', '=', round.id).orderBy('user_id').execute()).map((r) => r.user_id)

@@ -96,6 +96,16 @@ describe('submitting', () => {
     expect(await db.selectFrom('audit_events').select('id').where('action', '=', 'assessment.submitted').where('entity_id', '=', String(id)).execute()).toHaveLength(1)
   })
 
+  test('the same submission sent twice at once is stored once and both get the result', async () => {
+    const panel = await createPanelRound(db, { bids: 1, assessors: 1 })
+    const id = await draftFor(panel)
+    const send = () => inTrx((trx) => submitScores(trx, panel.assessors[0]!.id, { assessmentId: id, scores: scores(panel, [4, 4, 8, 1]) }))
+    const results = await Promise.all([send(), send()])
+    expect(results.map((r) => r.repeated).sort()).toEqual([false, true])
+    expect(results[0]!.weightedScoreMilli).toBe(results[1]!.weightedScoreMilli)
+    expect(await db.selectFrom('audit_events').select('id').where('action', '=', 'assessment.submitted').where('entity_id', '=', String(id)).execute()).toHaveLength(1)
+  })
+
   test('a conflicted assessor cannot score the bid (403)', async () => {
     const panel = await createPanelRound(db, { bids: 1, assessors: 1 })
     const id = await draftFor(panel)

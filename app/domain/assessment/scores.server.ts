@@ -9,6 +9,7 @@
  * from loadOwnAssessment), and only once they have confirmed they have no conflict.
  */
 import type { Transaction } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
@@ -81,6 +82,14 @@ async function upsertScores(trx: Transaction<DB>, assessmentId: number, scores: 
   }
 }
 
+/**
+ * Holds the assessment's row until the transaction ends (PostgreSQL; SQLite write transactions are serialised), so
+ * two submissions at once are seen one after the other: the second finds the first's scores.
+ */
+async function lockAssessment(trx: Transaction<DB>, assessmentId: number): Promise<void> {
+  if (engineOf(trx) === 'postgres') await trx.selectFrom('assessments').select('id').where('id', '=', assessmentId).forUpdate().execute()
+}
+
 function assertDraft(assessment: OwnAssessment): void {
   if (assessment.status === 'assigned') throw new ConflictCheckDueError()
   if (assessment.status === 'submitted') throw new AlreadySubmittedError()
@@ -91,6 +100,7 @@ function assertDraft(assessment: OwnAssessment): void {
  * must be in progress (`draft`). Audited.
  */
 export async function saveDraftScores(trx: Transaction<DB>, assessorUserId: number, input: { assessmentId: number; scores: ScoreInput[] }): Promise<{ saved: number }> {
+  await lockAssessment(trx, input.assessmentId)
   const assessment = await loadOwnAssessment(trx, assessorUserId, input.assessmentId)
   assertDraft(assessment)
   const scores = checkScores(await listCriteria(trx, assessment.roundId), input.scores)
@@ -123,6 +133,7 @@ function sameScores(a: readonly { criterionId: number; score: number; comment: s
  * The same scores submitted again return the stored result (repeated: true); different ones are refused (409). Audited.
  */
 export async function submitScores(trx: Transaction<DB>, assessorUserId: number, input: { assessmentId: number; scores: ScoreInput[] }): Promise<SubmittedResult> {
+  await lockAssessment(trx, input.assessmentId)
   const assessment = await loadOwnAssessment(trx, assessorUserId, input.assessmentId)
   const criteria = await listCriteria(trx, assessment.roundId)
   const scores = checkScores(criteria, input.scores)
