@@ -232,6 +232,7 @@ export interface PanelRow {
   reference: string
   title: string
   organisationName: string
+  placeId: number | null
   placeName: string | null
   amountRequestedPence: number
   /** The recommended amount when there is one, else the request. */
@@ -386,6 +387,7 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
       reference: bid.reference,
       title: bid.title,
       organisationName: bid.organisationName,
+      placeId: bid.placeId,
       placeName: bid.placeName,
       amountRequestedPence: bid.amountRequestedPence,
       amountPence: decision?.status === 'recommended' && decision.amountPence !== null ? decision.amountPence : bid.amountRequestedPence,
