@@ -2,6 +2,7 @@ import { PDFParse } from 'pdf-parse'
 import { describe, expect, test } from 'vitest'
 import { assignRaw, createPanelRound, submitScoresRaw, type PanelRound } from '../../tests/factories/assessment.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
+import { DEMO_OVERRIDE_REASON, seedPanelDecisions } from '../../db/seed/decisions.ts'
 import { acceptProposal } from '~/domain/assessment/decisions.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { respond } from '~/domain/identity/test-support.server.ts'
@@ -12,6 +13,7 @@ import { action as decisionAction, loader as decisionLoader } from './panel.$rou
 import { action as minutesAction, loader as minutesPageLoader } from './panel.$roundId.minutes.tsx'
 import { loader as minutesLoader } from './panel.$roundId.minutes[.]pdf.ts'
 import { loader as packLoader } from './panel.$roundId.pack[.]pdf.ts'
+import { action as optimiserAction, loader as optimiserLoader } from './panel.$roundId.optimiser.tsx'
 import { action as releaseAction, loader as releaseLoader } from './panel.$roundId.release.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
@@ -214,5 +216,77 @@ describe('the panel pack and minutes', () => {
     const response = await call(minutesAction, `/panel/${panel.roundId}/minutes`, panel.chair.id, params(panel), { 'attendees[0].name': 'Someone', 'attendees[0].role': '' })
     expect(response.status).toBe(400)
     expect((await response.json()).error).toMatchObject({ 'attendees[0].role': ['Enter Someone’s role at the panel'] })
+  })
+})
+
+describe('the optimiser page', () => {
+  test('proposes, shows the proposal beside fund down the list, and accepts it with one override that needs a reason', async () => {
+    const panel = await scoredPanel()
+    const url = `/panel/${panel.roundId}/optimiser`
+    await db.updateTable('rounds').set({ budget_pence: 5_000_000 }).where('id', '=', panel.roundId).execute()
+    expect((await call(optimiserAction, url, panel.assessors[0]!.id, params(panel), { intent: 'run' })).status).toBe(403)
+    expect((await call(optimiserAction, url, panel.chair.id, params(panel), { intent: 'run' })).status).toBe(302)
+    const page = await (await call(optimiserLoader, url, panel.chair.id, params(panel))).json()
+    const [a, b, c] = panel.bids.map((x) => x.applicationId)
+    expect(page.run).toMatchObject({ status: 'proposed', totalPence: 5_000_000 })
+    expect(page.run.explanation.length).toBeGreaterThan(0)
+    expect(page.bids.map((x: { applicationId: number; optimiser: boolean; greedy: boolean }) => [x.applicationId, x.optimiser, x.greedy])).toEqual([
+      [a, true, true],
+      [b, true, true],
+      [c, false, false],
+    ])
+    const rows = {
+      intent: 'accept',
+      runId: String(page.run.id),
+      'overrides[0].applicationId': String(a),
+      'overrides[0].status': '',
+      'overrides[1].applicationId': String(b),
+      'overrides[1].status': '',
+      'overrides[2].applicationId': String(c),
+      'overrides[2].status': 'recommended',
+    }
+    const refused = await call(optimiserAction, url, panel.chair.id, params(panel), rows)
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).error).toMatchObject({ 'overrides[2].reason': [`Give a reason for changing ${panel.bids[2]!.reference} from the proposal`] })
+    expect(await db.selectFrom('panel_decisions').select('id').where('round_id', '=', panel.roundId).execute()).toHaveLength(0)
+
+    const accepted = await call(optimiserAction, url, panel.chair.id, params(panel), { ...rows, 'overrides[2].reason': 'Reaches the estate nobody else does' })
+    expect(accepted.status).toBe(302)
+    expect(accepted.headers.get('Location')).toBe(`/panel/${panel.roundId}`)
+    const decisions = await db.selectFrom('panel_decisions').select(['application_id', 'status', 'proposed_status', 'override_reason']).where('round_id', '=', panel.roundId).orderBy('application_id').execute()
+    expect(decisions).toEqual([
+      { application_id: a, status: 'recommended', proposed_status: 'recommended', override_reason: null },
+      { application_id: b, status: 'recommended', proposed_status: 'recommended', override_reason: null },
+      { application_id: c, status: 'recommended', proposed_status: 'reserve', override_reason: 'Reaches the estate nobody else does' },
+    ])
+  })
+
+  test('a place limit is saved; a maximum below the minimum is refused', async () => {
+    const panel = await scoredPanel()
+    const url = `/panel/${panel.roundId}/optimiser`
+    const placeId = String(panel.bids[0]!.placeId)
+    const bad = await call(optimiserAction, url, panel.chair.id, params(panel), { intent: 'limit', placeId, min: '£30,000', max: '£10,000' })
+    expect(bad.status).toBe(400)
+    expect((await call(optimiserAction, url, panel.chair.id, params(panel), { intent: 'limit', placeId, min: '', max: '£40,000' })).status).toBe(302)
+    const page = await (await call(optimiserLoader, url, panel.chair.id, params(panel))).json()
+    expect(page.limits).toEqual([expect.objectContaining({ placeId: panel.bids[0]!.placeId, minPence: null, maxPence: 4_000_000 })])
+  })
+})
+
+describe('the demo seed for the panel meeting', () => {
+  test('runs the optimiser, accepts it with one override and its reason, and records attendees without releasing', async () => {
+    const panel = await scoredPanel()
+    await db.updateTable('rounds').set({ budget_pence: 5_000_000 }).where('id', '=', panel.roundId).execute()
+    const result = await db.transaction().execute((trx) => seedPanelDecisions(trx, { roundId: panel.roundId, chairUserId: panel.chair.id, managerUserId: panel.manager.id, heldOn: '2027-02-14' }))
+    expect(result).toMatchObject({ decided: 3, overridden: 1 })
+    const overridden = await db.selectFrom('panel_decisions').select(['application_id', 'override_reason']).where('round_id', '=', panel.roundId).where('override_reason', 'is not', null).execute()
+    expect(overridden).toEqual([{ application_id: panel.bids[2]!.applicationId, override_reason: DEMO_OVERRIDE_REASON }])
+    const attendees = await db.selectFrom('panel_attendees').select(['name', 'role']).where('round_id', '=', panel.roundId).orderBy('id').execute()
+    expect(attendees[0]).toEqual({ name: 'Chair Person', role: 'Chair' })
+    expect(attendees.map((x) => x.name)).toEqual(expect.arrayContaining(['Fund Manager', 'Assessor 1', 'Assessor 2']))
+    const round = await db.selectFrom('rounds').select(['decisions_released_at', 'panel_held_on']).where('id', '=', panel.roundId).executeTakeFirstOrThrow()
+    expect(round).toEqual({ decisions_released_at: null, panel_held_on: '2027-02-14' })
+    // Running it again changes nothing.
+    expect(await db.transaction().execute((trx) => seedPanelDecisions(trx, { roundId: panel.roundId, chairUserId: panel.chair.id, managerUserId: panel.manager.id }))).toMatchObject({ decided: 0 })
   })
 })
