@@ -56,7 +56,7 @@ describe('the ranked list and its running totals', () => {
 
   test('reserve and declined bids leave the running total; a recommended amount replaces the request', async () => {
     const panel = await scoredPanel({ budgetPence: 6_000_000 })
-    const [a, b, c] = panel.bids
+    const [a, b] = panel.bids
     await decide(panel.chair.id, { applicationId: a!.applicationId, status: 'recommended', amountPence: 2_000_000, rationale: 'Strong need' })
     await decide(panel.chair.id, { applicationId: b!.applicationId, status: 'reserve', rationale: 'Close to the line' })
     const view = await panelView(db, panel.roundId)
