@@ -8,6 +8,7 @@ import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
 import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
+import { hasDeclaredConflict } from '~/domain/assessment/conflicts.server.ts'
 import { awardableBid, awardForApplication, canMakeAward } from '~/domain/awards/awards.server.ts'
 import { overrideScreening, screeningView } from '~/domain/applications/screening.server.ts'
 import { SCREENING_LABELS, SCREENING_RESULTS } from '~/domain/applications/screening-labels.ts'
@@ -17,7 +18,7 @@ import { declineExpressionOfInterest, inviteToFullApplication } from '~/domain/a
 import { formatDeadline } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
-import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 
@@ -62,6 +63,7 @@ function show(q: QuestionDef, value: AnswerValue | undefined): { text: string; d
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:application:any')
   const id = applicationIdOf(params.applicationId)
+  if (await hasDeclaredConflict(db, user.id, id)) throw forbidden('You declared a conflict of interest on this bid, so you cannot see it.')
   const application = await getApplication(db, id).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })
@@ -102,6 +104,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'decide:application:any')
   const id = applicationIdOf(params.applicationId)
+  if (await hasDeclaredConflict(db, user.id, id)) throw forbidden('You declared a conflict of interest on this bid, so you cannot act on it.')
   const formData = await request.formData()
   const intent = String(formData.get('intent') ?? '')
   if (!(intent in SCHEMAS)) return json({ intent: null, result: null, message: 'Choose what to do with this application.' }, { status: 400 })

@@ -183,7 +183,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     fcfsMinPriority: rules.fcfs?.minPercentPriorityCommunity == null ? '' : String(rules.fcfs.minPercentPriorityCommunity),
   }
   return json({
-    round: { id: round.id, title: round.title, slug: round.slug, status: round.status, phase: phaseOf(round, new Date()), fund: round.fund },
+    round: { id: round.id, title: round.title, slug: round.slug, status: round.status, phase: phaseOf(round, new Date()), allocationMethod: round.allocationMethod, fund: round.fund },
     amounts: describeAmounts({ min_grant_pence: round.minGrantPence, max_grant_pence: round.maxGrantPence, allocation_method: round.allocationMethod }, rules),
     places: places.map((p) => ({ id: p.id, name: p.name })),
     placeDate: formatLondon(placeDate, 'd MMMM yyyy'),
@@ -251,6 +251,29 @@ export default function EditRound() {
           <li>
             <Link to={`/manage/rounds/${round.id}/applications`}>Applications</Link>
           </li>
+        ) : null}
+        {round.allocationMethod === 'panel' ? (
+          <>
+            <li>
+              <Link to={`/manage/rounds/${round.id}/criteria`}>Assessment criteria</Link>
+            </li>
+            <li>
+              <Link to={`/manage/rounds/${round.id}/assessment`}>How bids are assessed</Link>
+            </li>
+            <li>
+              <Link to={`/manage/rounds/${round.id}/panel`}>Assessment panel</Link>
+            </li>
+            {!isDraft ? (
+              <>
+                <li>
+                  <Link to={`/manage/rounds/${round.id}/assignments`}>Give bids to assessors</Link>
+                </li>
+                <li>
+                  <Link to={`/panel/${round.id}`}>Panel ranking and decisions</Link>
+                </li>
+              </>
+            ) : null}
+          </>
         ) : null}
         {round.status === 'published' ? (
           <>

@@ -3,6 +3,7 @@
  * every application), and assessors assigned to the application it was uploaded to. Anyone else is told it does not
  * exist (404), so a guessed id reveals nothing.
  */
+import { hasDeclaredConflict } from '~/domain/assessment/conflicts.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 
@@ -28,6 +29,8 @@ export async function findViewableDocument(db: Db, viewer: DocumentViewer, docum
     .executeTakeFirst()
   if (!doc) throw new NotFoundError('document')
   const found = { id: doc.id, filename: doc.filename, contentType: doc.content_type, sizeBytes: doc.size_bytes, storageKey: doc.storage_key }
+  // A declared conflict of interest on the bid shuts every door to its files, whatever other roles the viewer has.
+  if (doc.owner_type === 'application' && (await hasDeclaredConflict(db, viewer.id, doc.owner_id))) throw new NotFoundError('document')
   if (viewer.readsAnyApplication) return found
   if (doc.organisation_id !== null) {
     const member = await db
@@ -44,7 +47,8 @@ export async function findViewableDocument(db: Db, viewer: DocumentViewer, docum
       .select('id')
       .where('application_id', '=', doc.owner_id)
       .where('assessor_user_id', '=', viewer.id)
-      .where('status', '!=', 'conflict')
+      // Only after the assessor has said they have no conflict (draft) or has scored (submitted).
+      .where('status', 'in', ['draft', 'submitted'])
       .executeTakeFirst()
     if (assigned) return found
   }

@@ -115,6 +115,21 @@ export async function recordConflictOnBehalf(
   return { assessmentId }
 }
 
+/**
+ * Whether the person declared (or a fund manager recorded for them) a conflict of interest on this bid. A conflict
+ * removes access to the bid through every route, including the ones their other roles would open.
+ */
+export async function hasDeclaredConflict(db: Db, userId: number, applicationId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('assessments')
+    .select('id')
+    .where('assessor_user_id', '=', userId)
+    .where('application_id', '=', applicationId)
+    .where('status', '=', 'conflict')
+    .executeTakeFirst()
+  return !!row
+}
+
 export interface DeclaredConflict {
   assessmentId: number
   applicationId: number
