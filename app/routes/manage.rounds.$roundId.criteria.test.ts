@@ -80,7 +80,8 @@ describe('/manage/rounds/<id>/criteria', () => {
     await submitScoresRaw(db, panel, { applicationId: panel.bids[0]!.applicationId, assessorId: panel.assessors[0]!.id, scores: [3, 3, 5, 1] })
     const params = { roundId: String(panel.roundId) }
     expect((await (await call(loader, params, panel.manager.id)).json()).locked).toBe(true)
-    for (const body of [goodCriterion, { intent: 'delete', criterionId: String(panel.criteria[0]!.id) }, { intent: 'move', criterionId: String(panel.criteria[0]!.id), direction: 'down' }]) {
+    const bodies: Record<string, string>[] = [goodCriterion, { intent: 'delete', criterionId: String(panel.criteria[0]!.id) }, { intent: 'move', criterionId: String(panel.criteria[0]!.id), direction: 'down' }]
+    for (const body of bodies) {
       const response = await call(action, params, panel.manager.id, body)
       expect(response.status).toBe(409)
       expect((await replyErrors(response)).form[0]).toMatch(/already submitted scores in this round, so its criteria cannot change/)
