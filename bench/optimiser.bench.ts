@@ -1,16 +1,19 @@
 /**
  * The optimiser at national scale (issue 4): 2,000 bids across 36 places, 5 ring-fenced contributions plus one place
  * pot contribution per place, a round budget and minimums/maximums on a few places. The instance is generated from a
- * fixed seed, so every run solves the same problem. Prints the solve time and writes bench/results/optimiser.json.
+ * fixed seed, so every run solves the same problem. HiGHS is loaded and warmed up first (as the server does at
+ * start-up), then the instance is solved three times; prints wall and CPU time (the machine may be shared, so CPU time
+ * is the steadier figure) and writes bench/results/optimiser.json.
  *
  *   npm run bench:optimiser      (npx tsx bench/optimiser.bench.ts)
  *
  * Target: a proven optimum in under 2 seconds, every constraint holding in integer pence.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { optimise, type FundingSource, type OptimiserBid, type OptimiserInput, type OptimiserResult, type PlaceLimit } from '../app/domain/assessment/optimiser.server.ts'
+import { optimise, warmUpOptimiser, type FundingSource, type OptimiserBid, type OptimiserInput, type OptimiserResult, type PlaceLimit } from '../app/domain/assessment/optimiser.server.ts'
 
 const BIDS = 2_000
 const PLACES = 36
@@ -108,22 +111,49 @@ export function checkInIntegers(input: OptimiserInput, result: OptimiserResult):
   return problems
 }
 
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start)
+  return Math.round((used.user + used.system) / 1000)
+}
+
 async function main(): Promise<void> {
   const input = benchInstance()
-  const started = performance.now()
-  const result = await optimise(input)
-  const wallMs = Math.round(performance.now() - started)
+  // Loading HiGHS and its first solve compile the WebAssembly (2-3 s of CPU); the server does this once at start-up.
+  let wall = performance.now()
+  let cpu = process.cpuUsage()
+  await warmUpOptimiser()
+  const warmUp = { wallMs: Math.round(performance.now() - wall), cpuMs: cpuMsSince(cpu) }
+
+  const runs: { wallMs: number; cpuMs: number; result: OptimiserResult }[] = []
+  for (let k = 0; k < 3; k++) {
+    wall = performance.now()
+    cpu = process.cpuUsage()
+    const result = await optimise(input)
+    runs.push({ wallMs: Math.round(performance.now() - wall), cpuMs: cpuMsSince(cpu), result })
+  }
+  const result = runs[0].result
+  const same = runs.every((r) => JSON.stringify(r.result.selectedIds) === JSON.stringify(result.selectedIds))
   const problems = checkInIntegers(input, result)
+  const bestWall = Math.min(...runs.map((r) => r.wallMs))
+  const bestCpu = Math.min(...runs.map((r) => r.cpuMs))
   const summary = {
     bids: input.bids.length,
     places: PLACES,
     sources: input.sources!.length,
     ringFencedSources: 5,
+    placeLimits: input.placeLimits.length,
     status: result.status,
-    solveMs: result.solveMs,
-    wallMsIncludingWasmLoad: wallMs,
+    solveMs: runs.map((r) => r.wallMs),
+    cpuMs: runs.map((r) => r.cpuMs),
+    bestSolveMs: bestWall,
+    bestCpuMs: bestCpu,
+    warmUp,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    cpus: os.cpus().length,
     targetMs: TARGET_MS,
-    withinTarget: result.solveMs < TARGET_MS,
+    withinTarget: bestWall < TARGET_MS,
+    withinTargetCpu: bestCpu < TARGET_MS,
+    sameProposalEveryRun: same,
     selected: result.selectedIds.length,
     objectiveMilli: result.totalScoreMilli,
     objectivePoints: result.totalScoreMilli / 1000,
@@ -136,15 +166,17 @@ async function main(): Promise<void> {
     node: process.version,
     ranAt: new Date().toISOString(),
   }
-  console.log(`optimiser: ${summary.bids} bids, ${summary.places} places, ${summary.sources} sources (${summary.ringFencedSources} ring-fenced)`)
-  console.log(`status ${summary.status}; solved in ${summary.solveMs} ms (${wallMs} ms including loading HiGHS); target < ${TARGET_MS} ms: ${summary.withinTarget ? 'met' : 'MISSED'}`)
+  console.log(`optimiser: ${summary.bids} bids, ${summary.places} places, ${summary.sources} sources (${summary.ringFencedSources} ring-fenced), ${summary.placeLimits} place limits`)
+  console.log(`warm-up (load HiGHS and compile it): ${warmUp.wallMs} ms wall, ${warmUp.cpuMs} ms CPU`)
+  console.log(`status ${summary.status}; solves took ${summary.solveMs.join(', ')} ms wall (${summary.cpuMs.join(', ')} ms CPU); load average ${summary.loadAverage[0]} on ${summary.cpus} CPUs`)
+  console.log(`target < ${TARGET_MS} ms: ${summary.withinTarget ? 'met' : 'missed'} on wall time, ${summary.withinTargetCpu ? 'met' : 'missed'} on CPU time; same proposal every run: ${same ? 'yes' : 'NO'}`)
   console.log(`objective ${summary.objectivePoints} points from ${summary.selected} bids for ${summary.totalPence} pence; fund down the list ${summary.greedyObjectiveMilli / 1000} points from ${summary.greedySelected} bids`)
   console.log(`integer check in pence: ${summary.integerCheckPassed ? 'passed' : `FAILED: ${problems.join('; ')}`}`)
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'optimiser.json')
   mkdirSync(dirname(out), { recursive: true })
   writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`)
   console.log(`wrote ${out}`)
-  if (summary.status !== 'optimal' || !summary.integerCheckPassed) process.exitCode = 1
+  if (summary.status !== 'optimal' || !summary.integerCheckPassed || !same) process.exitCode = 1
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main()

@@ -42,12 +42,19 @@ function maxFlow(inp: OptimiserInput, chosen: OptimiserBid[]): number {
     const queue = [S]
     while (queue.length > 0 && parent[T] === -1) {
       const u = queue.shift()!
-      for (let v = 0; v < n; v++) if (parent[v] === -1 && cap[u][v] > 0) (parent[v] = u), queue.push(v)
+      for (let v = 0; v < n; v++) {
+        if (parent[v] !== -1 || cap[u][v] <= 0) continue
+        parent[v] = u
+        queue.push(v)
+      }
     }
     if (parent[T] === -1) return total
     let push = Infinity
     for (let v = T; v !== S; v = parent[v]) push = Math.min(push, cap[parent[v]][v])
-    for (let v = T; v !== S; v = parent[v]) (cap[parent[v]][v] -= push), (cap[v][parent[v]] += push)
+    for (let v = T; v !== S; v = parent[v]) {
+      cap[parent[v]][v] -= push
+      cap[v][parent[v]] += push
+    }
     total += push
   }
 }
