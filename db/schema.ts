@@ -358,6 +358,8 @@ export interface ApplicationsTable {
   fcfs_region: string | null
   fcfs_priority: number | null
   fcfs_reason: string | null
+  /** JSON list of outcome-area codes (app/domain/budgets/ring-fence.ts OUTCOME_AREAS), confirmed by a fund manager. */
+  outcome_areas: Generated<string>
 }
 
 export interface ApplicationVersionsTable {

@@ -1,3 +1,4 @@
+import { outcomeAreasOf } from '~/domain/applications/outcome-areas.server.ts'
 import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
@@ -80,7 +81,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'issue:award:any')
   const bid = await loadBid(params.applicationId)
   if (!canMakeAward(bid)) throw notAwardable(bid)
-  const defaults: AwardTerms = { amountPence: bid.recommendedPence, potId: bid.pots[0]?.id ?? 0, outcomeAreas: [] }
+  // The outcome areas default to those the fund manager recorded on the bid.
+  const defaults: AwardTerms = { amountPence: bid.recommendedPence, potId: bid.pots[0]?.id ?? 0, outcomeAreas: await outcomeAreasOf(db, bid.applicationId) }
   const query = new URL(request.url).searchParams
   const asked = query.has('amount') ? parseWithZod(query, { schema: TermsSchema }) : null
   let terms = asked?.status === 'success' ? { amountPence: asked.value.amount, potId: asked.value.potId, outcomeAreas: asked.value.outcomeAreas } : defaults

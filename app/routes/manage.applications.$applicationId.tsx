@@ -5,10 +5,12 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
+import { CheckboxGroup, ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
 import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
+import { outcomeAreasOf, setOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import { hasDeclaredConflict } from '~/domain/assessment/conflicts.server.ts'
+import { OUTCOME_AREA_LABELS, OUTCOME_AREAS } from '~/domain/budgets/ring-fence.ts'
 import { awardableBid, awardForApplication, canMakeAward } from '~/domain/awards/awards.server.ts'
 import { overrideScreening, screeningView } from '~/domain/applications/screening.server.ts'
 import { SCREENING_LABELS, SCREENING_RESULTS } from '~/domain/applications/screening-labels.ts'
@@ -36,7 +38,9 @@ const ChangesSchema = z.object({ intent: z.literal('changes'), reason: reason('f
 const InviteSchema = z.object({ intent: z.literal('invite') })
 const DeclineSchema = z.object({ intent: z.literal('decline'), reason: reason('for declining') })
 
-const SCHEMAS = { screening: ScreeningSchema, changes: ChangesSchema, invite: InviteSchema, decline: DeclineSchema } as const
+const OutcomesSchema = z.object({ intent: z.literal('outcomes'), outcomeAreas: z.array(z.enum(OUTCOME_AREAS)).default([]) })
+
+const SCHEMAS = { screening: ScreeningSchema, changes: ChangesSchema, invite: InviteSchema, decline: DeclineSchema, outcomes: OutcomesSchema } as const
 type Intent = keyof typeof SCHEMAS
 
 function applicationIdOf(param: string | undefined): number {
@@ -69,7 +73,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   })
   if (application.status === 'draft') throw notFound()
   const screening = await screeningView(db, id)
-  const [bid, award] = await Promise.all([awardableBid(db, id), awardForApplication(db, id)])
+  const [bid, award, outcomeAreas] = await Promise.all([awardableBid(db, id), awardForApplication(db, id), outcomeAreasOf(db, id)])
   return json({
     id,
     reference: application.reference,
@@ -97,6 +101,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canDecide: user.permissions.has('decide:application:any'),
     mayMakeAward: user.permissions.has('issue:award:any') && canMakeAward(bid),
     award,
+    outcomeAreas,
   })
 }
 
@@ -118,6 +123,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (value.intent === 'screening') {
         await overrideScreening(trx, user.id, { applicationId: id, result: value.result, reason: value.reason, now })
         return `Screening recorded: ${SCREENING_LABELS[value.result]}`
+      }
+      if (value.intent === 'outcomes') {
+        const areas = await setOutcomeAreas(trx, user.id, { applicationId: id, outcomeAreas: value.outcomeAreas })
+        return areas.length === 0 ? 'Outcome areas cleared' : `Outcome areas recorded: ${areas.map((a) => OUTCOME_AREA_LABELS[a]).join(', ')}`
       }
       if (value.intent === 'changes') {
         await reopenForChanges(trx, user, { applicationId: id, reason: value.reason, now })
@@ -193,6 +202,15 @@ export default function ManageApplication() {
 
       {d.canDecide ? <ScreeningForm lastResult={resultFor('screening')} current={d.screening.effective} /> : null}
 
+      <h2>Outcome areas</h2>
+      <p>
+        {d.outcomeAreas.length > 0
+          ? `This bid works towards: ${d.outcomeAreas.map((a) => OUTCOME_AREA_LABELS[a]).join(', ')}.`
+          : 'No outcome areas recorded yet.'}{' '}
+        Ring-fenced money that funds only some outcomes (for example NHS money for health and wellbeing outcomes only) can fund this bid only when they match.
+      </p>
+      {d.canDecide ? <OutcomesForm lastResult={resultFor('outcomes')} current={d.outcomeAreas} /> : null}
+
       {d.canDecide ? <Decisions status={d.status} stage={d.stage} changesResult={resultFor('changes')} declineResult={resultFor('decline')} /> : null}
 
       {d.sections.map((s) => (
@@ -226,6 +244,23 @@ export default function ManageApplication() {
         </section>
       ) : null}
     </>
+  )
+}
+
+function OutcomesForm({ lastResult, current }: { lastResult: SubmissionResult<string[]> | undefined; current: readonly string[] }) {
+  const [form, fields] = useForm({
+    id: 'outcomes',
+    lastResult,
+    defaultValue: { outcomeAreas: [...current] },
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: OutcomesSchema }),
+  })
+  return (
+    <Form method="post" {...getFormProps(form)}>
+      <ErrorSummary form={form} fields={{ outcomeAreas: fields.outcomeAreas }} />
+      <input type="hidden" name="intent" value="outcomes" />
+      <CheckboxGroup legend="Outcome areas this bid works towards" name="outcomeAreas" field={fields.outcomeAreas} options={OUTCOME_AREAS.map((a) => ({ value: a, label: OUTCOME_AREA_LABELS[a] }))} />
+      <SubmitButton secondary>Save outcome areas</SubmitButton>
+    </Form>
   )
 }
 

@@ -4,7 +4,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { ErrorSummary, FieldError, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
+import { CheckboxGroup, ErrorSummary, FieldError, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { addContribution, ContributionInputError } from '~/domain/budgets/contributions.server.ts'
 import { getPot, PotNotFoundError, PotStatusError } from '~/domain/budgets/pots.server.ts'
 import { OUTCOME_AREA_LABELS, OUTCOME_AREAS } from '~/domain/budgets/ring-fence.ts'
@@ -164,25 +164,6 @@ export default function NewContribution() {
         <SubmitButton>Record the pledge</SubmitButton>
       </Form>
     </>
-  )
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function CheckboxGroup({ legend, name, field, options }: { legend: string; name: string; field: any; options: Array<{ value: string; label: string }> }) {
-  if (options.length === 0) return null
-  const chosen = new Set<string>([field.initialValue ?? []].flat().map(String))
-  return (
-    <fieldset className="fieldset" aria-describedby={field.errors?.length ? field.errorId : undefined}>
-      <legend>{legend}</legend>
-      <FieldError field={field} />
-      {options.map((o, i) => (
-        <div className="checkbox" key={o.value}>
-          {/* The first box carries the field's id, so the error summary's link lands on the group. */}
-          <input type="checkbox" id={i === 0 ? field.id : `${field.id}-${o.value}`} name={name} value={o.value} defaultChecked={chosen.has(o.value)} />
-          <label htmlFor={i === 0 ? field.id : `${field.id}-${o.value}`}>{o.label}</label>
-        </div>
-      ))}
-    </fieldset>
   )
 }
 

@@ -111,6 +111,11 @@ describe('buildOptimiserInput', () => {
     // Outcome ring-fences fund only bids known to deliver that outcome.
     expect(health).toMatchObject({ availablePence: 1_500_000, eligibleBidIds: [bidB1] })
     expect(health.label).toContain('(ring-fenced: Health and wellbeing outcomes only)')
+    // Without categories from the caller, the outcome areas the fund manager recorded on each bid count.
+    await h.db.updateTable('applications').set({ outcome_areas: JSON.stringify(['health_and_wellbeing']) }).where('id', '=', bidA2!).execute()
+    const stored = await buildOptimiserInput(h.db, panel.roundId, scoresFor(panel, {}))
+    expect(stored.sources!.find((s) => s.id === health.id)!.eligibleBidIds).toEqual([bidA2])
+    await h.db.updateTable('applications').set({ outcome_areas: '[]' }).where('id', '=', bidA2!).execute()
     // A place pot funds only its place's bids; on a pledged basis its pledged-but-unpaid money counts.
     expect(council).toMatchObject({ availablePence: 3_000_000, eligibleBidIds: [bidB1, bidB2], maxSharePercent: null })
 

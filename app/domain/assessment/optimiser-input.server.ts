@@ -9,6 +9,7 @@
  * round's open pots for its own place and on national pots (as the panel's running totals do); in-kind contributions
  * fund no cash awards.
  */
+import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import type { Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
@@ -47,27 +48,30 @@ interface PotContribution {
 export async function buildOptimiserInput(db: Db, roundId: number, scores: ReadonlyMap<number, BidScore>): Promise<OptimiserInput> {
   const round = await db.selectFrom('rounds').select(['id', 'fund_id', 'budget_pence']).where('id', '=', roundId).executeTakeFirst()
   if (!round) throw new NotFoundError('round')
-  const bids = await roundBids(db, roundId, scores)
+  const { bids, outcomeAreas } = await roundBids(db, roundId, scores)
+  // A bid's outcome areas are the fund manager's (applications.outcome_areas) unless the caller says otherwise.
+  const withCategories = new Map([...scores].map(([id, s]) => [id, { ...s, categories: s.categories ?? outcomeAreas.get(id) ?? [] }]))
   const placeLimits = await listPlaceLimits(db, roundId)
   const pots = await roundPots(db, roundId)
   const budgetPence = round.budget_pence > 0 ? Number(round.budget_pence) : null
   if (pots.length === 0) return { budgetPence, bids, sources: null, placeLimits }
-  const sources = await fundingSources(db, { roundId, fundId: round.fund_id, pots, bids, scores })
+  const sources = await fundingSources(db, { roundId, fundId: round.fund_id, pots, bids, scores: withCategories })
   return { budgetPence, bids, sources, placeLimits }
 }
 
-async function roundBids(db: Db, roundId: number, scores: ReadonlyMap<number, BidScore>): Promise<OptimiserBid[]> {
+async function roundBids(db: Db, roundId: number, scores: ReadonlyMap<number, BidScore>): Promise<{ bids: OptimiserBid[]; outcomeAreas: Map<number, string[]> }> {
   const ids = [...scores].filter(([, s]) => !s.gatewayFailed).map(([id]) => id)
-  if (ids.length === 0) return []
+  if (ids.length === 0) return { bids: [], outcomeAreas: new Map() }
   const rows = await db
     .selectFrom('applications')
     .leftJoin('places', 'places.id', 'applications.place_id')
-    .select(['applications.id', 'applications.reference', 'applications.amount_requested_pence', 'applications.place_id', 'places.name as place_name'])
+    .select(['applications.id', 'applications.reference', 'applications.amount_requested_pence', 'applications.place_id', 'applications.outcome_areas', 'places.name as place_name'])
     .where('applications.round_id', '=', roundId)
     .where('applications.id', 'in', ids)
     .orderBy('applications.id')
     .execute()
-  return rows.map((r) => {
+  const outcomeAreas = new Map<number, string[]>(rows.map((r) => [r.id, parseOutcomeAreas(r.outcome_areas)]))
+  const bids = rows.map((r) => {
     const score = scores.get(r.id)!
     return {
       id: r.id,
@@ -78,6 +82,7 @@ async function roundBids(db: Db, roundId: number, scores: ReadonlyMap<number, Bi
       placeName: r.place_name,
     }
   })
+  return { bids, outcomeAreas }
 }
 
 /** The round's open pots, as the panel's running totals use them. */
