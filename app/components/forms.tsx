@@ -185,9 +185,8 @@ export function SubmitButton({ children, name, value, secondary }: { children: R
   )
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 /** A group of checkboxes for a list field (one `name`, many values), its error by the legend. */
-export function CheckboxGroup({ legend, name, field, options }: { legend: string; name: string; field: any; options: Array<{ value: string; label: string }> }) {
+export function CheckboxGroup({ legend, name, field, options }: { legend: string; name: string; field: AnyField; options: Array<{ value: string; label: string }> }) {
   if (options.length === 0) return null
   const chosen = new Set<string>([field.initialValue ?? []].flat().map(String))
   return (
