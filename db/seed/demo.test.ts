@@ -4,6 +4,7 @@ import { createTestDatabase } from '../../tests/setup/test-database.ts'
 import { authenticate } from '../../app/domain/identity/sign-in.server.ts'
 import { verifyAuditChain } from '../../app/lib/audit.server.ts'
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo.ts'
+import { PANEL_ROUND_TITLE } from './panel-round.ts'
 
 let h: DatabaseHandle
 beforeEach(async () => {
@@ -30,6 +31,28 @@ describe('the demo seed', () => {
     expect(roles.map((r) => r.role).sort()).toEqual(['admin', 'assessor', 'finance_officer', 'fund_manager', 'funder_viewer', 'panel_chair'])
     const memberships = await h.db.selectFrom('memberships').select('role').distinct().execute()
     expect(memberships.map((m) => m.role).sort()).toEqual(['admin', 'member'])
+  })
+
+  test('shows a panel at work: a closed round with scored bids, a declared conflict, decisions from the optimiser with one override, and two awards committed to the local pot', async () => {
+    await seedDemo(h.db)
+    const round = await h.db.selectFrom('rounds').select(['id', 'status']).where('title', '=', PANEL_ROUND_TITLE).executeTakeFirstOrThrow()
+    expect(round.status).toBe('closed')
+    const criteria = await h.db.selectFrom('criteria').select('is_gateway').where('round_id', '=', round.id).execute()
+    expect(criteria.filter((c) => c.is_gateway === 0).length).toBeGreaterThanOrEqual(3)
+    const assessments = await h.db
+      .selectFrom('assessments')
+      .innerJoin('applications', 'applications.id', 'assessments.application_id')
+      .select('assessments.status')
+      .where('applications.round_id', '=', round.id)
+      .execute()
+    expect(assessments.filter((a) => a.status === 'conflict')).toHaveLength(1)
+    expect(assessments.filter((a) => a.status === 'submitted').length).toBeGreaterThanOrEqual(8)
+    const decisions = await h.db.selectFrom('panel_decisions').select(['status', 'override_reason', 'released_at']).where('round_id', '=', round.id).execute()
+    expect(decisions).toHaveLength(8)
+    expect(decisions.filter((d) => d.override_reason !== null)).toHaveLength(1)
+    expect(decisions.every((d) => d.released_at === null)).toBe(true)
+    const awards = await h.db.selectFrom('awards').select(['status']).where('round_id', '=', round.id).execute()
+    expect(awards.map((a) => a.status)).toEqual(['committed', 'committed'])
   })
 
   test('every demo account signs in with the published password, and finance and admin accounts have two-factor on', async () => {

@@ -21,11 +21,29 @@ import { seedPooledBudgets } from './budgets.ts'
 import { linkRoundToPot } from '../../app/domain/budgets/pots.server.ts'
 import { seedRounds } from './rounds.ts'
 import { seedPanelRound } from './panel-round.ts'
+import { seedCriteria } from './criteria.ts'
+import { seedPanel } from './panel.ts'
+import { seedPanelDecisions } from './decisions.ts'
+import { seedAwardCommitments } from './awards.ts'
+import { setOutcomeAreas } from '../../app/domain/applications/outcome-areas.server.ts'
+import type { OutcomeArea } from '../../app/domain/budgets/ring-fence.ts'
 import type { GrantableRole } from '../../app/domain/identity/roles.server.ts'
 
 export const DEMO_PASSWORD = 'commonpot-demo-2026'
 export const DEMO_DOMAIN = 'demo.commonpot.org'
 const SEED_KEY = 'demo_seeded_at'
+
+/** What each panel bid works towards, in the order of the panel round's bids (choir, shed, walks, gardens, dance, lunch club, stitching, football). */
+const PANEL_BID_OUTCOMES: OutcomeArea[][] = [
+  ['dementia', 'arts_and_culture', 'health_and_wellbeing'],
+  ['loneliness', 'mental_health', 'health_and_wellbeing'],
+  ['physical_activity', 'health_and_wellbeing'],
+  ['nature', 'mental_health'],
+  ['physical_activity', 'arts_and_culture', 'health_and_wellbeing'],
+  ['loneliness'],
+  ['arts_and_culture', 'loneliness'],
+  ['physical_activity', 'health_and_wellbeing'],
+]
 
 export interface DemoAccount {
   email: string
@@ -314,7 +332,35 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } =
       ],
       now,
     })
-    void panelRound
+    // The panel at work: criteria (also on the open round, so applicants see the weights), the outcome areas the fund
+    // manager confirmed for each bid, assessors' scores with one declared conflict, and the panel's meeting: the
+    // optimiser's proposal accepted with one override. Decisions are left for the fund manager to release.
+    await seedCriteria(trx, { roundId: panelRound.roundId, managerUserId: managerId })
+    await seedCriteria(trx, { roundId: rounds.thrivingCommunities.id, managerUserId: managerId })
+    for (const [i, application] of panelRound.applications.entries()) {
+      await setOutcomeAreas(trx, managerId, { applicationId: application.id, outcomeAreas: PANEL_BID_OUTCOMES[i] ?? ['health_and_wellbeing'] })
+    }
+    await seedPanel(trx, {
+      roundId: panelRound.roundId,
+      managerUserId: managerId,
+      assessorUserIds: [users.get(`assessor@${DEMO_DOMAIN}`)!, users.get(`assessor2@${DEMO_DOMAIN}`)!],
+      chairUserId: users.get(`chair@${DEMO_DOMAIN}`)!,
+      conflictedAssessorUserId: users.get(`assessor3@${DEMO_DOMAIN}`)!,
+      leaveUnscored: 1,
+    })
+    await seedPanelDecisions(trx, { roundId: panelRound.roundId, chairUserId: users.get(`chair@${DEMO_DOMAIN}`)!, managerUserId: managerId })
+    // Two recommended South West London bids already have their awards committed to the local pot.
+    const recommendedLocal = await trx
+      .selectFrom('panel_decisions')
+      .innerJoin('applications', 'applications.id', 'panel_decisions.application_id')
+      .select('applications.id')
+      .where('panel_decisions.round_id', '=', panelRound.roundId)
+      .where('panel_decisions.status', '=', 'recommended')
+      .where('applications.place_id', '=', placeIdByOds.QWE!)
+      .orderBy('applications.id')
+      .limit(2)
+      .execute()
+    await seedAwardCommitments(trx, { managerUserId: managerId, potId: pots.southWestLondon.id, applicationIds: recommendedLocal.map((r) => r.id) })
 
     // Finance officers and administrators must use two-factor authentication.
     for (const account of DEMO_ACCOUNTS.filter((a) => a.twoFactor)) await enrolTwoFactor(trx, users.get(account.email)!)
