@@ -38,7 +38,7 @@ const AcceptSchema = z.object({
         status: z.enum(DECISION_STATUSES).optional(),
         reason: z.string().trim().max(2000, 'The reason must be 2,000 characters or fewer').optional(),
         declineReason: z.string().trim().optional(),
-      }),
+      })
     )
     .default([]),
 })
@@ -66,7 +66,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const greedy = new Set(run?.greedySelectedIds ?? [])
   const inRun = new Set(run?.inputs.bids.map((b) => b.id) ?? [])
   return json({
-    round: { id: round.id, title: round.title, budgetPence: round.budgetPence, declineReasons: round.declineReasons, released: !!round.decisionsReleasedAt },
+    round: {
+      id: round.id,
+      title: round.title,
+      budgetPence: round.budgetPence,
+      declineReasons: round.declineReasons,
+      released: !!round.decisionsReleasedAt,
+    },
     run: run && {
       id: run.id,
       status: run.status,
@@ -102,31 +108,65 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const submission = parseWithZod(await request.formData(), { schema: Schema })
   if (submission.status !== 'success') return json(submission.reply(), { status: 400 })
   const v = submission.value
-  const back = async (message: string) => redirect(`/panel/${round.id}/optimiser`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message }) } })
+  const back = async (message: string) =>
+    redirect(`/panel/${round.id}/optimiser`, {
+      headers: {
+        'Set-Cookie': await setFlash(request, { kind: 'success', message }),
+      },
+    })
   try {
     if (v.intent === 'run') {
       const run = await db.transaction().execute((trx) => runOptimiser(trx, user.id, round.id))
       return back(run.status === 'infeasible' ? 'No set of bids meets every limit: see why below' : `Proposal ready: ${run.selectedIds.length} bids for ${formatPence(run.totalPence)}`)
     }
     if (v.intent === 'limit') {
-      if (v.min !== undefined && v.max !== undefined && v.min > v.max) return json(submission.reply({ fieldErrors: { max: ['The maximum must be at least the minimum'] } }), { status: 400 })
-      await db.transaction().execute((trx) => setPlaceLimit(trx, user.id, { roundId: round.id, placeId: v.placeId, minPence: v.min ?? null, maxPence: v.max ?? null }))
+      if (v.min !== undefined && v.max !== undefined && v.min > v.max)
+        return json(
+          submission.reply({
+            fieldErrors: { max: ['The maximum must be at least the minimum'] },
+          }),
+          { status: 400 }
+        )
+      await db.transaction().execute((trx) =>
+        setPlaceLimit(trx, user.id, {
+          roundId: round.id,
+          placeId: v.placeId,
+          minPence: v.min ?? null,
+          maxPence: v.max ?? null,
+        })
+      )
       return back('Place limit saved. Propose again to use it.')
     }
-    const overrides = v.overrides.filter((o) => o.status).map((o) => ({ applicationId: o.applicationId, status: o.status!, reason: o.reason ?? '', declineReason: o.declineReason ?? null }))
+    const overrides = v.overrides
+      .filter((o) => o.status)
+      .map((o) => ({
+        applicationId: o.applicationId,
+        status: o.status!,
+        reason: o.reason ?? '',
+        declineReason: o.declineReason ?? null,
+      }))
     const result = await db.transaction().execute((trx) => acceptProposal(trx, user.id, { runId: v.runId, overrides }))
     const message = `Proposal accepted: ${result.decided} bids decided${result.overridden ? `, ${result.overridden} changed with a reason` : ''}`
-    return redirect(`/panel/${round.id}`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message }) } })
+    return redirect(`/panel/${round.id}`, {
+      headers: {
+        'Set-Cookie': await setFlash(request, { kind: 'success', message }),
+      },
+    })
   } catch (e) {
     if (e instanceof DecisionInputError) {
       // Overrides are posted in the order the bids are listed, blank rows included: map the field back to that row.
       const match = /^overrides\[(\d+)\]\.(\w+)$/.exec(e.field ?? '')
       const posted = v.intent === 'accept' ? v.overrides.filter((o) => o.status) : []
       const row = match ? (v.intent === 'accept' ? v.overrides.indexOf(posted[Number(match[1])]!) : -1) : -1
-      const field = match && row >= 0 ? `overrides[${row}].${match[2]}` : (e.field ?? '')
-      return json(submission.reply({ fieldErrors: { [field]: [e.message] } }), { status: 400 })
+      const field = match && row >= 0 ? `overrides[${row}].${match[2]}` : e.field ?? ''
+      return json(submission.reply({ fieldErrors: { [field]: [e.message] } }), {
+        status: 400,
+      })
     }
-    if (e instanceof DomainError && (e.status === 400 || e.status === 409)) return json(submission.reply({ formErrors: [e.message] }), { status: e.status })
+    if (e instanceof DomainError && (e.status === 400 || e.status === 409))
+      return json(submission.reply({ formErrors: [e.message] }), {
+        status: e.status,
+      })
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)
     throw e
   }
@@ -135,13 +175,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
 export default function Optimiser() {
   const { round, run, bids, places, limits } = useLoaderData<typeof loader>()
   const lastResult = useActionData<typeof action>()
-  const runBids = bids.filter((b) => b.inRun)
-  const [form, fields] = useForm<{ runId: string; overrides: { applicationId: string; status: string; reason: string; declineReason: string }[] }>({
-    id: 'accept',
-    lastResult,
-    defaultValue: { runId: run ? String(run.id) : '', overrides: runBids.map((b) => ({ applicationId: String(b.applicationId), status: '', reason: '', declineReason: '' })) },
-  })
-  const rows = fields.overrides.getFieldList()
   return (
     <>
       <p className="secondary">
@@ -149,10 +182,9 @@ export default function Optimiser() {
       </p>
       <h1>Propose the best set of bids</h1>
       <p>
-        The optimiser finds the set of bids with the highest total score that the money allows: the round budget of {formatPence(round.budgetPence)}, each place’s limits below, and what each pot
-        and ring-fenced contribution can fund. Bids that failed a gateway are left out. It compares its choice with funding down the ranked list.
+        The optimiser finds the set of bids with the highest total score that the money allows: the round budget of {formatPence(round.budgetPence)}, each place’s limits below, and what each pot and
+        ring-fenced contribution can fund. Bids that failed a gateway are left out. It compares its choice with funding down the ranked list.
       </p>
-      <ErrorSummary form={form} fields={fields} />
       {round.released ? (
         <p className="inset">Decisions have been released, so the panel can no longer use the optimiser.</p>
       ) : (
@@ -163,91 +195,7 @@ export default function Optimiser() {
         </Form>
       )}
 
-      {run ? (
-        <>
-          <h2>
-            Proposal {run.id}: {run.status === 'infeasible' ? 'no set of bids meets every limit' : `${formatPence(run.totalPence)} for a total score of ${formatPoints(run.totalScoreMilli)}`}
-          </h2>
-          <p className="hint">
-            Status: {run.status}. Solved in {run.solveMs} ms. Input fingerprint (SHA-256) {run.inputsSha256.slice(0, 16)}…
-          </p>
-          <h3>Why this proposal</h3>
-          <ul>
-            {run.explanation.map((sentence) => (
-              <li key={sentence}>{sentence}</li>
-            ))}
-          </ul>
-          <Form method="post" {...getFormProps(form)}>
-            <input type="hidden" name="intent" value="accept" />
-            <input {...getInputProps(fields.runId, { type: 'hidden' })} key={fields.runId.key} />
-            <div className="table-wrap">
-              <table>
-                <caption>The proposal beside funding down the list (fund down the list: {formatPence(run.greedyTotalPence)})</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Rank</th>
-                    <th scope="col">Bid</th>
-                    <th scope="col">Place</th>
-                    <th scope="col" className="num">
-                      Amount
-                    </th>
-                    <th scope="col" className="num">
-                      Score
-                    </th>
-                    <th scope="col">Optimiser</th>
-                    <th scope="col">Down the list</th>
-                    {run.status === 'proposed' ? <th scope="col">Change the proposal (optional)</th> : null}
-                  </tr>
-                </thead>
-                <tbody>
-                  {runBids.map((b, i) => {
-                    const f = rows[i]?.getFieldset()
-                    return (
-                      <tr key={b.applicationId}>
-                        <td>{b.rank}</td>
-                        <th scope="row">
-                          {b.reference}
-                          <br />
-                          {b.title}
-                        </th>
-                        <td>{b.placeName ?? 'Not recorded'}</td>
-                        <td className="num">{formatPence(b.amountPence)}</td>
-                        <td className="num">{formatPoints(b.scoreMilli)}</td>
-                        <td>{b.optimiser ? <strong>Fund</strong> : 'Reserve'}</td>
-                        <td>{b.greedy ? 'Fund' : 'Reserve'}</td>
-                        {run.status === 'proposed' && f ? (
-                          <td>
-                            <input {...getInputProps(f.applicationId, { type: 'hidden' })} key={f.applicationId.key} />
-                            <SelectField field={f.status} label={<>Decide {b.reference} instead as</>} placeholder="Keep the proposal" width="full">
-                              {DECISION_STATUSES.map((s) => (
-                                <option key={s} value={s}>
-                                  {DECISION_LABELS[s]}
-                                </option>
-                              ))}
-                            </SelectField>
-                            <TextField field={f.reason} label={<>Reason for changing {b.reference}</>} />
-                            <SelectField field={f.declineReason} label={<>Reason for declining {b.reference} (if declined)</>} placeholder="Select a reason" width="full">
-                              {round.declineReasons.map((r) => (
-                                <option key={r} value={r}>
-                                  {r}
-                                </option>
-                              ))}
-                            </SelectField>
-                          </td>
-                        ) : null}
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </table>
-            </div>
-            {bids.some((b) => b.gatewayFailed) ? <p>Bids that failed a gateway are declined when you accept, with the round’s reason for it.</p> : null}
-            {run.status === 'proposed' && !round.released ? <SubmitButton>Accept the proposal</SubmitButton> : null}
-          </Form>
-        </>
-      ) : (
-        <p>There is no proposal yet.</p>
-      )}
+      {run ? <Proposal key={run.id} round={round} run={run} bids={bids} lastResult={lastResult} /> : <p>There is no proposal yet.</p>}
 
       <h2>Limits per place</h2>
       <p>Optional fairness limits: at least or at most this much to the bids in a place. Leave blank for no limit.</p>
@@ -280,6 +228,134 @@ export default function Optimiser() {
           )
         })
       )}
+    </>
+  )
+}
+
+type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>
+
+/** The proposal beside fund down the list, with a row of optional changes per bid (blank keeps the proposal). */
+function Proposal({
+  round,
+  run,
+  bids,
+  lastResult,
+}: {
+  round: LoaderData['round']
+  run: NonNullable<LoaderData['run']>
+  bids: LoaderData['bids']
+  lastResult: ReturnType<typeof useActionData<typeof action>>
+}) {
+  const runBids = bids.filter((b) => b.inRun)
+  const [form, fields] = useForm<{
+    runId: string
+    overrides: {
+      applicationId: string
+      status: string
+      reason: string
+      declineReason: string
+    }[]
+  }>({
+    id: `accept-${run.id}`,
+    lastResult,
+    defaultValue: {
+      runId: String(run.id),
+      overrides: runBids.map((b) => ({
+        applicationId: String(b.applicationId),
+        status: '',
+        reason: '',
+        declineReason: '',
+      })),
+    },
+  })
+  const rows = fields.overrides.getFieldList()
+  return (
+    <>
+      <ErrorSummary form={form} fields={fields} />
+      <h2>
+        Proposal {run.id}: {run.status === 'infeasible' ? 'no set of bids meets every limit' : `${formatPence(run.totalPence)} for a total score of ${formatPoints(run.totalScoreMilli)}`}
+      </h2>
+      <p className="hint">
+        Status: {run.status}. Solved in {run.solveMs} ms. Input fingerprint (SHA-256) {run.inputsSha256.slice(0, 16)}…
+      </p>
+      <h3>Why this proposal</h3>
+      <ul>
+        {run.explanation.map((sentence) => (
+          <li key={sentence}>{sentence}</li>
+        ))}
+      </ul>
+      <Form method="post" {...getFormProps(form)}>
+        <input type="hidden" name="intent" value="accept" />
+        <input {...getInputProps(fields.runId, { type: 'hidden' })} key={fields.runId.key} />
+        <div className="table-wrap">
+          <table>
+            <caption>The proposal beside funding down the list (fund down the list: {formatPence(run.greedyTotalPence)})</caption>
+            <thead>
+              <tr>
+                <th scope="col">Rank</th>
+                <th scope="col">Bid</th>
+                <th scope="col">Place</th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col" className="num">
+                  Score
+                </th>
+                <th scope="col">Optimiser</th>
+                <th scope="col">Down the list</th>
+                {run.status === 'proposed' ? <th scope="col">Change the proposal (optional)</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {runBids.map((b, i) => {
+                const f = rows[i]?.getFieldset()
+                return (
+                  <tr key={b.applicationId}>
+                    <td>{b.rank}</td>
+                    <th scope="row">
+                      {b.reference}
+                      <br />
+                      {b.title}
+                    </th>
+                    <td>{b.placeName ?? 'Not recorded'}</td>
+                    <td className="num">{formatPence(b.amountPence)}</td>
+                    <td className="num">{formatPoints(b.scoreMilli)}</td>
+                    <td>{b.optimiser ? <strong>Fund</strong> : 'Reserve'}</td>
+                    <td>{b.greedy ? 'Fund' : 'Reserve'}</td>
+                    {run.status === 'proposed' && f ? (
+                      <td>
+                        <input
+                          {...getInputProps(f.applicationId, {
+                            type: 'hidden',
+                          })}
+                          key={f.applicationId.key}
+                        />
+                        <SelectField field={f.status} label={<>Decide {b.reference} instead as</>} placeholder="Keep the proposal" width="full">
+                          {DECISION_STATUSES.map((s) => (
+                            <option key={s} value={s}>
+                              {DECISION_LABELS[s]}
+                            </option>
+                          ))}
+                        </SelectField>
+                        <TextField field={f.reason} label={<>Reason for changing {b.reference}</>} />
+                        <SelectField field={f.declineReason} label={<>Reason for declining {b.reference} (if declined)</>} placeholder="Select a reason" width="full">
+                          {round.declineReasons.map((r) => (
+                            <option key={r} value={r}>
+                              {r}
+                            </option>
+                          ))}
+                        </SelectField>
+                      </td>
+                    ) : null}
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+        {bids.some((b) => b.gatewayFailed) ? <p>Bids that failed a gateway are declined when you accept, with the round’s reason for it.</p> : null}
+        {run.status === 'proposed' && !round.released ? <SubmitButton>Accept the proposal</SubmitButton> : null}
+      </Form>
     </>
   )
 }
