@@ -184,22 +184,3 @@ export function SubmitButton({ children, name, value, secondary }: { children: R
     </button>
   )
 }
-
-/** A group of checkboxes for a list field (one `name`, many values), its error by the legend. */
-export function CheckboxGroup({ legend, name, field, options }: { legend: string; name: string; field: AnyField; options: Array<{ value: string; label: string }> }) {
-  if (options.length === 0) return null
-  const chosen = new Set<string>([field.initialValue ?? []].flat().map(String))
-  return (
-    <fieldset className="fieldset" aria-describedby={field.errors?.length ? field.errorId : undefined}>
-      <legend>{legend}</legend>
-      <FieldError field={field} />
-      {options.map((o, i) => (
-        <div className="checkbox" key={o.value}>
-          {/* The first box carries the field's id, so the error summary's link lands on the group. */}
-          <input type="checkbox" id={i === 0 ? field.id : `${field.id}-${o.value}`} name={name} value={o.value} defaultChecked={chosen.has(o.value)} />
-          <label htmlFor={i === 0 ? field.id : `${field.id}-${o.value}`}>{o.label}</label>
-        </div>
-      ))}
-    </fieldset>
-  )
-}

@@ -4,8 +4,9 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { z } from 'zod'
+import { CheckboxGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { CheckboxGroup, ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
+import { ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
 import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
 import { outcomeAreasOf, setOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
@@ -258,7 +259,7 @@ function OutcomesForm({ lastResult, current }: { lastResult: SubmissionResult<st
     <Form method="post" {...getFormProps(form)}>
       <ErrorSummary form={form} fields={{ outcomeAreas: fields.outcomeAreas }} />
       <input type="hidden" name="intent" value="outcomes" />
-      <CheckboxGroup legend="Outcome areas this bid works towards" name="outcomeAreas" field={fields.outcomeAreas} options={OUTCOME_AREAS.map((a) => ({ value: a, label: OUTCOME_AREA_LABELS[a] }))} />
+      <CheckboxGroup legend="Outcome areas this bid works towards" field={fields.outcomeAreas} options={OUTCOME_AREAS.map((a) => ({ value: a, label: OUTCOME_AREA_LABELS[a] }))} />
       <SubmitButton secondary>Save outcome areas</SubmitButton>
     </Form>
   )

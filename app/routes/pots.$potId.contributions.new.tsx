@@ -3,8 +3,9 @@ import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { CheckboxGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { CheckboxGroup, ErrorSummary, FieldError, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
+import { ErrorSummary, FieldError, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { addContribution, ContributionInputError } from '~/domain/budgets/contributions.server.ts'
 import { getPot, PotNotFoundError, PotStatusError } from '~/domain/budgets/pots.server.ts'
 import { OUTCOME_AREA_LABELS, OUTCOME_AREAS } from '~/domain/budgets/ring-fence.ts'
@@ -154,10 +155,10 @@ export default function NewContribution() {
         <fieldset className="fieldset">
           <legend>Conditions (ring-fence)</legend>
           <p className="hint">Leave a list with nothing ticked to allow anything.</p>
-          <CheckboxGroup legend="Only for projects in these places" name="placeIds" field={fields.placeIds} options={places.map((p) => ({ value: String(p.id), label: p.name }))} />
-          <CheckboxGroup legend="Only for these outcome areas" name="outcomeAreas" field={fields.outcomeAreas} options={OUTCOME_AREAS.map((a) => ({ value: a, label: OUTCOME_AREA_LABELS[a] }))} />
-          <CheckboxGroup legend="Only for awards from these funds" name="fundIds" field={fields.fundIds} options={funds.map((f) => ({ value: String(f.id), label: f.name }))} />
-          <CheckboxGroup legend="Only for awards in these rounds" name="roundIds" field={fields.roundIds} options={rounds.map((r) => ({ value: String(r.id), label: r.title }))} />
+          <CheckboxGroup legend="Only for projects in these places" field={fields.placeIds} options={places.map((p) => ({ value: String(p.id), label: p.name }))} />
+          <CheckboxGroup legend="Only for these outcome areas" field={fields.outcomeAreas} options={OUTCOME_AREAS.map((a) => ({ value: a, label: OUTCOME_AREA_LABELS[a] }))} />
+          <CheckboxGroup legend="Only for awards from these funds" field={fields.fundIds} options={funds.map((f) => ({ value: String(f.id), label: f.name }))} />
+          <CheckboxGroup legend="Only for awards in these rounds" field={fields.roundIds} options={rounds.map((r) => ({ value: String(r.id), label: r.title }))} />
           <TextField field={fields.spendBy} label="Must be spent by (optional)" hint={`YYYY-MM-DD, on or after the start of ${pot.financialYear}`} width="medium" />
           <TextField field={fields.maxSharePercent} label="Most of any one award it may fund, in % (optional)" hint="A whole number from 1 to 100" inputMode="numeric" width="narrow" />
         </fieldset>
