@@ -22,7 +22,7 @@ import { addAssessorToRound } from '../../app/domain/assessment/panel-members.se
 import { submitScores } from '../../app/domain/assessment/scores.server.ts'
 import { testPostgresUrl, withDatabaseName } from '../setup/test-database.ts'
 import { createPanelRound, type PanelRound } from '../factories/assessment.ts'
-import { engineUnderTest, flash, heading, landOn, newPage, signInToHome, submit, visit } from './support/journey.ts'
+import { checkA11y, engineUnderTest, errorSummary, flash, heading, landOn, newPage, signInToHome, submit, visit } from './support/journey.ts'
 
 const ROUND_TITLE = `Neighbourhood panel round ${crypto.randomBytes(3).toString('hex')}`
 const OVERRIDE_REASON = 'The panel heard its partner has withdrawn, so delivery is at risk this year.'
@@ -207,7 +207,7 @@ describe('a panel scores, moderates and decides in the browser', () => {
     // Down the list funds bid 1 (£40,000) and nothing else fits; the optimiser funds bids 2 and 3 (£60,000, more points).
     expect(await rowText(table, panel.bids[0]!.reference)).toMatch(/Reserve\s+Fund/)
     expect(await rowText(table, panel.bids[1]!.reference)).toMatch(/Fund\s+Reserve/)
-    expect((await page.locator('main').innerText()).length).toBeGreaterThan(0)
+    expect(await page.getByRole('heading', { name: 'Why this proposal' }).locator('xpath=following-sibling::ul[1]/li').count()).toBeGreaterThan(0)
 
     // The change: bid 3 goes on the reserve list. Without a reason first.
     const bid3 = panel.bids[2]!.reference
@@ -259,6 +259,32 @@ describe('a panel scores, moderates and decides in the browser', () => {
     expect(minutesText).toContain('Chloe Davies')
     expect(minutesText).toContain(OVERRIDE_REASON)
     await page.close()
+  })
+
+  test('a declined decision needs a reason from the round’s list; the fund manager then releases every decision', async () => {
+    const chair = await signInAs('chair')
+    const bid1 = panel.bids[0]!
+    await visit(chair, `/panel/${panel.roundId}/bids/${bid1.applicationId}/decision`)
+    await chair.getByRole('radio', { name: 'Declined' }).check()
+    await chair.getByLabel('Reason for the decision', { exact: true }).fill('The plan depends on a partner that has not yet agreed.')
+    await chair.getByLabel('Reason for changing the proposal', { exact: true }).fill('The panel agreed it cannot wait for the reserve list.')
+    await submit(chair, 'Record decision')
+    await errorSummary(chair).getByRole('link', { name: 'Choose the reason for declining the bid' }).waitFor()
+    await checkA11y(chair)
+    await chair.getByLabel('Reason for declining (if declined)', { exact: true }).selectOption({ label: 'Outside the round’s priorities' })
+    await submit(chair, 'Record decision')
+    await landOn(chair, `/panel/${panel.roundId}`)
+    expect(await flash(chair)).toBe(`${bid1.reference}: Declined`)
+    await chair.close()
+
+    const manager = await signInAs('manager')
+    await visit(manager, `/panel/${panel.roundId}/release`)
+    expect(await manager.locator('main').innerText()).toContain('3 emails will be sent')
+    await submit(manager, 'Release decisions')
+    await landOn(manager, `/panel/${panel.roundId}`)
+    expect(await flash(manager)).toBe('Decisions released for 3 bids; 3 emails are on their way')
+    expect(await manager.locator('main').innerText()).toContain('Decisions have been released to applicants')
+    await manager.close()
   })
 })
 
