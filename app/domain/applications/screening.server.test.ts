@@ -23,6 +23,18 @@ describe('eligibility screening', () => {
     expect(screening.reasons[0]).toContain('This round is open to Registered charity')
   })
 
+  test('a bid that arrived while the round was open stays eligible once the round is closed; one that arrived late does not', async () => {
+    const { roundId, applicationId } = await submittedApplication()
+    await db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', roundId).execute()
+    expect(await automaticScreening(db, applicationId)).toEqual({ result: 'eligible', reasons: [] })
+    const round = await db.selectFrom('rounds').select('closes_at').where('id', '=', roundId).executeTakeFirstOrThrow()
+    const late = new Date(new Date(round.closes_at!).getTime() + 60_000).toISOString()
+    await db.updateTable('applications').set({ submitted_at: late }).where('id', '=', applicationId).execute()
+    const screening = await automaticScreening(db, applicationId)
+    expect(screening.result).toBe('ineligible')
+    expect(screening.reasons[0]).toMatch(/^This round closed at /)
+  })
+
   test('screening new applications stores the automatic result once for each', async () => {
     const { roundId, applicationId } = await submittedApplication()
     const manager = await createUserWithRole(db, 'fund_manager')

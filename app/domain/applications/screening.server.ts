@@ -49,8 +49,11 @@ async function loadForScreening(db: Db, applicationId: number) {
 /** What the round's rules say about the application, as things stood when it was submitted. */
 export async function automaticScreening(db: Db, applicationId: number): Promise<AutomaticScreening> {
   const application = await loadForScreening(db, applicationId)
-  const round = await getRound(db, application.round_id)
+  const current = await getRound(db, application.round_id)
   const at = new Date(application.submitted_at ?? application.created_at)
+  // A bid that arrived while the round was open stays eligible after the round is closed or decided: the round was
+  // published when it was submitted, and its window (opens/closes) is checked against the submission time.
+  const round = current.status === 'closed' || current.status === 'decided' ? { ...current, status: 'published' as const } : current
   const check = await checkEligibility(db, { round, organisationId: application.organisation_id, answers: {}, now: at })
   const reasons = check.reasons.filter((r) => r.field === undefined).map((r) => r.message)
   if (application.status === 'refused') reasons.push('It was refused when it was submitted (first come, first served).')

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { createAwardScenario, type AwardScenario } from '../../tests/factories/award-decisions.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { db } from '~/lib/db.server.ts'
-import { action, loader } from './manage.applications.$applicationId.award.tsx'
+import { action, loader } from './manage.applications.$applicationId_.award.tsx'
 import { loader as manageLoader } from './manage.applications.$applicationId.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
