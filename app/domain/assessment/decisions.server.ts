@@ -26,7 +26,7 @@ import { formatPence, MAX_PENCE } from '~/lib/money.ts'
 import type { OptimiserInput } from './optimiser.server.ts'
 import { DECISION_LABELS, type DecisionStatus } from './panel-labels.ts'
 import { panelRound, type PanelRoundFacts } from './panel.server.ts'
-import { roundScoreboard, type ScoreboardBid } from './scoreboard.server.ts'
+import { PANEL_BID_STATUSES, roundScoreboard, type ScoreboardBid } from './scoreboard.server.ts'
 
 /** A value the decision form should have caught, next to its field. */
 export class DecisionInputError extends DomainError {
@@ -71,7 +71,12 @@ interface BidFacts {
 }
 
 async function bidFacts(db: Db, applicationId: number): Promise<BidFacts> {
-  const row = await db.selectFrom('applications').select(['id', 'reference', 'round_id', 'amount_requested_pence']).where('id', '=', applicationId).executeTakeFirst()
+  const row = await db
+    .selectFrom('applications')
+    .select(['id', 'reference', 'round_id', 'amount_requested_pence'])
+    .where('id', '=', applicationId)
+    .where('status', 'in', PANEL_BID_STATUSES)
+    .executeTakeFirst()
   if (!row) throw new NotFoundError('bid')
   return { id: row.id, reference: row.reference, roundId: row.round_id, amountRequestedPence: Number(row.amount_requested_pence) }
 }
