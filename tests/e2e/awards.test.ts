@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest'
 import { DEMO_DOMAIN } from '../../db/seed/demo.ts'
 import { PANEL_ROUND_TITLE } from '../../db/seed/panel-round.ts'
-import { expectFieldError, flash, heading, landOn, newPage, signInToHome, submit } from './support/journey.ts'
+import { checkA11y, expectFieldError, flash, heading, landOn, newPage, signInToHome, submit } from './support/journey.ts'
 
 const BID = 'TCF-2026-00006'
 const POT = 'NHS South West London shared investment pot 2026-27'
@@ -21,10 +21,13 @@ describe('making an award from a panel recommendation', () => {
     await landOn(page, '/manage/funds')
     await page.getByRole('link', { name: 'Thriving Communities Fund' }).click()
     await page.waitForURL(/\/manage\/funds\/\d+$/)
+    await checkA11y(page)
     await page.getByRole('link', { name: PANEL_ROUND_TITLE }).click()
     await page.waitForURL(/\/manage\/rounds\/\d+$/)
+    await checkA11y(page)
     await page.getByRole('link', { name: 'Applications', exact: true }).click()
     await page.waitForURL(/\/applications$/)
+    await checkA11y(page)
     await page.getByRole('link', { name: BID, exact: true }).click()
     await page.waitForURL(/\/manage\/applications\/\d+$/)
     const bidPath = new URL(page.url()).pathname
@@ -44,7 +47,7 @@ describe('making an award from a panel recommendation', () => {
     await page.waitForURL(/award\?/)
     await landOn(page, new URL(page.url()).pathname + new URL(page.url()).search)
     const proposal = page.getByRole('table', { name: 'How the award would be split across the pot’s contributions' })
-    expect(await proposal.getByRole('row', { name: /National Lottery Community Fund/ }).innerText()).toContain('Yes, up to £15,000.00')
+    expect(await proposal.getByRole('row', { name: /National Lottery Community Fund/ }).innerText()).toContain('Yes, up to £7,777.78')
 
     // Their own split without a reason is refused, with the message by the reason.
     await page.getByLabel('Choose my own split', { exact: true }).check()
@@ -53,6 +56,7 @@ describe('making an award from a panel recommendation', () => {
     await page.getByLabel('From London Borough of Merton', { exact: true }).fill('3000')
     await submit(page, `Make the award of £30,000.00 and commit it to ${POT}`)
     await expectFieldError(page, 'Reason for choosing your own split', 'Give a reason for choosing your own split')
+    await checkA11y(page)
 
     await page.getByLabel('Reason for choosing your own split', { exact: true }).fill('The council asked that its money go to walking groups first; the ICB tops up the rest.')
     await submit(page, `Make the award of £30,000.00 and commit it to ${POT}`)
