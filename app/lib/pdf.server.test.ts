@@ -1,5 +1,5 @@
-import { PDFParse } from 'pdf-parse'
 import { describe, expect, test } from 'vitest'
+import { pdfText } from '../../tests/factories/pdf-text.ts'
 import { pdfResponse, renderPdf, type PdfLayout } from './pdf.server.ts'
 
 const layout: PdfLayout = {
@@ -15,20 +15,12 @@ const layout: PdfLayout = {
   ],
 }
 
-async function textOf(pdf: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(pdf) })
-  try {
-    return (await parser.getText()).text
-  } finally {
-    await parser.destroy()
-  }
-}
 
 describe('renderPdf', () => {
   test('fills the layout with values and table rows, printing names in any European script as written', async () => {
     const pdf = await renderPdf(layout, { values: { name: 'Zoë Łódź & Ελλάδα <Trust>' }, tables: { lines: [{ what: 'Received', amount: '£1,250.50' }] } })
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-')
-    const text = await textOf(pdf)
+    const text = await pdfText(pdf)
     expect(text).toContain('Zoë Łódź & Ελλάδα <Trust>')
     expect(text).toContain('£1,250.50')
     expect(text).toContain('No money moved in this period.')

@@ -1,5 +1,5 @@
-import { PDFParse } from 'pdf-parse'
 import { describe, expect, test } from 'vitest'
+import { pdfText } from '../../tests/factories/pdf-text.ts'
 import { assignRaw, createPanelRound, submitScoresRaw, type PanelRound } from '../../tests/factories/assessment.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { DEMO_OVERRIDE_REASON, seedPanelDecisions } from '../../db/seed/decisions.ts'
@@ -25,14 +25,6 @@ async function call(fn: Handler, url: string, userId: number, params: Record<str
   return respond(() => fn({ request, params, context }))
 }
 
-async function pdfText(response: Response): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(await response.arrayBuffer()) })
-  try {
-    return (await parser.getText()).text
-  } finally {
-    await parser.destroy()
-  }
-}
 
 /** Three bids, each scored by both assessors (the first best), on a round whose chair is panel.chair. */
 async function scoredPanel(): Promise<PanelRound> {

@@ -1,5 +1,5 @@
-import { PDFParse } from 'pdf-parse'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { pdfText } from '../../tests/factories/pdf-text.ts'
 import { commitAward } from '~/domain/budgets/commitments.server.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
 import { createAward, createPotScenario, type PotScenario } from '../../tests/factories/pot-reports.ts'
@@ -34,14 +34,6 @@ async function call(loader: (args: { request: Request; params: Record<string, st
   }
 }
 
-async function pdfText(response: Response): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(await response.arrayBuffer()) })
-  try {
-    return (await parser.getText()).text
-  } finally {
-    await parser.destroy()
-  }
-}
 
 describe('/pots/:potId/dashboard', () => {
   test('shows a fund manager the figures by contributor and by place, and the leverage', async () => {

@@ -10,19 +10,17 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import path from 'node:path'
-import { PDFParse } from 'pdf-parse'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { pdfText } from '../factories/pdf-text.ts'
 import { createDatabase } from '../../db/connect.ts'
 import { DEMO_DOMAIN } from '../../db/seed/demo.ts'
 import { assignByHand } from '../../app/domain/assessment/assignment.server.ts'
 import { confirmNoConflict } from '../../app/domain/assessment/conflicts.server.ts'
 import { addAssessorToRound } from '../../app/domain/assessment/panel-members.server.ts'
 import { submitScores } from '../../app/domain/assessment/scores.server.ts'
-import { testPostgresUrl, withDatabaseName } from '../setup/test-database.ts'
 import { createPanelRound, type PanelRound } from '../factories/assessment.ts'
-import { checkA11y, engineUnderTest, errorSummary, flash, heading, landOn, newPage, signInToHome, submit, visit } from './support/journey.ts'
+import { checkA11y, errorSummary, flash, heading, landOn, newPage, journeyDatabase, signInToHome, submit, visit } from './support/journey.ts'
 
 const ROUND_TITLE = `Neighbourhood panel round ${crypto.randomBytes(3).toString('hex')}`
 const OVERRIDE_REASON = 'The panel heard its partner has withdrawn, so delivery is at risk this year.'
@@ -45,17 +43,6 @@ const assessmentOf: Record<'assessor' | 'assessor2' | 'assessor3', number> = {
   assessor3: 0,
 }
 let handle: ReturnType<typeof createDatabase>
-
-/** The journey database the global setup made (see totpSecretOf in support/forms.ts). */
-function journeyDatabase(): { url?: string; path?: string } {
-  if (engineUnderTest() === 'postgres')
-    return {
-      url: withDatabaseName(testPostgresUrl()!, `commonpot_e2e_${process.ppid}`),
-    }
-  const file = path.resolve('.cache', 'e2e', `run-${process.ppid}`, 'commonpot.sqlite')
-  if (!fs.existsSync(file)) throw new Error(`The journey database is not at ${file}`)
-  return { path: file }
-}
 
 beforeAll(async () => {
   handle = createDatabase(journeyDatabase())
@@ -298,11 +285,3 @@ async function rowText(table: ReturnType<Page['locator']>, reference: string): P
   return table.locator('tbody tr').filter({ hasText: reference }).innerText()
 }
 
-async function pdfText(pdf: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(pdf) })
-  try {
-    return (await parser.getText()).text
-  } finally {
-    await parser.destroy()
-  }
-}

@@ -11,9 +11,9 @@
  */
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import { PDFParse } from 'pdf-parse'
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
+import { pdfText } from '../factories/pdf-text.ts'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../../db/seed/demo.ts'
 import { appUrl, flash, heading, landOn, newPage, submit, visit } from './support/journey.ts'
 
@@ -264,11 +264,3 @@ async function download(page: Page, linkName: string): Promise<Buffer> {
   return fs.readFileSync(await file.path())
 }
 
-async function pdfText(pdf: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(pdf) })
-  try {
-    return (await parser.getText()).text
-  } finally {
-    await parser.destroy()
-  }
-}

@@ -109,7 +109,8 @@ export async function totpSecretOf(email: string): Promise<string> {
   }
 }
 
-function journeyDatabase(): { url?: string; path?: string } {
+/** Where the journey database is (the one the global setup made and the app under test uses). */
+export function journeyDatabase(): { url?: string; path?: string } {
   if (engineUnderTest() === 'postgres') {
     const serverUrl = testPostgresUrl()
     if (!serverUrl) throw new Error('The journeys run on PostgreSQL but DATABASE_URL is not a postgres:// URL in this worker')

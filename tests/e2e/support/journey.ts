@@ -14,4 +14,4 @@ export {
 } from './browser.ts'
 export { linkIn, mailboxMark, readEmails, readLatestEmail, type Email } from './mailbox.ts'
 export { allowServerErrors } from './server-log.ts'
-export { createAccount, errorSummary, expectFieldError, flash, heading, pathAndQuery, pdfWithText, signIn, signInToHome, submit, totpSecretOf } from './forms.ts'
+export { createAccount, errorSummary, expectFieldError, flash, heading, journeyDatabase, pathAndQuery, pdfWithText, signIn, signInToHome, submit, totpSecretOf } from './forms.ts'
