@@ -99,6 +99,24 @@ describe('the ranked list and its running totals', () => {
   })
 })
 
+describe('outcome ring-fences in the running totals', () => {
+  test('health-only money funds a bid only once the fund manager has recorded that it works towards health outcomes', async () => {
+    const here = (await placesValidOn(db, ukToday()))[0]!.id
+    const panel = await createPanelRound(db, { bids: [{ placeId: here, amountPence: 1_000_000 }], assessors: 1 })
+    const bid = panel.bids[0]!
+    await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores: SCORES[0]! })
+    const { pot } = await createPotWithContributions(db, {
+      placeId: here,
+      contributions: [{ funderName: 'NHS', pledgedPence: 2_000_000, receivedPence: 2_000_000, conditions: { outcomeAreas: ['health_and_wellbeing'] } }],
+    })
+    await db.transaction().execute((trx) => linkRoundToPot(trx, null, { potId: pot.id, roundId: panel.roundId }))
+    expect((await panelView(db, panel.roundId)).rows[0]!.shortfall).toMatch(/Health and wellbeing outcomes only/)
+    await db.updateTable('applications').set({ outcome_areas: JSON.stringify(['health_and_wellbeing']) }).where('id', '=', bid.applicationId).execute()
+    const row = (await panelView(db, panel.roundId)).rows[0]!
+    expect(row).toMatchObject({ shortfall: null, pot: { potId: pot.id, leftPence: 1_000_000 } })
+  })
+})
+
 describe('recording a decision', () => {
   test('declining needs a reason from the round’s list; feedback is optional', async () => {
     const panel = await scoredPanel()

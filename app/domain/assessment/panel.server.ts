@@ -15,6 +15,7 @@
  *
  * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
+import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import { splitCandidates } from '~/domain/budgets/commitments.server.ts'
 import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit } from '~/domain/budgets/split.ts'
@@ -364,12 +365,15 @@ function countedAmount(bid: ScoreboardBid, decision: PanelDecision | undefined):
 /** The ranked list with decisions and the running totals (see the module comment). */
 export async function panelView(db: Db, roundId: number): Promise<PanelView> {
   const round = await panelRound(db, roundId)
-  const [board, decisions, pots, latestRun] = await Promise.all([
+  const [board, decisions, pots, latestRun, outcomeRows] = await Promise.all([
     roundScoreboard(db, roundId, { normalise: false }),
     decisionsFor(db, roundId),
     roundPots(db, roundId),
     db.selectFrom('optimiser_runs').select(['id', 'status']).where('round_id', '=', roundId).orderBy('id', 'desc').executeTakeFirst(),
+    db.selectFrom('applications').select(['id', 'outcome_areas']).where('round_id', '=', roundId).where('status', '!=', 'draft').execute(),
   ])
+  // The outcome areas the fund manager recorded on each bid, for ring-fences that fund only some outcomes.
+  const outcomeAreas = new Map(outcomeRows.map((r) => [r.id, parseOutcomeAreas(r.outcome_areas)]))
   const today = ukToday()
   const { ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
   const potLeft = new Map(potStart)
@@ -410,7 +414,7 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
       running += amount
       if (decision?.status === 'recommended') recommended += amount
       if (pots.length > 0 && amount > 0) {
-        const facts: AwardFacts = { placeId: bid.placeId, categories: [], fundId: round.fundId, roundId, date: today, amountPence: amount }
+        const facts: AwardFacts = { placeId: bid.placeId, categories: outcomeAreas.get(bid.applicationId) ?? [], fundId: round.fundId, roundId, date: today, amountPence: amount }
         const result = await allocate(db, potsForBid(pots, bid.placeId), facts, left)
         if ('refusal' in result) row.shortfall = result.refusal
         else {
