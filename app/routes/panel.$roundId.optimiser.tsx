@@ -7,7 +7,8 @@ import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { acceptProposal, DecisionInputError, latestOptimiserRun } from '~/domain/assessment/decisions.server.ts'
 import { listPlaceLimits, setPlaceLimit } from '~/domain/assessment/optimiser-input.server.ts'
-import { runOptimiser } from '~/domain/assessment/optimiser-runs.server.ts'
+import { planOptimiserRun, storeOptimiserRun } from '~/domain/assessment/optimiser-runs.server.ts'
+import { warmUpOptimiser } from '~/domain/assessment/optimiser.server.ts'
 import { DECISION_LABELS, DECISION_STATUSES } from '~/domain/assessment/panel-labels.ts'
 import { panelView, requirePanelAccess, type PanelViewer } from '~/domain/assessment/panel.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
@@ -59,6 +60,8 @@ async function access(user: PanelViewer, param: string | undefined) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'decide:application:any')
   const round = await access(user, params.roundId)
+  // Compile the solver while the chair reads the page, so pressing "Propose" does not wait for it.
+  warmUpOptimiser().catch(() => undefined)
   const [view, run, limits] = await Promise.all([panelView(db, round.id), latestOptimiserRun(db, round.id), listPlaceLimits(db, round.id)])
   const places = new Map<number, string>()
   for (const r of view.rows) if (r.placeId !== null && r.placeName) places.set(r.placeId, r.placeName)
@@ -116,7 +119,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     })
   try {
     if (v.intent === 'run') {
-      const run = await db.transaction().execute((trx) => runOptimiser(trx, user.id, round.id))
+      // Solve outside the write transaction, then store the result only if nothing changed meanwhile.
+      const planned = await planOptimiserRun(db, round.id)
+      const run = await db.transaction().execute((trx) => storeOptimiserRun(trx, user.id, planned))
       return back(run.status === 'infeasible' ? 'No set of bids meets every limit: see why below' : `Proposal ready: ${run.selectedIds.length} bids for ${formatPence(run.totalPence)}`)
     }
     if (v.intent === 'limit') {

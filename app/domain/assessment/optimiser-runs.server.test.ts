@@ -4,7 +4,7 @@ import { createPanelRound, submitScoresRaw } from '../../../tests/factories/asse
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { acceptProposal } from './decisions.server.ts'
-import { runOptimiser } from './optimiser-runs.server.ts'
+import { planOptimiserRun, runOptimiser, storeOptimiserRun } from './optimiser-runs.server.ts'
 import { releaseDecisions } from './release.server.ts'
 
 describe('running the optimiser for a panel', () => {
@@ -47,5 +47,22 @@ describe('running the optimiser for a panel', () => {
       .catch((e: unknown) => e)
     expect(after).toBeInstanceOf(DomainError)
     expect((after as DomainError).status).toBe(409)
+  })
+
+  test('a page solves outside the write transaction, and a plan whose scores changed meanwhile is refused (409), storing nothing', async () => {
+    const panel = await createPanelRound(db, { bids: 2, assessors: 2 })
+    for (const bid of panel.bids) await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores: [4, 4, 8, 1] })
+    const planned = await planOptimiserRun(db, panel.roundId)
+    // Another assessor submits while the solver works.
+    await submitScoresRaw(db, panel, { applicationId: panel.bids[0]!.applicationId, assessorId: panel.assessors[1]!.id, scores: [1, 1, 0, 1] })
+    const stale = await db
+      .transaction()
+      .execute((trx) => storeOptimiserRun(trx, panel.chair.id, planned))
+      .catch((e: unknown) => e)
+    expect(stale).toMatchObject({ status: 409, code: 'optimiser_inputs_changed' })
+    expect(await db.selectFrom('optimiser_runs').select('id').where('round_id', '=', panel.roundId).execute()).toEqual([])
+    const fresh = await planOptimiserRun(db, panel.roundId)
+    const run = await db.transaction().execute((trx) => storeOptimiserRun(trx, panel.chair.id, fresh))
+    expect(run.status).toBe('proposed')
   })
 })

@@ -7,9 +7,11 @@
 import type { Transaction } from 'kysely'
 import type { DB } from '../../../db/schema.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
+import type { Db } from '~/lib/db.server.ts'
+import { ConflictError } from '~/lib/errors.ts'
 import { assertNotReleased, getOptimiserRun, inputsFingerprint, type OptimiserRun } from './decisions.server.ts'
 import { buildOptimiserInput } from './optimiser-input.server.ts'
-import { optimise } from './optimiser.server.ts'
+import { optimise, type OptimiserInput, type OptimiserResult } from './optimiser.server.ts'
 import { panelRound } from './panel.server.ts'
 import { roundScoreboard, type ScoreboardBid } from './scoreboard.server.ts'
 
@@ -23,17 +25,41 @@ function optimiserScores(bids: ScoreboardBid[]): Map<number, { scoreMilli: numbe
   return scores
 }
 
+/** The optimiser's input for the round as it stands: its scored bids, budget, limits, pots and ring-fences. */
+async function currentInput(db: Db, roundId: number): Promise<OptimiserInput> {
+  const board = await roundScoreboard(db, roundId, { normalise: false })
+  return buildOptimiserInput(db, roundId, optimiserScores(board.bids))
+}
+
+export interface PlannedRun {
+  roundId: number
+  input: OptimiserInput
+  result: OptimiserResult
+}
+
 /**
- * Runs the optimiser on the round's scored bids and stores the run with its exact input (and its sha256), the
- * proposal, fund down the list's choice, the explanation and totals. Earlier open proposals are superseded.
+ * Solves the round's optimiser model WITHOUT holding a write transaction (a solve takes about a second, and SQLite has
+ * one writer): read the input, solve. Store the result with storeOptimiserRun, which refuses it if the scores or the
+ * money changed meanwhile.
  */
-export async function runOptimiser(trx: Transaction<DB>, actorUserId: number, roundId: number): Promise<OptimiserRun> {
-  const round = await panelRound(trx, roundId)
-  assertNotReleased(round)
-  const board = await roundScoreboard(trx, roundId, { normalise: false })
-  const input = await buildOptimiserInput(trx, roundId, optimiserScores(board.bids))
-  const result = await optimise(input)
+export async function planOptimiserRun(db: Db, roundId: number): Promise<PlannedRun> {
+  assertNotReleased(await panelRound(db, roundId))
+  const input = await currentInput(db, roundId)
+  return { roundId, input, result: await optimise(input) }
+}
+
+/**
+ * Stores a planned run with its exact input (and its sha256), the proposal, fund down the list's choice, the
+ * explanation and totals; earlier open proposals are superseded. Refused (409) if the input is no longer the round's
+ * (a score, a limit or a pot's balance changed while it was solved): run it again.
+ */
+export async function storeOptimiserRun(trx: Transaction<DB>, actorUserId: number, planned: PlannedRun): Promise<OptimiserRun> {
+  const { roundId, input, result } = planned
+  assertNotReleased(await panelRound(trx, roundId))
   const { json, sha256 } = inputsFingerprint(input)
+  if (inputsFingerprint(await currentInput(trx, roundId)).sha256 !== sha256) {
+    throw new ConflictError('The scores or the money changed while the optimiser was working. Run it again.', 'optimiser_inputs_changed')
+  }
   await trx.updateTable('optimiser_runs').set({ status: 'superseded' }).where('round_id', '=', roundId).where('status', '=', 'proposed').execute()
   const row = await trx
     .insertInto('optimiser_runs')
@@ -60,4 +86,9 @@ export async function runOptimiser(trx: Transaction<DB>, actorUserId: number, ro
     after: { runId: row.id, status: result.status, inputsSha256: sha256, selected: result.selectedIds, totalPence: result.totalPence, totalScoreMilli: result.totalScoreMilli },
   })
   return getOptimiserRun(trx, row.id)
+}
+
+/** Plans and stores a run in one transaction (the demo seed and tests; pages plan first, then store). */
+export async function runOptimiser(trx: Transaction<DB>, actorUserId: number, roundId: number): Promise<OptimiserRun> {
+  return storeOptimiserRun(trx, actorUserId, await planOptimiserRun(trx, roundId))
 }

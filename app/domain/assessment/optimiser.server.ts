@@ -112,9 +112,19 @@ const MAX_RESOLVES = 20
 /**
  * Loads HiGHS and solves a small made-up instance, so that V8 compiles the solver's WebAssembly before the first real
  * request. The first solve in a process otherwise spends 2-3 seconds of CPU compiling; later solves of a 2,000-bid
- * round take under a second. Call it once at start-up (it is safe to call again) without awaiting it.
+ * round take under a second. Solved once per process (later calls share it); call it without awaiting it.
  */
-export async function warmUpOptimiser(): Promise<void> {
+let warmUp: Promise<void> | null = null
+
+export function warmUpOptimiser(): Promise<void> {
+  warmUp ??= solveWarmUpInstance().catch((error: unknown) => {
+    warmUp = null
+    throw error
+  })
+  return warmUp
+}
+
+async function solveWarmUpInstance(): Promise<void> {
   let seed = 12345
   const next = (n: number) => (seed = (seed * 48271) % 2147483647) % n
   const bids: OptimiserBid[] = Array.from({ length: 200 }, (_, k) => ({
