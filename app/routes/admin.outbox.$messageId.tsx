@@ -1,6 +1,5 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { OUTBOX_STATUS_LABELS, type OutboxStatus } from '~/domain/messages/outbox-status.ts'
@@ -8,6 +7,7 @@ import { getOutboxMessage } from '~/domain/messages/outbox.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.message.subject ?? 'Message'} – Outbox – Commonpot` }]
 
@@ -42,16 +42,16 @@ export default function OutboxMessage() {
       </p>
       <h1>{message.subject}</h1>
       <dl className="summary-list">
-        <Row label="To">{message.to_address}</Row>
-        <Row label="Template">{message.template}</Row>
-        <Row label="Status">
+        <SummaryRow label="To">{message.to_address}</SummaryRow>
+        <SummaryRow label="Template">{message.template}</SummaryRow>
+        <SummaryRow label="Status">
           <StatusTag status={message.status} />
-        </Row>
-        <Row label="Attempts">{message.attempts}</Row>
-        <Row label="Created">{formatTime(message.created_at, '')}</Row>
-        <Row label="Sent">{formatTime(message.sent_at, 'Not yet')}</Row>
-        {message.status === 'pending' ? <Row label="Next attempt">{formatTime(message.next_attempt_at, 'At the next delivery run')}</Row> : null}
-        {message.last_error ? <Row label="Last error">{message.last_error}</Row> : null}
+        </SummaryRow>
+        <SummaryRow label="Attempts">{message.attempts}</SummaryRow>
+        <SummaryRow label="Created">{formatTime(message.created_at, '')}</SummaryRow>
+        <SummaryRow label="Sent">{formatTime(message.sent_at, 'Not yet')}</SummaryRow>
+        {message.status === 'pending' ? <SummaryRow label="Next attempt">{formatTime(message.next_attempt_at, 'At the next delivery run')}</SummaryRow> : null}
+        {message.last_error ? <SummaryRow label="Last error">{message.last_error}</SummaryRow> : null}
       </dl>
       <h2>Text version</h2>
       <pre className="message-body">{message.body_text}</pre>
@@ -62,15 +62,6 @@ export default function OutboxMessage() {
         </details>
       ) : null}
     </>
-  )
-}
-
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

@@ -2,7 +2,6 @@ import { getCollectionProps, getFormProps, useForm, type FieldMetadata, type Sub
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { Checkbox, RadioGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
@@ -20,6 +19,8 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
+import { AnswerSections } from '~/components/answer-sections.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.assessment.reference ?? 'Bid'} – Bids to assess – Commonpot` }]
 
@@ -239,35 +240,16 @@ function Bid({ bid }: { bid: NonNullable<LoaderData['bid']> }) {
         </div>
       ) : null}
       <dl className="summary-list">
-        {bid.organisation ? <Row label="Organisation">{`${bid.organisation.name} (${bid.organisation.legalType})`}</Row> : null}
-        <Row label="Place">{bid.placeName ?? 'Not given'}</Row>
-        <Row label="Amount requested">{bid.amountRequested}</Row>
-        <Row label="Submitted">{bid.submittedAt ?? 'Not submitted'}</Row>
+        {bid.organisation ? <SummaryRow label="Organisation">{`${bid.organisation.name} (${bid.organisation.legalType})`}</SummaryRow> : null}
+        <SummaryRow label="Place">{bid.placeName ?? 'Not given'}</SummaryRow>
+        <SummaryRow label="Amount requested">{bid.amountRequested}</SummaryRow>
+        <SummaryRow label="Submitted">{bid.submittedAt ?? 'Not submitted'}</SummaryRow>
       </dl>
-      {bid.sections.map((s) => (
-        <section key={s.number} aria-labelledby={`section-${s.number}`}>
-          <h3 id={`section-${s.number}`}>{s.title}</h3>
-          <dl className="summary-list">
-            {s.answers.map((a) => (
-              <Row key={a.key} label={a.label}>
-                {a.lines.map((line, i) =>
-                  line.documentId ? (
-                    <p key={i}>
-                      <a href={`/documents/${line.documentId}`}>{line.text}</a>
-                    </p>
-                  ) : (
-                    <p key={i}>{line.text}</p>
-                  ),
-                )}
-              </Row>
-            ))}
-          </dl>
-        </section>
-      ))}
+      <AnswerSections sections={bid.sections} headingLevel={3} />
       {bid.budget && bid.budget.projectCostPence > 0 ? (
         <dl className="summary-list">
-          <Row label="Total project cost">{formatPence(bid.budget.projectCostPence)}</Row>
-          <Row label="Match funding">{`${bid.budget.matchPercent}% of the project cost`}</Row>
+          <SummaryRow label="Total project cost">{formatPence(bid.budget.projectCostPence)}</SummaryRow>
+          <SummaryRow label="Match funding">{`${bid.budget.matchPercent}% of the project cost`}</SummaryRow>
         </dl>
       ) : null}
     </section>
@@ -413,15 +395,6 @@ function PeerScores({ criteria, peers }: { criteria: CriterionView[]; peers: Non
         </div>
       )}
     </section>
-  )
-}
-
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

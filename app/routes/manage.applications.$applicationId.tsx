@@ -2,12 +2,11 @@ import { getFormProps, useForm, type SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
 import { z } from 'zod'
 import { CheckboxGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextArea } from '~/components/forms.tsx'
-import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
+import { answerLines, isVisible } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
 import { outcomeAreasOf, setOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import { hasDeclaredConflict } from '~/domain/assessment/conflicts.server.ts'
@@ -24,6 +23,8 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
+import { AnswerSections } from '~/components/answer-sections.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.reference ?? 'Application'} – Fund management – Commonpot` }]
 
@@ -48,20 +49,6 @@ function applicationIdOf(param: string | undefined): number {
   const id = z.coerce.number().int().positive().safeParse(param)
   if (!id.success) throw notFound()
   return id.data
-}
-
-function show(q: QuestionDef, value: AnswerValue | undefined): { text: string; documentId: number | null }[] {
-  const line = (text: string, documentId: number | null = null) => ({ text, documentId })
-  if (value === undefined || value === '') return [line('Not answered')]
-  if (q.type === 'money' && typeof value === 'number') return [line(formatPence(value))]
-  if (q.type === 'yes_no') return [line(value === 'yes' ? 'Yes' : 'No')]
-  if (isDocumentRef(value)) return [line(value.filename, value.documentId)]
-  if (q.type === 'budget_table') return budgetLines(value).map((l) => line(`${l.category}: ${l.description}, ${formatPence(l.amountPence)} (${l.kind === 'cash' ? 'cash' : 'in-kind'})`))
-  if (q.type === 'partners_table') {
-    return partnerRows(value).flatMap((r) => [line(`${r.name}: ${r.role}`), ...(r.letter ? [line(`Letter of support from ${r.name}: ${r.letter.filename}`, r.letter.documentId)] : [])])
-  }
-  if (Array.isArray(value)) return [line((value as string[]).join(', '))]
-  return [line(String(value))]
 }
 
 /** GET /manage/applications/<id>: the application as submitted, its screening, and what the fund manager can do next. */
@@ -90,7 +77,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     sections: application.sections.map((s) => ({
       number: s.number,
       title: s.title,
-      answers: s.questions.filter((q) => isVisible(q, application.answers)).map((q) => ({ key: q.key, label: q.label, lines: show(q, application.answers[q.key]) })),
+      answers: s.questions.filter((q) => isVisible(q, application.answers)).map((q) => ({ key: q.key, label: q.label, lines: answerLines(q, application.answers[q.key]) })),
     })),
     budget: budgetOf(application.round, application.questions, application.answers),
     screening: {
@@ -169,16 +156,16 @@ export default function ManageApplication() {
         </div>
       ) : null}
       <dl className="summary-list">
-        <Row label="Title">{d.title}</Row>
-        <Row label="Status">{d.statusLabel}</Row>
-        <Row label="Stage">{d.stage === 'eoi' ? 'Expression of interest' : 'Full application'}</Row>
-        <Row label="Submitted">{d.submittedAt ?? 'Not submitted'}</Row>
-        <Row label="Amount requested">{d.amountRequested}</Row>
+        <SummaryRow label="Title">{d.title}</SummaryRow>
+        <SummaryRow label="Status">{d.statusLabel}</SummaryRow>
+        <SummaryRow label="Stage">{d.stage === 'eoi' ? 'Expression of interest' : 'Full application'}</SummaryRow>
+        <SummaryRow label="Submitted">{d.submittedAt ?? 'Not submitted'}</SummaryRow>
+        <SummaryRow label="Amount requested">{d.amountRequested}</SummaryRow>
       </dl>
 
       <h2>Eligibility screening</h2>
       <dl className="summary-list">
-        <Row label="Automatic result">
+        <SummaryRow label="Automatic result">
           {d.screening.automaticLabel}
           {d.screening.automatic.reasons.length > 0 ? (
             <ul>
@@ -187,11 +174,11 @@ export default function ManageApplication() {
               ))}
             </ul>
           ) : null}
-        </Row>
+        </SummaryRow>
         {d.screening.overrideLabel ? (
-          <Row label="Fund manager’s decision">
+          <SummaryRow label="Fund manager’s decision">
             {d.screening.overrideLabel}, by {d.screening.screenedBy ?? 'a fund manager'} on {d.screening.screenedAt}: “{d.screening.reason}”
-          </Row>
+          </SummaryRow>
         ) : null}
       </dl>
       {d.mayMakeAward ? (
@@ -214,33 +201,14 @@ export default function ManageApplication() {
 
       {d.canDecide ? <Decisions status={d.status} stage={d.stage} changesResult={resultFor('changes')} declineResult={resultFor('decline')} /> : null}
 
-      {d.sections.map((s) => (
-        <section key={s.number} aria-labelledby={`section-${s.number}`}>
-          <h2 id={`section-${s.number}`}>{s.title}</h2>
-          <dl className="summary-list">
-            {s.answers.map((a) => (
-              <Row key={a.key} label={a.label}>
-                {a.lines.map((line, i) =>
-                  line.documentId ? (
-                    <p key={i}>
-                      <a href={`/documents/${line.documentId}`}>{line.text}</a>
-                    </p>
-                  ) : (
-                    <p key={i}>{line.text}</p>
-                  ),
-                )}
-              </Row>
-            ))}
-          </dl>
-        </section>
-      ))}
+      <AnswerSections sections={d.sections} headingLevel={2} />
       {d.budget && d.budget.projectCostPence > 0 ? (
         <section aria-labelledby="budget-heading">
           <h2 id="budget-heading">Budget</h2>
           <dl className="summary-list">
-            <Row label="Total project cost">{formatPence(d.budget.projectCostPence)}</Row>
-            <Row label="Amount requested">{formatPence(d.budget.amountRequestedPence)}</Row>
-            <Row label="Match funding">{`${d.budget.matchPercent}% of the project cost`}</Row>
+            <SummaryRow label="Total project cost">{formatPence(d.budget.projectCostPence)}</SummaryRow>
+            <SummaryRow label="Amount requested">{formatPence(d.budget.amountRequestedPence)}</SummaryRow>
+            <SummaryRow label="Match funding">{`${d.budget.matchPercent}% of the project cost`}</SummaryRow>
           </dl>
         </section>
       ) : null}
@@ -381,15 +349,6 @@ function AwardCommitments({ award }: { award: { reference: string; amountPence: 
         </div>
       )}
     </section>
-  )
-}
-
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

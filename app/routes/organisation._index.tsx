@@ -1,7 +1,7 @@
 import { parseWithZod } from '@conform-to/zod'
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { Fragment, type ReactNode } from 'react'
+import { Fragment } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { listMembers } from '~/domain/organisations/members.server.ts'
@@ -9,6 +9,7 @@ import { MEMBERSHIP_ROLE_LABELS } from '~/domain/organisations/membership-roles.
 import { getOrganisationForMember, listOrganisationsForMember } from '~/domain/organisations/organisations.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction = () => [{ title: 'Your organisation – Commonpot' }]
 
@@ -137,15 +138,6 @@ function NoOrganisation() {
         </Link>
       </p>
     </>
-  )
-}
-
-function SummaryRow({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

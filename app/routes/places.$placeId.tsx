@@ -5,6 +5,7 @@ import { SPLIT_RULE } from '~/domain/places/rollup.ts'
 import { getPlace, placeHistory, type PlaceLink } from '~/domain/places/places.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { getOptionalUser } from '~/lib/guards.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.place.name ?? 'Place'} – Commonpot` }]
 
@@ -26,17 +27,17 @@ export default function PlacePage() {
       </p>
       <h1>{place.name}</h1>
       <dl className="summary-list">
-        <Row label="ODS code">{place.odsCode}</Row>
-        <Row label="GSS code">{place.gssCode ?? 'Not known'}</Row>
-        <Row label="Organisation identifier">GB-NHS-{place.odsCode}</Row>
-        <Row label="NHS England region">
+        <SummaryRow label="ODS code">{place.odsCode}</SummaryRow>
+        <SummaryRow label="GSS code">{place.gssCode ?? 'Not known'}</SummaryRow>
+        <SummaryRow label="Organisation identifier">GB-NHS-{place.odsCode}</SummaryRow>
+        <SummaryRow label="NHS England region">
           {place.regionName}
           {place.regionOdsCode ? ` (${place.regionOdsCode})` : ''}
-        </Row>
-        <Row label="In force">
+        </SummaryRow>
+        <SummaryRow label="In force">
           from {place.validFrom}
           {place.validTo ? ` to ${place.validTo}` : ', with no end date'}
-        </Row>
+        </SummaryRow>
       </dl>
       <h2>Came from</h2>
       <Links links={history.predecessors} empty="No earlier place is recorded." />
@@ -58,15 +59,6 @@ function Links({ links, empty }: { links: PlaceLink[]; empty: string }) {
         </li>
       ))}
     </ul>
-  )
-}
-
-function Row({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

@@ -12,6 +12,7 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.pot.name ?? 'Pot'} – Commonpot` }]
 
@@ -72,22 +73,22 @@ export default function PotPage() {
       <h1>{pot.name}</h1>
       <ErrorSummary form={form} fields={{ roundId: fields.roundId }} labels={{ roundId: 'Round' }} />
       <dl className="summary-list">
-        <Row label="Place">{pot.placeName ?? 'National (no single place)'}</Row>
-        <Row label="Host">{pot.hostFunderName}</Row>
-        <Row label="Pool manager">{pot.poolManagerName ?? 'Not named yet'}</Row>
-        <Row label="Financial year">{pot.financialYear}</Row>
-        <Row label="Status">{pot.status === 'draft' ? 'Draft' : pot.status === 'open' ? 'Open' : 'Closed'}</Row>
-        <Row label="Available money">{AVAILABLE_BASIS_LABELS[pot.availableBasis]}</Row>
-        <Row label="At year end">{YEAR_END_POLICY_LABELS[pot.yearEndPolicy]}</Row>
+        <SummaryRow label="Place">{pot.placeName ?? 'National (no single place)'}</SummaryRow>
+        <SummaryRow label="Host">{pot.hostFunderName}</SummaryRow>
+        <SummaryRow label="Pool manager">{pot.poolManagerName ?? 'Not named yet'}</SummaryRow>
+        <SummaryRow label="Financial year">{pot.financialYear}</SummaryRow>
+        <SummaryRow label="Status">{pot.status === 'draft' ? 'Draft' : pot.status === 'open' ? 'Open' : 'Closed'}</SummaryRow>
+        <SummaryRow label="Available money">{AVAILABLE_BASIS_LABELS[pot.availableBasis]}</SummaryRow>
+        <SummaryRow label="At year end">{YEAR_END_POLICY_LABELS[pot.yearEndPolicy]}</SummaryRow>
       </dl>
       <h2>Money</h2>
       <dl className="summary-list">
-        <Row label="Pledged">{formatPence(totals.pledgedPence)}</Row>
-        <Row label="Received">{formatPence(totals.receivedPence)}</Row>
-        <Row label="Committed, not yet paid">{formatPence(totals.committed)}</Row>
-        <Row label="Paid">{formatPence(totals.paid)}</Row>
-        <Row label="Available to commit">{formatPence(totals.canCommitPence)}</Row>
-        <Row label="Returned">{formatPence(totals.returned)}</Row>
+        <SummaryRow label="Pledged">{formatPence(totals.pledgedPence)}</SummaryRow>
+        <SummaryRow label="Received">{formatPence(totals.receivedPence)}</SummaryRow>
+        <SummaryRow label="Committed, not yet paid">{formatPence(totals.committed)}</SummaryRow>
+        <SummaryRow label="Paid">{formatPence(totals.paid)}</SummaryRow>
+        <SummaryRow label="Available to commit">{formatPence(totals.canCommitPence)}</SummaryRow>
+        <SummaryRow label="Returned">{formatPence(totals.returned)}</SummaryRow>
       </dl>
       <p>
         <Link to={`/pots/${pot.id}/dashboard`}>See the dashboard</Link>
@@ -211,15 +212,6 @@ export default function PotPage() {
         </p>
       ) : null}
     </>
-  )
-}
-
-function Row({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

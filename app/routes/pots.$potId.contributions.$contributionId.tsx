@@ -14,6 +14,7 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.contribution.funderName ?? 'Contribution'} – Commonpot` }]
 
@@ -91,13 +92,13 @@ export default function ContributionPage() {
       </p>
       <h1>{c.funderName}</h1>
       <dl className="summary-list">
-        <Row label="Pledged">{formatPence(c.pledgedPence)}</Row>
-        <Row label="Received">{formatPence(c.receivedPence)}</Row>
-        <Row label="Still expected">{formatPence(Math.max(0, c.pledgedPence - c.receivedPence))}</Row>
-        <Row label="Committed, not yet paid">{formatPence(c.balances.committed)}</Row>
-        <Row label="Paid">{formatPence(c.balances.paid)}</Row>
-        <Row label="Available to commit">{formatPence(c.canCommitPence)}</Row>
-        <Row label="Returned">{formatPence(c.balances.returned)}</Row>
+        <SummaryRow label="Pledged">{formatPence(c.pledgedPence)}</SummaryRow>
+        <SummaryRow label="Received">{formatPence(c.receivedPence)}</SummaryRow>
+        <SummaryRow label="Still expected">{formatPence(Math.max(0, c.pledgedPence - c.receivedPence))}</SummaryRow>
+        <SummaryRow label="Committed, not yet paid">{formatPence(c.balances.committed)}</SummaryRow>
+        <SummaryRow label="Paid">{formatPence(c.balances.paid)}</SummaryRow>
+        <SummaryRow label="Available to commit">{formatPence(c.canCommitPence)}</SummaryRow>
+        <SummaryRow label="Returned">{formatPence(c.balances.returned)}</SummaryRow>
       </dl>
       <h2>Conditions</h2>
       <ul>
@@ -160,15 +161,6 @@ export default function ContributionPage() {
         </>
       ) : null}
     </>
-  )
-}
-
-function Row({ label, children }: { label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </div>
   )
 }
 

@@ -8,7 +8,7 @@
  * pence), files are `{ documentId, filename }`, a budget table is BudgetLine[] and a partners table PartnerRow[].
  */
 import { z } from 'zod'
-import { parsePounds } from '~/lib/money.ts'
+import { formatPence, parsePounds } from '~/lib/money.ts'
 
 // The question types are defined once, with the question builder.
 export { QUESTION_TYPES, type QuestionType } from '~/domain/funds/question-types.ts'
@@ -438,4 +438,25 @@ export function toSectionInput(section: SectionDef, values: Record<string, unkno
     input.answers[q.key] = value as AnswerValue | undefined
   }
   return input
+}
+
+/** One line of an answer as people read it; a document keeps its id so the page can link to it. */
+export interface AnswerLine {
+  text: string
+  documentId: number | null
+}
+
+/** An answer as lines of text (documents keep their id so the page can link to them). */
+export function answerLines(q: QuestionDef, value: AnswerValue | undefined): AnswerLine[] {
+  const line = (text: string, documentId: number | null = null) => ({ text, documentId })
+  if (value === undefined || value === '') return [line('Not answered')]
+  if (q.type === 'money' && typeof value === 'number') return [line(formatPence(value))]
+  if (q.type === 'yes_no') return [line(value === 'yes' ? 'Yes' : 'No')]
+  if (isDocumentRef(value)) return [line(value.filename, value.documentId)]
+  if (q.type === 'budget_table') return budgetLines(value).map((l) => line(`${l.category}: ${l.description}, ${formatPence(l.amountPence)} (${l.kind === 'cash' ? 'cash' : 'in-kind'})`))
+  if (q.type === 'partners_table') {
+    return partnerRows(value).flatMap((r) => [line(`${r.name}: ${r.role}`), ...(r.letter ? [line(`Letter of support from ${r.name}: ${r.letter.filename}`, r.letter.documentId)] : [])])
+  }
+  if (Array.isArray(value)) return [line((value as string[]).join(', '))]
+  return [line(String(value))]
 }

@@ -9,13 +9,12 @@
  * answers, nor the contents of uploaded files (their names are redacted, not what is inside them).
  */
 import type { DB } from '../../../db/schema.ts'
-import { budgetLines, isDocumentRef, isVisible, partnerRows, type AnswerValue, type QuestionDef } from '~/domain/applications/answers.ts'
+import { answerLines, isVisible, type AnswerLine } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
 import type { BudgetSummary } from '~/domain/applications/budget.ts'
 import { legalTypeLabel } from '~/domain/organisations/identifiers.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
-import { formatPence } from '~/lib/money.ts'
 
 export class AssessmentForbiddenError extends DomainError {
   constructor(message = 'You do not have permission to see this bid.') {
@@ -172,11 +171,6 @@ async function identifyingTerms(db: Db, organisationId: number, createdBy: numbe
 
 // ---------------------------------------------------------------- the bid as an assessor sees it
 
-export interface AnswerLine {
-  text: string
-  documentId: number | null
-}
-
 export interface BidForAssessor {
   applicationId: number
   reference: string
@@ -190,21 +184,6 @@ export interface BidForAssessor {
   submittedAt: string | null
   sections: { number: number; title: string; answers: { key: string; label: string; lines: AnswerLine[] }[] }[]
   budget: BudgetSummary | null
-}
-
-/** An answer as lines of text (documents keep their id so the page can link to them). */
-export function answerLines(q: QuestionDef, value: AnswerValue | undefined): AnswerLine[] {
-  const line = (text: string, documentId: number | null = null) => ({ text, documentId })
-  if (value === undefined || value === '') return [line('Not answered')]
-  if (q.type === 'money' && typeof value === 'number') return [line(formatPence(value))]
-  if (q.type === 'yes_no') return [line(value === 'yes' ? 'Yes' : 'No')]
-  if (isDocumentRef(value)) return [line(value.filename, value.documentId)]
-  if (q.type === 'budget_table') return budgetLines(value).map((l) => line(`${l.category}: ${l.description}, ${formatPence(l.amountPence)} (${l.kind === 'cash' ? 'cash' : 'in-kind'})`))
-  if (q.type === 'partners_table') {
-    return partnerRows(value).flatMap((r) => [line(`${r.name}: ${r.role}`), ...(r.letter ? [line(`Letter of support from ${r.name}: ${r.letter.filename}`, r.letter.documentId)] : [])])
-  }
-  if (Array.isArray(value)) return [line((value as string[]).join(', '))]
-  return [line(String(value))]
 }
 
 /**
