@@ -138,6 +138,12 @@ export default function PanelRankedList() {
                       {c.funderName} (ring-fenced): {formatPence(c.leftPence)}
                     </span>
                   ))}
+                  {r.award ? (
+                    <>
+                      <br />
+                      Award {r.award.reference}: {formatPence(r.award.committedPence)} already committed
+                    </>
+                  ) : null}
                   {r.shortfall ? (
                     <>
                       <br />

@@ -5,6 +5,7 @@ import { linkRoundToPot } from '~/domain/budgets/pots.server.ts'
 import { placesValidOn, ukToday } from '~/domain/places/places.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
+import { createAwardFromDecision } from '~/domain/awards/awards.server.ts'
 import { recordDecision, type RecordDecisionInput } from './decisions.server.ts'
 import { listAttendees, setAttendees } from './minutes.server.ts'
 import { canSeePanel, listPanelRounds, panelView } from './panel.server.ts'
@@ -114,6 +115,30 @@ describe('outcome ring-fences in the running totals', () => {
     await db.updateTable('applications').set({ outcome_areas: JSON.stringify(['health_and_wellbeing']) }).where('id', '=', bid.applicationId).execute()
     const row = (await panelView(db, panel.roundId)).rows[0]!
     expect(row).toMatchObject({ shortfall: null, pot: { potId: pot.id, leftPence: 1_000_000 } })
+  })
+})
+
+describe('bids whose award is already made', () => {
+  test('count once: the award is shown as committed and the pot is not drawn on again; ring-fences name their places', async () => {
+    const here = (await placesValidOn(db, ukToday()))[0]!
+    const panel = await createPanelRound(db, { bids: [{ placeId: here.id, amountPence: 1_000_000 }], assessors: 1 })
+    const bid = panel.bids[0]!
+    await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores: SCORES[0]! })
+    const { pot } = await createPotWithContributions(db, {
+      placeId: here.id,
+      contributions: [{ funderName: 'NHS', pledgedPence: 3_000_000, receivedPence: 3_000_000, conditions: { placeIds: [here.id] } }],
+    })
+    await db.transaction().execute((trx) => linkRoundToPot(trx, null, { potId: pot.id, roundId: panel.roundId }))
+    await decide(panel.chair.id, { applicationId: bid.applicationId, status: 'recommended', rationale: 'Strong local need' })
+    const before = await panelView(db, panel.roundId)
+    expect(before.ringFenced[0]!.conditions[0]).toBe(`Only for projects in ${here.name.replace(/ Integrated Care Board$/, '')}`)
+    expect(before.rows[0]).toMatchObject({ pot: { potId: pot.id, leftPence: 2_000_000 }, shortfall: null })
+    await db.transaction().execute((trx) =>
+      createAwardFromDecision(trx, panel.manager.id, { applicationId: bid.applicationId, amountPence: 1_000_000, potId: pot.id, idempotencyKey: `award-${bid.applicationId}` }),
+    )
+    const after = await panelView(db, panel.roundId)
+    expect(after.rows[0]).toMatchObject({ award: { committedPence: 1_000_000 }, pot: null, shortfall: null })
+    expect(after.pots[0]).toMatchObject({ startPence: 2_000_000, leftPence: 2_000_000 })
   })
 })
 

@@ -17,6 +17,7 @@
  */
 import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import { splitCandidates } from '~/domain/budgets/commitments.server.ts'
+import { conditionNames } from '~/domain/budgets/overview.server.ts'
 import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit } from '~/domain/budgets/split.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
@@ -256,6 +257,8 @@ export interface PanelRow {
   ringFenced: { contributionId: number; funderName: string; leftPence: number }[]
   /** Why no pot can fund the bid, when that is so. */
   shortfall: string | null
+  /** The bid's award, when it has been made and committed to a pot (its money is no longer in the pots' balances). */
+  award?: { reference: string; committedPence: number }
 }
 
 export interface PanelView {
@@ -343,14 +346,15 @@ async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts
     }
     potStart.set(pot.id, total)
   }
-  const ringFenced = rows
-    .map((r) => ({ r, conditions: parseConditions(r.conditions) }))
+  const parsed = rows.map((r) => ({ r, conditions: parseConditions(r.conditions) }))
+  const names = await conditionNames(db, parsed.map((p) => p.conditions))
+  const ringFenced = parsed
     .filter(({ conditions }) => Object.values(conditions).some((v) => v !== null))
     .map(({ r, conditions }) => ({
       contributionId: r.id,
       potId: r.pot_id,
       funderName: r.name,
-      conditions: describeConditions(conditions),
+      conditions: describeConditions(conditions, names),
       startPence: left.get(r.id) ?? 0,
       leftPence: left.get(r.id) ?? 0,
     }))
@@ -365,13 +369,23 @@ function countedAmount(bid: ScoreboardBid, decision: PanelDecision | undefined):
 /** The ranked list with decisions and the running totals (see the module comment). */
 export async function panelView(db: Db, roundId: number): Promise<PanelView> {
   const round = await panelRound(db, roundId)
-  const [board, decisions, pots, latestRun, outcomeRows] = await Promise.all([
+  const [board, decisions, pots, latestRun, outcomeRows, awardRows] = await Promise.all([
     roundScoreboard(db, roundId, { normalise: false }),
     decisionsFor(db, roundId),
     roundPots(db, roundId),
     db.selectFrom('optimiser_runs').select(['id', 'status']).where('round_id', '=', roundId).orderBy('id', 'desc').executeTakeFirst(),
     db.selectFrom('applications').select(['id', 'outcome_areas']).where('round_id', '=', roundId).where('status', '!=', 'draft').execute(),
+    db
+      .selectFrom('awards')
+      .innerJoin('award_commitments', 'award_commitments.award_id', 'awards.id')
+      .select(['awards.application_id', 'awards.reference', (eb) => eb.fn.sum<number>('award_commitments.amount_pence').as('committed')])
+      .where('awards.round_id', '=', roundId)
+      .where('award_commitments.released_at', 'is', null)
+      .groupBy(['awards.application_id', 'awards.reference'])
+      .execute(),
   ])
+  // Bids whose award is already committed to a pot: their money has left the pots' available balances already.
+  const committedAwards = new Map(awardRows.map((r) => [r.application_id, { reference: r.reference, committedPence: Number(r.committed) }]))
   // The outcome areas the fund manager recorded on each bid, for ring-fences that fund only some outcomes.
   const outcomeAreas = new Map(outcomeRows.map((r) => [r.id, parseOutcomeAreas(r.outcome_areas)]))
   const today = ukToday()
@@ -413,7 +427,9 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
     if (amount !== null) {
       running += amount
       if (decision?.status === 'recommended') recommended += amount
-      if (pots.length > 0 && amount > 0) {
+      const award = committedAwards.get(bid.applicationId)
+      if (award) row.award = award
+      else if (pots.length > 0 && amount > 0) {
         const facts: AwardFacts = { placeId: bid.placeId, categories: outcomeAreas.get(bid.applicationId) ?? [], fundId: round.fundId, roundId, date: today, amountPence: amount }
         const result = await allocate(db, potsForBid(pots, bid.placeId), facts, left)
         if ('refusal' in result) row.shortfall = result.refusal
