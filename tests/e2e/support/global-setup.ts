@@ -8,7 +8,7 @@
  *     the mail (tests/e2e/support/mailbox.ts);
  *  4. starts the built server (`node server.mjs`, NODE_ENV=production) on a free loopback port and waits for /healthz.
  * Teardown stops the server, the sink and the mailbox, and removes the database. The server's output stays in
- * .cache/e2e/server.log for reading after a failure.
+ * .cache/e2e/server.<engine>.log for reading after a failure.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -27,8 +27,10 @@ import type { JourneyEnvironment } from './provided.ts'
 
 const ROOT = process.cwd()
 const E2E_DIR = path.join(ROOT, '.cache', 'e2e')
-const SERVER_LOG = path.join(E2E_DIR, 'server.log')
-const SERVER_STDERR_LOG = path.join(E2E_DIR, 'server.stderr.log')
+// One log per engine, so CI's SQLite and PostgreSQL runs (side by side) never read each other's server output.
+const ENGINE = testPostgresUrl() ? 'postgres' : 'sqlite'
+const SERVER_LOG = path.join(E2E_DIR, `server.${ENGINE}.log`)
+const SERVER_STDERR_LOG = path.join(E2E_DIR, `server.${ENGINE}.stderr.log`)
 const PG_E2E_PREFIX = 'commonpot_e2e_'
 const SESSION_SECRET = 'e2e-session-secret-that-is-at-least-32-characters-long'
 const SOURCES = ['app', 'db', 'remix.config.js', 'package-lock.json']

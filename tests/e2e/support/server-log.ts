@@ -1,5 +1,6 @@
 /**
- * The app under test writes its output to .cache/e2e/server.log (and its stderr, again, to server.stderr.log).
+ * The app under test writes its output to .cache/e2e/server.<engine>.log (and its stderr, again, to
+ * server.<engine>.stderr.log).
  * Anything new on stderr during a test fails that test, as an unexpected console.error does in unit tests, unless the
  * test said it expects it with `allowServerErrors(/pattern/)`.
  */
