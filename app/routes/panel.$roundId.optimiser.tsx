@@ -1,4 +1,4 @@
-import { getFormProps, getInputProps, useForm } from '@conform-to/react'
+import { getFormProps, getInputProps, useForm, type SubmissionResult } from '@conform-to/react'
 import { parseWithZod } from '@conform-to/zod'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { acceptProposal, DecisionInputError, latestOptimiserRun } from '~/domain/assessment/decisions.server.ts'
-import { listPlaceLimits, setPlaceLimit } from '~/domain/assessment/optimiser-input.server.ts'
+import { listPlaceLimits, PlaceLimitInputError, setPlaceLimit } from '~/domain/assessment/optimiser-input.server.ts'
 import { planOptimiserRun, storeOptimiserRun } from '~/domain/assessment/optimiser-runs.server.ts'
 import { warmUpOptimiser } from '~/domain/assessment/optimiser.server.ts'
 import { DECISION_LABELS, DECISION_STATUSES } from '~/domain/assessment/panel-labels.ts'
@@ -44,7 +44,7 @@ const AcceptSchema = z.object({
     .default([]),
 })
 
-const Schema = z.discriminatedUnion('intent', [RunSchema, LimitSchema, AcceptSchema])
+const Schema = z.discriminatedUnion('intent', [RunSchema, AcceptSchema])
 
 async function access(user: PanelViewer, param: string | undefined) {
   const roundId = Number(param)
@@ -108,7 +108,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'decide:application:any')
   const round = await access(user, params.roundId)
-  const submission = parseWithZod(await request.formData(), { schema: Schema })
+  const formData = await request.formData()
+  if (formData.get('intent') === 'limit') return saveLimit(request, user.id, round.id, formData)
+  const submission = parseWithZod(formData, { schema: Schema })
   if (submission.status !== 'success') return json(submission.reply(), { status: 400 })
   const v = submission.value
   const back = async (message: string) =>
@@ -123,24 +125,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const planned = await planOptimiserRun(db, round.id)
       const run = await db.transaction().execute((trx) => storeOptimiserRun(trx, user.id, planned))
       return back(run.status === 'infeasible' ? 'No set of bids meets every limit: see why below' : `Proposal ready: ${run.selectedIds.length} bids for ${formatPence(run.totalPence)}`)
-    }
-    if (v.intent === 'limit') {
-      if (v.min !== undefined && v.max !== undefined && v.min > v.max)
-        return json(
-          submission.reply({
-            fieldErrors: { max: ['The maximum must be at least the minimum'] },
-          }),
-          { status: 400 }
-        )
-      await db.transaction().execute((trx) =>
-        setPlaceLimit(trx, user.id, {
-          roundId: round.id,
-          placeId: v.placeId,
-          minPence: v.min ?? null,
-          maxPence: v.max ?? null,
-        })
-      )
-      return back('Place limit saved. Propose again to use it.')
     }
     const overrides = v.overrides
       .filter((o) => o.status)
@@ -177,9 +161,64 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
+/** The errors of one place's limit form, shown beside its fields (the page has one such form per place). */
+interface LimitErrors {
+  limitPlaceId: number
+  fieldErrors: { min?: string[]; max?: string[] }
+}
+
+/** POST intent=limit: a place's minimum and maximum (blank for none); errors come back beside that place's fields. */
+async function saveLimit(request: Request, actorUserId: number, roundId: number, formData: FormData) {
+  const submission = parseWithZod(formData, { schema: LimitSchema })
+  const limitPlaceId = Number(formData.get('placeId'))
+  const refuse = (fieldErrors: LimitErrors['fieldErrors']) => json<LimitErrors>({ limitPlaceId, fieldErrors }, { status: 400 })
+  if (submission.status !== 'success') {
+    const errors = submission.error ?? {}
+    if (!Number.isInteger(limitPlaceId) || limitPlaceId <= 0) throw notFound()
+    return refuse({ min: errors.min ?? undefined, max: errors.max ?? undefined })
+  }
+  const v = submission.value
+  if (v.min !== undefined && v.max !== undefined && v.min > v.max) return refuse({ max: ['The maximum must be at least the minimum'] })
+  try {
+    await db.transaction().execute((trx) => setPlaceLimit(trx, actorUserId, { roundId, placeId: v.placeId, minPence: v.min ?? null, maxPence: v.max ?? null }))
+  } catch (e) {
+    if (e instanceof PlaceLimitInputError) return refuse(e.field === 'maxPence' ? { max: [e.message] } : { min: [e.message] })
+    if (e instanceof DomainError && e.status === 404) throw notFound()
+    throw e
+  }
+  return redirect(`/panel/${roundId}/optimiser`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message: 'Place limit saved. Propose again to use it.' }) } })
+}
+
+function LimitField({ id, name, label, defaultValue, errors }: { id: string; name: 'min' | 'max'; label: string; defaultValue: string; errors: string[] | undefined }) {
+  const invalid = !!errors?.length
+  return (
+    <div className={`form-group${invalid ? ' form-group--error' : ''}`}>
+      <label className="label" htmlFor={id}>
+        {label}
+      </label>
+      {invalid ? (
+        <p className="error-message" id={`${id}-error`}>
+          <span className="visually-hidden">Error:</span> {errors!.join(' ')}
+        </p>
+      ) : null}
+      <input
+        className={`input input--medium${invalid ? ' input--error' : ''}`}
+        id={id}
+        name={name}
+        inputMode="decimal"
+        defaultValue={defaultValue}
+        aria-invalid={invalid || undefined}
+        aria-describedby={invalid ? `${id}-error` : undefined}
+      />
+    </div>
+  )
+}
+
 export default function Optimiser() {
   const { round, run, bids, places, limits } = useLoaderData<typeof loader>()
-  const lastResult = useActionData<typeof action>()
+  const actionData = useActionData<typeof action>()
+  const errorsFor = actionData && 'limitPlaceId' in actionData ? (actionData as LimitErrors) : null
+  const lastResult = errorsFor ? undefined : (actionData as SubmissionResult<string[]> | undefined)
   return (
     <>
       <p className="secondary">
@@ -211,22 +250,38 @@ export default function Optimiser() {
           const limit = limits.find((l) => l.placeId === p.id)
           return (
             <Form method="post" key={p.id} className="card">
+              {errorsFor?.limitPlaceId === p.id ? (
+                <div className="error-summary" role="alert" aria-labelledby={`limit-errors-${p.id}`} tabIndex={-1}>
+                  <h2 id={`limit-errors-${p.id}`}>There is a problem</h2>
+                  <ul>
+                    {(['min', 'max'] as const).flatMap((name) =>
+                      (errorsFor.fieldErrors[name] ?? []).map((message) => (
+                        <li key={`${name}-${message}`}>
+                          <a href={`#${name}-${p.id}`}>{message}</a>
+                        </li>
+                      )),
+                    )}
+                  </ul>
+                </div>
+              ) : null}
               <fieldset className="fieldset">
                 <legend>{p.name}</legend>
                 <input type="hidden" name="intent" value="limit" />
                 <input type="hidden" name="placeId" value={p.id} />
-                <div className="form-group">
-                  <label className="label" htmlFor={`min-${p.id}`}>
-                    Minimum for {p.name}
-                  </label>
-                  <input className="input input--medium" id={`min-${p.id}`} name="min" inputMode="decimal" defaultValue={limit?.minPence != null ? formatPence(limit.minPence) : ''} />
-                </div>
-                <div className="form-group">
-                  <label className="label" htmlFor={`max-${p.id}`}>
-                    Maximum for {p.name}
-                  </label>
-                  <input className="input input--medium" id={`max-${p.id}`} name="max" inputMode="decimal" defaultValue={limit?.maxPence != null ? formatPence(limit.maxPence) : ''} />
-                </div>
+                <LimitField
+                  id={`min-${p.id}`}
+                  name="min"
+                  label={`Minimum for ${p.name}`}
+                  defaultValue={limit?.minPence != null ? formatPence(limit.minPence) : ''}
+                  errors={errorsFor?.limitPlaceId === p.id ? errorsFor.fieldErrors.min : undefined}
+                />
+                <LimitField
+                  id={`max-${p.id}`}
+                  name="max"
+                  label={`Maximum for ${p.name}`}
+                  defaultValue={limit?.maxPence != null ? formatPence(limit.maxPence) : ''}
+                  errors={errorsFor?.limitPlaceId === p.id ? errorsFor.fieldErrors.max : undefined}
+                />
                 <SubmitButton secondary>Save limit for {p.name}</SubmitButton>
               </fieldset>
             </Form>
@@ -249,7 +304,7 @@ function Proposal({
   round: LoaderData['round']
   run: NonNullable<LoaderData['run']>
   bids: LoaderData['bids']
-  lastResult: ReturnType<typeof useActionData<typeof action>>
+  lastResult: SubmissionResult<string[]> | undefined
 }) {
   const runBids = bids.filter((b) => b.inRun)
   const [form, fields] = useForm<{

@@ -259,6 +259,14 @@ describe('the optimiser page', () => {
     const placeId = String(panel.bids[0]!.placeId)
     const bad = await call(optimiserAction, url, panel.chair.id, params(panel), { intent: 'limit', placeId, min: '£30,000', max: '£10,000' })
     expect(bad.status).toBe(400)
+    // The message comes back for that place's maximum field, to be shown beside it.
+    expect(await bad.json()).toEqual({ limitPlaceId: Number(placeId), fieldErrors: { max: ['The maximum must be at least the minimum'] } })
+    const nonsense = await call(optimiserAction, url, panel.chair.id, params(panel), { intent: 'limit', placeId, min: 'lots', max: '-5' })
+    expect(nonsense.status).toBe(400)
+    const { fieldErrors } = (await nonsense.json()) as { fieldErrors: { min?: string[]; max?: string[] } }
+    expect(fieldErrors.min?.[0]).toMatch(/minimum/i)
+    expect(fieldErrors.max?.[0]).toMatch(/maximum/i)
+    expect(await db.selectFrom('round_place_limits').select('id').where('round_id', '=', panel.roundId).execute()).toEqual([])
     expect((await call(optimiserAction, url, panel.chair.id, params(panel), { intent: 'limit', placeId, min: '', max: '£40,000' })).status).toBe(302)
     const page = await (await call(optimiserLoader, url, panel.chair.id, params(panel))).json()
     expect(page.limits).toEqual([expect.objectContaining({ placeId: panel.bids[0]!.placeId, minPence: null, maxPence: 4_000_000 })])

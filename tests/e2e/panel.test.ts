@@ -20,7 +20,7 @@ import { confirmNoConflict } from '../../app/domain/assessment/conflicts.server.
 import { addAssessorToRound } from '../../app/domain/assessment/panel-members.server.ts'
 import { submitScores } from '../../app/domain/assessment/scores.server.ts'
 import { createPanelRound, type PanelRound } from '../factories/assessment.ts'
-import { checkA11y, errorSummary, flash, heading, landOn, newPage, journeyDatabase, signInToHome, submit, visit } from './support/journey.ts'
+import { checkA11y, errorSummary, expectFieldError, flash, heading, landOn, newPage, journeyDatabase, signInToHome, submit, visit } from './support/journey.ts'
 
 const ROUND_TITLE = `Neighbourhood panel round ${crypto.randomBytes(3).toString('hex')}`
 const OVERRIDE_REASON = 'The panel heard its partner has withdrawn, so delivery is at risk this year.'
@@ -185,6 +185,14 @@ describe('a panel scores, moderates and decides in the browser', () => {
     await visit(page, `/panel/${panel.roundId}`)
     await page.getByRole('link', { name: 'Propose the best set of bids (optimiser)' }).click()
     await landOn(page, `/panel/${panel.roundId}/optimiser`)
+    // A place limit whose maximum is below its minimum is refused, with the message beside the maximum.
+    const minLabel = (await page.locator('label[for^="min-"]').first().innerText()).trim()
+    const maxLabel = minLabel.replace(/^Minimum/, 'Maximum')
+    await page.getByLabel(minLabel, { exact: true }).fill('30000')
+    await page.getByLabel(maxLabel, { exact: true }).fill('10000')
+    await submit(page, `Save limit for ${minLabel.replace(/^Minimum for /, '')}`)
+    await expectFieldError(page, maxLabel, 'The maximum must be at least the minimum')
+    await checkA11y(page)
     await submit(page, 'Propose the best set of bids')
     await page.getByRole('heading', { name: /^Proposal \d+: £60,000\.00/ }).waitFor()
     await landOn(page, `/panel/${panel.roundId}/optimiser`)
