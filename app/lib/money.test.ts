@@ -2,7 +2,7 @@ import { parseWithZod } from '@conform-to/zod'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
-import { MAX_PENCE, allocateByWeights, assertPence, formatPence, moneyField, parsePounds, splitEvenly } from './money.ts'
+import { MAX_PENCE, allocateByWeights, assertPence, formatPence, moneyField, parsePounds, penceToDecimalPounds, percentOfPence, scalePence, splitEvenly } from './money.ts'
 
 describe('parsePounds', () => {
   test.each([
@@ -223,5 +223,27 @@ describe('assertPence', () => {
     for (const bad of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '100', null]) {
       expect(() => assertPence(bad)).toThrow(RangeError)
     }
+  })
+})
+
+describe('percentages, shares and decimal pounds', () => {
+  test('a percentage of pence rounds down to the penny and keeps the percent within 0-100', () => {
+    expect(percentOfPence(333_333, 50)).toBe(166_666)
+    expect(percentOfPence(1_000_000, 15)).toBe(150_000)
+    expect(percentOfPence(1_000, 150)).toBe(1_000)
+    expect(percentOfPence(1_000, -5)).toBe(0)
+    expect(percentOfPence(MAX_PENCE, 33)).toBe(330_000_000_000)
+  })
+
+  test('scaling by a share of a whole rounds down, and a whole of zero gives nothing', () => {
+    expect(scalePence(1_000, 1, 3)).toBe(333)
+    expect(scalePence(MAX_PENCE, 2, 3)).toBe(666_666_666_666)
+    expect(scalePence(500, 1, 0)).toBe(0)
+  })
+
+  test('pence as decimal pounds, exactly', () => {
+    expect([125_050, 5, 0, -1_999, 100].map(penceToDecimalPounds)).toEqual(['1250.50', '0.05', '0.00', '-19.99', '1.00'])
+    fc.assert(fc.property(fc.integer({ min: -MAX_PENCE, max: MAX_PENCE }), (p) => parsePounds(penceToDecimalPounds(Math.abs(p))).ok && penceToDecimalPounds(p).endsWith(String(Math.abs(p) % 100).padStart(2, '0'))))
+    expect(() => penceToDecimalPounds(1.5)).toThrow(RangeError)
   })
 })

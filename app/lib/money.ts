@@ -174,3 +174,24 @@ export function splitEvenly(total: number, n: number): number[] {
   if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`splitEvenly needs at least one part, got ${n}`)
   return allocateByWeights(total, Array.from({ length: n }, () => 1))
 }
+
+/** `percent`% of `pence`, rounded down to the penny (the percent clamped to 0-100), in integer arithmetic. */
+export function percentOfPence(pence: number, percent: number): number {
+  assertPence(pence)
+  const whole = Math.min(Math.max(Math.trunc(percent), 0), 100)
+  return Number((BigInt(pence) * BigInt(whole)) / 100n)
+}
+
+/** `pence` scaled by share/whole, rounded down to the penny (0 when whole is not positive), in integer arithmetic. */
+export function scalePence(pence: number, share: number, whole: number): number {
+  if (whole <= 0) return 0
+  return Number((BigInt(pence) * BigInt(share)) / BigInt(whole))
+}
+
+/** Pence as a plain decimal string of pounds for spreadsheets and form inputs: 125050 -> "1250.50", 5 -> "0.05". */
+export function penceToDecimalPounds(pence: number): string {
+  if (!Number.isSafeInteger(pence)) throw new RangeError(`penceToDecimalPounds needs whole pence, got ${pence}`)
+  const sign = pence < 0 ? '-' : ''
+  const abs = Math.abs(pence)
+  return `${sign}${(abs - (abs % 100)) / 100}.${String(abs % 100).padStart(2, '0')}`
+}

@@ -20,12 +20,11 @@ import {
   type AwardTerms,
 } from '~/domain/awards/awards.server.ts'
 import { SplitRefusedError } from '~/domain/budgets/commitments.server.ts'
-import { penceToDecimalPounds } from '~/domain/budgets/reports.server.ts'
 import { OUTCOME_AREA_LABELS, OUTCOME_AREAS } from '~/domain/budgets/ring-fence.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
-import { formatPence, moneyField } from '~/lib/money.ts'
+import { formatPence, moneyField, penceToDecimalPounds } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Make the award${data ? `: ${data.bid.reference}` : ''} – Commonpot` }]

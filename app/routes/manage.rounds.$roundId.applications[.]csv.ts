@@ -13,13 +13,9 @@ import { formatLondon } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { penceToDecimalPounds } from '~/lib/money.ts'
 
 const COLUMNS = ['Reference', 'Organisation', 'Legal type', 'Place', 'Region', 'Status', 'Amount requested (£)', 'Submitted at (London time)', 'Screening result']
-
-/** "1250.50" from 125050: exact, with no floating point. */
-function pounds(pence: number): string {
-  return `${Math.trunc(pence / 100)}.${String(Math.abs(pence % 100)).padStart(2, '0')}`
-}
 
 /** A cell a spreadsheet would run as a formula (=, +, -, @) is prefixed with an apostrophe, so it stays text. */
 function cell(text: string): string {
@@ -34,7 +30,7 @@ function toRecord(r: ApplicationListRow): string[] {
     r.placeName ?? '',
     r.regionName ?? '',
     statusLabel(r.status),
-    pounds(r.amountRequestedPence),
+    penceToDecimalPounds(r.amountRequestedPence),
     r.submittedAt ? formatLondon(r.submittedAt, 'yyyy-MM-dd HH:mm') : '',
     SCREENING_LABELS[r.screening ?? 'not_screened'],
   ]

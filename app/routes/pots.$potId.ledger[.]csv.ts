@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { getPot, PotNotFoundError } from '~/domain/budgets/pots.server.ts'
-import { penceToDecimalPounds, potLedgerEntries, type PotLedgerEntry } from '~/domain/budgets/reports.server.ts'
+import { potLedgerEntries, type PotLedgerEntry } from '~/domain/budgets/reports.server.ts'
+import { penceToDecimalPounds } from '~/lib/money.ts'
 import { csvResponse, type CsvColumn } from '~/lib/csv.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'

@@ -12,6 +12,7 @@ import { type AnswerValue, type QuestionDef } from '../../app/domain/application
 import { getApplicationForMember, NotEligibleError, saveSection, startApplication } from '../../app/domain/applications/applications.server.ts'
 import { ApplicationIncompleteError, submitApplication } from '../../app/domain/applications/submission.server.ts'
 import { getRound } from '../../app/domain/funds/rounds.server.ts'
+import { percentOfPence } from '../../app/lib/money.ts'
 
 export interface SeedApplicationsContext {
   roundId: number
@@ -47,8 +48,8 @@ function demoAnswer(q: QuestionDef, amountPence: number, organisationName: strin
     case 'budget_table':
       // 20% match funding: the cash not asked for plus in-kind support make a quarter of the amount asked for.
       return [
-        { category: 'Staff and freelance fees', description: 'Session leaders and artists', amountPence: amountPence + Math.round(amountPence / 10), kind: 'cash' },
-        { category: 'Venue hire', description: 'Community hall, given free by the council', amountPence: Math.round((amountPence * 15) / 100), kind: 'in_kind' },
+        { category: 'Staff and freelance fees', description: 'Session leaders and artists', amountPence: amountPence + percentOfPence(amountPence, 10), kind: 'cash' },
+        { category: 'Venue hire', description: 'Community hall, given free by the council', amountPence: percentOfPence(amountPence, 15), kind: 'in_kind' },
       ]
     case 'partners_table':
       return [

@@ -17,7 +17,7 @@
  * check (only possible through solver tolerances) is cut off and the model solved again.
  */
 import loadHighs from 'highs'
-import { formatPence } from '~/lib/money.ts'
+import { formatPence, percentOfPence } from '~/lib/money.ts'
 import { formatPoints } from './scoring.ts'
 
 // ---------- public types ----------
@@ -198,9 +198,7 @@ function prepare(input: OptimiserInput): Prepared {
 
 /** The most a source with this share cap may give a bid (rounded down to the penny, as ring-fence.ts does). */
 function shareCap(amountPence: number, maxSharePercent: number | null): number {
-  if (maxSharePercent === null) return amountPence
-  const percent = Math.min(Math.max(maxSharePercent, 0), 100)
-  return Number((BigInt(amountPence) * BigInt(percent)) / 100n)
+  return maxSharePercent === null ? amountPence : percentOfPence(amountPence, maxSharePercent)
 }
 
 // ---------- what a set of bids spends, checked exactly in pence ----------

@@ -3,7 +3,8 @@ import { createAward, createPotScenario, type PotScenario } from '../../../tests
 import { db } from '~/lib/db.server.ts'
 import { commitAward } from './commitments.server.ts'
 import { verifyLedger } from './ledger.server.ts'
-import { contributorStatement, funderView, leverageSentence, pencePerPound, penceToDecimalPounds, potDashboard, potLedgerEntries, StatementPeriodError } from './reports.server.ts'
+import { contributorStatement, funderView, leverageSentence, pencePerPound, potDashboard, potLedgerEntries, StatementPeriodError } from './reports.server.ts'
+import { penceToDecimalPounds } from '~/lib/money.ts'
 
 let s: PotScenario
 beforeAll(async () => {

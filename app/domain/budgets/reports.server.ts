@@ -22,7 +22,7 @@
  */
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
-import { formatPence } from '~/lib/money.ts'
+import { formatPence, scalePence } from '~/lib/money.ts'
 import type { PdfData } from '~/lib/pdf.server.ts'
 import { loadPlaceLinks } from '../places/places.server.ts'
 import { rollUpToSuccessors, type PlaceLinkRow } from '../places/rollup.ts'
@@ -171,12 +171,6 @@ export function leverageSentence(input: { from: string; fundingPence: number; ma
   return `Every £1 from ${from} brought ${cash} of match funding and ${inKind} of in-kind support.`
 }
 
-/** `amount` scaled by share/whole, rounded down, without floating point. */
-function attribute(amount: number, share: number, whole: number): number {
-  if (whole <= 0) return 0
-  return Number((BigInt(amount) * BigInt(share)) / BigInt(whole))
-}
-
 interface CommitmentRow {
   commitmentId: number
   contributionId: number
@@ -244,8 +238,8 @@ function leverageOf(commitments: CommitmentRow[], from: string): LeverageFigures
   let matchInKindPence = 0
   for (const c of commitments) {
     fundingPence += c.committedPence
-    matchCashPence += attribute(c.matchCashPence, c.committedPence, c.awardAmountPence)
-    matchInKindPence += attribute(c.matchInKindPence, c.committedPence, c.awardAmountPence)
+    matchCashPence += scalePence(c.matchCashPence, c.committedPence, c.awardAmountPence)
+    matchInKindPence += scalePence(c.matchInKindPence, c.committedPence, c.awardAmountPence)
   }
   return { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from, fundingPence, matchCashPence, matchInKindPence }) }
 }
@@ -689,14 +683,6 @@ export async function* potLedgerEntries(db: Db, potId: number, batchSize = 500):
     if (batch.length < batchSize) return
     lastId = batch[batch.length - 1].id
   }
-}
-
-/** Pence as a plain decimal string of pounds for spreadsheets: 125050 -> "1250.50", 5 -> "0.05". */
-export function penceToDecimalPounds(pence: number): string {
-  if (!Number.isSafeInteger(pence)) throw new RangeError(`penceToDecimalPounds needs whole pence, got ${pence}`)
-  const sign = pence < 0 ? '-' : ''
-  const abs = Math.abs(pence)
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)

@@ -14,7 +14,7 @@
  *   it caps the split rather than making an award ineligible.
  */
 import { z } from 'zod'
-import { formatPence } from '~/lib/money.ts'
+import { formatPence, percentOfPence } from '~/lib/money.ts'
 import { parseFinancialYear } from './financial-year.ts'
 
 export const OUTCOME_AREAS = [
@@ -100,9 +100,7 @@ export function checkConditions(conditions: Conditions, award: AwardFacts, names
 
 /** The most this contribution may provide towards an award of `awardAmountPence` (its share cap, rounded down). */
 export function maxContributionToAward(conditions: Conditions, awardAmountPence: number): number {
-  if (conditions.maxSharePercent === null) return awardAmountPence
-  const percent = Math.min(Math.max(conditions.maxSharePercent, 0), 100)
-  return Number((BigInt(awardAmountPence) * BigInt(percent)) / 100n)
+  return conditions.maxSharePercent === null ? awardAmountPence : percentOfPence(awardAmountPence, conditions.maxSharePercent)
 }
 
 /** The conditions as plain-English sentences for the screen, one per condition. */
