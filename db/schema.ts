@@ -149,6 +149,11 @@ export interface BankAccountsTable {
   entered_by: number
   verified_by: number | null
   verified_at: string | null
+  /** 1 when the organisation already had bank details: a change, the classic fraud route. */
+  is_change: Generated<number>
+  verification_note: string | null
+  rejected_reason: string | null
+  superseded_at: string | null
   created_at: CreatedAt
 }
 
@@ -514,6 +519,18 @@ export interface AwardsTable {
   published_at: string | null
   planned_start: string | null
   planned_end: string | null
+  offered_at: string | null
+  offered_by: number | null
+  /** JSON: the merge fields the offer letter was made from (OfferTerms in app/domain/awards). */
+  offer_terms: string | null
+  accepted_by: number | null
+  accepted_declaration: string | null
+  acceptance_document_id: number | null
+  acceptance_sha256: string | null
+  declined_by: number | null
+  declined_reason: string | null
+  /** 'single' | 'instalments' | 'yearly' */
+  schedule_kind: string | null
   created_at: CreatedAt
   updated_at: Generated<string>
 }
@@ -539,6 +556,14 @@ export interface PaymentRunsTable {
   approved_by: number | null
   approved_at: string | null
   idempotency_key: string
+  needs_approval: Generated<number>
+  threshold_pence: number | null
+  submitted_at: string | null
+  exported_at: string | null
+  exported_by: number | null
+  file_sha256: string | null
+  cancelled_at: string | null
+  cancelled_by: number | null
   created_at: CreatedAt
 }
 
@@ -557,8 +582,119 @@ export interface TranchesTable {
   paid_at: string | null
   failure_reason: string | null
   external_ref: string | null
+  /** How many times payment has been attempted and failed or been reversed; part of the Stripe idempotency key. */
+  attempt: Generated<number>
+  failed_at: string | null
+  cancelled_at: string | null
+  remittance_document_id: number | null
   created_at: CreatedAt
   updated_at: Generated<string>
+}
+
+export interface TranchePartsTable {
+  id: Id
+  tranche_id: number
+  contribution_id: number
+  amount_pence: number
+  created_at: CreatedAt
+}
+
+export interface AwardConditionsTable {
+  id: Id
+  award_id: number
+  sequence: number
+  text: string
+  status: 'outstanding' | 'met' | 'waived'
+  evidence_document_id: number | null
+  note: string | null
+  met_at: string | null
+  met_by: number | null
+  created_at: CreatedAt
+}
+
+export interface AwardVariationsTable {
+  id: Id
+  award_id: number
+  reason: string
+  /** JSON: the amount and schedule before. */
+  current: string
+  /** JSON: the amount and schedule asked for. */
+  proposed: string
+  status: 'pending' | 'approved' | 'rejected'
+  requested_by: number
+  decided_by: number | null
+  decided_at: string | null
+  decision_note: string | null
+  idempotency_key: string
+  created_at: CreatedAt
+}
+
+export interface AwardRepaymentsTable {
+  id: Id
+  award_id: number
+  tranche_id: number | null
+  kind: 'repayment' | 'clawback'
+  amount_pence: number
+  reason: string
+  received_on: string
+  recorded_by: number
+  idempotency_key: string
+  created_at: CreatedAt
+}
+
+export interface StripeTransfersTable {
+  id: Id
+  tranche_id: number
+  attempt: number
+  idempotency_key: string
+  destination_account: string
+  amount_pence: number
+  transfer_id: string | null
+  status: 'requested' | 'created' | 'paid' | 'failed' | 'reversed'
+  last_error: string | null
+  updated_at: Generated<string>
+  created_at: CreatedAt
+}
+
+export interface BankStatementImportsTable {
+  id: Id
+  filename: string
+  sha256: string
+  imported_by: number
+  line_count: number
+  matched_count: number
+  created_at: CreatedAt
+}
+
+export interface BankStatementLinesTable {
+  id: Id
+  import_id: number
+  line_number: number
+  posted_on: string | null
+  amount_pence: number | null
+  reference: string
+  description: string
+  status: 'matched' | 'unmatched' | 'already_paid' | 'invalid'
+  tranche_id: number | null
+  note: string | null
+  created_at: CreatedAt
+}
+
+export interface JobsTable {
+  id: Id
+  kind: string
+  status: 'queued' | 'running' | 'done' | 'failed'
+  total: Generated<number>
+  done: Generated<number>
+  payload: Generated<string>
+  result: string | null
+  error: string | null
+  created_by: number | null
+  idempotency_key: string | null
+  started_at: string | null
+  finished_at: string | null
+  updated_at: Generated<string>
+  created_at: CreatedAt
 }
 
 export interface ReturnsTable {
@@ -695,6 +831,14 @@ export interface DB {
   award_commitments: AwardCommitmentsTable
   payment_runs: PaymentRunsTable
   tranches: TranchesTable
+  tranche_parts: TranchePartsTable
+  award_conditions: AwardConditionsTable
+  award_variations: AwardVariationsTable
+  award_repayments: AwardRepaymentsTable
+  stripe_transfers: StripeTransfersTable
+  bank_statement_imports: BankStatementImportsTable
+  bank_statement_lines: BankStatementLinesTable
+  jobs: JobsTable
   returns: ReturnsTable
   documents: DocumentsTable
   audit_events: AuditEventsTable
