@@ -37,7 +37,8 @@ export const MAX_BACS_PENCE = 99_999_999_999
 export const RECORD_LENGTH = 100
 export const RECORD_SEPARATOR = '\r\n'
 
-const TEXT_WIDTH = 18
+/** The width of every text field: names and references. */
+export const BACS_TEXT_WIDTH = 18
 
 /** A payment file Standard 18 cannot carry (a bad sort code or account, an amount out of range, an empty reference). */
 export class BacsFileError extends DomainError {
@@ -94,15 +95,21 @@ export function bacsAccountNumber(value: string, whose: string): string {
   return digits
 }
 
-function amountField(pence: number, what: string): string {
+/** Throws BacsFileError unless the amount is whole pence from 1p to MAX_BACS_PENCE. */
+export function checkBacsAmount(pence: number, what: string): number {
   if (!Number.isSafeInteger(pence) || pence <= 0 || pence > MAX_BACS_PENCE) {
     throw new BacsFileError(`The amount of ${what} must be a whole number of pence from 1p to £999,999,999.99.`, 'bacs_amount')
   }
-  return String(pence).padStart(11, '0')
+  return pence
 }
 
-function requiredText(value: string, what: string): string {
-  const text = bacsText(value, TEXT_WIDTH)
+function amountField(pence: number, what: string): string {
+  return String(checkBacsAmount(pence, what)).padStart(11, '0')
+}
+
+/** A fixed-width text field that must keep at least one character after cleaning. */
+export function requiredBacsText(value: string, what: string): string {
+  const text = bacsText(value, BACS_TEXT_WIDTH)
   if (text.trim() === '') throw new BacsFileError(`The ${what} has no letters or digits BACS can carry.`, 'bacs_text')
   return text
 }
@@ -123,7 +130,7 @@ export function standard18File(input: { originator: BacsOriginator; payments: Ba
   if (payments.length === 0) throw new BacsFileError('A BACS file needs at least one payment.', 'bacs_empty')
   const fromSort = bacsSortCode(originator.sortCode, 'the paying account')
   const fromAccount = bacsAccountNumber(originator.accountNumber, 'the paying account')
-  const fromName = requiredText(originator.name, "paying account's name")
+  const fromName = requiredBacsText(originator.name, "paying account's name")
 
   const lines: string[] = []
   let total = 0
@@ -140,14 +147,14 @@ export function standard18File(input: { originator: BacsOriginator; payments: Ba
         '    ',
         amountField(payment.amountPence, whose),
         fromName,
-        requiredText(payment.reference, `reference of payment ${index + 1}`),
-        requiredText(payment.accountName, `account name of ${whose}`),
+        requiredBacsText(payment.reference, `reference of payment ${index + 1}`),
+        requiredBacsText(payment.accountName, `account name of ${whose}`),
       ]),
     )
     total += payment.amountPence
   })
   lines.push(
-    record([fromSort, fromAccount, '0', '17', fromSort, fromAccount, '    ', amountField(total, 'the file (the total)'), fromName, bacsText('CONTRA', TEXT_WIDTH), fromName]),
+    record([fromSort, fromAccount, '0', '17', fromSort, fromAccount, '    ', amountField(total, 'the file (the total)'), fromName, bacsText('CONTRA', BACS_TEXT_WIDTH), fromName]),
   )
   return lines.map((line) => line + RECORD_SEPARATOR).join('')
 }
