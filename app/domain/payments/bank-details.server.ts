@@ -391,18 +391,24 @@ async function emailMembersOfChange(trx: Transaction<DB>, input: { account: Bank
 
 // ---------------------------------------------------------------- checking
 
-/** Loads the details to check and refuses a checker who entered them or belongs to the organisation. */
-async function detailsToCheck(trx: Transaction<DB>, actorUserId: number, bankAccountId: number): Promise<BankAccount> {
-  const account = await findBankAccount(trx, bankAccountId)
-  if (!account) throw new BankAccountNotFoundError()
-  if (account.enteredBy === actorUserId) throw new BankDetailsCheckConflictError('entered')
-  const member = await trx
+/** Why this person may not check these details ('entered' them, or is a 'member' of the organisation), or null. */
+export async function checkConflict(db: Db, actorUserId: number, account: Pick<BankAccount, 'enteredBy' | 'organisationId'>): Promise<'entered' | 'member' | null> {
+  if (account.enteredBy === actorUserId) return 'entered'
+  const member = await db
     .selectFrom('memberships')
     .select('id')
     .where('organisation_id', '=', account.organisationId)
     .where('user_id', '=', actorUserId)
     .executeTakeFirst()
-  if (member) throw new BankDetailsCheckConflictError('member')
+  return member ? 'member' : null
+}
+
+/** Loads the details to check and refuses a checker who entered them or belongs to the organisation. */
+async function detailsToCheck(trx: Transaction<DB>, actorUserId: number, bankAccountId: number): Promise<BankAccount> {
+  const account = await findBankAccount(trx, bankAccountId)
+  if (!account) throw new BankAccountNotFoundError()
+  const conflict = await checkConflict(trx, actorUserId, account)
+  if (conflict) throw new BankDetailsCheckConflictError(conflict)
   if (account.status !== 'unverified') throw new BankDetailsAlreadyCheckedError(account.status)
   return account
 }
