@@ -1,0 +1,78 @@
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useActionData, useParams } from '@remix-run/react'
+import { z } from 'zod'
+import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { exportRun } from '~/domain/payments/exports.server.ts'
+import { db } from '~/lib/db.server.ts'
+import { DomainError } from '~/lib/errors.ts'
+import { notFound, requirePermission } from '~/lib/guards.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Bank file – Finance – Commonpot' }]
+
+const ExportSchema = z.object({
+  format: z.enum(['standard18', 'csv'], { errorMap: () => ({ message: 'Choose the kind of bank file: Standard 18 or bulk-payment CSV' }) }),
+})
+
+function runIdFrom(params: { runId?: string }): number {
+  const id = Number(params.runId)
+  if (!Number.isSafeInteger(id) || id <= 0) throw notFound('We could not find that payment run.')
+  return id
+}
+
+/** GET: there is nothing to show here; the download form is on the run's page. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requirePermission(request, 'prepare:payment-run:any')
+  return redirect(`/finance/payment-runs/${runIdFrom(params)}`)
+}
+
+/**
+ * POST /finance/payment-runs/<runId>/export (format=standard18|csv): the run's bank file as a download. The first
+ * download of an approved BACS run sends it (its payments become "sent"); later ones give the same file again.
+ */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requirePermission(request, 'prepare:payment-run:any')
+  const runId = runIdFrom(params)
+  const parsed = ExportSchema.safeParse(Object.fromEntries(await request.formData()))
+  if (!parsed.success) return json({ message: parsed.error.issues[0].message }, { status: 400 })
+  try {
+    const file = await db.transaction().execute((trx) => exportRun(trx, user.id, { runId, format: parsed.data.format }))
+    return new Response(file.body, {
+      headers: {
+        'Content-Type': file.contentType,
+        'Content-Disposition': `attachment; filename="${file.filename}"`,
+        'Cache-Control': 'private, no-store',
+      },
+    })
+  } catch (e) {
+    if (e instanceof DomainError && e.status === 404) throw notFound(e.message)
+    if (e instanceof DomainError) return json({ message: e.message }, { status: e.status })
+    throw e
+  }
+}
+
+/** Shown only when the file could not be made (without JavaScript the form posts here and the page says why). */
+export default function BankFileProblem() {
+  const data = useActionData<typeof action>()
+  const { runId } = useParams()
+  return (
+    <>
+      <span className="secondary">Finance</span>
+      <h1>The bank file could not be made</h1>
+      {data && 'message' in data ? (
+        <div className="error-summary" role="alert" aria-labelledby="export-problem" tabIndex={-1}>
+          <h2 className="error-summary__title" id="export-problem">
+            There is a problem
+          </h2>
+          <p>{data.message}</p>
+        </div>
+      ) : null}
+      <p>
+        <Link to={`/finance/payment-runs/${runId}`}>Back to the payment run</Link>
+      </p>
+    </>
+  )
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />
+}
