@@ -27,6 +27,7 @@ const EXAMPLES: Record<EmailTemplate, EmailData> = {
   'decision-successful': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', amount: '£25,000.00', feedback: 'A strong plan.' },
   'decision-reserve': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', feedback: 'Close to the line.' },
   'decision-unsuccessful': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', reason: 'Did not show enough local need', feedback: 'Say more about who comes.' },
+  'offer-made': { organisationName: 'Hackney Food Hub', fundName: 'Healthy Communities', roundTitle: 'Thriving Communities 2026/27', amount: '£25,000.00', awardReference: 'TCF-2026-00042-AWD', respondBy: '8 January 2027', offerUrl: 'https://commonpot.example/awards/7' },
   'bank-details-changed': { name: 'Ada Lovelace', organisationName: 'Hackney Food Hub', changedBy: 'Grace Hopper', accountName: 'Hackney Food Hub', sortCode: '30-94-57', accountNumberMasked: '••••5678' },
 }
 

@@ -25,6 +25,7 @@ export type EmailTemplate =
   | 'decision-successful'
   | 'decision-reserve'
   | 'decision-unsuccessful'
+  | 'offer-made'
   | 'bank-details-changed'
 
 export type EmailData = Record<string, string | number | null>
