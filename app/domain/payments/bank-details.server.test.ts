@@ -9,6 +9,7 @@ import {
   BankDetailsAlreadyCheckedError,
   BankDetailsCheckConflictError,
   BankDetailsInputError,
+  BankDetailsNotMemberError,
   currentBankAccount,
   enterBankDetails,
   getBankDetailsForCheck,
@@ -64,6 +65,15 @@ describe('entering bank details', () => {
       expect(error.status).toBe(400)
     }
     expect(await db.selectFrom('bank_accounts').select('id').where('organisation_id', '=', organisation.id).execute()).toEqual([])
+  })
+
+  test('someone who is not a member of the organisation cannot enter its details (403)', async () => {
+    const { organisation } = await createOrganisationWithAdmin(db)
+    const outsider = await createUser(db)
+    const error = await tx((trx) => enterBankDetails(trx, outsider.id, { organisationId: organisation.id, accountName: 'X', sortCode: '309457', accountNumber: '12345678' })).catch((e) => e)
+    expect(error).toBeInstanceOf(BankDetailsNotMemberError)
+    expect(error.status).toBe(403)
+    expect(await currentBankAccount(db, organisation.id)).toBeNull()
   })
 
   test('a change supersedes the verified details at once, so no money can go anywhere until the new ones are checked', async () => {

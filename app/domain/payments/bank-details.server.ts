@@ -76,6 +76,13 @@ export class BankDetailsCheckConflictError extends DomainError {
   }
 }
 
+/** Only a member of the organisation may enter its bank details. */
+export class BankDetailsNotMemberError extends DomainError {
+  constructor() {
+    super('Only a member of the organisation can enter its bank details.', { code: 'bank_details_not_member', status: 403 })
+  }
+}
+
 // ---------------------------------------------------------------- reading
 
 export interface BankAccount {
@@ -284,8 +291,8 @@ export interface EnterBankDetailsInput {
 
 /**
  * Records new bank details for the organisation, waiting for a finance officer's check, and supersedes every earlier
- * set (so no money goes anywhere until the check). The caller must have checked that the actor belongs to the
- * organisation. A change of details emails every member.
+ * set (so no money goes anywhere until the check). Only a member of the organisation may (BankDetailsNotMemberError,
+ * 403). A change of details emails every member.
  */
 export async function enterBankDetails(trx: Transaction<DB>, actorUserId: number, input: EnterBankDetailsInput): Promise<BankAccount> {
   const sortCode = normaliseSortCode(input.sortCode)
@@ -301,6 +308,8 @@ export async function enterBankDetails(trx: Transaction<DB>, actorUserId: number
   if (engineOf(trx) === 'postgres') organisationQuery = organisationQuery.forUpdate()
   const organisation = await organisationQuery.executeTakeFirst()
   if (!organisation) throw new NotFoundError('organisation')
+  const member = await trx.selectFrom('memberships').select('id').where('organisation_id', '=', organisation.id).where('user_id', '=', actorUserId).executeTakeFirst()
+  if (!member) throw new BankDetailsNotMemberError()
 
   const earlier = await trx
     .selectFrom('bank_accounts')
