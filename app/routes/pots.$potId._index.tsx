@@ -85,7 +85,8 @@ export default function PotPage() {
       <dl className="summary-list">
         <SummaryRow label="Pledged">{formatPence(totals.pledgedPence)}</SummaryRow>
         <SummaryRow label="Received">{formatPence(totals.receivedPence)}</SummaryRow>
-        <SummaryRow label="Committed, not yet paid">{formatPence(totals.committed)}</SummaryRow>
+        <SummaryRow label="Committed, offer not yet accepted">{formatPence(totals.committed)}</SummaryRow>
+        <SummaryRow label="Accepted, waiting to be paid">{formatPence(totals.scheduled)}</SummaryRow>
         <SummaryRow label="Paid">{formatPence(totals.paid)}</SummaryRow>
         <SummaryRow label="Available to commit">{formatPence(totals.canCommitPence)}</SummaryRow>
         <SummaryRow label="Returned">{formatPence(totals.returned)}</SummaryRow>
@@ -135,7 +136,7 @@ export default function PotPage() {
                   </td>
                   <td>{formatPence(c.pledgedPence)}</td>
                   <td>{formatPence(c.receivedPence)}</td>
-                  <td>{formatPence(c.balances.committed)}</td>
+                  <td>{formatPence(c.balances.committed + c.balances.scheduled)}</td>
                   <td>{formatPence(c.canCommitPence)}</td>
                   <td>
                     <ul>

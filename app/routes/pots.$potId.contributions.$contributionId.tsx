@@ -95,7 +95,8 @@ export default function ContributionPage() {
         <SummaryRow label="Pledged">{formatPence(c.pledgedPence)}</SummaryRow>
         <SummaryRow label="Received">{formatPence(c.receivedPence)}</SummaryRow>
         <SummaryRow label="Still expected">{formatPence(Math.max(0, c.pledgedPence - c.receivedPence))}</SummaryRow>
-        <SummaryRow label="Committed, not yet paid">{formatPence(c.balances.committed)}</SummaryRow>
+        <SummaryRow label="Committed, offer not yet accepted">{formatPence(c.balances.committed)}</SummaryRow>
+        <SummaryRow label="Accepted, waiting to be paid">{formatPence(c.balances.scheduled)}</SummaryRow>
         <SummaryRow label="Paid">{formatPence(c.balances.paid)}</SummaryRow>
         <SummaryRow label="Available to commit">{formatPence(c.canCommitPence)}</SummaryRow>
         <SummaryRow label="Returned">{formatPence(c.balances.returned)}</SummaryRow>

@@ -118,7 +118,7 @@ describe('contributions', () => {
     expect([first.replayed, second.replayed]).toEqual([false, true])
     expect(second.receipt.id).toBe(first.receipt.id)
     expect(await count('contribution_receipts')).toBe(1)
-    expect((await contributionBalances(h.db, [contribution.id])).get(contribution.id)).toEqual({ outstanding: 40_000, available: 60_000, committed: 0, paid: 0, returned: 0 })
+    expect((await contributionBalances(h.db, [contribution.id])).get(contribution.id)).toEqual({ outstanding: 40_000, available: 60_000, committed: 0, scheduled: 0, paid: 0, returned: 0 })
     await expect(tx((trx) => recordReceipt(trx, actorId, { ...input, amountPence: 1 }))).rejects.toBeInstanceOf(IdempotencyKeyReusedError)
   })
 

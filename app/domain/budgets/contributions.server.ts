@@ -107,7 +107,7 @@ function validateInstalments(pledgedPence: number, instalments: InstalmentInput[
   }
 }
 
-/** Opens the contribution's five accounts and its funder's source account. */
+/** Opens the contribution's six accounts and its funder's source account. */
 export async function ensureContributionAccounts(trx: Transaction<DB>, contribution: { id: number; funderId: number }, funderName: string): Promise<void> {
   await ensureAccount(trx, {
     code: funderSourceCode(contribution.funderId),
@@ -230,7 +230,7 @@ export async function contributionBalances(db: Db, contributionIds: number[], op
     .orderBy('id')
   if (options.lock && engineOf(db) === 'postgres') query = query.forUpdate()
   const rows = await query.execute()
-  for (const id of contributionIds) result.set(id, { outstanding: 0, available: 0, committed: 0, paid: 0, returned: 0 })
+  for (const id of contributionIds) result.set(id, { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 })
   for (const r of rows) {
     const bucket = r.kind.replace(/^contribution_/, '') as ContributionBucket
     result.get(r.owner_id!)![bucket] = balanceFromTotals(r.normal_balance, r.debits_posted_pence, r.credits_posted_pence)

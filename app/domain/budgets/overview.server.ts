@@ -122,6 +122,7 @@ export async function potOverview(db: Db, potId: number): Promise<PotOverview> {
       outstanding: total((c) => c.balances.outstanding),
       available: total((c) => c.balances.available),
       committed: total((c) => c.balances.committed),
+      scheduled: total((c) => c.balances.scheduled),
       paid: total((c) => c.balances.paid),
       returned: total((c) => c.balances.returned),
     },

@@ -167,6 +167,7 @@ describe('contributorStatement', () => {
       outstanding: [0, 6_000_000, 6_000_000, 0],
       available: [0, 6_000_000, 750_000, 5_250_000],
       committed: [0, 750_000, 300_000, 450_000],
+      scheduled: [0, 0, 0, 0],
       paid: [0, 300_000, 0, 300_000],
       returned: [0, 0, 0, 0],
     })

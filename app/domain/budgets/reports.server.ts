@@ -136,8 +136,8 @@ export function figuresFor(balances: ContributionBalances, receivedPence: number
     pledgedPence: Math.max(pledgedPence, receivedPence),
     receivedPence,
     outstandingPence: balances.outstanding,
-    committedPence: balances.committed + balances.paid,
-    committedUnpaidPence: balances.committed,
+    committedPence: balances.committed + balances.scheduled + balances.paid,
+    committedUnpaidPence: balances.committed + balances.scheduled,
     paidPence: balances.paid,
     receivedUncommittedPence: balances.available,
     availablePence: balances.available + (availableBasis === 'pledged' ? balances.outstanding : 0),
@@ -306,6 +306,9 @@ async function byPlaceRolledUp(db: Db, commitments: CommitmentRow[], paid: Map<n
   return [...rows, ...unplaced].sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
 }
 
+const COMMITTED_KINDS = new Set(['contribution_committed', 'contribution_scheduled'])
+const COMMITTED_OR_PAID = new Set([...COMMITTED_KINDS, 'contribution_paid'])
+
 /** Monthly committed (net of releases) and paid, from the ledger entries on the contributions' accounts. */
 async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> {
   if (contributionIds.length === 0) return []
@@ -314,7 +317,7 @@ async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> 
     .select('id')
     .where('owner_type', '=', 'contribution')
     .where('owner_id', 'in', contributionIds)
-    .where('kind', 'in', ['contribution_committed', 'contribution_paid'])
+    .where('kind', 'in', ['contribution_committed', 'contribution_scheduled', 'contribution_paid'])
     .execute()
   const ids = committedAccounts.map((a) => a.id)
   if (ids.length === 0) return []
@@ -330,9 +333,10 @@ async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> 
   for (const e of entries) {
     const month = e.created_at.slice(0, 7)
     const row = months.get(month) ?? { committed: 0, paid: 0 }
-    // Into committed from outside (available/outstanding): committed. Out of committed except to paid: released.
-    if (e.creditKind === 'contribution_committed' && e.debitKind !== 'contribution_paid') row.committed += e.amount_pence
-    if (e.debitKind === 'contribution_committed' && e.creditKind !== 'contribution_paid') row.committed -= e.amount_pence
+    // Committed means committed or scheduled (accepted). Into that from outside (available/outstanding): committed.
+    // Out of it except to paid: released. Moving between committed, scheduled and paid changes neither.
+    if (COMMITTED_KINDS.has(e.creditKind) && !COMMITTED_OR_PAID.has(e.debitKind)) row.committed += e.amount_pence
+    if (COMMITTED_KINDS.has(e.debitKind) && !COMMITTED_OR_PAID.has(e.creditKind)) row.committed -= e.amount_pence
     if (e.creditKind === 'contribution_paid') row.paid += e.amount_pence
     if (e.debitKind === 'contribution_paid') row.paid -= e.amount_pence
     months.set(month, row)

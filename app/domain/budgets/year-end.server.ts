@@ -238,7 +238,7 @@ export async function contributorStatements(db: Db, potId: number): Promise<Cont
       pledgedPence: c.pledged_pence,
       receivedPence: received.get(c.id)!,
       outstandingPence: b.outstanding,
-      committedPence: b.committed,
+      committedPence: b.committed + b.scheduled,
       paidPence: b.paid,
       returnedPence: b.returned,
       carriedForwardPence: carried.get(c.id)!,

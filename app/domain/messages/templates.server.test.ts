@@ -28,6 +28,20 @@ const EXAMPLES: Record<EmailTemplate, EmailData> = {
   'decision-reserve': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', feedback: 'Close to the line.' },
   'decision-unsuccessful': { organisationName: 'Hackney Food Hub', title: 'Lunch club', reference: 'TCF-2026-00042', roundTitle: 'Thriving Communities 2026/27', reason: 'Did not show enough local need', feedback: 'Say more about who comes.' },
   'offer-made': { organisationName: 'Hackney Food Hub', fundName: 'Healthy Communities', roundTitle: 'Thriving Communities 2026/27', amount: '£25,000.00', awardReference: 'TCF-2026-00042-AWD', respondBy: '8 January 2027', offerUrl: 'https://commonpot.example/awards/7' },
+  'payment-failed': { reference: 'TCF-2026-00042/1', amount: '£2,000.00', organisationName: 'Hackney Food Hub', reason: 'Account closed (ARUCS code 2)', link: 'https://commonpot.example/finance/payments' },
+  'remittance-advice': {
+    amount: '£2,000.00',
+    awardReference: 'TCF-2026-00042-AWD',
+    projectTitle: 'Lunch club',
+    organisationName: 'Hackney Food Hub',
+    reference: 'TCF-2026-00042/1',
+    paidOn: '2026-11-21',
+    paidTo: 'the bank account ending 5678',
+    paidSoFar: '£2,000.00',
+    awardAmount: '£6,000.00',
+    fundName: 'Healthy Communities',
+    link: 'https://commonpot.example/awards/7/remittance/3.pdf',
+  },
   'bank-details-changed': { name: 'Ada Lovelace', organisationName: 'Hackney Food Hub', changedBy: 'Grace Hopper', accountName: 'Hackney Food Hub', sortCode: '30-94-57', accountNumberMasked: '••••5678' },
 }
 

@@ -26,6 +26,8 @@ export type EmailTemplate =
   | 'decision-reserve'
   | 'decision-unsuccessful'
   | 'offer-made'
+  | 'payment-failed'
+  | 'remittance-advice'
   | 'bank-details-changed'
 
 export type EmailData = Record<string, string | number | null>

@@ -1,0 +1,403 @@
+/**
+ * A tranche's journey to the organisation's bank account (ADR 0010):
+ *
+ *   offered -> scheduled (offer accepted) -> in_run (a payment run) -> sent (BACS file exported / Stripe transfer
+ *   created) -> paid (bank statement / Stripe webhook confirms it)
+ *
+ * and back to scheduled when a payment fails or is reversed (with the reason, attempt + 1, finance told). Money moves
+ * in the ledger only when a payment is confirmed: scheduled -> paid for each contribution's part of the tranche, keyed
+ * `tranche:<id>:<attempt>:paid:<contribution>` so a tranche is paid at most once per attempt; a reversal posts the
+ * opposite entries pointing at the originals. 'Due' is worked out (schedule.ts reasonsNotDue), never stored.
+ *
+ * Every transition is a conditional UPDATE on the tranche's current status (and on PostgreSQL the row is locked
+ * first), so any number of concurrent webhook deliveries, statement imports or exports move it once.
+ */
+import type { Transaction } from 'kysely'
+import { recordAudit } from '~/lib/audit.server.ts'
+import type { Db } from '~/lib/db.server.ts'
+import { ConflictError, NotFoundError } from '~/lib/errors.ts'
+import { formatPence } from '~/lib/money.ts'
+import { engineOf } from '../../../db/connect.ts'
+import type { DB } from '../../../db/schema.ts'
+import { reasonsNotDue, trancheReference } from '../awards/schedule.ts'
+import { REASONS, contributionAccountCode } from '../budgets/accounts.ts'
+import { postEntries, reverseEntry, type PostEntryInput } from '../budgets/ledger.server.ts'
+import { enqueueEmail } from '../messages/outbox.server.ts'
+import { ukToday } from '../places/places.server.ts'
+
+export class TrancheNotFoundError extends NotFoundError {
+  constructor() {
+    super('payment')
+  }
+}
+
+export class TrancheStatusError extends ConflictError {
+  constructor(message: string) {
+    super(message, 'tranche_status')
+  }
+}
+
+export interface TrancheForPayment {
+  id: number
+  awardId: number
+  awardReference: string
+  organisationId: number
+  organisationName: string
+  reference: string
+  sequence: number
+  amountPence: number
+  dueDate: string
+  status: string
+  attempt: number
+  paymentRunId: number | null
+  bankAccountId: number | null
+  rail: 'bacs' | 'stripe' | null
+  externalRef: string | null
+}
+
+function trancheQuery(db: Db) {
+  return db
+    .selectFrom('tranches')
+    .innerJoin('awards', 'awards.id', 'tranches.award_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .leftJoin('payment_runs', 'payment_runs.id', 'tranches.payment_run_id')
+    .select([
+      'tranches.id',
+      'tranches.award_id as awardId',
+      'awards.reference as awardReference',
+      'awards.organisation_id as organisationId',
+      'organisations.name as organisationName',
+      'applications.reference as applicationReference',
+      'tranches.sequence',
+      'tranches.amount_pence as amountPence',
+      'tranches.due_date as dueDate',
+      'tranches.status',
+      'tranches.attempt',
+      'tranches.payment_run_id as paymentRunId',
+      'tranches.bank_account_id as bankAccountId',
+      'payment_runs.rail',
+      'tranches.external_ref as externalRef',
+    ])
+}
+
+type TrancheQueryRow = Awaited<ReturnType<ReturnType<typeof trancheQuery>['execute']>>[number]
+
+function toTranche(row: TrancheQueryRow): TrancheForPayment {
+  const { applicationReference, ...rest } = row
+  return { ...rest, reference: trancheReference(applicationReference, row.sequence, row.id) }
+}
+
+export async function trancheForPayment(db: Db, trancheId: number): Promise<TrancheForPayment | null> {
+  const row = await trancheQuery(db).where('tranches.id', '=', trancheId).executeTakeFirst()
+  return row ? toTranche(row) : null
+}
+
+export async function tranchesForPayment(db: Db, trancheIds: number[]): Promise<TrancheForPayment[]> {
+  if (trancheIds.length === 0) return []
+  const rows = await trancheQuery(db).where('tranches.id', 'in', trancheIds).orderBy('tranches.id').execute()
+  return rows.map(toTranche)
+}
+
+/** Locks the tranche row (PostgreSQL) and returns its status; throws TrancheNotFoundError. */
+async function lockTranche(trx: Transaction<DB>, trancheId: number) {
+  let query = trx.selectFrom('tranches').select(['id', 'status', 'attempt', 'award_id', 'payment_run_id', 'amount_pence']).where('id', '=', trancheId)
+  if (engineOf(trx) === 'postgres') query = query.forUpdate()
+  const row = await query.executeTakeFirst()
+  if (!row) throw new TrancheNotFoundError()
+  return row
+}
+
+// ---------------------------------------------------------------- due
+
+export interface DueTranche extends TrancheForPayment {
+  bankAccount: { id: number; status: string } | null
+  stripeAccountId: string | null
+  /** Why it cannot go in a run today; empty when it can. */
+  reasons: string[]
+}
+
+/** Whether each tranche's gate and the award's conditions are met, in two queries. */
+async function gateFacts(db: Db, rows: Array<{ id: number; awardId: number; gate: string; gateRef: string | null }>) {
+  const awardIds = [...new Set(rows.map((r) => r.awardId))]
+  const conditions = awardIds.length
+    ? await db.selectFrom('award_conditions').select(['id', 'award_id', 'status']).where('award_id', 'in', awardIds).execute()
+    : []
+  const returnIds = rows.filter((r) => r.gate === 'return' && r.gateRef).map((r) => Number(r.gateRef))
+  const returns = returnIds.length ? await db.selectFrom('returns').select(['id', 'status']).where('id', 'in', returnIds).execute() : []
+  const returnStatus = new Map(returns.map((r) => [r.id, r.status]))
+  const conditionStatus = new Map(conditions.map((c) => [c.id, c.status]))
+  const outstanding = new Set(conditions.filter((c) => c.status === 'outstanding').map((c) => c.award_id))
+  return new Map(
+    rows.map((r) => {
+      let gateMet = true
+      if (r.gate === 'return') gateMet = returnStatus.get(Number(r.gateRef)) === 'accepted'
+      if (r.gate === 'condition') gateMet = conditionStatus.get(Number(r.gateRef)) !== 'outstanding'
+      return [r.id, { gateMet, conditionsMet: !outstanding.has(r.awardId) }]
+    }),
+  )
+}
+
+/**
+ * Tranches of accepted awards that are scheduled and due by `today`, each with the organisation's current bank
+ * details (verified or not), its Stripe account, and the reasons it cannot be paid yet (empty when it can).
+ */
+export async function listDueTranches(db: Db, options: { today?: string; awardId?: number } = {}): Promise<DueTranche[]> {
+  const today = options.today ?? ukToday()
+  let query = trancheQuery(db)
+    .select(['tranches.gate', 'tranches.gate_ref as gateRef', 'awards.status as awardStatus', 'organisations.stripe_account_id as stripeAccountId'])
+    .where('tranches.status', 'in', ['scheduled', 'offered'])
+    .where('awards.status', '=', 'accepted')
+    .orderBy('tranches.due_date')
+    .orderBy('tranches.id')
+  if (options.awardId) query = query.where('tranches.award_id', '=', options.awardId)
+  else query = query.where('tranches.due_date', '<=', today)
+  const rows = await query.execute()
+  const facts = await gateFacts(db, rows)
+  const orgIds = [...new Set(rows.map((r) => r.organisationId))]
+  const accounts = orgIds.length
+    ? await db.selectFrom('bank_accounts').select(['id', 'organisation_id', 'status']).where('organisation_id', 'in', orgIds).where('status', 'in', ['unverified', 'verified', 'rejected']).orderBy('id', 'desc').execute()
+    : []
+  const current = new Map<number, { id: number; status: string }>()
+  for (const a of accounts) if (!current.has(a.organisation_id)) current.set(a.organisation_id, { id: a.id, status: a.status })
+  return rows.map((r) => {
+    const f = facts.get(r.id)!
+    const { gate: _gate, gateRef: _ref, awardStatus, stripeAccountId, ...rest } = r
+    const bankAccount = current.get(r.organisationId) ?? null
+    const reasons = reasonsNotDue({ status: r.status, dueDate: r.dueDate, awardStatus, gateMet: f.gateMet, conditionsMet: f.conditionsMet }, today)
+    return { ...toTranche(rest as TrancheQueryRow), bankAccount, stripeAccountId, reasons }
+  })
+}
+
+/** Why one tranche cannot go in a payment run on `rail` today: its own reasons, then the payee's. Empty when it can. */
+export function reasonsNotPayable(t: DueTranche, rail: 'bacs' | 'stripe'): string[] {
+  const reasons = [...t.reasons]
+  if (rail === 'bacs') {
+    if (!t.bankAccount) reasons.push(`${t.organisationName} has not given bank details`)
+    else if (t.bankAccount.status !== 'verified') reasons.push(`${t.organisationName}'s bank details have not been checked by finance`)
+  } else if (!t.stripeAccountId) {
+    reasons.push(`${t.organisationName} has no connected Stripe account`)
+  }
+  return reasons
+}
+
+// ---------------------------------------------------------------- sent
+
+export interface MarkTranchesSentInput {
+  trancheIds: number[]
+  sentAt?: string
+  /** Stripe transfer ids, by tranche id. */
+  externalRefs?: Record<number, string>
+}
+
+/** in_run -> sent for each tranche still in_run; returns how many moved. Audited per tranche. */
+export async function markTranchesSent(trx: Transaction<DB>, actorUserId: number | null, input: MarkTranchesSentInput): Promise<number> {
+  const sentAt = input.sentAt ?? new Date().toISOString()
+  let moved = 0
+  for (const id of input.trancheIds) {
+    const externalRef = input.externalRefs?.[id] ?? null
+    const result = await trx
+      .updateTable('tranches')
+      .set({ status: 'sent', sent_at: sentAt, updated_at: sentAt, ...(externalRef ? { external_ref: externalRef } : {}) })
+      .where('id', '=', id)
+      .where('status', '=', 'in_run')
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 1) {
+      moved++
+      await recordAudit(trx, { actorUserId, action: 'tranche.sent', entityType: 'tranche', entityId: id, after: { sentAt, externalRef } })
+    }
+  }
+  return moved
+}
+
+// ---------------------------------------------------------------- paid
+
+export interface MarkTranchePaidInput {
+  trancheId: number
+  /** YYYY-MM-DD */
+  paidOn: string
+  externalRef?: string | null
+  source: 'bank_statement' | 'stripe' | 'manual'
+  /** The site's address for links in the remittance email (e.g. https://commonpot.example); a path alone without it. */
+  baseUrl?: string
+}
+
+function paidKey(trancheId: number, attempt: number, contributionId: number): string {
+  return `tranche:${trancheId}:${attempt}:paid:${contributionId}`
+}
+
+/**
+ * Confirms a payment: sent (or in_run, for a Stripe transfer confirmed before we recorded it) -> paid. Posts
+ * scheduled -> paid for each contribution's part, emails the remittance advice, and completes the award and the run
+ * when nothing is left to pay. A tranche already paid is a replay: nothing moves twice.
+ */
+export async function markTranchePaid(trx: Transaction<DB>, actorUserId: number | null, input: MarkTranchePaidInput): Promise<{ replayed: boolean }> {
+  const tranche = await lockTranche(trx, input.trancheId)
+  if (tranche.status === 'paid') return { replayed: true }
+  const allowed = input.source === 'stripe' ? ['sent', 'in_run'] : ['sent']
+  if (!allowed.includes(tranche.status)) throw new TrancheStatusError(`This payment is ${tranche.status === 'scheduled' ? 'not in a payment run that has been sent' : tranche.status}, so it cannot be marked paid.`)
+  const parts = await trx.selectFrom('tranche_parts').select(['contribution_id', 'amount_pence']).where('tranche_id', '=', tranche.id).orderBy('contribution_id').execute()
+  const entries: PostEntryInput[] = parts
+    .filter((p) => p.amount_pence > 0)
+    .map((p) => ({
+      debit: contributionAccountCode(p.contribution_id, 'scheduled'),
+      credit: contributionAccountCode(p.contribution_id, 'paid'),
+      amountPence: p.amount_pence,
+      reasonCode: REASONS.paid,
+      idempotencyKey: paidKey(tranche.id, tranche.attempt, p.contribution_id),
+      ref: { type: 'tranche', id: tranche.id },
+      actorUserId,
+      memo: input.externalRef ?? null,
+    }))
+  await postEntries(trx, entries, { ensureNonNegative: entries.map((e) => e.debit) })
+  const now = new Date().toISOString()
+  await trx
+    .updateTable('tranches')
+    .set({ status: 'paid', paid_at: input.paidOn, updated_at: now, ...(input.externalRef ? { external_ref: input.externalRef } : {}) })
+    .where('id', '=', tranche.id)
+    .execute()
+  await recordAudit(trx, { actorUserId, action: 'tranche.paid', entityType: 'tranche', entityId: tranche.id, after: { paidOn: input.paidOn, source: input.source, externalRef: input.externalRef ?? null, amountPence: tranche.amount_pence } })
+  await completeIfPaid(trx, tranche.award_id, tranche.payment_run_id)
+  await sendRemittanceAdvice(trx, tranche.id, input)
+  return { replayed: false }
+}
+
+async function completeIfPaid(trx: Transaction<DB>, awardId: number, runId: number | null): Promise<void> {
+  const unpaid = await trx.selectFrom('tranches').select('id').where('award_id', '=', awardId).where('status', 'not in', ['paid', 'cancelled']).executeTakeFirst()
+  if (!unpaid) await trx.updateTable('awards').set({ status: 'completed', updated_at: new Date().toISOString() }).where('id', '=', awardId).where('status', '=', 'accepted').execute()
+  if (runId === null) return
+  const runUnpaid = await trx.selectFrom('tranches').select('id').where('payment_run_id', '=', runId).where('status', '!=', 'paid').executeTakeFirst()
+  if (!runUnpaid) await trx.updateTable('payment_runs').set({ status: 'completed' }).where('id', '=', runId).where('status', '=', 'sent').execute()
+}
+
+async function organisationEmails(db: Db, organisationId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('users.email')
+    .where('memberships.organisation_id', '=', organisationId)
+    .orderBy('users.id')
+    .execute()
+  return rows.map((r) => r.email)
+}
+
+async function sendRemittanceAdvice(trx: Transaction<DB>, trancheId: number, input: MarkTranchePaidInput): Promise<void> {
+  const t = await trx
+    .selectFrom('tranches')
+    .innerJoin('awards', 'awards.id', 'tranches.award_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .innerJoin('rounds', 'rounds.id', 'awards.round_id')
+    .innerJoin('funds', 'funds.id', 'rounds.fund_id')
+    .leftJoin('bank_accounts', 'bank_accounts.id', 'tranches.bank_account_id')
+    .select([
+      'tranches.id',
+      'tranches.sequence',
+      'tranches.amount_pence',
+      'tranches.award_id',
+      'awards.reference as awardReference',
+      'awards.amount_pence as awardAmount',
+      'awards.organisation_id',
+      'applications.reference as applicationReference',
+      'applications.title',
+      'organisations.name as organisationName',
+      'funds.name as fundName',
+      'bank_accounts.account_number',
+      'organisations.stripe_account_id',
+    ])
+    .where('tranches.id', '=', trancheId)
+    .executeTakeFirstOrThrow()
+  const paid = await trx.selectFrom('tranches').select((eb) => eb.fn.sum<number>('amount_pence').as('total')).where('award_id', '=', t.award_id).where('status', '=', 'paid').executeTakeFirstOrThrow()
+  const paidTo = input.source === 'stripe' ? 'your connected Stripe account' : t.account_number ? `the bank account ending ${t.account_number.slice(-4)}` : 'your bank account'
+  const link = `${input.baseUrl ?? ''}/awards/${t.award_id}/remittance/${t.id}.pdf`
+  for (const to of await organisationEmails(trx, t.organisation_id)) {
+    await enqueueEmail(trx, {
+      template: 'remittance-advice',
+      to,
+      idempotencyKey: `remittance:${t.id}:${to}`,
+      data: {
+        amount: formatPence(t.amount_pence),
+        awardReference: t.awardReference,
+        projectTitle: t.title,
+        organisationName: t.organisationName,
+        reference: trancheReference(t.applicationReference, t.sequence, t.id),
+        paidOn: input.paidOn,
+        paidTo,
+        paidSoFar: formatPence(Number(paid.total ?? 0)),
+        awardAmount: formatPence(t.awardAmount),
+        fundName: t.fundName,
+        link,
+      },
+    })
+  }
+}
+
+// ---------------------------------------------------------------- failed
+
+export interface MarkTrancheFailedInput {
+  trancheId: number
+  reason: string
+  /** The payment had been confirmed and is now reversed (a BACS return, a Stripe reversal). */
+  reversed?: boolean
+  baseUrl?: string
+}
+
+/**
+ * A payment that did not go through, or came back: in_run | sent | paid -> scheduled, with the reason, attempt + 1,
+ * out of its run. A paid tranche's ledger entries are reversed (paid -> scheduled). Finance officers are emailed.
+ * Returns { changed: false } when the tranche is not in a state that can fail (already back in the schedule).
+ */
+export async function markTrancheFailed(trx: Transaction<DB>, actorUserId: number | null, input: MarkTrancheFailedInput): Promise<{ changed: boolean }> {
+  const reason = input.reason.trim() || 'No reason given'
+  const tranche = await lockTranche(trx, input.trancheId)
+  if (!['in_run', 'sent', 'paid'].includes(tranche.status)) return { changed: false }
+  if (tranche.status === 'paid') {
+    const paidEntries = await trx
+      .selectFrom('ledger_entries')
+      .select(['id'])
+      .where('ref_type', '=', 'tranche')
+      .where('ref_id', '=', tranche.id)
+      .where('reason_code', '=', REASONS.paid)
+      .where('idempotency_key', 'like', `tranche:${tranche.id}:${tranche.attempt}:paid:%`)
+      .execute()
+    for (const e of paidEntries) {
+      await reverseEntry(trx, { entryId: e.id, reasonCode: REASONS.paymentReversed, idempotencyKey: `tranche:${tranche.id}:${tranche.attempt}:reversed:${e.id}`, actorUserId, memo: reason })
+    }
+    await trx.updateTable('awards').set({ status: 'accepted' }).where('id', '=', tranche.award_id).where('status', '=', 'completed').execute()
+  }
+  const now = new Date().toISOString()
+  await trx
+    .updateTable('tranches')
+    .set({ status: 'scheduled', failure_reason: reason, failed_at: now, attempt: tranche.attempt + 1, payment_run_id: null, bank_account_id: null, sent_at: null, paid_at: null, updated_at: now })
+    .where('id', '=', tranche.id)
+    .execute()
+  await recordAudit(trx, {
+    actorUserId,
+    action: input.reversed ? 'tranche.payment_reversed' : 'tranche.payment_failed',
+    entityType: 'tranche',
+    entityId: tranche.id,
+    before: { status: tranche.status, attempt: tranche.attempt, paymentRunId: tranche.payment_run_id },
+    after: { status: 'scheduled', reason, attempt: tranche.attempt + 1 },
+  })
+  await notifyFinance(trx, tranche.id, tranche.attempt, reason, input.baseUrl ?? '')
+  return { changed: true }
+}
+
+async function notifyFinance(trx: Transaction<DB>, trancheId: number, attempt: number, reason: string, baseUrl: string): Promise<void> {
+  const t = (await trancheForPayment(trx, trancheId))!
+  const officers = await trx
+    .selectFrom('user_roles')
+    .innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select('users.email')
+    .where('user_roles.role', '=', 'finance_officer')
+    .orderBy('users.id')
+    .execute()
+  for (const o of officers) {
+    await enqueueEmail(trx, {
+      template: 'payment-failed',
+      to: o.email,
+      idempotencyKey: `payment-failed:${trancheId}:${attempt}:${o.email}`,
+      data: { reference: t.reference, amount: formatPence(t.amountPence), organisationName: t.organisationName, reason, link: `${baseUrl}/finance/payments` },
+    })
+  }
+}
