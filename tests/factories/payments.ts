@@ -15,6 +15,7 @@ import { createAwardFromDecision } from '../../app/domain/awards/awards.server.t
 import type { ScheduleInput } from '../../app/domain/awards/schedule.ts'
 import { decideCondition, setOfferTerms } from '../../app/domain/awards/terms.server.ts'
 import { scheduleAward } from '../../app/domain/budgets/scheduling.server.ts'
+import { enterBankDetails, verifyBankDetails } from '../../app/domain/payments/bank-details.server.ts'
 import { prepareRun, type Rail } from '../../app/domain/payments/payment-runs.server.ts'
 import { ukToday } from '../../app/domain/places/places.server.ts'
 import { createAwardScenario, type AwardScenario } from './award-decisions.ts'
@@ -85,19 +86,10 @@ export async function createPaymentScenario(db: Kysely<DB>): Promise<PaymentScen
     }
     const bank = options.bank ?? 'verified'
     if (bank !== 'none') {
-      await db
-        .insertInto('bank_accounts')
-        .values({
-          organisation_id: org.id,
-          account_name: org.name,
-          sort_code: '309457',
-          account_number: String(10_000_000 + org.id).slice(-8),
-          status: bank,
-          entered_by: org.user_id,
-          verified_by: bank === 'verified' ? checker.id : null,
-          verified_at: bank === 'verified' ? new Date().toISOString() : null,
-        })
-        .execute()
+      const entered = await db.transaction().execute((trx) =>
+        enterBankDetails(trx, org.user_id, { organisationId: org.id, accountName: org.name, sortCode: '30-94-57', accountNumber: String(10_000_000 + org.id).slice(-8) }),
+      )
+      if (bank === 'verified') await db.transaction().execute((trx) => verifyBankDetails(trx, checker.id, { bankAccountId: entered.id, note: 'Checked against a paying-in slip' }))
     }
     if (options.stripeAccountId) await db.updateTable('organisations').set({ stripe_account_id: options.stripeAccountId }).where('id', '=', org.id).execute()
     const tranches = await db.selectFrom('tranches').select('id').where('award_id', '=', award.award.id).orderBy('sequence').execute()
