@@ -3,12 +3,18 @@ import { createReadableStreamFromReadable, type AppLoadContext, type EntryContex
 import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { renderToPipeableStream } from 'react-dom/server'
 import { NonceProvider } from './components/nonce.tsx'
+import { OFFER_JOB_KIND, offerJobHandler } from './domain/awards/offers.server.ts'
 import { deliverPending } from './domain/messages/outbox.server.ts'
 import { db } from './lib/db.server.ts'
+import { env } from './lib/env.server.ts'
+import { registerJobHandler, startJobWorker } from './lib/jobs.server.ts'
 import { startOutboxWorker } from './lib/mail.server.ts'
 
 // When SMTP_URL is set, each server process delivers the outbox in the background (claims make that safe).
 startOutboxWorker((transport) => deliverPending(db, { transport }))
+// Each server process runs queued background jobs (a round's offer letters) every 500 ms (claims make that safe).
+registerJobHandler(OFFER_JOB_KIND, offerJobHandler(env().DATA_DIR))
+startJobWorker(db)
 
 export const streamTimeout = 5_000
 

@@ -124,3 +124,12 @@ export function offerLetterLayout(flags: { accepted: boolean }): PdfLayout {
     ],
   }
 }
+
+/** The paragraphs of one section of the letter's words (by the start of its heading, e.g. "6."), for the offer page. */
+export function offerLetterSection(headingStart: string): string[] {
+  const blocks = offerLetterBlocks(offerLetterSource(), { accepted: false })
+  const start = blocks.findIndex((b) => b.type === 'heading' && b.text.startsWith(headingStart))
+  if (start < 0) return []
+  const end = blocks.findIndex((b, i) => i > start && (b.type === 'heading' || b.type === 'title'))
+  return blocks.slice(start + 1, end < 0 ? undefined : end).flatMap((b) => (b.type === 'text' ? [b.text] : []))
+}

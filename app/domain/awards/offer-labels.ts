@@ -20,3 +20,9 @@ export function awardStatusLabel(status: string): string {
 export function offerDeclaration(organisationName: string): string {
   return `I confirm that I am authorised to accept this offer on behalf of ${organisationName}, that I have read the offer letter, and that ${organisationName} agrees to its terms and conditions.`
 }
+
+/** Where an award's offer has got to, as the fund manager sees it: a committed award is ready once its schedule is set. */
+export function offerProgressLabel(status: string, tranches: number): string {
+  if (status === 'committed') return tranches > 0 ? 'Ready to send' : 'Terms not set yet'
+  return awardStatusLabel(status)
+}

@@ -5,7 +5,8 @@
  * is stored as awards.offer_terms when the letter is issued, so the page and the re-issued letter say the same.
  */
 import { addDays, format, isValid, parseISO } from 'date-fns'
-import { offerLetterLayout } from '../../../templates/pdf/offer-letter.ts'
+import Mustache from 'mustache'
+import { offerLetterLayout, offerLetterSection } from '../../../templates/pdf/offer-letter.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
 import { formatLondon } from '~/lib/dates.ts'
 import type { Db } from '~/lib/db.server.ts'
@@ -223,4 +224,10 @@ export function offerLetterPdfData(data: OfferLetterData, acceptance?: Acceptanc
 /** The letter's PDF: the offer, or (with an acceptance) the offer re-issued with its acceptance block. */
 export function renderOfferLetter(data: OfferLetterData, acceptance?: AcceptanceRecord | null): Promise<Buffer> {
   return renderPdf(offerLetterLayout({ accepted: !!acceptance }), offerLetterPdfData(data, acceptance))
+}
+
+/** The letter's terms and conditions as numbered paragraphs, with the merge fields filled, for the offer page. */
+export function offerTermsParagraphs(data: OfferLetterData): string[] {
+  const values = offerLetterPdfData(data).values
+  return offerLetterSection('6.').map((text) => Mustache.render(text, values, {}, { escape: (v: string) => v }))
 }
