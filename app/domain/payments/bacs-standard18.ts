@@ -1,7 +1,7 @@
 /**
  * A BACS Standard 18 payment file, as a bank's bulk-upload portal takes it: the payment (detail) records and one contra
  * record, WITHOUT the volume and header labels (VOL1/HDR1/UHL1...) that only direct submitters to Bacs write.
- * ADR 0010 (docs/decisions/0010-bacs-files.md) says why.
+ * ADR 0011 (docs/decisions/0011-bacs-files.md) says why.
  *
  * Every record is exactly 100 characters; records are separated by CRLF and the file ends with CRLF.
  *

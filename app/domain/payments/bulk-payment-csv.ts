@@ -1,5 +1,5 @@
 /**
- * A bank bulk-payment CSV: the simpler format most business banking portals accept beside Standard 18 (ADR 0010).
+ * A bank bulk-payment CSV: the simpler format most business banking portals accept beside Standard 18 (ADR 0011).
  *
  *   Payee name,Sort code,Account number,Amount,Payment reference
  *   HACKNEY FOOD HUB,309634,01234567,1250.50,TCF-2026-00006/1

@@ -1,5 +1,5 @@
 /**
- * The bank file for a BACS payment run (ADR 0010): a Standard 18 file or the bank's bulk-payment CSV.
+ * The bank file for a BACS payment run (ADR 0011): a Standard 18 file or the bank's bulk-payment CSV.
  *
  * The first export of an approved run sends it: the run moves 'approved' -> 'sent' with a conditional update (so any
  * number of concurrent exports move it once), records who exported it, when, and the SHA-256 of the Standard 18 body,

@@ -1,7 +1,7 @@
 /**
  * Importing a bank statement: each line is stored with what it matched, and each payment it confirms is marked paid
  * (markTranchePaid posts the ledger and sends the remittance advice). See statement.ts for reading and matching, and
- * ADR 0010.
+ * ADR 0011.
  *
  * Once only: the import carries the SHA-256 of the file's bytes under a UNIQUE constraint, so the same file imported
  * again is refused with the date it was first imported. A different file repeating a line already reconciled finds

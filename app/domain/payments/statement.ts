@@ -1,5 +1,5 @@
 /**
- * Reading a bank statement CSV and matching its lines to the tranches we sent by BACS (ADR 0010).
+ * Reading a bank statement CSV and matching its lines to the tranches we sent by BACS (ADR 0011).
  *
  * Banks name their columns differently, so headers are matched case-insensitively:
  *   date       Date | Posted | Transaction date            (DD/MM/YYYY or YYYY-MM-DD)

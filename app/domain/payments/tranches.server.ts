@@ -267,7 +267,9 @@ async function completeIfPaid(trx: Transaction<DB>, awardId: number, runId: numb
   if (!unpaid) await trx.updateTable('awards').set({ status: 'completed', updated_at: new Date().toISOString() }).where('id', '=', awardId).where('status', '=', 'accepted').execute()
   if (runId === null) return
   const runUnpaid = await trx.selectFrom('tranches').select('id').where('payment_run_id', '=', runId).where('status', '!=', 'paid').executeTakeFirst()
-  if (!runUnpaid) await trx.updateTable('payment_runs').set({ status: 'completed' }).where('id', '=', runId).where('status', '=', 'sent').execute()
+  if (runUnpaid) return
+  const done = await trx.updateTable('payment_runs').set({ status: 'completed' }).where('id', '=', runId).where('status', '=', 'sent').executeTakeFirst()
+  if (Number(done.numUpdatedRows) === 1) await recordAudit(trx, { actorUserId: null, action: 'payment_run.completed', entityType: 'payment_run', entityId: runId, after: { status: 'completed' } })
 }
 
 async function organisationEmails(db: Db, organisationId: number): Promise<string[]> {
