@@ -183,6 +183,19 @@ describe('acceptOffer', () => {
     expect(await db.selectFrom('documents').select('id').where('owner_id', '=', award.awardId).where('purpose', '=', 'offer_letter_accepted').execute()).toHaveLength(1)
   })
 
+  test('ten members accepting at once make one acceptance, one schedule and one letter; the rest are told it was accepted', async () => {
+    const award = await createOfferReadyAward(db, s, { issue: { dataDir: dataDir() } })
+    const members = [award.memberUserId, ...(await Promise.all(Array.from({ length: 9 }, (_, i) => createMember(db, award.organisationId, `Member ${i}`))))]
+    const results = await Promise.allSettled(members.map((userId, i) => accept(award.awardId, userId, { name: `Member ${i}` })))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OfferClosedError)
+    expect(await db.selectFrom('documents').select('id').where('owner_id', '=', award.awardId).where('purpose', '=', 'offer_letter_accepted').execute()).toHaveLength(1)
+    const scheduled = await db.selectFrom('ledger_entries').select('id').where('idempotency_key', 'like', `award:${award.awardId}:scheduled:%`).execute()
+    expect(scheduled.length).toBeGreaterThan(0)
+    expect(await db.selectFrom('audit_events').select('id').where('entity_id', '=', String(award.awardId)).where('action', '=', 'award.accepted').execute()).toHaveLength(1)
+    expect((await verifyLedger(db)).ok).toBe(true)
+  })
+
   test('someone outside the organisation cannot accept, and nothing changes', async () => {
     const award = await createOfferReadyAward(db, s, { issue: { dataDir: dataDir() } })
     const outsider = await createUser(db, { name: 'Ivy Outsider' })
