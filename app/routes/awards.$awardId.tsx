@@ -83,7 +83,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return r.replayed ? 'You had already accepted this offer.' : `You accepted the offer of ${formatPence(award.amountPence)}. Your accepted letter is ready to download.`
       }
       const r = await declineOffer(trx, user.id, { awardId: award.id, reason: v.reason, idempotencyKey: v.idempotencyKey })
-      return r.replayed ? 'You had already declined this offer.' : 'You declined the offer. We have let the fund manager know.'
+      return r.replayed ? 'You had already declined this offer.' : 'You declined the offer. The money goes back to the pot for other groups.'
     })
     return redirect(`/awards/${award.id}`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message }) } })
   } catch (e) {
