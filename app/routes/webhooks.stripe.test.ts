@@ -1,12 +1,15 @@
 import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { startFakeStripe, type FakeStripe } from '../../tests/fakes/stripe-server.ts'
+import { signWebhook, startFakeStripe, type FakeStripe } from '../../tests/fakes/stripe-server.ts'
 import { createUser } from '../../tests/factories/organisations.ts'
+import { createPaymentScenario } from '../../tests/factories/payments.ts'
+import { createUserWithRole } from '../../tests/factories/sessions.ts'
 import { PUBLIC_FUNDER_NAME } from '~/domain/budgets/donations.server.ts'
 import { verifyLedger } from '~/domain/budgets/ledger.server.ts'
 import { createPot, openPot } from '~/domain/budgets/pots.server.ts'
 import { potDashboard } from '~/domain/budgets/reports.server.ts'
 import { createFunder } from '~/domain/funds/funds.server.ts'
+import { sendRunTransfers } from '~/domain/payments/stripe-transfers.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { resetEnvForTests } from '~/lib/env.server.ts'
 import { action as donateAction, loader as donateLoader } from './pots.$potId.donate.tsx'
@@ -217,5 +220,72 @@ describe('without Stripe keys', () => {
   test('an unknown pot is 404', async () => {
     const response = await donateLoader({ request: new Request('http://localhost/pots/999999/donate'), params: { potId: '999999' }, context }).catch((r: Response) => r)
     expect(response.status).toBe(404)
+  })
+})
+
+describe('POST /webhooks/stripe: Connect transfers paying tranches', () => {
+  async function sentTranche() {
+    const s = await createPaymentScenario(db)
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const account = fake.addConnectedAccount()
+    const award = await s.acceptedAward({ amountPence: 250_000, stripeAccountId: account.id })
+    const run = await s.run(finance.id, award.trancheIds, 'stripe')
+    await sendRunTransfers(db, stripe, finance.id, run.id)
+    const trancheId = award.trancheIds[0]
+    const transfer = [...fake.transfers.values()].find((t) => t.metadata.tranche_id === String(trancheId))!
+    return { trancheId, transfer, runId: run.id }
+  }
+  const tranche = async (id: number) => db.selectFrom('tranches').select(['status', 'attempt', 'failure_reason']).where('id', '=', id).executeTakeFirstOrThrow()
+  const paidEntries = async (id: number) => db.selectFrom('ledger_entries').select('id').where('ref_type', '=', 'tranche').where('ref_id', '=', id).execute()
+
+  test('a signed transfer.created marks the tranche paid once; the same event again answers 200 and moves nothing', async () => {
+    const { trancheId, transfer, runId } = await sentTranche()
+    const { payload, signature } = signWebhook(fake.transferEvent('transfer.created', transfer.id), WEBHOOK_SECRET)
+    const first = await webhook(payload, signature)
+    expect(first.status).toBe(200)
+    expect(await first.json()).toEqual({ received: true, recorded: true })
+    expect(await tranche(trancheId)).toMatchObject({ status: 'paid' })
+    const entries = (await paidEntries(trancheId)).length
+    expect(entries).toBeGreaterThan(0)
+    const second = await webhook(payload, signWebhook(JSON.parse(payload), WEBHOOK_SECRET).signature)
+    expect(second.status).toBe(200)
+    expect(await second.json()).toEqual({ received: true, recorded: false })
+    expect(await paidEntries(trancheId)).toHaveLength(entries)
+    expect((await db.selectFrom('payment_runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status).toBe('completed')
+    expect((await verifyLedger(db)).ok).toBe(true)
+  })
+
+  test('a signed transfer.reversed puts the tranche back in the schedule and reverses the money', async () => {
+    const { trancheId, transfer } = await sentTranche()
+    const created = signWebhook(fake.transferEvent('transfer.created', transfer.id), WEBHOOK_SECRET)
+    await webhook(created.payload, created.signature)
+    const reversed = signWebhook(fake.transferEvent('transfer.reversed', transfer.id), WEBHOOK_SECRET)
+    const response = await webhook(reversed.payload, reversed.signature)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ received: true, recorded: true })
+    expect(await tranche(trancheId)).toEqual({ status: 'scheduled', attempt: 1, failure_reason: 'Stripe reversed the transfer' })
+    const entries = await db.selectFrom('ledger_entries').select(['reason_code', 'amount_pence']).where('ref_type', '=', 'tranche').where('ref_id', '=', trancheId).execute()
+    const total = (reason: string) => entries.filter((e) => e.reason_code === reason).reduce((sum, e) => sum + Number(e.amount_pence), 0)
+    expect([total('award.paid'), total('award.payment_reversed')]).toEqual([250_000, 250_000])
+    expect((await verifyLedger(db)).ok).toBe(true)
+  })
+
+  test('a forged transfer event is refused with 400 and changes nothing', async () => {
+    const { trancheId, transfer } = await sentTranche()
+    const { payload } = signWebhook(fake.transferEvent('transfer.created', transfer.id), WEBHOOK_SECRET)
+    const forged = signWebhook(JSON.parse(payload), 'whsec_someone_else')
+    expect((await webhook(payload, forged.signature)).status).toBe(400)
+    expect(await tranche(trancheId)).toMatchObject({ status: 'sent' })
+  })
+
+  test('an event about a transfer Commonpot did not make is acknowledged and ignored', async () => {
+    const account = fake.addConnectedAccount()
+    const other = await stripe.transfers.create({ amount: 900, currency: 'gbp', destination: account.id })
+    const before = await counts()
+    const { payload, signature } = signWebhook(fake.transferEvent('transfer.created', other.id), WEBHOOK_SECRET)
+    const response = await webhook(payload, signature)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ received: true, recorded: false })
+    expect((await counts()).entries).toBe(before.entries)
   })
 })
