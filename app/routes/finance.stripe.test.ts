@@ -117,6 +117,15 @@ describe('POST /finance/payment-runs/:runId/stripe', () => {
   const send = (runId: number, userId: number) => call(sendAction, `/finance/payment-runs/${runId}/stripe`, userId, { runId: String(runId) }, {})
   const trancheStatus = async (id: number) => (await db.selectFrom('tranches').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
 
+  test('a run waiting for its second approval is refused with 409 and the reason', async () => {
+    const account = fake.addConnectedAccount()
+    const award = await s.acceptedAward({ amountPence: 700_000, stripeAccountId: account.id })
+    const run = await s.run(finance.id, award.trancheIds, 'stripe')
+    const response = await send(run.id, finance.id)
+    expect(response.status).toBe(409)
+    expect(await response.text()).toMatch(/waiting for a second finance officer to approve it/)
+  })
+
   test('applicants get 403 and nothing reaches Stripe', async () => {
     const { run, trancheId } = await approvedStripeRun()
     const before = fake.requests.length
@@ -135,8 +144,8 @@ describe('POST /finance/payment-runs/:runId/stripe', () => {
     expect([...fake.transfers.values()].filter((t) => t.metadata.tranche_id === String(trancheId))).toHaveLength(1)
     // Posting again (a double click) sends nothing more: the run is sent.
     const again = await send(run.id, finance.id)
-    expect(again.status).toBe(409)
-    expect(await again.text()).toMatch(/nothing to send/)
+    expect(again.status).toBe(302)
+    expect(await flashOf(again)).toBe('There were no transfers waiting to be sent. The run is sent: payments are marked paid when Stripe confirms them.')
     expect([...fake.transfers.values()].filter((t) => t.metadata.tranche_id === String(trancheId))).toHaveLength(1)
   })
 

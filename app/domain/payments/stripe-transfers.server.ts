@@ -322,15 +322,20 @@ export interface SendRunTransfersResult {
 
 /**
  * Sends every tranche still waiting in an approved Stripe run, one after another, then marks the run 'sent' when none
- * is left waiting. Safe to repeat: recorded transfers are skipped and unconfirmed ones re-sent with their own keys.
+ * is left waiting. Safe to repeat: recorded transfers are skipped and unconfirmed ones re-sent with their own keys; a
+ * run already sent returns zero counts. Refuses (409) a run awaiting approval or cancelled, and a BACS run.
  */
 export async function sendRunTransfers(db: Kysely<DB>, stripe: StripeConnectClient, actorUserId: number, runId: number): Promise<SendRunTransfersResult> {
   const run = await db.selectFrom('payment_runs').select(['id', 'reference', 'rail', 'status']).where('id', '=', runId).executeTakeFirst()
   if (!run) throw new NotFoundError('payment run')
   if (run.rail !== 'stripe') throw new StripeRunNotSendableError(`Payment run ${run.reference} pays by BACS, not Stripe.`)
+  if (run.status === 'sent' || run.status === 'completed') {
+    // A double click, or the page was stale: everything was sent already.
+    return { sent: 0, alreadySent: 0, retryLater: 0, failed: 0, results: [], runSent: true }
+  }
   if (run.status !== 'approved') {
     throw new StripeRunNotSendableError(
-      run.status === 'awaiting_approval' ? `Payment run ${run.reference} is waiting for a second finance officer to approve it.` : `Payment run ${run.reference} is ${run.status.replace(/_/g, ' ')}: there is nothing to send.`,
+      run.status === 'awaiting_approval' ? `Payment run ${run.reference} is waiting for a second finance officer to approve it.` : `Payment run ${run.reference} was cancelled: there is nothing to send.`,
     )
   }
   const waiting = await db.selectFrom('tranches').select('id').where('payment_run_id', '=', runId).where('status', '=', 'in_run').orderBy('id').execute()
