@@ -11,11 +11,13 @@ const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/funding', label: 'Open funding', needs: null },
   { to: '/organisation', label: 'Your organisation', needs: 'read:organisation:own' },
   { to: '/applications', label: 'Your applications', needs: 'read:application:own' },
+  { to: '/awards', label: 'Your grants', needs: 'accept:offer:own' },
   { to: '/assess', label: 'Bids to assess', needs: 'score:application:assigned' },
   { to: '/panel', label: 'Panels', needs: 'decide:application:any' },
   { to: '/funder', label: 'Our money', needs: 'read:report:funder' },
   { to: '/manage/funds', label: 'Fund management', needs: 'manage:round:any' },
   { to: '/pots', label: 'Pooled pots', needs: 'read:pot:any' },
+  { to: '/finance', label: 'Payments', needs: 'prepare:payment-run:any' },
   { to: '/admin', label: 'Administration', needs: 'manage:user:any' },
   { to: '/account', label: 'Your account', needs: null },
 ]

@@ -1,0 +1,200 @@
+import { parseWithZod } from '@conform-to/zod'
+import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
+import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { SubmitButton } from '~/components/forms.tsx'
+import { RAIL_LABELS, RUN_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
+import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
+import { paymentSettings } from '~/domain/payments/settings.server.ts'
+import { listDueTranches, reasonsNotPayable } from '~/domain/payments/tranches.server.ts'
+import { db } from '~/lib/db.server.ts'
+import { DomainError } from '~/lib/errors.ts'
+import { requirePermission } from '~/lib/guards.server.ts'
+import { formatPence } from '~/lib/money.ts'
+import { setFlash } from '~/lib/session.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Payments – Finance – Commonpot' }]
+
+const PrepareSchema = z.object({
+  rail: z.enum(['bacs', 'stripe'], { errorMap: () => ({ message: 'Choose how to pay: BACS or Stripe' }) }),
+  trancheIds: z.array(z.coerce.number().int().positive(), { required_error: 'Choose at least one payment to include' }).min(1, 'Choose at least one payment to include'),
+  idempotencyKey: z.string().min(1).max(100),
+})
+
+/** GET /finance (prepare:payment-run:any): payments due now, with why any cannot be paid yet, and recent runs. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, 'prepare:payment-run:any')
+  const [due, runs, settings, toCheck] = await Promise.all([
+    listDueTranches(db),
+    listRuns(db, { limit: 20 }),
+    paymentSettings(db),
+    db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
+  ])
+  return json({
+    due: due.map((t) => ({
+      id: t.id,
+      reference: t.reference,
+      awardId: t.awardId,
+      organisationName: t.organisationName,
+      amountPence: t.amountPence,
+      dueDate: t.dueDate,
+      bacs: reasonsNotPayable(t, 'bacs'),
+      stripe: reasonsNotPayable(t, 'stripe'),
+    })),
+    runs,
+    thresholdPence: settings.approvalThresholdPence,
+    bankDetailsToCheck: Number(toCheck.n),
+    idempotencyKey: globalThis.crypto.randomUUID(),
+  })
+}
+
+/** POST: prepares a run of the chosen payments; refused (400) with each payment that cannot be paid and why. */
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requirePermission(request, 'prepare:payment-run:any')
+  const submission = parseWithZod(await request.formData(), { schema: PrepareSchema })
+  if (submission.status !== 'success') return json({ errors: Object.values(submission.reply().error ?? {}).flat() }, { status: 400 })
+  try {
+    const run = await db.transaction().execute((trx) => prepareRun(trx, user.id, submission.value))
+    const message = run.needsApproval
+      ? `Payment run ${run.reference} for ${formatPence(run.totalPence)} is waiting for a second finance officer to approve it`
+      : `Payment run ${run.reference} for ${formatPence(run.totalPence)} is approved and ready to send`
+    return redirect(`/finance/payment-runs/${run.id}`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message }) } })
+  } catch (e) {
+    if (e instanceof RunInputError) return json({ errors: e.message.split(/\.\s+/).map((m) => m.replace(/\.$/, '')) }, { status: 400 })
+    if (e instanceof DomainError) return json({ errors: [e.message] }, { status: e.status })
+    throw e
+  }
+}
+
+export default function FinanceHome() {
+  const d = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  return (
+    <>
+      <h1>Payments</h1>
+      <ul className="actions-list">
+        <li>
+          <Link to="/finance/bank-details">Bank details to check ({d.bankDetailsToCheck})</Link>
+        </li>
+        <li>
+          <Link to="/finance/statements">Import a bank statement</Link>
+        </li>
+      </ul>
+      {actionData?.errors?.length ? (
+        <div className="error-summary" role="alert" aria-labelledby="run-problem" tabIndex={-1}>
+          <h2 className="error-summary__title" id="run-problem">
+            The payment run was not made
+          </h2>
+          <ul>
+            {actionData.errors.map((m, i) => (
+              <li key={i}>
+                <a href="#due-payments">{m}</a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <h2 id="due-payments">Payments due</h2>
+      {d.due.length === 0 ? (
+        <p>No payments are due.</p>
+      ) : (
+        <Form method="post" key={d.idempotencyKey}>
+          <input type="hidden" name="idempotencyKey" value={d.idempotencyKey} />
+          <p>Runs over {formatPence(d.thresholdPence)} need a second finance officer to approve them.</p>
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">Payments due, with anything stopping them</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Include</th>
+                  <th scope="col">Payment</th>
+                  <th scope="col">Organisation</th>
+                  <th scope="col" className="num">
+                    Amount
+                  </th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Can it be paid?</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.due.map((t) => {
+                  const ready = t.bacs.length === 0 || t.stripe.length === 0
+                  return (
+                    <tr key={t.id}>
+                      <td>
+                        <input type="checkbox" className="checkbox-input" id={`tranche-${t.id}`} name="trancheIds" value={t.id} defaultChecked={ready} />
+                        <label className="visually-hidden" htmlFor={`tranche-${t.id}`}>
+                          Include {t.reference}
+                        </label>
+                      </td>
+                      <th scope="row">
+                        <Link to={`/manage/awards/${t.awardId}`}>{t.reference}</Link>
+                      </th>
+                      <td>{t.organisationName}</td>
+                      <td className="num">{formatPence(t.amountPence)}</td>
+                      <td>{t.dueDate}</td>
+                      <td>{t.bacs.length === 0 ? 'Yes, by BACS' : t.stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${t.bacs.join('; ')}`}</td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
+          <fieldset className="fieldset form-group">
+            <legend>Pay by</legend>
+            {(['bacs', 'stripe'] as const).map((rail) => (
+              <div className="checkbox" key={rail}>
+                <input type="radio" id={`rail-${rail}`} name="rail" value={rail} defaultChecked={rail === 'bacs'} />
+                <label htmlFor={`rail-${rail}`}>{RAIL_LABELS[rail]}</label>
+              </div>
+            ))}
+          </fieldset>
+          <SubmitButton>Prepare the payment run</SubmitButton>
+        </Form>
+      )}
+      <h2>Payment runs</h2>
+      {d.runs.length === 0 ? (
+        <p>No payment runs yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Recent payment runs</caption>
+            <thead>
+              <tr>
+                <th scope="col">Run</th>
+                <th scope="col">Paid by</th>
+                <th scope="col" className="num">
+                  Payments
+                </th>
+                <th scope="col" className="num">
+                  Total
+                </th>
+                <th scope="col">Prepared by</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.runs.map((r) => (
+                <tr key={r.id}>
+                  <th scope="row">
+                    <Link to={`/finance/payment-runs/${r.id}`}>{r.reference}</Link>
+                  </th>
+                  <td>{RAIL_LABELS[r.rail]}</td>
+                  <td className="num">{r.trancheCount}</td>
+                  <td className="num">{formatPence(r.totalPence)}</td>
+                  <td>{r.createdByName}</td>
+                  <td>{RUN_STATUS_LABELS[r.status] ?? r.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  )
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />
+}

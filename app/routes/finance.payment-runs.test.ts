@@ -1,0 +1,129 @@
+/**
+ * /finance (payments due, prepare a run), /finance/payment-runs/<id> (approve, cancel) and /manage/awards/<id> (offer
+ * terms, conditions): only finance officers and fund managers respectively; the officer who prepared a run cannot
+ * approve it; bad input comes back as 400 with the reason.
+ */
+import { describe, expect, test } from 'vitest'
+import { createPaymentScenario } from '../../tests/factories/payments.ts'
+import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
+import { replyErrors, respond } from '~/domain/identity/test-support.server.ts'
+import { db } from '~/lib/db.server.ts'
+import { action as prepareAction, loader as financeLoader } from './finance._index.tsx'
+import { action as runAction, loader as runLoader } from './finance.payment-runs.$runId.tsx'
+import { action as awardAction, loader as awardLoader } from './manage.awards.$awardId.tsx'
+
+const context = { cspNonce: '', clientIp: '127.0.0.1' }
+type Route = (args: { request: Request; params: Record<string, string>; context: typeof context }) => Promise<unknown>
+
+async function call(route: Route, url: string, userId: number, params: Record<string, string> = {}, body?: Record<string, string> | URLSearchParams) {
+  const request = await signedInRequest(url, { userId, body })
+  return respond(() => route({ request, params, context }))
+}
+
+describe('finance pages', () => {
+  test('applicants and fund managers cannot see payments; finance officers can', async () => {
+    const s = await createPaymentScenario(db)
+    const award = await s.acceptedAward()
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const manager = await createUserWithRole(db, 'fund_manager')
+    expect((await call(financeLoader, '/finance', award.adminUserId)).status).toBe(403)
+    expect((await call(financeLoader, '/finance', manager.id)).status).toBe(403)
+    const res = await call(financeLoader, '/finance', finance.id)
+    expect(res.status).toBe(200)
+    const data = (await res.json()) as { due: Array<{ id: number; bacs: string[] }> }
+    expect(data.due.find((t) => t.id === award.trancheIds[0])?.bacs).toEqual([])
+  })
+
+  test('preparing a run with a payment whose bank details are not checked is refused with the reason, and nothing is made', async () => {
+    const s = await createPaymentScenario(db)
+    const award = await s.acceptedAward({ bank: 'unverified' })
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const body = new URLSearchParams({ rail: 'bacs', trancheIds: String(award.trancheIds[0]), idempotencyKey: 'k-unverified' })
+    const res = await call(prepareAction, '/finance', finance.id, {}, body)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { errors: string[] }).errors.join(' ')).toContain('bank details have not been checked by finance')
+    expect(await db.selectFrom('payment_runs').select('id').where('idempotency_key', '=', 'k-unverified').execute()).toHaveLength(0)
+  })
+
+  test('one officer prepares a run over the threshold, cannot approve it, and a second officer approves it', async () => {
+    const s = await createPaymentScenario(db)
+    const award = await s.acceptedAward({ amountPence: 900_000 })
+    const [first, second] = [await createUserWithRole(db, 'finance_officer'), await createUserWithRole(db, 'finance_officer')]
+    const body = new URLSearchParams({ rail: 'bacs', trancheIds: String(award.trancheIds[0]), idempotencyKey: 'k-four-eyes' })
+    const prepared = await call(prepareAction, '/finance', first.id, {}, body)
+    expect(prepared.status).toBe(302)
+    const runId = prepared.headers.get('Location')!.split('/').pop()!
+    const page = (await (await call(runLoader, `/finance/payment-runs/${runId}`, first.id, { runId })).json()) as { canApprove: boolean; run: { status: string } }
+    expect(page).toMatchObject({ canApprove: false, run: { status: 'awaiting_approval' } })
+    const own = await call(runAction, `/finance/payment-runs/${runId}`, first.id, { runId }, { intent: 'approve' })
+    expect(own.status).toBe(403)
+    expect(((await own.json()) as { message: string }).message).toContain('a different finance officer must approve it')
+    const ok = await call(runAction, `/finance/payment-runs/${runId}`, second.id, { runId }, { intent: 'approve' })
+    expect(ok.status).toBe(302)
+    expect((await db.selectFrom('payment_runs').select(['status', 'approved_by']).where('id', '=', Number(runId)).executeTakeFirstOrThrow())).toEqual({ status: 'approved', approved_by: second.id })
+    const again = await call(runAction, `/finance/payment-runs/${runId}`, second.id, { runId }, { intent: 'approve' })
+    expect(again.status).toBe(409)
+  })
+
+  test('a run that does not exist is 404; cancelling without a reason is 400', async () => {
+    const s = await createPaymentScenario(db)
+    const award = await s.acceptedAward()
+    const finance = await createUserWithRole(db, 'finance_officer')
+    expect((await call(runLoader, '/finance/payment-runs/999999', finance.id, { runId: '999999' })).status).toBe(404)
+    const run = await s.run(finance.id, award.trancheIds)
+    const res = await call(runAction, `/finance/payment-runs/${run.id}`, finance.id, { runId: String(run.id) }, { intent: 'cancel', reason: '' })
+    expect(res.status).toBe(400)
+  })
+})
+
+describe('the fund manager’s award page', () => {
+  async function committedAward() {
+    const s = await createPaymentScenario(db)
+    const bid = await s.bid({ decisionAmountPence: 600_000 })
+    const { createAwardFromDecision } = await import('~/domain/awards/awards.server.ts')
+    const made = await db.transaction().execute((trx) => createAwardFromDecision(trx, s.managerUserId, { applicationId: bid.applicationId, amountPence: 600_000, potId: s.potId, outcomeAreas: ['health_and_wellbeing'], idempotencyKey: `k-${bid.applicationId}` }))
+    return made.award.id
+  }
+
+  test('sets three yearly payments and a condition; the schedule shows each later year waiting for a return', async () => {
+    const awardId = await committedAward()
+    const manager = await createUserWithRole(db, 'fund_manager')
+    const res = await call(awardAction, `/manage/awards/${awardId}`, manager.id, { awardId: String(awardId) }, {
+      intent: 'terms',
+      conditions: 'Send us your safeguarding policy',
+      kind: 'yearly',
+      years: '3',
+      amountPerYear: '2000',
+      startDate: '2027-01-04',
+    })
+    expect(res.status).toBe(302)
+    const page = (await (await call(awardLoader, `/manage/awards/${awardId}`, manager.id, { awardId: String(awardId) })).json()) as { award: { tranches: Array<{ amountPence: number; dueDate: string; gateText: string }>; conditions: Array<{ text: string }> } }
+    expect(page.award.conditions.map((c) => c.text)).toEqual(['Send us your safeguarding policy'])
+    expect(page.award.tranches.map((t) => [t.amountPence, t.dueDate, t.gateText])).toEqual([
+      [200_000, '2027-01-04', 'once the offer is accepted'],
+      [200_000, '2028-01-04', 'once the Year 1 impact return is accepted'],
+      [200_000, '2029-01-04', 'once the Year 2 impact return is accepted'],
+    ])
+  })
+
+  test('instalments that do not add up to the award are refused beside the instalments, and nothing is saved', async () => {
+    const awardId = await committedAward()
+    const manager = await createUserWithRole(db, 'fund_manager')
+    const res = await call(awardAction, `/manage/awards/${awardId}`, manager.id, { awardId: String(awardId) }, {
+      intent: 'terms',
+      kind: 'instalments',
+      'tranches[0].amount': '1000',
+      'tranches[0].dueDate': '2027-01-04',
+      'tranches[0].gate': 'acceptance',
+    })
+    expect(res.status).toBe(400)
+    expect((await replyErrors(res)).fields.tranches?.[0]).toBe('The instalments add up to £1,000.00, but the award is £6,000.00')
+    expect(await db.selectFrom('tranches').select('id').where('award_id', '=', awardId).execute()).toHaveLength(0)
+  })
+
+  test('applicants and finance officers cannot open the fund manager’s award page', async () => {
+    const awardId = await committedAward()
+    const finance = await createUserWithRole(db, 'finance_officer')
+    expect((await call(awardLoader, `/manage/awards/${awardId}`, finance.id, { awardId: String(awardId) })).status).toBe(403)
+  })
+})
