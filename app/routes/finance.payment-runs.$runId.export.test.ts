@@ -8,7 +8,7 @@ import { createOrganisationWithAdmin } from '../../tests/factories/organisations
 import { createUserWithRole, signedInRequest, type TestUser } from '../../tests/factories/sessions.ts'
 import { respond } from '~/domain/identity/test-support.server.ts'
 import { db } from '~/lib/db.server.ts'
-import { action, loader } from './finance.payment-runs.$runId.export.tsx'
+import { action, loader } from './finance.payment-runs.$runId_.export.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
 

@@ -37,7 +37,7 @@ async function loadRun(param: string | undefined) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user } = await requireAnyPermission(request, FINANCE)
   const run = await loadRun(params.runId)
-  return json({ run, viewerId: user.id, canApprove: user.permissions.has('approve:payment-run:any') && run.createdBy.id !== user.id })
+  return json({ run, approval: approvalSentence(run), viewerId: user.id, canApprove: user.permissions.has('approve:payment-run:any') && run.createdBy.id !== user.id })
 }
 
 /** POST intent=approve (a second finance officer; 403 for the one who prepared it) or intent=cancel (with a reason). */
@@ -63,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PaymentRun() {
-  const { run, canApprove } = useLoaderData<typeof loader>()
+  const { run, approval, canApprove } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   const open = run.status === 'awaiting_approval' || run.status === 'approved'
   return (
@@ -87,7 +87,7 @@ export default function PaymentRun() {
         <SummaryRow label="Prepared by">{run.createdBy.name}</SummaryRow>
         <SummaryRow label="Approved by">{run.approvedBy ? run.approvedBy.name : run.status === 'awaiting_approval' ? 'Not yet approved' : 'Within the threshold: no second approval needed'}</SummaryRow>
       </dl>
-      <p>{approvalSentence(run)}</p>
+      <p>{approval}</p>
 
       {run.status === 'awaiting_approval' ? (
         canApprove ? (
