@@ -4,17 +4,27 @@ import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { renderToPipeableStream } from 'react-dom/server'
 import { NonceProvider } from './components/nonce.tsx'
 import { OFFER_JOB_KIND, offerJobHandler } from './domain/awards/offers.server.ts'
+import { healUnconfirmedTransfers } from './domain/payments/stripe-transfers.server.ts'
 import { deliverPending } from './domain/messages/outbox.server.ts'
 import { db } from './lib/db.server.ts'
 import { env } from './lib/env.server.ts'
 import { registerJobHandler, startJobWorker } from './lib/jobs.server.ts'
 import { startOutboxWorker } from './lib/mail.server.ts'
+import { stripeClient } from './lib/stripe.server.ts'
 
 // When SMTP_URL is set, each server process delivers the outbox in the background (claims make that safe).
 startOutboxWorker((transport) => deliverPending(db, { transport }))
 // Each server process runs queued background jobs (a round's offer letters) every 500 ms (claims make that safe).
 registerJobHandler(OFFER_JOB_KIND, offerJobHandler(env().DATA_DIR))
 startJobWorker(db)
+// A Stripe transfer left unconfirmed (Stripe accepted it, then the process stopped before recording it) is sent again
+// with its own idempotency key soon after start and every five minutes, so Stripe replays it and it is recorded once.
+function healStripeTransfers(): void {
+  const stripe = stripeClient()
+  if (stripe) healUnconfirmedTransfers(db, stripe).catch((e: unknown) => console.error('Could not heal unconfirmed Stripe transfers', e))
+}
+setTimeout(healStripeTransfers, 10_000).unref()
+setInterval(healStripeTransfers, 5 * 60_000).unref()
 
 export const streamTimeout = 5_000
 

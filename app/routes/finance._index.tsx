@@ -36,6 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       id: t.id,
       reference: t.reference,
       awardId: t.awardId,
+      organisationId: t.organisationId,
       organisationName: t.organisationName,
       amountPence: t.amountPence,
       dueDate: t.dueDate,
@@ -134,7 +135,15 @@ export default function FinanceHome() {
                       <td>{t.organisationName}</td>
                       <td className="num">{formatPence(t.amountPence)}</td>
                       <td>{t.dueDate}</td>
-                      <td>{t.bacs.length === 0 ? 'Yes, by BACS' : t.stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${t.bacs.join('; ')}`}</td>
+                      <td>
+                        {t.bacs.length === 0 ? 'Yes, by BACS' : t.stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${t.bacs.join('; ')}`}
+                        {t.stripe.length > 0 ? (
+                          <>
+                            {' '}
+                            <Link to={`/finance/organisations/${t.organisationId}/stripe`}>Stripe account for {t.organisationName}</Link>
+                          </>
+                        ) : null}
+                      </td>
                     </tr>
                   )
                 })}

@@ -6,6 +6,7 @@ import { SubmitButton } from '~/components/forms.tsx'
 import { SummaryRow } from '~/components/summary-list.tsx'
 import { RAIL_LABELS, RUN_STATUS_LABELS, TRANCHE_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { approvalSentence, approveRun, cancelRun, runSummary } from '~/domain/payments/payment-runs.server.ts'
+import { runTransferSummary } from '~/domain/payments/stripe-transfers.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
@@ -37,7 +38,8 @@ async function loadRun(param: string | undefined) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user } = await requireAnyPermission(request, FINANCE)
   const run = await loadRun(params.runId)
-  return json({ run, approval: approvalSentence(run), viewerId: user.id, canApprove: user.permissions.has('approve:payment-run:any') && run.createdBy.id !== user.id })
+  const transfers = run.rail === 'stripe' ? await runTransferSummary(db, run.id) : null
+  return json({ run, transfers, approval: approvalSentence(run), viewerId: user.id, canApprove: user.permissions.has('approve:payment-run:any') && run.createdBy.id !== user.id })
 }
 
 /** POST intent=approve (a second finance officer; 403 for the one who prepared it) or intent=cancel (with a reason). */
@@ -63,7 +65,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function PaymentRun() {
-  const { run, approval, canApprove } = useLoaderData<typeof loader>()
+  const { run, transfers, approval, canApprove } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   const open = run.status === 'awaiting_approval' || run.status === 'approved'
   return (
@@ -118,9 +120,9 @@ export default function PaymentRun() {
               <SubmitButton>Download the bank file</SubmitButton>
             </Form>
           ) : null
-        ) : run.status !== 'completed' ? (
+        ) : transfers && (transfers.waiting > 0 || transfers.unconfirmed > 0) ? (
           <Form method="post" action={`/finance/payment-runs/${run.id}/stripe`}>
-            <SubmitButton>{run.status === 'approved' ? 'Send the Stripe transfers' : 'Retry unconfirmed transfers'}</SubmitButton>
+            <SubmitButton>{transfers.unconfirmed > 0 ? `Retry ${transfers.unconfirmed} unconfirmed transfers` : `Send ${transfers.waiting} Stripe transfers`}</SubmitButton>
           </Form>
         ) : null
       ) : null}

@@ -180,6 +180,16 @@ export async function cancelRun(trx: Transaction<DB>, actorUserId: number, input
   if (!reason) throw new RunInputError('Say why the run is cancelled', 'reason')
   const run = await lockRun(trx, input.runId)
   if (run.status !== 'awaiting_approval' && run.status !== 'approved') throw new RunStatusError(`This payment run is ${run.status} and can no longer be cancelled.`)
+  if (run.rail === 'stripe') {
+    // A transfer already asked of Stripe must be settled under its own key, not abandoned and re-sent in another run.
+    const started = await trx
+      .selectFrom('tranches')
+      .innerJoin('stripe_transfers', (join) => join.onRef('stripe_transfers.tranche_id', '=', 'tranches.id').onRef('stripe_transfers.attempt', '=', 'tranches.attempt'))
+      .select('tranches.id')
+      .where('tranches.payment_run_id', '=', run.id)
+      .executeTakeFirst()
+    if (started) throw new RunStatusError('Stripe transfers have already been started for this run, so it cannot be cancelled. Retry the unconfirmed transfers instead.')
+  }
   const now = new Date().toISOString()
   const result = await trx
     .updateTable('payment_runs')
