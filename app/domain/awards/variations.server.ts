@@ -42,6 +42,7 @@ import { ensureScheduledAccount, shareTranches } from '../budgets/scheduling.ser
 import { proportionalSplit } from '../budgets/split.ts'
 import { ukToday } from '../places/places.server.ts'
 import { buildSchedule, ScheduleError, type Gate, type ScheduleInput } from './schedule.ts'
+import type { VariationSummary } from './variation-form.ts'
 import { AwardNotFoundError } from './terms.server.ts'
 
 export const MAX_REASON_LENGTH = 2000
@@ -173,6 +174,68 @@ export async function getVariation(db: Db, variationId: number): Promise<Variati
   const row = await variationQuery(db).where('award_variations.id', '=', variationId).executeTakeFirst()
   if (!row) throw new VariationNotFoundError()
   return toVariation(row)
+}
+
+/** A variation as the pages show it (plain data, no JSON to unpick). */
+export function summariseVariation(v: Variation): VariationSummary {
+  const payment = (t: VariationTranche) => ({ amountPence: t.amountPence, dueDate: t.dueDate })
+  return {
+    id: v.id,
+    status: v.status,
+    reason: v.reason,
+    requestedById: v.requestedBy.id,
+    requestedByName: v.requestedBy.name,
+    requestedAt: v.requestedAt,
+    decidedByName: v.decidedBy?.name ?? null,
+    decidedAt: v.decidedAt,
+    decisionNote: v.decisionNote,
+    currentAmountPence: v.current.amountPence,
+    proposedAmountPence: v.proposed.amountPence,
+    replaced: v.current.replaced.map(payment),
+    proposed: v.proposed.tranches.map(payment),
+  }
+}
+
+export interface AwardForVariation {
+  id: number
+  reference: string
+  status: string
+  amountPence: number
+  organisationId: number
+  organisationName: string
+  projectTitle: string
+  tranches: Array<{ id: number; sequence: number; amountPence: number; dueDate: string; status: string }>
+  /** What is paid or on its way: the least the award can be changed to. */
+  keptPence: number
+}
+
+/**
+ * The award a variation page is about, with its live tranches. `organisationIds` scopes it to the organisations the
+ * person belongs to (null when it is not one of theirs, as when it does not exist).
+ */
+export async function awardForVariation(db: Db, awardId: number, scope: { organisationIds?: number[] } = {}): Promise<AwardForVariation | null> {
+  if (scope.organisationIds && scope.organisationIds.length === 0) return null
+  let query = db
+    .selectFrom('awards')
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .select(['awards.id', 'awards.reference', 'awards.status', 'awards.amount_pence', 'awards.organisation_id', 'organisations.name', 'applications.title'])
+    .where('awards.id', '=', awardId)
+  if (scope.organisationIds) query = query.where('awards.organisation_id', 'in', scope.organisationIds)
+  const award = await query.executeTakeFirst()
+  if (!award) return null
+  const tranches = await liveTranches(db, award.id)
+  return {
+    id: award.id,
+    reference: award.reference,
+    status: award.status,
+    amountPence: award.amount_pence,
+    organisationId: award.organisation_id,
+    organisationName: award.name,
+    projectTitle: award.title,
+    tranches: tranches.map((t) => ({ id: t.id!, sequence: t.sequence!, amountPence: t.amountPence, dueDate: t.dueDate, status: t.status })),
+    keptPence: sum(split(tranches).kept),
+  }
 }
 
 // ---------------------------------------------------------------- helpers
