@@ -55,7 +55,7 @@ export interface Repayment {
   recordedBy: { id: number; name: string }
   recordedAt: string
   /** How it was shared across the contributions (from its ledger entries). */
-  parts: Array<{ contributionId: number; amountPence: number }>
+  parts: Array<{ contributionId: number; funderName: string; amountPence: number }>
 }
 
 export interface RecordRepaymentInput {
@@ -234,6 +234,11 @@ export async function listRepayments(db: Db, awardId: number): Promise<Repayment
     .orderBy('award_repayments.id', 'desc')
     .execute()
   const shares = await sharesOf(db, rows.map((r) => r.id))
+  const contributionIds = [...new Set([...shares.values()].flatMap((parts) => parts.map((p) => p.contributionId)))]
+  const funders = contributionIds.length
+    ? await db.selectFrom('contributions').innerJoin('funders', 'funders.id', 'contributions.funder_id').select(['contributions.id', 'funders.name']).where('contributions.id', 'in', contributionIds).execute()
+    : []
+  const funderName = new Map(funders.map((f) => [f.id, f.name]))
   return rows.map((r) => ({
     id: r.id,
     awardId: r.award_id,
@@ -244,8 +249,14 @@ export async function listRepayments(db: Db, awardId: number): Promise<Repayment
     receivedOn: r.received_on,
     recordedBy: { id: r.recorded_by, name: r.name },
     recordedAt: r.created_at,
-    parts: shares.get(r.id) ?? [],
+    parts: (shares.get(r.id) ?? []).map((p) => ({ ...p, funderName: funderName.get(p.contributionId) ?? '' })),
   }))
+}
+
+/** The award's paid tranches, for choosing which payment the money is for. */
+export async function paidTranches(db: Db, awardId: number): Promise<Array<{ id: number; sequence: number; amountPence: number; paidAt: string | null }>> {
+  const rows = await db.selectFrom('tranches').select(['id', 'sequence', 'amount_pence', 'paid_at']).where('award_id', '=', awardId).where('status', '=', 'paid').orderBy('sequence').execute()
+  return rows.map((r) => ({ id: r.id, sequence: r.sequence, amountPence: r.amount_pence, paidAt: r.paid_at }))
 }
 
 /** What was paid to the award, and what has come back, in total. */
