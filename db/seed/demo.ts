@@ -25,6 +25,7 @@ import { seedCriteria } from './criteria.ts'
 import { seedPanel } from './panel.ts'
 import { seedPanelDecisions } from './decisions.ts'
 import { seedAwardCommitments } from './awards.ts'
+import { seedOffersAndPayments } from './payments.ts'
 import { setOutcomeAreas } from '../../app/domain/applications/outcome-areas.server.ts'
 import type { OutcomeArea } from '../../app/domain/budgets/ring-fence.ts'
 import type { GrantableRole } from '../../app/domain/identity/roles.server.ts'
@@ -225,9 +226,11 @@ export async function isDemoSeeded(db: Kysely<DB>): Promise<boolean> {
   return !!(await db.selectFrom('app_meta').select('value').where('key', '=', SEED_KEY).executeTakeFirst())
 }
 
-export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } = {}): Promise<{ seeded: boolean }> {
+export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string; dataDir?: string } = {}): Promise<{ seeded: boolean }> {
   if (await isDemoSeeded(db)) return { seeded: false }
   const appOrigin = options.appOrigin ?? process.env.APP_URL ?? `http://localhost:${process.env.PORT ?? 3000}`
+  // Where generated letters are stored: the server's DATA_DIR (npm start, npm run db:seed), or the test server's.
+  const dataDir = options.dataDir ?? process.env.DATA_DIR ?? 'data'
   const today = ukToday()
   await db.transaction().execute(async (trx) => {
     // People first: the admin is granted their role by the system (no actor), everyone else by the admin.
@@ -360,7 +363,18 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string } =
       .orderBy('applications.id')
       .limit(2)
       .execute()
-    await seedAwardCommitments(trx, { managerUserId: managerId, potId: pots.southWestLondon.id, applicationIds: recommendedLocal.map((r) => r.id) })
+    const awards = await seedAwardCommitments(trx, { managerUserId: managerId, potId: pots.southWestLondon.id, applicationIds: recommendedLocal.map((r) => r.id) })
+    // The first (the dementia choir's) is offered, accepted and its first year paid; the second's offer is a draft.
+    await seedOffersAndPayments(trx, {
+      awardId: awards[0].awardId,
+      managerUserId: managerId,
+      chairUserId: users.get(`orgadmin@${DEMO_DOMAIN}`)!,
+      chairName: 'Grace Okafor',
+      financeUserIds: [users.get(`finance@${DEMO_DOMAIN}`)!, users.get(`finance2@${DEMO_DOMAIN}`)!],
+      dataDir,
+      appOrigin,
+      today,
+    })
 
     // Finance officers and administrators must use two-factor authentication.
     for (const account of DEMO_ACCOUNTS.filter((a) => a.twoFactor)) await enrolTwoFactor(trx, users.get(account.email)!)

@@ -40,10 +40,11 @@ export default async function setup(project: TestProject) {
   buildIfStale()
   const port = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
-  const database = await createJourneyDatabase(baseUrl)
+  // Letters the seed generates are stored where the server under test reads them.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-e2e-data-'))
+  const database = await createJourneyDatabase(baseUrl, dataDir)
   const sink = await startSmtpSink({ port: 0 })
   const mailbox = await startMailbox(() => sink.messages)
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-e2e-data-'))
   let server: RunningServer | undefined
   try {
     server = await startServer(port, { ...database.env, DATA_DIR: dataDir, SMTP_URL: sink.url })
@@ -132,7 +133,7 @@ function removeAbandonedSqliteRuns() {
 }
 
 /** One database per run, named by this process's id, so two runs against one PostgreSQL server do not collide. */
-async function createJourneyDatabase(appOrigin: string): Promise<JourneyDatabase> {
+async function createJourneyDatabase(appOrigin: string, dataDir: string): Promise<JourneyDatabase> {
   const pgUrl = testPostgresUrl()
   if (pgUrl) {
     const name = `${PG_E2E_PREFIX}${process.pid}`
@@ -146,7 +147,7 @@ async function createJourneyDatabase(appOrigin: string): Promise<JourneyDatabase
       await admin.end()
     }
     const url = withDatabaseName(pgUrl, name)
-    await migrateAndSeed({ url }, appOrigin)
+    await migrateAndSeed({ url }, appOrigin, dataDir)
     return {
       engine: 'postgres',
       env: { DATABASE_URL: url },
@@ -165,16 +166,16 @@ async function createJourneyDatabase(appOrigin: string): Promise<JourneyDatabase
   const dir = path.join(E2E_DIR, `run-${process.pid}`)
   fs.rmSync(dir, { recursive: true, force: true })
   const file = path.join(dir, 'commonpot.sqlite')
-  await migrateAndSeed({ path: file }, appOrigin)
+  await migrateAndSeed({ path: file }, appOrigin, dataDir)
   return { engine: 'sqlite', env: { DATABASE_PATH: file }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 
 /** As db/prepare.ts does for a new deployment; links in the seeded data point at the server under test. */
-async function migrateAndSeed(options: { url?: string; path?: string }, appOrigin: string) {
+async function migrateAndSeed(options: { url?: string; path?: string }, appOrigin: string, dataDir: string) {
   const handle = createDatabase(options)
   try {
     await migrateToLatest(handle.db)
-    await seedDemo(handle.db, { appOrigin })
+    await seedDemo(handle.db, { appOrigin, dataDir })
   } finally {
     await handle.close()
   }
