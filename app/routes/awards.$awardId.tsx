@@ -112,6 +112,17 @@ export default function AwardOffer() {
           <a href={`/awards/${award.id}/letter.pdf?version=accepted`}>Download the accepted offer letter (PDF)</a>
         </p>
       ) : null}
+      {award.accepted ? (
+        <p>
+          We pay into your organisation’s bank account once our finance team has checked it.{' '}
+          <Link to={`/organisation/bank-details?org=${award.organisationId}`}>Give or check your bank details</Link>
+        </p>
+      ) : null}
+      {award.status === 'accepted' ? (
+        <p>
+          <Link to={`/awards/${award.id}/variation`}>Ask to change your grant</Link>
+        </p>
+      ) : null}
       {award.declined ? <p>Declined: “{award.declined.reason}”</p> : null}
       {!t ? (
         <p>The fund manager is preparing the offer. We will email everyone in {award.organisationName} when it is ready.</p>

@@ -309,12 +309,12 @@ function Decisions({
   )
 }
 
-function AwardCommitments({ award }: { award: { reference: string; amountPence: number; status: string; commitments: Array<{ id: number; potName: string; funderName: string; amountPence: number; overrideReason: string | null; releasedAt: string | null }> } }) {
+function AwardCommitments({ award }: { award: { id: number; reference: string; amountPence: number; status: string; commitments: Array<{ id: number; potName: string; funderName: string; amountPence: number; overrideReason: string | null; releasedAt: string | null }> } }) {
   return (
     <section aria-labelledby="award-heading">
       <h2 id="award-heading">Award {award.reference}</h2>
       <p>
-        {formatPence(award.amountPence)}, {award.status}.
+        {formatPence(award.amountPence)}, {award.status}. <Link to={`/manage/awards/${award.id}`}>Offer terms, schedule and payments for {award.reference}</Link>
       </p>
       {award.commitments.length === 0 ? (
         <p>No money is committed to this award yet.</p>

@@ -271,6 +271,9 @@ export default function EditRound() {
                 <li>
                   <Link to={`/panel/${round.id}`}>Panel ranking and decisions</Link>
                 </li>
+                <li>
+                  <Link to={`/manage/rounds/${round.id}/offers`}>Offers and awards</Link>
+                </li>
               </>
             ) : null}
           </>

@@ -69,6 +69,10 @@ export default function YourOrganisation() {
         <SummaryRow label="Your role">{MEMBERSHIP_ROLE_LABELS[organisation.yourRole]}</SummaryRow>
       </dl>
 
+      <p>
+        <Link to={`/organisation/bank-details?org=${organisation.id}`}>Bank details for grant payments</Link>
+      </p>
+
       <h2>Members</h2>
       <div className="table-wrap">
         <table>

@@ -217,19 +217,52 @@ async function activeCommitments(db: Db, contributionIds: number[]): Promise<Com
   return rows
 }
 
-/** What has been paid against each commitment, from the 'award.paid' ledger entries that belong to it. */
+/**
+ * What has been paid against each commitment (one contributor's money in one award), net of money repaid: the paid
+ * tranches' parts from that contribution (issue 6's payment schedule), any older 'award.paid' entries that point at
+ * the commitment itself, less repayments and clawbacks taken back from that contribution for the award.
+ */
 async function paidByCommitment(db: Db, commitmentIds: number[]): Promise<Map<number, number>> {
   if (commitmentIds.length === 0) return new Map()
-  const rows = await db
-    .selectFrom('ledger_entries')
-    .select((eb) => ['ref_id', eb.fn.sum<number>('amount_pence').as('total')])
-    .where('ref_type', '=', 'award_commitment')
-    .where('ref_id', 'in', commitmentIds)
-    .where('reason_code', '=', REASONS.paid)
-    .where('reverses_entry_id', 'is', null)
-    .groupBy('ref_id')
-    .execute()
-  return new Map(rows.map((r) => [r.ref_id!, Number(r.total)]))
+  const commitments = await db.selectFrom('award_commitments').select(['id', 'award_id', 'contribution_id']).where('id', 'in', commitmentIds).execute()
+  const key = (awardId: number, contributionId: number) => `${awardId}:${contributionId}`
+  const byPair = new Map(commitments.map((c) => [key(c.award_id, c.contribution_id), c.id]))
+  const awardIds = [...new Set(commitments.map((c) => c.award_id))]
+  const [direct, tranches, repaid] = await Promise.all([
+    db
+      .selectFrom('ledger_entries')
+      .select((eb) => ['ref_id', eb.fn.sum<number>('amount_pence').as('total')])
+      .where('ref_type', '=', 'award_commitment')
+      .where('ref_id', 'in', commitmentIds)
+      .where('reason_code', '=', REASONS.paid)
+      .where('reverses_entry_id', 'is', null)
+      .groupBy('ref_id')
+      .execute(),
+    db
+      .selectFrom('tranche_parts')
+      .innerJoin('tranches', 'tranches.id', 'tranche_parts.tranche_id')
+      .select((eb) => ['tranches.award_id', 'tranche_parts.contribution_id', eb.fn.sum<number>('tranche_parts.amount_pence').as('total')])
+      .where('tranches.award_id', 'in', awardIds)
+      .where('tranches.status', '=', 'paid')
+      .groupBy(['tranches.award_id', 'tranche_parts.contribution_id'])
+      .execute(),
+    db
+      .selectFrom('ledger_entries')
+      .innerJoin('award_repayments', 'award_repayments.id', 'ledger_entries.ref_id')
+      .innerJoin('ledger_accounts', 'ledger_accounts.id', 'ledger_entries.debit_account_id')
+      .select((eb) => ['award_repayments.award_id', 'ledger_accounts.owner_id', eb.fn.sum<number>('ledger_entries.amount_pence').as('total')])
+      .where('ledger_entries.ref_type', '=', 'award_repayment')
+      .where('award_repayments.award_id', 'in', awardIds)
+      .groupBy(['award_repayments.award_id', 'ledger_accounts.owner_id'])
+      .execute(),
+  ])
+  const result = new Map<number, number>(direct.map((r) => [r.ref_id!, Number(r.total)]))
+  const add = (commitmentId: number | undefined, pence: number) => {
+    if (commitmentId !== undefined) result.set(commitmentId, (result.get(commitmentId) ?? 0) + pence)
+  }
+  for (const t of tranches) add(byPair.get(key(t.award_id, t.contribution_id)), Number(t.total))
+  for (const r of repaid) add(byPair.get(key(r.award_id, r.owner_id!)), -Number(r.total))
+  return result
 }
 
 function leverageOf(commitments: CommitmentRow[], from: string): LeverageFigures {
