@@ -23,6 +23,12 @@ export default function AdminHome() {
           </h2>
           <p>Find people, see their organisations, and grant or remove roles such as assessor, fund manager or finance officer.</p>
         </li>
+        <li className="card">
+          <h2>
+            <Link to="/admin/payment-settings">Payment settings</Link>
+          </h2>
+          <p>The amount above which a payment run needs a second finance officer, and the account payments are made from.</p>
+        </li>
         {canReadOutbox ? (
           <li className="card">
             <h2>

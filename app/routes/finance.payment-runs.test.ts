@@ -127,3 +127,19 @@ describe('the fund manager’s award page', () => {
     expect((await call(awardLoader, `/manage/awards/${awardId}`, finance.id, { awardId: String(awardId) })).status).toBe(403)
   })
 })
+
+describe('payment settings', () => {
+  test('only an administrator changes the four-eyes threshold; a bad sort code is refused beside its field', async () => {
+    const { action: settingsAction } = await import('./admin.payment-settings.tsx')
+    const { paymentSettings } = await import('~/domain/payments/settings.server.ts')
+    const admin = await createUserWithRole(db, 'admin')
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const body = { threshold: '2500', sortCode: '20-00-00', accountNumber: '55779911', name: 'Healthy Comms Fund' }
+    expect((await call(settingsAction, '/admin/payment-settings', finance.id, {}, body)).status).toBe(403)
+    const bad = await call(settingsAction, '/admin/payment-settings', admin.id, {}, { ...body, sortCode: '20-00' })
+    expect(bad.status).toBe(400)
+    expect((await replyErrors(bad)).fields.sortCode).toEqual(['Enter a sort code, like 30-94-57'])
+    expect((await call(settingsAction, '/admin/payment-settings', admin.id, {}, body)).status).toBe(302)
+    expect(await paymentSettings(db)).toEqual({ approvalThresholdPence: 250_000, originator: { sortCode: '200000', accountNumber: '55779911', name: 'HEALTHY COMMS FUND' } })
+  })
+})
