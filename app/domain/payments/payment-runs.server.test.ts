@@ -89,6 +89,20 @@ describe('preparing a run', () => {
     expect(row).toEqual({ status: 'approved', approved_by: finance[1] })
   })
 
+  test('200 concurrent approvals of the same run approve it once; the ledger pays its tranche once', async () => {
+    const big = await s.acceptedAward({ amountPence: 800_000 })
+    const run = await s.run(finance[0], [big.trancheIds[0]])
+    const approvers = [finance[1], (await createUserWithRole(h.db, 'finance_officer')).id]
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => tx((trx) => approveRun(trx, approvers[i % 2], { runId: run.id }))))
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
+    for (const r of results.filter((r) => r.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(RunStatusError)
+    const events = await h.db.selectFrom('audit_events').select('id').where('action', '=', 'payment_run.approved').where('entity_id', '=', String(run.id)).execute()
+    expect(events).toHaveLength(1)
+    await tx((trx) => markTranchesSent(trx, finance[0], { trancheIds: big.trancheIds }))
+    await Promise.allSettled(Array.from({ length: 20 }, () => tx((trx) => markTranchePaid(trx, null, { trancheId: big.trancheIds[0], paidOn: '2026-11-21', source: 'bank_statement' }))))
+    expect(await potBalances()).toMatchObject({ scheduled: 0, paid: 800_000 })
+  }, 120_000)
+
   test('the database itself refuses a run approved by its creator', async () => {
     const big = await s.acceptedAward({ amountPence: 800_000 })
     const run = await s.run(finance[0], [big.trancheIds[0]])
