@@ -9,6 +9,7 @@ import { createUserWithRole, signedInRequest, type TestUser } from '../../tests/
 import { respond } from '~/domain/identity/test-support.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { action, loader } from './finance.payment-runs.$runId_.export.tsx'
+import { loader as fileLoader } from './finance.payment-runs.$runId_.file.ts'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
 
@@ -29,6 +30,11 @@ async function approvedRun(amountPence: number) {
   return s.run(finance.id, award.trancheIds)
 }
 
+async function download(runId: number, userId: number, format: string) {
+  const request = await signedInRequest(`/finance/payment-runs/${runId}/file?format=${format}`, { userId })
+  return respond(() => fileLoader({ request, params: { runId: String(runId) }, context }))
+}
+
 const runStatus = async (id: number) => (await db.selectFrom('payment_runs').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
 
 describe('downloading a bank file', () => {
@@ -43,21 +49,32 @@ describe('downloading a bank file', () => {
     expect(await runStatus(run.id)).toBe('approved')
   })
 
-  test('a finance officer gets the Standard 18 file as an attachment and the run is sent', async () => {
+  test('a finance officer exports the run (it is sent) and is sent to download the Standard 18 file or the CSV', async () => {
     const run = await approvedRun(12_345)
-    const response = await post(run.id, finance.id, 'standard18')
+    const exported = await post(run.id, finance.id, 'standard18')
+    expect(exported.status).toBe(303)
+    expect(exported.headers.get('Location')).toBe(`/finance/payment-runs/${run.id}/file?format=standard18`)
+    expect(await runStatus(run.id)).toBe('sent')
+    const response = await download(run.id, finance.id, 'standard18')
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Disposition')).toBe(`attachment; filename="${run.reference}-standard18.txt"`)
     expect(response.headers.get('Content-Type')).toBe('text/plain; charset=us-ascii')
     const body = await response.text()
     expect(body.split('\r\n').filter(Boolean).map((l) => l.length)).toEqual([100, 100])
     expect(body.slice(35, 46)).toBe('00000012345')
-    expect(await runStatus(run.id)).toBe('sent')
 
-    const csv = await post(run.id, finance.id, 'csv')
+    const csv = await download(run.id, finance.id, 'csv')
     expect(csv.status).toBe(200)
     expect(csv.headers.get('Content-Disposition')).toBe(`attachment; filename="${run.reference}-bulk-payments.csv"`)
     expect(await csv.text()).toMatch(/^Payee name,Sort code,Account number,Amount,Payment reference\r\n.*,123\.45,/)
+  })
+
+  test('the file address gives nothing for a run not yet exported, nor to an applicant', async () => {
+    const run = await approvedRun(10_000)
+    expect((await download(run.id, finance.id, 'standard18')).status).toBe(409)
+    const { admin } = await createOrganisationWithAdmin(db)
+    expect((await download(run.id, admin.id, 'standard18')).status).toBe(403)
+    expect(await runStatus(run.id)).toBe('approved')
   })
 
   test('an unknown format is a 400 and sends nothing', async () => {

@@ -26,8 +26,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 /**
- * POST /finance/payment-runs/<runId>/export (format=standard18|csv): the run's bank file as a download. The first
- * download of an approved BACS run sends it (its payments become "sent"); later ones give the same file again.
+ * POST /finance/payment-runs/<runId>/export (format=standard18|csv): makes the run's bank file and sends the browser
+ * to download it (/finance/payment-runs/<runId>/file). The first export of an approved BACS run sends it (its payments
+ * become "sent"); later ones give the same file again. A run that cannot be exported gets this page with the reason.
  */
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'prepare:payment-run:any')
@@ -35,14 +36,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const parsed = ExportSchema.safeParse(Object.fromEntries(await request.formData()))
   if (!parsed.success) return json({ message: parsed.error.issues[0].message }, { status: 400 })
   try {
-    const file = await db.transaction().execute((trx) => exportRun(trx, user.id, { runId, format: parsed.data.format }))
-    return new Response(file.body, {
-      headers: {
-        'Content-Type': file.contentType,
-        'Content-Disposition': `attachment; filename="${file.filename}"`,
-        'Cache-Control': 'private, no-store',
-      },
-    })
+    await db.transaction().execute((trx) => exportRun(trx, user.id, { runId, format: parsed.data.format }))
+    // Post/redirect/get: the browser downloads the file from a plain GET (a page's POST cannot answer with a file).
+    return redirect(`/finance/payment-runs/${runId}/file?format=${parsed.data.format}`, 303)
   } catch (e) {
     if (e instanceof DomainError && e.status === 404) throw notFound(e.message)
     if (e instanceof DomainError) return json({ message: e.message }, { status: e.status })
