@@ -178,6 +178,8 @@ describe('from an award to a payment', () => {
     await second.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Pooled pots' }).click()
     await landOn(second, '/pots')
     await second.getByRole('link', { name: POT }).click()
+    await second.waitForURL(/\/pots\/\d+$/)
+    await checkA11y(second)
     await second.getByRole('link', { name: 'See the dashboard' }).click()
     await second.waitForURL(/\/dashboard$/)
     const paidCard = second.locator('li.card', { has: second.getByRole('heading', { name: 'Paid', exact: true }) })
