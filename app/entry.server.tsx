@@ -4,7 +4,7 @@ import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { renderToPipeableStream } from 'react-dom/server'
 import { NonceProvider } from './components/nonce.tsx'
 import { OFFER_JOB_KIND, offerJobHandler } from './domain/awards/offers.server.ts'
-import { healUnconfirmedTransfers } from './domain/payments/stripe-transfers.server.ts'
+import { healUnconfirmedTransfers, STRIPE_RUN_JOB_KIND, stripeRunJobHandler } from './domain/payments/stripe-transfers.server.ts'
 import { deliverPending } from './domain/messages/outbox.server.ts'
 import { db } from './lib/db.server.ts'
 import { env } from './lib/env.server.ts'
@@ -16,6 +16,7 @@ import { stripeClient } from './lib/stripe.server.ts'
 startOutboxWorker((transport) => deliverPending(db, { transport }))
 // Each server process runs queued background jobs (a round's offer letters) every 500 ms (claims make that safe).
 registerJobHandler(OFFER_JOB_KIND, offerJobHandler(env().DATA_DIR))
+registerJobHandler(STRIPE_RUN_JOB_KIND, stripeRunJobHandler(stripeClient))
 startJobWorker(db)
 // A Stripe transfer left unconfirmed (Stripe accepted it, then the process stopped before recording it) is sent again
 // with its own idempotency key soon after start and every five minutes, so Stripe replays it and it is recorded once.

@@ -1,6 +1,7 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { sendRunTransfers, type SendRunTransfersResult } from '~/domain/payments/stripe-transfers.server.ts'
+import { LARGE_STRIPE_RUN, STRIPE_RUN_JOB_KIND, sendRunTransfers, transfersWaiting, type SendRunTransfersResult } from '~/domain/payments/stripe-transfers.server.ts'
+import { enqueueJob } from '~/lib/jobs.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
@@ -31,6 +32,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const runId = runIdFrom(params)
   const stripe = stripeClient()
   if (!stripe) throw new Response('Stripe is not set up on this site, so no transfers were sent.', { status: 409 })
+  const waiting = await transfersWaiting(db, runId)
+  if (waiting > LARGE_STRIPE_RUN) {
+    // A large run sends its transfers in the background, with a progress page (which refreshes itself without JavaScript).
+    const { job } = await db.transaction().execute((trx) =>
+      enqueueJob(trx, {
+        kind: STRIPE_RUN_JOB_KIND,
+        payload: { runId, title: `Sending the Stripe transfers of payment run ${runId}`, unit: 'transfers', returnTo: `/finance/payment-runs/${runId}`, returnLabel: 'Back to the payment run' },
+        total: waiting,
+        createdBy: user.id,
+        idempotencyKey: `stripe-run:${runId}:${waiting}`,
+      }),
+    )
+    return redirect(`/jobs/${job.id}`)
+  }
   let result: SendRunTransfersResult
   try {
     result = await sendRunTransfers(db, stripe, user.id, runId)

@@ -321,3 +321,26 @@ describe('connected accounts', () => {
     expect(await verifyConnectedAccount(stripe, ready.id)).toMatchObject({ status: 'unreachable' })
   })
 })
+
+describe('a large Stripe run', () => {
+  test('sends its transfers as a background job whose progress reaches every payment, each sent once', async () => {
+    const { enqueueJob, drainJobs, getJob, registerJobHandler } = await import('~/lib/jobs.server.ts')
+    const { approveRun } = await import('./payment-runs.server.ts')
+    const { LARGE_STRIPE_RUN, STRIPE_RUN_JOB_KIND, stripeRunJobHandler, transfersWaiting } = await import('./stripe-transfers.server.ts')
+    const account = fake.addConnectedAccount()
+    const awards = []
+    for (let i = 0; i < LARGE_STRIPE_RUN + 1; i++) awards.push(await s.acceptedAward({ amountPence: 100_000, stripeAccountId: account.id }))
+    const run = await s.run(finance[0], awards.flatMap((a) => a.trancheIds), 'stripe')
+    await tx((trx) => approveRun(trx, finance[1], { runId: run.id }))
+    const waiting = await transfersWaiting(h.db, run.id)
+    expect(waiting).toBe(LARGE_STRIPE_RUN + 1)
+    registerJobHandler(STRIPE_RUN_JOB_KIND, stripeRunJobHandler(() => stripe))
+    const { job } = await tx((trx) => enqueueJob(trx, { kind: STRIPE_RUN_JOB_KIND, payload: { runId: run.id }, total: waiting, createdBy: finance[0], idempotencyKey: `stripe-run:${run.id}:${waiting}` }))
+    await drainJobs(h.db)
+    const done = (await getJob(h.db, job.id))!
+    expect(done).toMatchObject({ status: 'done', done: waiting, total: waiting })
+    expect(done.result).toMatchObject({ sent: waiting, runSent: true })
+    expect(fake.transfers).toHaveLength(waiting)
+    expect((await h.db.selectFrom('payment_runs').select('status').where('id', '=', run.id).executeTakeFirstOrThrow()).status).toBe('sent')
+  }, 120_000)
+})

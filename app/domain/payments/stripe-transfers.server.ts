@@ -325,7 +325,13 @@ export interface SendRunTransfersResult {
  * is left waiting. Safe to repeat: recorded transfers are skipped and unconfirmed ones re-sent with their own keys; a
  * run already sent returns zero counts. Refuses (409) a run awaiting approval or cancelled, and a BACS run.
  */
-export async function sendRunTransfers(db: Kysely<DB>, stripe: StripeConnectClient, actorUserId: number, runId: number): Promise<SendRunTransfersResult> {
+export async function sendRunTransfers(
+  db: Kysely<DB>,
+  stripe: StripeConnectClient,
+  actorUserId: number,
+  runId: number,
+  onProgress?: (done: number) => Promise<void>,
+): Promise<SendRunTransfersResult> {
   const run = await db.selectFrom('payment_runs').select(['id', 'reference', 'rail', 'status']).where('id', '=', runId).executeTakeFirst()
   if (!run) throw new NotFoundError('payment run')
   if (run.rail !== 'stripe') throw new StripeRunNotSendableError(`Payment run ${run.reference} pays by BACS, not Stripe.`)
@@ -347,6 +353,7 @@ export async function sendRunTransfers(db: Kysely<DB>, stripe: StripeConnectClie
       if (!(error instanceof DomainError)) throw error
       results.push({ outcome: 'retry_later', trancheId: id, message: error.message })
     }
+    await onProgress?.(results.length)
   }
   const runSent = await db.transaction().execute((trx) => markStripeRunSent(trx, actorUserId, runId))
   const count = (outcome: SendTransferResult['outcome']) => results.filter((r) => r.outcome === outcome).length
@@ -526,5 +533,30 @@ export async function runTransferSummary(db: Db, runId: number): Promise<RunTran
     unconfirmed: rows.filter((r) => r.status === 'in_run' && r.attemptStatus === 'requested').length,
     sent: rows.filter((r) => r.status === 'sent').length,
     paid: rows.filter((r) => r.status === 'paid').length,
+  }
+}
+
+/** Runs with more payments than this send their transfers as a background job, with a progress page. */
+export const LARGE_STRIPE_RUN = 20
+export const STRIPE_RUN_JOB_KIND = 'payments.stripe_run'
+
+/** How many of the run's payments are still waiting to be sent (the job's progress bar maximum). */
+export async function transfersWaiting(db: Db, runId: number): Promise<number> {
+  const row = await db.selectFrom('tranches').select((eb) => eb.fn.countAll<number>().as('n')).where('payment_run_id', '=', runId).where('status', '=', 'in_run').executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/**
+ * The background job that sends a large Stripe run's transfers, one at a time, recording progress after each. Safe to
+ * run again after a restart: each payment is sent under its own idempotency key, and ones already sent are skipped.
+ */
+export function stripeRunJobHandler(stripe: () => StripeConnectClient | null) {
+  return async (db: Kysely<DB>, job: { payload: Record<string, unknown>; createdBy: number | null }, context: { progress(done: number): Promise<void> }) => {
+    const client = stripe()
+    if (!client) throw new Error('Stripe is not set up on this site, so no transfers were sent.')
+    if (job.createdBy === null) throw new Error('A Stripe run job needs the finance officer who started it.')
+    const runId = Number(job.payload.runId)
+    const result = await sendRunTransfers(db, client, job.createdBy, runId, (done) => context.progress(done))
+    return { sent: result.sent, alreadySent: result.alreadySent, retryLater: result.retryLater, failed: result.failed, runSent: result.runSent }
   }
 }
