@@ -7,6 +7,7 @@ import { SummaryRow } from '~/components/summary-list.tsx'
 import { RAIL_LABELS, RUN_STATUS_LABELS, TRANCHE_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { approvalSentence, approveRun, cancelRun, runSummary } from '~/domain/payments/payment-runs.server.ts'
 import { runTransferSummary } from '~/domain/payments/stripe-transfers.server.ts'
+import { markTrancheFailed } from '~/domain/payments/tranches.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
@@ -20,6 +21,11 @@ const FINANCE = ['prepare:payment-run:any', 'approve:payment-run:any'] as const
 const ActionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('approve') }),
   z.object({ intent: z.literal('cancel'), reason: z.string().trim().min(1, 'Say why the run is cancelled').max(2000) }),
+  z.object({
+    intent: z.literal('failed'),
+    trancheId: z.coerce.number().int().positive(),
+    reason: z.string().trim().min(1, 'Say why the payment failed or came back, as the bank reported it').max(2000),
+  }),
 ])
 
 function runIdOf(param: string | undefined): number {
@@ -52,6 +58,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (parsed.data.intent === 'approve') {
       if (!user.permissions.has('approve:payment-run:any')) throw new Response('You do not have permission to approve payment runs.', { status: 403 })
       await db.transaction().execute((trx) => approveRun(trx, user.id, { runId: run.id }))
+    } else if (parsed.data.intent === 'failed') {
+      const { trancheId, reason } = parsed.data
+      if (!run.tranches.some((t) => t.id === trancheId && (t.status === 'sent' || t.status === 'paid'))) {
+        return json({ message: 'Only a payment of this run that was sent or paid can be recorded as failed.' }, { status: 409 })
+      }
+      await db.transaction().execute((trx) => markTrancheFailed(trx, user.id, { trancheId, reason, reversed: true, baseUrl: new URL(request.url).origin }))
     } else {
       const reason = parsed.data.reason
       await db.transaction().execute((trx) => cancelRun(trx, user.id, { runId: run.id, reason }))
@@ -60,7 +72,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (e instanceof DomainError) return json({ message: e.message }, { status: e.status })
     throw e
   }
-  const message = parsed.data.intent === 'approve' ? `Payment run ${run.reference} approved` : `Payment run ${run.reference} cancelled; its payments are due again`
+  const message =
+    parsed.data.intent === 'approve'
+      ? `Payment run ${run.reference} approved`
+      : parsed.data.intent === 'failed'
+        ? 'The payment is back among those due, with its reason; finance officers have been emailed'
+        : `Payment run ${run.reference} cancelled; its payments are due again`
   return redirect(`/finance/payment-runs/${run.id}`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message }) } })
 }
 
@@ -166,6 +183,34 @@ export default function PaymentRun() {
         </table>
       </div>
       {run.tranches.length === 0 ? <p>This run has no payments left in it.</p> : null}
+      {run.tranches.some((t) => t.status === 'sent' || t.status === 'paid') ? (
+        <Form method="post">
+          <h2>A payment failed or came back</h2>
+          <p>If the bank returned a payment (for example, the account was closed), record it here. It goes back among the payments due, with the reason, and any money marked paid is reversed in the ledger.</p>
+          <input type="hidden" name="intent" value="failed" />
+          <div className="form-group">
+            <label className="label" htmlFor="failed-tranche">
+              Payment
+            </label>
+            <select className="select" id="failed-tranche" name="trancheId">
+              {run.tranches
+                .filter((t) => t.status === 'sent' || t.status === 'paid')
+                .map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.reference}: {t.organisationName}
+                  </option>
+                ))}
+            </select>
+          </div>
+          <div className="form-group">
+            <label className="label" htmlFor="failed-reason">
+              What the bank said
+            </label>
+            <input className="input" id="failed-reason" name="reason" />
+          </div>
+          <SubmitButton secondary>Record the failed payment</SubmitButton>
+        </Form>
+      ) : null}
 
       <h2>Whose money it is</h2>
       <div className="table-wrap">

@@ -76,6 +76,31 @@ describe('finance pages', () => {
   })
 })
 
+describe('a BACS payment that came back', () => {
+  test('is recorded from the run page with the bank’s reason: due again, the ledger reversed, finance emailed', async () => {
+    const { markTranchesSent, markTranchePaid } = await import('~/domain/payments/tranches.server.ts')
+    const s = await createPaymentScenario(db)
+    const award = await s.acceptedAward()
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const run = await s.run(finance.id, award.trancheIds)
+    const trancheId = award.trancheIds[0]
+    await db.transaction().execute((trx) => markTranchesSent(trx, finance.id, { trancheIds: [trancheId] }))
+    await db.updateTable('payment_runs').set({ status: 'sent' }).where('id', '=', run.id).execute()
+    await db.transaction().execute((trx) => markTranchePaid(trx, null, { trancheId, paidOn: '2026-11-21', source: 'bank_statement' }))
+    const params = { runId: String(run.id) }
+    const blank = await call(runAction, `/finance/payment-runs/${run.id}`, finance.id, params, { intent: 'failed', trancheId: String(trancheId), reason: '' })
+    expect(blank.status).toBe(400)
+    const res = await call(runAction, `/finance/payment-runs/${run.id}`, finance.id, params, { intent: 'failed', trancheId: String(trancheId), reason: 'ARUCS 2: account closed' })
+    expect(res.status).toBe(302)
+    expect(await db.selectFrom('tranches').select(['status', 'failure_reason', 'attempt']).where('id', '=', trancheId).executeTakeFirstOrThrow()).toEqual({ status: 'scheduled', failure_reason: 'ARUCS 2: account closed', attempt: 1 })
+    const reversed = await db.selectFrom('ledger_entries').select('id').where('ref_type', '=', 'tranche').where('ref_id', '=', trancheId).where('reason_code', '=', 'award.payment_reversed').execute()
+    expect(reversed.length).toBeGreaterThan(0)
+    expect((await db.selectFrom('outbox_messages').select('id').where('template', '=', 'payment-failed').where('to_address', '=', finance.email).execute()).length).toBe(1)
+    const again = await call(runAction, `/finance/payment-runs/${run.id}`, finance.id, params, { intent: 'failed', trancheId: String(trancheId), reason: 'again' })
+    expect(again.status).toBe(409)
+  })
+})
+
 describe('the fund manager’s award page', () => {
   async function committedAward() {
     const s = await createPaymentScenario(db)

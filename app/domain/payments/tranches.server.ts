@@ -356,14 +356,19 @@ export async function markTrancheFailed(trx: Transaction<DB>, actorUserId: numbe
   if (tranche.status === 'paid') {
     const paidEntries = await trx
       .selectFrom('ledger_entries')
-      .select(['id'])
+      .select(['id', 'credit_account_id'])
       .where('ref_type', '=', 'tranche')
       .where('ref_id', '=', tranche.id)
       .where('reason_code', '=', REASONS.paid)
       .where('idempotency_key', 'like', `tranche:${tranche.id}:${tranche.attempt}:paid:%`)
       .execute()
     for (const e of paidEntries) {
-      await reverseEntry(trx, { entryId: e.id, reasonCode: REASONS.paymentReversed, idempotencyKey: `tranche:${tranche.id}:${tranche.attempt}:reversed:${e.id}`, actorUserId, memo: reason })
+      // Refused (InsufficientFundsError) if money already repaid from this payment would leave a paid balance below zero.
+      await reverseEntry(
+        trx,
+        { entryId: e.id, reasonCode: REASONS.paymentReversed, idempotencyKey: `tranche:${tranche.id}:${tranche.attempt}:reversed:${e.id}`, actorUserId, memo: reason },
+        { ensureNonNegative: [e.credit_account_id] },
+      )
     }
     await trx.updateTable('awards').set({ status: 'accepted' }).where('id', '=', tranche.award_id).where('status', '=', 'completed').execute()
   }
