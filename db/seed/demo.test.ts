@@ -51,8 +51,20 @@ describe('the demo seed', () => {
     expect(decisions).toHaveLength(8)
     expect(decisions.filter((d) => d.override_reason !== null)).toHaveLength(1)
     expect(decisions.every((d) => d.released_at === null)).toBe(true)
-    const awards = await h.db.selectFrom('awards').select(['status']).where('round_id', '=', round.id).execute()
-    expect(awards.map((a) => a.status)).toEqual(['committed', 'committed'])
+    const awards = await h.db.selectFrom('awards').select(['id', 'status']).where('round_id', '=', round.id).orderBy('id').execute()
+    expect(awards.map((a) => a.status)).toEqual(['accepted', 'committed'])
+    // The choir's award: offered, accepted, year 1 paid through a four-eyes BACS run and a statement import.
+    const tranches = await h.db.selectFrom('tranches').select(['status', 'gate', 'amount_pence']).where('award_id', '=', awards[0].id).orderBy('sequence').execute()
+    expect(tranches).toEqual([
+      { status: 'paid', gate: 'acceptance', amount_pence: 1_000_000 },
+      { status: 'scheduled', gate: 'return', amount_pence: 1_000_000 },
+      { status: 'scheduled', gate: 'return', amount_pence: 1_000_000 },
+    ])
+    const run = await h.db.selectFrom('payment_runs').select(['status', 'created_by', 'approved_by', 'file_sha256']).executeTakeFirstOrThrow()
+    expect(run.status).toBe('completed')
+    expect(run.approved_by).not.toBe(run.created_by)
+    expect(run.file_sha256).toMatch(/^[0-9a-f]{64}$/)
+    expect((await h.db.selectFrom('bank_statement_lines').select('status').orderBy('line_number').execute()).map((l) => l.status)).toEqual(['matched', 'unmatched'])
   })
 
   test('every demo account signs in with the published password, and finance and admin accounts have two-factor on', async () => {
