@@ -6,11 +6,12 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, FieldError, SubmitButton, TextArea, TextField } from '~/components/forms.tsx'
 import { SummaryRow } from '~/components/summary-list.tsx'
+import { CONDITION_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { awardStatusLabel, offerDeclaration } from '~/domain/awards/offer-labels.ts'
 import { acceptanceTime, offerTermsParagraphs } from '~/domain/awards/offer-letter.server.ts'
 import { awardOffer } from '~/domain/awards/offer-views.server.ts'
 import { acceptOffer, declineOffer, NotOrganisationMemberError, OfferClosedError, OfferInputError } from '~/domain/awards/offers.server.ts'
-import { AwardNotFoundError } from '~/domain/awards/terms.server.ts'
+import { AwardNotFoundError, listConditions } from '~/domain/awards/terms.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { env } from '~/lib/env.server.ts'
 import { notFound, requirePermission, requireUser, type CurrentUser } from '~/lib/guards.server.ts'
@@ -64,6 +65,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canReply: member && award.status === 'offered' && user.permissions.has('accept:offer:own'),
     declaration: offerDeclaration(award.organisationName),
     keys: { accept: globalThis.crypto.randomUUID(), decline: globalThis.crypto.randomUUID() },
+    conditions: await listConditions(db, award.id),
+    canSendEvidence: member && (award.status === 'offered' || award.status === 'accepted') && user.permissions.has('accept:offer:own'),
   })
 }
 
@@ -193,11 +196,7 @@ function OfferDetails() {
       ) : (
         <>
           <p>We pay nothing until every condition is met (or we agree to waive it).</p>
-          <ol>
-            {t.conditions.map((c) => (
-              <li key={c.sequence}>{c.text}</li>
-            ))}
-          </ol>
+          <ConditionList />
         </>
       )}
       <h2>Who funds this grant</h2>
@@ -288,4 +287,39 @@ function DeclineForm() {
 
 export function ErrorBoundary() {
   return <GeneralErrorBoundary />
+}
+
+/** Each condition with where it has got to, and for members a form to send a file showing it is met. */
+function ConditionList() {
+  const { conditions, canSendEvidence, award } = useLoaderData<typeof loader>()
+  return (
+    <ol>
+      {conditions.map((c) => (
+        <li key={c.id}>
+          <p>
+            {c.text} <strong className="tag">{CONDITION_STATUS_LABELS[c.status]}</strong>
+          </p>
+          {c.evidenceDocumentId ? (
+            <p>
+              <a href={`/documents/${c.evidenceDocumentId}`}>The evidence you sent</a>
+            </p>
+          ) : null}
+          {canSendEvidence && c.status === 'outstanding' ? (
+            <Form method="post" action={`/awards/${award.id}/conditions/${c.id}`} encType="multipart/form-data" reloadDocument>
+              <div className="form-group">
+                <label className="label" htmlFor={`evidence-${c.id}`}>
+                  {c.evidenceDocumentId ? 'Send a different file' : 'Send a file'} for condition {c.sequence}
+                </label>
+                <div className="hint" id={`evidence-${c.id}-hint`}>
+                  A PDF, Word document, Excel spreadsheet, JPEG or PNG, smaller than 10 MB.
+                </div>
+                <input className="file-upload" type="file" id={`evidence-${c.id}`} name="evidence" aria-describedby={`evidence-${c.id}-hint`} />
+              </div>
+              <SubmitButton secondary>Send the file for condition {c.sequence}</SubmitButton>
+            </Form>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  )
 }

@@ -11,6 +11,7 @@ import type { Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
+import type { StoredUpload } from '~/lib/uploads.server.ts'
 import type { DB } from '../../../db/schema.ts'
 import { buildSchedule, type Gate, type ScheduleDraft, type ScheduleInput } from './schedule.ts'
 
@@ -198,4 +199,48 @@ export async function attachConditionEvidence(trx: Transaction<DB>, actorUserId:
     .executeTakeFirst()
   if (!updated) throw new ConflictError('This condition has already been decided.', 'condition_decided')
   await recordAudit(trx, { actorUserId, action: 'award.condition_evidence', entityType: 'award', entityId: updated.award_id, after: { conditionId: input.conditionId, documentId: input.documentId } })
+}
+
+export class NotAwardMemberError extends DomainError {
+  constructor() {
+    super('Only members of the organisation can send evidence for its grant.', { code: 'not_award_member', status: 403 })
+  }
+}
+
+/**
+ * A member of the award's organisation sends a file as evidence for an outstanding condition (the file already
+ * checked and stored by the route): recorded as the award's document and linked to the condition for the fund
+ * manager, who then marks it met. Sending again replaces the evidence. Throws NotFoundError for a condition not on
+ * the award, NotAwardMemberError, and ConflictError once the condition is decided.
+ */
+export async function sendConditionEvidence(trx: Transaction<DB>, actorUserId: number, input: { awardId: number; conditionId: number; upload: StoredUpload }): Promise<{ documentId: number }> {
+  const condition = await trx
+    .selectFrom('award_conditions')
+    .innerJoin('awards', 'awards.id', 'award_conditions.award_id')
+    .select(['award_conditions.id', 'award_conditions.sequence', 'award_conditions.status', 'awards.organisation_id'])
+    .where('award_conditions.id', '=', input.conditionId)
+    .where('award_conditions.award_id', '=', input.awardId)
+    .executeTakeFirst()
+  if (!condition) throw new NotFoundError('condition')
+  const member = await trx.selectFrom('memberships').select('id').where('user_id', '=', actorUserId).where('organisation_id', '=', condition.organisation_id).executeTakeFirst()
+  if (!member) throw new NotAwardMemberError()
+  if (condition.status !== 'outstanding') throw new ConflictError('This condition has already been decided.', 'condition_decided')
+  const doc = await trx
+    .insertInto('documents')
+    .values({
+      organisation_id: condition.organisation_id,
+      owner_type: 'award',
+      owner_id: input.awardId,
+      purpose: `condition:${condition.id}`,
+      filename: input.upload.filename,
+      content_type: input.upload.contentType,
+      size_bytes: input.upload.sizeBytes,
+      storage_key: input.upload.storageKey,
+      sha256: input.upload.sha256,
+      uploaded_by: actorUserId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await attachConditionEvidence(trx, actorUserId, { conditionId: condition.id, documentId: doc.id })
+  return { documentId: doc.id }
 }
