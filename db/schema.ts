@@ -531,6 +531,8 @@ export interface AwardsTable {
   declined_reason: string | null
   /** 'single' | 'instalments' | 'yearly' */
   schedule_kind: string | null
+  /** JSON array of outcome areas confirmed when the award was made; null for awards made before it was kept. */
+  outcome_areas: string | null
   created_at: CreatedAt
   updated_at: Generated<string>
 }

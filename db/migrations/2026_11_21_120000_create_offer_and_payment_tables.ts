@@ -26,6 +26,9 @@ const AWARD_COLUMNS: [name: string, type: 'text' | 'integer'][] = [
   ['declined_by', 'integer'],
   ['declined_reason', 'text'],
   ['schedule_kind', 'text'],
+  // JSON array: the outcome areas the fund manager confirmed when making the award (ring-fences check them again on
+  // a variation that commits more money).
+  ['outcome_areas', 'text'],
 ]
 
 const TRANCHE_COLUMNS: [name: string, type: 'text' | 'integer'][] = [

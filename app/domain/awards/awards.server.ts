@@ -287,7 +287,7 @@ export async function createAwardFromDecision(trx: Transaction<DB>, actorUserId:
   checkTerms(bid, input)
   const award = await trx
     .insertInto('awards')
-    .values({ reference: `${bid.reference}-AWD`, application_id: bid.applicationId, round_id: bid.roundId, organisation_id: bid.organisationId, amount_pence: input.amountPence, status: 'committed', conditions: '[]' })
+    .values({ reference: `${bid.reference}-AWD`, application_id: bid.applicationId, round_id: bid.roundId, organisation_id: bid.organisationId, amount_pence: input.amountPence, status: 'committed', conditions: '[]', outcome_areas: JSON.stringify(input.outcomeAreas ?? []) })
     .returning(['id', 'reference'])
     .executeTakeFirstOrThrow()
   const { names } = await potConditions(trx, input.potId)

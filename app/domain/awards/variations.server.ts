@@ -535,16 +535,8 @@ async function applyVariation(trx: Transaction<DB>, actorUserId: number, input: 
 
 /** The outcome areas the award was made for (as confirmed on the award page), else the bid's. */
 async function awardOutcomeAreas(db: Db, awardId: number, applicationId: number) {
-  const created = await db
-    .selectFrom('audit_events')
-    .select('after')
-    .where('action', '=', 'award.created')
-    .where('entity_type', '=', 'award')
-    .where('entity_id', '=', String(awardId))
-    .orderBy('id', 'desc')
-    .executeTakeFirst()
-  const confirmed = created?.after ? (JSON.parse(created.after) as { outcomeAreas?: unknown }).outcomeAreas : undefined
-  if (Array.isArray(confirmed)) return parseOutcomeAreas(JSON.stringify(confirmed))
+  const award = await db.selectFrom('awards').select('outcome_areas').where('id', '=', awardId).executeTakeFirst()
+  if (award?.outcome_areas) return parseOutcomeAreas(award.outcome_areas)
   const application = await db.selectFrom('applications').select('outcome_areas').where('id', '=', applicationId).executeTakeFirst()
   return parseOutcomeAreas(application?.outcome_areas)
 }
