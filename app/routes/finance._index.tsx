@@ -62,7 +62,7 @@ export async function action({ request }: ActionFunctionArgs) {
       : `Payment run ${run.reference} for ${formatPence(run.totalPence)} is approved and ready to send`
     return redirect(`/finance/payment-runs/${run.id}`, { headers: { 'Set-Cookie': await setFlash(request, { kind: 'success', message }) } })
   } catch (e) {
-    if (e instanceof RunInputError) return json({ errors: e.message.split(/\.\s+/).map((m) => m.replace(/\.$/, '')) }, { status: 400 })
+    if (e instanceof RunInputError) return json({ errors: e.problems }, { status: 400 })
     if (e instanceof DomainError) return json({ errors: [e.message] }, { status: e.status })
     throw e
   }

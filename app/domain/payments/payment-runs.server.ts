@@ -30,10 +30,13 @@ export class PaymentRunNotFoundError extends NotFoundError {
   }
 }
 
-/** The tranches chosen cannot be paid; the message lists each one and why. */
+/** The tranches chosen cannot be paid; `problems` says, for each one, why (the message joins them). */
 export class RunInputError extends DomainError {
-  constructor(message: string, field = 'trancheIds') {
-    super(message, { code: 'payment_run_input', status: 400, field })
+  readonly problems: string[]
+  constructor(problems: string | string[], field = 'trancheIds') {
+    const list = Array.isArray(problems) ? problems : [problems]
+    super(list.join('. ') + (list.length > 1 ? '.' : ''), { code: 'payment_run_input', status: 400, field })
+    this.problems = list
   }
 }
 
@@ -93,7 +96,7 @@ export async function prepareRun(trx: Transaction<DB>, actorUserId: number, inpu
     const reasons = reasonsNotPayable(t, input.rail)
     if (reasons.length) problems.push(`${t.reference} (${t.organisationName}) cannot be paid: ${reasons.join('; ')}`)
   }
-  if (problems.length) throw new RunInputError(problems.join('. ') + '.')
+  if (problems.length) throw new RunInputError(problems)
 
   const chosen = ids.map((id) => byId.get(id)!)
   const totalPence = chosen.reduce((sum, t) => sum + t.amountPence, 0)
