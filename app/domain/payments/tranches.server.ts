@@ -23,6 +23,7 @@ import { reasonsNotDue, trancheReference } from '../awards/schedule.ts'
 import { REASONS, contributionAccountCode } from '../budgets/accounts.ts'
 import { postEntries, reverseEntry, type PostEntryInput } from '../budgets/ledger.server.ts'
 import { enqueueEmail } from '../messages/outbox.server.ts'
+import { remittanceAdvice } from './remittance.server.ts'
 import { ukToday } from '../places/places.server.ts'
 
 export class TrancheNotFoundError extends NotFoundError {
@@ -283,54 +284,14 @@ async function organisationEmails(db: Db, organisationId: number): Promise<strin
   return rows.map((r) => r.email)
 }
 
+/** Emails every member of the organisation the remittance advice of a tranche just paid (its PDF is linked). */
 async function sendRemittanceAdvice(trx: Transaction<DB>, trancheId: number, input: MarkTranchePaidInput): Promise<void> {
-  const t = await trx
-    .selectFrom('tranches')
-    .innerJoin('awards', 'awards.id', 'tranches.award_id')
-    .innerJoin('applications', 'applications.id', 'awards.application_id')
-    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
-    .innerJoin('rounds', 'rounds.id', 'awards.round_id')
-    .innerJoin('funds', 'funds.id', 'rounds.fund_id')
-    .leftJoin('bank_accounts', 'bank_accounts.id', 'tranches.bank_account_id')
-    .select([
-      'tranches.id',
-      'tranches.sequence',
-      'tranches.amount_pence',
-      'tranches.award_id',
-      'awards.reference as awardReference',
-      'awards.amount_pence as awardAmount',
-      'awards.organisation_id',
-      'applications.reference as applicationReference',
-      'applications.title',
-      'organisations.name as organisationName',
-      'funds.name as fundName',
-      'bank_accounts.account_number',
-      'organisations.stripe_account_id',
-    ])
-    .where('tranches.id', '=', trancheId)
-    .executeTakeFirstOrThrow()
-  const paid = await trx.selectFrom('tranches').select((eb) => eb.fn.sum<number>('amount_pence').as('total')).where('award_id', '=', t.award_id).where('status', '=', 'paid').executeTakeFirstOrThrow()
-  const paidTo = input.source === 'stripe' ? 'your connected Stripe account' : t.account_number ? `the bank account ending ${t.account_number.slice(-4)}` : 'your bank account'
-  const link = `${input.baseUrl ?? ''}/awards/${t.award_id}/remittance/${t.id}.pdf`
-  for (const to of await organisationEmails(trx, t.organisation_id)) {
-    await enqueueEmail(trx, {
-      template: 'remittance-advice',
-      to,
-      idempotencyKey: `remittance:${t.id}:${to}`,
-      data: {
-        amount: formatPence(t.amount_pence),
-        awardReference: t.awardReference,
-        projectTitle: t.title,
-        organisationName: t.organisationName,
-        reference: trancheReference(t.applicationReference, t.sequence, t.id),
-        paidOn: input.paidOn,
-        paidTo,
-        paidSoFar: formatPence(Number(paid.total ?? 0)),
-        awardAmount: formatPence(t.awardAmount),
-        fundName: t.fundName,
-        link,
-      },
-    })
+  const t = await trx.selectFrom('tranches').select('award_id').where('id', '=', trancheId).executeTakeFirstOrThrow()
+  const advice = await remittanceAdvice(trx, { awardId: t.award_id, trancheId })
+  const { generatedOn: _generatedOn, ...values } = advice.values
+  const link = `${input.baseUrl ?? ''}/awards/${t.award_id}/remittance/${trancheId}.pdf`
+  for (const to of await organisationEmails(trx, advice.organisationId)) {
+    await enqueueEmail(trx, { template: 'remittance-advice', to, idempotencyKey: `remittance:${trancheId}:${to}`, data: { ...values, link } })
   }
 }
 
