@@ -207,6 +207,14 @@ export interface RoundsTable {
   decline_reasons: Generated<string>
   decisions_released_at: string | null
   panel_held_on: string | null
+  /** Impact returns (migration 2026_11_21_140000): JSON ReturnSchedule, or null for the default. */
+  return_schedule: string | null
+  /** Awards of this much or less get the short return form; null means the default (£10,000). */
+  short_return_max_pence: number | null
+  /** SWEMWBS is offered only after a fund manager confirms the licence. */
+  swemwbs_enabled: Generated<number>
+  swemwbs_licence_confirmed_by: number | null
+  swemwbs_licence_confirmed_at: string | null
 }
 
 export interface RoundPlacesTable {
@@ -365,6 +373,8 @@ export interface ApplicationsTable {
   fcfs_reason: string | null
   /** JSON list of outcome-area codes (app/domain/budgets/ring-fence.ts OUTCOME_AREAS), confirmed by a fund manager. */
   outcome_areas: Generated<string>
+  /** Set by the retention job (or an erasure) when the answers were anonymised; the figures stay for statistics. */
+  anonymised_at: string | null
 }
 
 export interface ApplicationVersionsTable {
@@ -533,6 +543,8 @@ export interface AwardsTable {
   schedule_kind: string | null
   /** JSON array of outcome areas confirmed when the award was made; null for awards made before it was kept. */
   outcome_areas: string | null
+  /** Who marked the award for publication as 360Giving open data (published_at says when). */
+  published_by: number | null
   created_at: CreatedAt
   updated_at: Generated<string>
 }
@@ -713,8 +725,66 @@ export interface ReturnsTable {
   reviewed_by: number | null
   reviewed_at: string | null
   review_comments: string | null
+  /** 'short' | 'full' (by the award's size when the schedule was attached). */
+  form: string | null
+  sessions_delivered: number | null
+  spent_pence: number | null
+  match_funding_pence: number | null
+  submitted_by: number | null
+  reminded_due_at: string | null
+  reminded_overdue_at: string | null
   created_at: CreatedAt
   updated_at: Generated<string>
+}
+
+export interface ReturnVersionsTable {
+  id: Id
+  return_id: number
+  version: number
+  /** JSON: the return exactly as submitted. */
+  data: string
+  submitted_by: number
+  submitted_at: string
+  review_outcome: 'accepted' | 'changes_requested' | null
+  review_comments: string | null
+  reviewed_by: number | null
+  reviewed_at: string | null
+  created_at: CreatedAt
+}
+
+export interface ReturnCountsTable {
+  id: Id
+  return_id: number
+  /** 'referral' | 'age_band' | 'sex' | 'ethnicity' | 'disability' | 'first_language' */
+  dimension: string
+  category: string
+  count: number
+  created_at: CreatedAt
+}
+
+export interface ReturnOutcomesTable {
+  id: Id
+  return_id: number
+  /** A measure or scale item code, e.g. 'ons4_anxious', 'ucla3', 'swemwbs'. */
+  measure: string
+  basis: 'participants' | 'cohort'
+  n: number
+  mean_before: number
+  mean_after: number
+  /** Sum and sum of squares of each person's change (after - before): sufficient statistics for roll-ups. */
+  sum_change: number
+  sum_sq_change: number
+  created_at: CreatedAt
+}
+
+export interface SroiModelsTable {
+  id: Id
+  fund_id: number
+  /** JSON: the values per outcome, deadweight, attribution and drop-off. */
+  inputs: string
+  updated_by: number
+  updated_at: string
+  created_at: CreatedAt
 }
 
 export interface DocumentsTable {
@@ -842,6 +912,10 @@ export interface DB {
   bank_statement_lines: BankStatementLinesTable
   jobs: JobsTable
   returns: ReturnsTable
+  return_versions: ReturnVersionsTable
+  return_counts: ReturnCountsTable
+  return_outcomes: ReturnOutcomesTable
+  sroi_models: SroiModelsTable
   documents: DocumentsTable
   audit_events: AuditEventsTable
   audit_chain_head: AuditChainHeadTable

@@ -72,6 +72,7 @@ export const PERMISSIONS = [
   'read:outbox:any',
   'read:audit:any',
   'manage:places:any',
+  'manage:personal-data:any',
 ] as const
 export type Permission = (typeof PERMISSIONS)[number]
 
@@ -107,7 +108,7 @@ export const POLICY: Record<Role, readonly Permission[]> = {
   fund_manager: FUND_MANAGER,
   finance_officer: ['prepare:payment-run:any', 'approve:payment-run:any', 'verify:bank-details:any', 'read:ledger:any', 'read:pot:any', 'record:receipt:any', 'read:report:any'],
   funder_viewer: ['read:report:funder'],
-  admin: ['manage:user:any', 'read:outbox:any', 'read:audit:any', 'manage:places:any', 'read:report:any', 'read:pot:any', 'read:ledger:any'],
+  admin: ['manage:user:any', 'read:outbox:any', 'read:audit:any', 'manage:places:any', 'manage:personal-data:any', 'read:report:any', 'read:pot:any', 'read:ledger:any'],
 }
 
 export function permissionsFor(roles: readonly Role[]): Set<Permission> {

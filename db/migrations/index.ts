@@ -12,6 +12,7 @@ import * as m20261121074000 from './2026_11_21_074000_add_screening_and_fcfs_to_
 import * as m20261121091500 from './2026_11_21_091500_create_assessment_and_panel_tables.ts'
 import * as m20261121093000 from './2026_11_21_093000_add_outcome_areas_to_applications.ts'
 import * as m20261121120000 from './2026_11_21_120000_create_offer_and_payment_tables.ts'
+import * as m20261121140000 from './2026_11_21_140000_create_impact_and_open_data_tables.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_091500_create_assessment_and_panel_tables': m20261121091500,
   '2026_11_21_093000_add_outcome_areas_to_applications': m20261121093000,
   '2026_11_21_120000_create_offer_and_payment_tables': m20261121120000,
+  '2026_11_21_140000_create_impact_and_open_data_tables': m20261121140000,
 }
