@@ -43,6 +43,11 @@ const EXAMPLES: Record<EmailTemplate, EmailData> = {
     link: 'https://commonpot.example/awards/7/remittance/3.pdf',
   },
   'bank-details-changed': { name: 'Ada Lovelace', organisationName: 'Hackney Food Hub', changedBy: 'Grace Hopper', accountName: 'Hackney Food Hub', sortCode: '30-94-57', accountNumberMasked: '••••5678' },
+  'return-submitted': { organisationName: 'Hackney Food Hub', periodLabel: 'Year 1', awardReference: 'TCF-2026-00042-AWD', version: 2, link: 'https://commonpot.example/manage/returns/7' },
+  'return-changes-requested': { organisationName: 'Hackney Food Hub', periodLabel: 'Year 1', awardReference: 'TCF-2026-00042-AWD', comments: 'Please add the spend on the venue.', link: 'https://commonpot.example/awards/7/returns/9' },
+  'return-accepted': { organisationName: 'Hackney Food Hub', periodLabel: 'Year 1', awardReference: 'TCF-2026-00042-AWD', paymentNote: 'A payment that was waiting for this return can now be paid when it is due.', link: 'https://commonpot.example/awards/7' },
+  'return-due-soon': { organisationName: 'Hackney Food Hub', periodLabel: 'Final', awardReference: 'TCF-2026-00042-AWD', dueDate: '8 January 2027', link: 'https://commonpot.example/awards/7/returns/9' },
+  'return-overdue': { organisationName: 'Hackney Food Hub', periodLabel: 'Final', awardReference: 'TCF-2026-00042-AWD', dueDate: '8 January 2027', link: 'https://commonpot.example/awards/7/returns/9' },
 }
 
 describe('email templates', () => {

@@ -29,6 +29,11 @@ export type EmailTemplate =
   | 'payment-failed'
   | 'remittance-advice'
   | 'bank-details-changed'
+  | 'return-submitted'
+  | 'return-changes-requested'
+  | 'return-accepted'
+  | 'return-due-soon'
+  | 'return-overdue'
 
 export type EmailData = Record<string, string | number | null>
 
