@@ -1,0 +1,250 @@
+/**
+ * Reading published awards for the 360Giving files, a batch at a time: awards are read in id order, BATCH_SIZE at a
+ * time from the last id seen (keyset, so the 40,000th grant costs what the first did, on SQLite and PostgreSQL), and
+ * everything else a batch needs (funders, pots, payments, repayments) comes in one query per kind for the whole
+ * batch's award ids, never one per grant. Nothing holds more than one batch in memory.
+ */
+import { sql } from 'kysely'
+import type { Db } from '~/lib/db.server.ts'
+import { toGrant, type FunderSource, type GrantSource } from './mapping.ts'
+import { PUBLISHABLE_AWARD_STATUSES } from './publication.ts'
+import type { Grant } from './three-sixty-giving.ts'
+
+export const BATCH_SIZE = 500
+
+function publishedAwards(db: Db) {
+  return db
+    .selectFrom('awards')
+    .where('awards.published_at', 'is not', null)
+    .where('awards.status', 'in', PUBLISHABLE_AWARD_STATUSES)
+}
+
+async function awardRows(db: Db, afterId: number, limit: number) {
+  return publishedAwards(db)
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .innerJoin('rounds', 'rounds.id', 'awards.round_id')
+    .leftJoin('places', (join) => join.on(sql<boolean>`places.id = coalesce(applications.place_id, organisations.place_id)`))
+    .select([
+      'awards.id',
+      'awards.reference',
+      'awards.amount_pence',
+      'awards.created_at',
+      'awards.updated_at',
+      'awards.published_at',
+      'awards.planned_start',
+      'awards.planned_end',
+      'awards.round_id',
+      'applications.title',
+      'applications.answers',
+      'applications.amount_requested_pence',
+      'organisations.id as organisation_id',
+      'organisations.name as organisation_name',
+      'organisations.charity_number',
+      'organisations.company_number',
+      'organisations.updated_at as organisation_updated_at',
+      'rounds.title as round_title',
+      'rounds.slug as round_slug',
+      'rounds.published_at as round_published_at',
+      'rounds.fund_id',
+      'places.name as place_name',
+      'places.gss_code',
+      'places.ods_code',
+    ])
+    .where('awards.id', '>', afterId)
+    .orderBy('awards.id')
+    .limit(limit)
+    .execute()
+}
+
+type AwardRow = Awaited<ReturnType<typeof awardRows>>[number]
+
+/** The project summary the organisation gave, when the round asked for one. */
+function projectSummary(answers: string): string | null {
+  try {
+    const value = (JSON.parse(answers) as Record<string, unknown>).project_summary
+    return typeof value === 'string' ? value : null
+  } catch {
+    return null
+  }
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => number): Map<number, T[]> {
+  const map = new Map<number, T[]>()
+  for (const row of rows) {
+    const k = key(row)
+    const list = map.get(k)
+    if (list) list.push(row)
+    else map.set(k, [row])
+  }
+  return map
+}
+
+/** Each award's funders (money committed and not released), largest share first, and whether its pots are pooled. */
+async function committedFunders(db: Db, awardIds: number[]) {
+  const rows = await db
+    .selectFrom('award_commitments')
+    .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .select(['award_commitments.award_id', 'contributions.pot_id', 'funders.id', 'funders.name', 'funders.org_identifier'])
+    .select((eb) => eb.fn.sum<number>('award_commitments.amount_pence').as('pence'))
+    .where('award_commitments.award_id', 'in', awardIds)
+    .where('award_commitments.released_at', 'is', null)
+    .groupBy(['award_commitments.award_id', 'contributions.pot_id', 'funders.id', 'funders.name', 'funders.org_identifier'])
+    .execute()
+  const potIds = [...new Set(rows.map((r) => r.pot_id))]
+  const pooledPots = new Set<number>()
+  if (potIds.length > 0) {
+    const counts = await db
+      .selectFrom('contributions')
+      .select(['pot_id'])
+      .select((eb) => eb.fn.count<number>('funder_id').distinct().as('funders'))
+      .where('pot_id', 'in', potIds)
+      .groupBy('pot_id')
+      .execute()
+    for (const c of counts) if (Number(c.funders) > 1) pooledPots.add(c.pot_id)
+  }
+  const byAward = new Map<number, { funders: FunderSource[]; pooled: boolean }>()
+  for (const [awardId, list] of groupBy(rows, (r) => r.award_id)) {
+    const byFunder = new Map<number, FunderSource & { pence: number }>()
+    for (const r of list) {
+      const f = byFunder.get(r.id) ?? { id: r.id, name: r.name, orgIdentifier: r.org_identifier, pence: 0 }
+      f.pence += Number(r.pence)
+      byFunder.set(r.id, f)
+    }
+    const funders = [...byFunder.values()].sort((a, b) => b.pence - a.pence || a.id - b.id).map(({ id, name, orgIdentifier }) => ({ id, name, orgIdentifier }))
+    byAward.set(awardId, { funders, pooled: list.some((r) => pooledPots.has(r.pot_id)) })
+  }
+  return byAward
+}
+
+/** For awards with no committed money on record: the fund's funders, else the hosts of the round's pots. */
+async function fallbackFunders(db: Db, awards: AwardRow[]) {
+  const fundIds = [...new Set(awards.map((a) => a.fund_id))]
+  const roundIds = [...new Set(awards.map((a) => a.round_id))]
+  const [fundFunders, potHosts] = await Promise.all([
+    db
+      .selectFrom('fund_funders')
+      .innerJoin('funders', 'funders.id', 'fund_funders.funder_id')
+      .select(['fund_funders.fund_id', 'funders.id', 'funders.name', 'funders.org_identifier'])
+      .where('fund_funders.fund_id', 'in', fundIds)
+      .orderBy('funders.id')
+      .execute(),
+    db
+      .selectFrom('round_pots')
+      .innerJoin('pots', 'pots.id', 'round_pots.pot_id')
+      .innerJoin('funders', 'funders.id', 'pots.host_funder_id')
+      .select(['round_pots.round_id', 'funders.id', 'funders.name', 'funders.org_identifier'])
+      .where('round_pots.round_id', 'in', roundIds)
+      .orderBy('funders.id')
+      .execute(),
+  ])
+  const toSource = (r: { id: number; name: string; org_identifier: string | null }): FunderSource => ({ id: r.id, name: r.name, orgIdentifier: r.org_identifier })
+  const byFund = groupBy(fundFunders, (r) => r.fund_id)
+  const byRound = groupBy(potHosts, (r) => r.round_id)
+  return (award: AwardRow): FunderSource[] => {
+    const list = byFund.get(award.fund_id) ?? byRound.get(award.round_id) ?? []
+    return [...new Map(list.map((r) => [r.id, toSource(r)])).values()]
+  }
+}
+
+async function paymentsFor(db: Db, awardIds: number[]) {
+  const [paid, repaid] = await Promise.all([
+    db
+      .selectFrom('tranches')
+      .select(['award_id', 'sequence', 'amount_pence', 'paid_at', 'updated_at'])
+      .where('award_id', 'in', awardIds)
+      .where('status', '=', 'paid')
+      .orderBy('award_id')
+      .orderBy('sequence')
+      .execute(),
+    db
+      .selectFrom('award_repayments')
+      .select(['id', 'award_id', 'kind', 'amount_pence', 'received_on', 'created_at'])
+      .where('award_id', 'in', awardIds)
+      .orderBy('award_id')
+      .orderBy('id')
+      .execute(),
+  ])
+  return { paid: groupBy(paid, (r) => r.award_id), repaid: groupBy(repaid, (r) => r.award_id) }
+}
+
+/** One batch of grants: the published awards after `afterId`, in id order, mapped. */
+export async function grantBatch(db: Db, options: { prefix: string; afterId: number; limit: number }): Promise<{ grants: Grant[]; lastId: number | null }> {
+  const awards = await awardRows(db, options.afterId, options.limit)
+  if (awards.length === 0) return { grants: [], lastId: null }
+  const ids = awards.map((a) => a.id)
+  const [committed, payments] = await Promise.all([committedFunders(db, ids), paymentsFor(db, ids)])
+  const needFallback = awards.filter((a) => (committed.get(a.id)?.funders.length ?? 0) === 0)
+  const fallback = needFallback.length > 0 ? await fallbackFunders(db, needFallback) : () => []
+  const grants = awards.map((a) => {
+    const money = committed.get(a.id)
+    const source: GrantSource = {
+      award: {
+        id: a.id,
+        reference: a.reference,
+        amountPence: a.amount_pence,
+        createdAt: a.created_at,
+        updatedAt: a.updated_at,
+        publishedAt: a.published_at,
+        plannedStart: a.planned_start,
+        plannedEnd: a.planned_end,
+      },
+      application: { title: a.title, summary: projectSummary(a.answers), amountRequestedPence: Number(a.amount_requested_pence) },
+      organisation: { id: a.organisation_id, name: a.organisation_name, charityNumber: a.charity_number, companyNumber: a.company_number, updatedAt: a.organisation_updated_at },
+      round: { title: a.round_title, slug: a.round_slug, openCall: a.round_published_at !== null },
+      place: a.place_name && a.ods_code ? { name: a.place_name, gssCode: a.gss_code, odsCode: a.ods_code } : null,
+      funders: money && money.funders.length > 0 ? money.funders : fallback(a),
+      pooled: money?.pooled ?? false,
+      payments: (payments.paid.get(a.id) ?? []).map((p) => ({ sequence: p.sequence, amountPence: p.amount_pence, paidAt: p.paid_at ?? p.updated_at, updatedAt: p.updated_at })),
+      repayments: (payments.repaid.get(a.id) ?? []).map((r) => ({ id: r.id, kind: r.kind, amountPence: r.amount_pence, receivedOn: r.received_on, createdAt: r.created_at })),
+    }
+    return toGrant(options.prefix, source)
+  })
+  return { grants, lastId: ids[ids.length - 1]! }
+}
+
+/** Every published grant, in award id order, read BATCH_SIZE (or `batchSize`) at a time. */
+export async function* publishedGrants(db: Db, options: { prefix: string; batchSize?: number }): AsyncGenerator<Grant> {
+  const limit = options.batchSize ?? BATCH_SIZE
+  let afterId = 0
+  for (;;) {
+    const { grants, lastId } = await grantBatch(db, { prefix: options.prefix, afterId, limit })
+    yield* grants
+    if (lastId === null || grants.length < limit) return
+    afterId = lastId
+  }
+}
+
+/** The most funders any one published grant has: how many sets of Funding Org columns the CSV needs. */
+export async function maxFundersPerGrant(db: Db): Promise<number> {
+  const committed = await publishedAwards(db)
+    .innerJoin('award_commitments', 'award_commitments.award_id', 'awards.id')
+    .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
+    .where('award_commitments.released_at', 'is', null)
+    .select(['awards.id'])
+    .select((eb) => eb.fn.count<number>('contributions.funder_id').distinct().as('n'))
+    .groupBy('awards.id')
+    .orderBy('n', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  const fund = await publishedAwards(db)
+    .innerJoin('rounds', 'rounds.id', 'awards.round_id')
+    .innerJoin('fund_funders', 'fund_funders.fund_id', 'rounds.fund_id')
+    .select(['rounds.fund_id'])
+    .select((eb) => eb.fn.count<number>('fund_funders.funder_id').distinct().as('n'))
+    .groupBy('rounds.fund_id')
+    .orderBy('n', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  const hosts = await publishedAwards(db)
+    .innerJoin('round_pots', 'round_pots.round_id', 'awards.round_id')
+    .innerJoin('pots', 'pots.id', 'round_pots.pot_id')
+    .select(['round_pots.round_id'])
+    .select((eb) => eb.fn.count<number>('pots.host_funder_id').distinct().as('n'))
+    .groupBy('round_pots.round_id')
+    .orderBy('n', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return Math.max(1, Number(committed?.n ?? 0), Number(fund?.n ?? 0), Number(hosts?.n ?? 0))
+}

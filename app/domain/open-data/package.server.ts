@@ -1,0 +1,107 @@
+/**
+ * The 360Giving files, streamed: the JSON package is written as its header, then each grant as it is read (a batch
+ * of awards at a time, grants.server.ts), then the closing brackets; the CSV is the same grants through csv-stringify.
+ * Neither holds more than one batch, so 40,000 grants start arriving at once and never sit in memory together.
+ *
+ * feedVersion gives a validator for both (ETag and Last-Modified) from a few aggregate queries, so a client that
+ * already has the current file gets 304 Not Modified without any grant being read. Funders have no "updated" time,
+ * so renaming a funder alone does not change it; anything about an award, its organisation, round, payments or the
+ * settings does.
+ */
+import crypto from 'node:crypto'
+import type { Db } from '~/lib/db.server.ts'
+import { grantCsvColumns, type GrantColumn } from './csv.ts'
+import { maxFundersPerGrant, publishedGrants } from './grants.server.ts'
+import { PUBLISHABLE_AWARD_STATUSES } from './publication.ts'
+import type { OpenDataSettings } from './settings.ts'
+import { PACKAGE_VERSION, STANDARD_VERSION, type Grant, type PackageHeader } from './three-sixty-giving.ts'
+
+export interface FeedVersion {
+  /** A weak ETag for the file (format-specific). */
+  etag: string
+  /** The newest change to any published grant, or null when nothing is published. */
+  lastModified: string | null
+  grantCount: number
+}
+
+const newest = (values: (string | null | undefined)[]): string | null => values.filter((v): v is string => !!v).reduce<string | null>((a, b) => (a === null || b > a ? b : a), null)
+
+export async function feedVersion(db: Db, settings: OpenDataSettings, format: 'json' | 'csv'): Promise<FeedVersion> {
+  const published = db.selectFrom('awards').where('awards.published_at', 'is not', null).where('awards.status', 'in', PUBLISHABLE_AWARD_STATUSES)
+  const [awards, tranches, repayments] = await Promise.all([
+    published
+      .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+      .innerJoin('applications', 'applications.id', 'awards.application_id')
+      .innerJoin('rounds', 'rounds.id', 'awards.round_id')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.sum<number>('awards.id').as('id_sum'),
+        eb.fn.max('awards.updated_at').as('award'),
+        eb.fn.max('awards.published_at').as('published'),
+        eb.fn.max('organisations.updated_at').as('organisation'),
+        eb.fn.max('applications.updated_at').as('application'),
+        eb.fn.max('rounds.updated_at').as('round'),
+      ])
+      .executeTakeFirstOrThrow(),
+    published.innerJoin('tranches', 'tranches.award_id', 'awards.id').select((eb) => eb.fn.max('tranches.updated_at').as('at')).executeTakeFirst(),
+    published.innerJoin('award_repayments', 'award_repayments.award_id', 'awards.id').select((eb) => eb.fn.max('award_repayments.created_at').as('at')).executeTakeFirst(),
+  ])
+  const lastModified = newest([awards.award, awards.published, awards.organisation, awards.application, awards.round, tranches?.at, repayments?.at])
+  const fingerprint = JSON.stringify([format, STANDARD_VERSION, settings, Number(awards.n), String(awards.id_sum ?? 0), lastModified])
+  return {
+    etag: `W/"${crypto.createHash('sha256').update(fingerprint).digest('base64url').slice(0, 27)}"`,
+    lastModified,
+    grantCount: Number(awards.n),
+  }
+}
+
+/** The package's own fields: version, licence, publisher, and where it comes from. */
+export function packageHeader(settings: OpenDataSettings, options: { origin: string; modified: string | null }): PackageHeader {
+  return {
+    version: PACKAGE_VERSION,
+    license: settings.licenceUrl,
+    publisher: { name: settings.publisherName },
+    title: `${settings.publisherName}: grants published as 360Giving open data`,
+    description: `Grants made through ${settings.publisherName}, in the 360Giving Data Standard ${STANDARD_VERSION}.`,
+    ...(options.modified ? { modified: options.modified } : {}),
+    downloadURL: `${options.origin}/data/360giving.json`,
+  }
+}
+
+/** The JSON text of the package, a piece at a time: header, then each grant, then the end. */
+export async function* packageJsonChunks(header: PackageHeader, grants: AsyncIterable<Grant>): AsyncGenerator<string> {
+  const head = JSON.stringify({ ...header, grants: [] })
+  yield head.slice(0, -2) // everything up to and including `"grants":[`
+  let first = true
+  for await (const grant of grants) {
+    yield (first ? '' : ',') + JSON.stringify(grant)
+    first = false
+  }
+  yield ']}'
+}
+
+/** A byte stream of the chunks that reads the next only when the client has taken the last (back-pressure). */
+export function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next()
+      if (next.done) controller.close()
+      else controller.enqueue(encoder.encode(next.value))
+    },
+    async cancel() {
+      await chunks.return(undefined)
+    },
+  })
+}
+
+/** The whole package as a stream of JSON. */
+export function packageJsonStream(db: Db, settings: OpenDataSettings, header: PackageHeader, options: { batchSize?: number } = {}): ReadableStream<Uint8Array> {
+  return textStream(packageJsonChunks(header, publishedGrants(db, { prefix: settings.prefix, batchSize: options.batchSize })))
+}
+
+/** The CSV's columns (as many Funding Org sets as the file needs) and its grants, for csvResponse. */
+export async function grantCsv(db: Db, settings: OpenDataSettings, options: { batchSize?: number } = {}): Promise<{ columns: GrantColumn[]; grants: AsyncGenerator<Grant> }> {
+  const columns = grantCsvColumns(await maxFundersPerGrant(db))
+  return { columns, grants: publishedGrants(db, { prefix: settings.prefix, batchSize: options.batchSize }) }
+}
