@@ -73,6 +73,19 @@ export default function Account() {
           </dd>
         </div>
       </dl>
+
+      <h2>Your data</h2>
+      <p>
+        You can download a copy of everything Commonpot holds about you: your account, roles and organisations, the applications and returns you
+        made, the emails we sent you, your sign-ins and the changes recorded under your name. It is a JSON file, which a spreadsheet or text
+        editor can open. Your password and two-factor secret are never included.
+      </p>
+      <p>
+        <a href="/account/data.json" download>
+          Download your data (JSON)
+        </a>
+      </p>
+      <p>To have your account erased, ask the fund’s administrator. What you did stays, without your name, so the fund’s figures still add up.</p>
     </>
   )
 }

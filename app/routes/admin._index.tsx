@@ -29,6 +29,12 @@ export default function AdminHome() {
           </h2>
           <p>The amount above which a payment run needs a second finance officer, and the account payments are made from.</p>
         </li>
+        <li className="card">
+          <h2>
+            <Link to="/admin/privacy">Personal data</Link>
+          </h2>
+          <p>How long declined applications keep their answers, and how to give someone their data or erase them.</p>
+        </li>
         {canReadOutbox ? (
           <li className="card">
             <h2>

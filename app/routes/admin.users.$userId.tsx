@@ -41,7 +41,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const admin = await requirePermission(request, 'manage:user:any')
   const access = await getUserAccess(db, userIdFrom(params))
   if (!access) throw notFound('We could not find that user.')
-  return json({ ...access, funders: await listFunderChoices(db), isYou: access.user.id === admin.id })
+  return json({
+    ...access,
+    funders: await listFunderChoices(db),
+    isYou: access.user.id === admin.id,
+    canManagePersonalData: admin.permissions.has('manage:personal-data:any'),
+  })
 }
 
 /** POST /admin/users/<id>: grant a role (intent=grant) or remove one (intent=revoke). */
@@ -75,7 +80,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' })
 
 export default function UserPage() {
-  const { user, grants, memberships, funders, isYou } = useLoaderData<typeof loader>()
+  const { user, grants, memberships, funders, isYou, canManagePersonalData } = useLoaderData<typeof loader>()
   const actionData = useActionData<typeof action>()
   return (
     <>
@@ -159,7 +164,32 @@ export default function UserPage() {
           ))}
         </ul>
       )}
+
+      {canManagePersonalData ? <PersonalDataSection userId={user.id} anonymised={user.anonymised} isYou={isYou} /> : null}
     </>
+  )
+}
+
+function PersonalDataSection({ userId, anonymised, isYou }: { userId: number; anonymised: boolean; isYou: boolean }) {
+  return (
+    <section aria-labelledby="personal-data-heading">
+      <h2 id="personal-data-heading">Personal data</h2>
+      <ul>
+        <li>
+          <a href={`/admin/users/${userId}/data.json`} download>
+            Download everything held about this person (JSON)
+          </a>{' '}
+          for a subject access request. The download is recorded in the audit trail.
+        </li>
+        {anonymised ? (
+          <li>This person’s personal data has been erased.</li>
+        ) : isYou ? null : (
+          <li>
+            <Link to={`/admin/users/${userId}/erase`}>Erase this person’s personal data</Link>
+          </li>
+        )}
+      </ul>
+    </section>
   )
 }
 
