@@ -1,8 +1,9 @@
 /**
  * The terms of an offer, drafted by the fund manager before the letter goes out: the conditions to meet before the
  * first payment and the payment schedule (tranches, and for yearly awards the annual returns each later year waits
- * for). While the award is 'committed' the draft can be replaced as often as needed; once offered it is fixed, and
- * changing it is a variation (variations.server.ts).
+ * for), with the impact returns the award owes attached (app/domain/returns: the annual returns of a yearly award,
+ * otherwise the round's return schedule). While the award is 'committed' the draft can be replaced as often as
+ * needed; once offered it is fixed, and changing it is a variation (variations.server.ts).
  *
  * Conditions are met or waived by the fund manager (decideCondition), with the organisation's evidence attached
  * where it sent some (attachConditionEvidence).
@@ -13,6 +14,7 @@ import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { StoredUpload } from '~/lib/uploads.server.ts'
 import type { DB } from '../../../db/schema.ts'
+import { attachReturns } from '../returns/returns.server.ts'
 import { buildSchedule, type Gate, type ScheduleDraft, type ScheduleInput } from './schedule.ts'
 
 export const MAX_CONDITIONS = 10
@@ -72,15 +74,16 @@ export async function setOfferTerms(trx: Transaction<DB>, actorUserId: number, i
     const row = await trx.insertInto('award_conditions').values({ award_id: award.id, sequence: i + 1, text, status: 'outstanding' }).returning('id').executeTakeFirstOrThrow()
     conditionIds.push(row.id)
   }
-  const returnIds = new Map<number, number>()
-  for (const r of draft.returns) {
-    const row = await trx
-      .insertInto('returns')
-      .values({ award_id: award.id, kind: 'annual', period_label: r.periodLabel, due_date: r.dueDate, status: 'expected' })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    returnIds.set(r.year, row.id)
-  }
+  // A yearly award's annual returns are its return schedule (its later tranches wait for them); any other award gets
+  // the round's schedule (by default an interim return and a final one) from its start date.
+  const plannedStart = input.plannedStart ?? draft.tranches[0].dueDate
+  const attached = await attachReturns(trx, {
+    awardId: award.id,
+    annual: draft.kind === 'yearly' ? draft.returns.map((r) => ({ year: r.year, periodLabel: r.periodLabel, dueDate: r.dueDate })) : null,
+    start: plannedStart,
+    end: input.plannedEnd ?? null,
+  })
+  const returnIds = attached.idsByYear
   for (const t of draft.tranches) {
     const gateRef = t.gate === 'condition' ? String(conditionIds[t.conditionIndex!]) : t.gate === 'return' ? String(returnIds.get(t.returnYear!)) : null
     await trx
@@ -88,8 +91,7 @@ export async function setOfferTerms(trx: Transaction<DB>, actorUserId: number, i
       .values({ award_id: award.id, sequence: t.sequence, amount_pence: t.amountPence, due_date: t.dueDate, gate: t.gate, gate_ref: gateRef, status: 'offered' })
       .execute()
   }
-  const plannedStart = input.plannedStart ?? draft.tranches[0].dueDate
-  const plannedEnd = input.plannedEnd ?? (draft.returns.at(-1)?.dueDate ?? null)
+  const plannedEnd = input.plannedEnd ?? attached.finalDueDate
   await trx
     .updateTable('awards')
     .set({ schedule_kind: draft.kind, planned_start: plannedStart, planned_end: plannedEnd, conditions: JSON.stringify(conditions), updated_at: new Date().toISOString() })

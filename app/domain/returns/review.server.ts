@@ -1,0 +1,204 @@
+/**
+ * The fund manager's side of impact returns: the list of returns due, overdue and waiting for review, and the review
+ * itself, accepting a return or sending it back for changes with comments. Accepting releases any tranche gated on the
+ * return (listDueTranches treats an accepted return as the gate met). One fund manager's decision is enough (no four
+ * eyes): a return is evidence of what happened, not a payment.
+ */
+import type { Transaction } from 'kysely'
+import { recordAudit } from '~/lib/audit.server.ts'
+import type { Db } from '~/lib/db.server.ts'
+import { DomainError } from '~/lib/errors.ts'
+import type { DB } from '../../../db/schema.ts'
+import { enqueueEmail } from '../messages/outbox.server.ts'
+import { OPEN_RETURN_STATUSES, isOverdue } from './return-schedule.ts'
+import { loadReturn, ReturnStatusError, type ReturnRow } from './returns.server.ts'
+
+export const MAX_REVIEW_COMMENTS = 5000
+
+export class ReviewInputError extends DomainError {
+  constructor(message: string) {
+    super(message, { code: 'return_review_input', status: 400, field: 'comments' })
+  }
+}
+
+export interface ReviewReturnInput {
+  returnId: number
+  comments?: string | null
+  /** The site's address for the link in the organisation's email (a path alone without it). */
+  baseUrl?: string
+}
+
+async function submittedReturn(trx: Transaction<DB>, returnId: number): Promise<ReturnRow> {
+  const row = await loadReturn(trx, returnId, { lock: true })
+  if (row.status !== 'submitted') {
+    throw new ReturnStatusError(row.status === 'accepted' ? 'This return has already been accepted.' : row.status === 'changes_requested' ? 'This return has already been sent back for changes.' : 'This return has not been sent yet.')
+  }
+  return row
+}
+
+async function organisationEmails(db: Db, organisationId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select('users.email')
+    .where('memberships.organisation_id', '=', organisationId)
+    .where('users.anonymised_at', 'is', null)
+    .orderBy('users.id')
+    .execute()
+  return rows.map((r) => r.email)
+}
+
+async function decide(trx: Transaction<DB>, actorUserId: number, row: ReturnRow, outcome: 'accepted' | 'changes_requested', comments: string | null): Promise<void> {
+  const now = new Date().toISOString()
+  const moved = await trx
+    .updateTable('returns')
+    .set({ status: outcome, reviewed_by: actorUserId, reviewed_at: now, review_comments: comments, updated_at: now })
+    .where('id', '=', row.id)
+    .where('status', '=', 'submitted')
+    .where('version', '=', row.version)
+    .executeTakeFirst()
+  if (Number(moved.numUpdatedRows) !== 1) throw new ReturnStatusError('This return has just been reviewed by someone else.')
+  await trx
+    .updateTable('return_versions')
+    .set({ review_outcome: outcome, review_comments: comments, reviewed_by: actorUserId, reviewed_at: now })
+    .where('return_id', '=', row.id)
+    .where('version', '=', row.version)
+    .execute()
+  await recordAudit(trx, {
+    actorUserId,
+    action: outcome === 'accepted' ? 'return.accepted' : 'return.changes_requested',
+    entityType: 'return',
+    entityId: row.id,
+    before: { status: 'submitted', version: row.version },
+    after: { status: outcome, version: row.version, comments },
+  })
+}
+
+/**
+ * Accepts the return as sent (its current version): final. A tranche waiting for it can then be paid when due.
+ * Returns the ids of the tranches it released. Throws ReturnStatusError (409) unless it is waiting for review.
+ */
+export async function acceptReturn(trx: Transaction<DB>, actorUserId: number, input: ReviewReturnInput): Promise<{ releasedTrancheIds: number[] }> {
+  const comments = (input.comments ?? '').trim() || null
+  if (comments && comments.length > MAX_REVIEW_COMMENTS) throw new ReviewInputError(`Comments must be ${MAX_REVIEW_COMMENTS.toLocaleString('en-GB')} characters or fewer`)
+  const row = await submittedReturn(trx, input.returnId)
+  await decide(trx, actorUserId, row, 'accepted', comments)
+  const released = await trx
+    .selectFrom('tranches')
+    .select('id')
+    .where('gate', '=', 'return')
+    .where('gate_ref', '=', String(row.id))
+    .where('status', 'in', ['offered', 'scheduled'])
+    .execute()
+  const paymentNote = released.length
+    ? 'A payment that was waiting for this return can now be paid when it is due.'
+    : 'Thank you for telling us what the grant made possible.'
+  for (const to of await organisationEmails(trx, row.organisationId)) {
+    await enqueueEmail(trx, {
+      template: 'return-accepted',
+      to,
+      idempotencyKey: `return-accepted:${row.id}:${row.version}:${to}`,
+      data: { organisationName: row.organisationName, periodLabel: row.periodLabel, awardReference: row.awardReference, paymentNote, link: `${input.baseUrl ?? ''}/awards/${row.awardId}` },
+    })
+  }
+  return { releasedTrancheIds: released.map((t) => t.id) }
+}
+
+/** Sends the return back to the organisation with comments (required), who change it and send it again. */
+export async function requestReturnChanges(trx: Transaction<DB>, actorUserId: number, input: ReviewReturnInput): Promise<void> {
+  const comments = (input.comments ?? '').trim()
+  if (!comments) throw new ReviewInputError('Say what needs to change')
+  if (comments.length > MAX_REVIEW_COMMENTS) throw new ReviewInputError(`Comments must be ${MAX_REVIEW_COMMENTS.toLocaleString('en-GB')} characters or fewer`)
+  const row = await submittedReturn(trx, input.returnId)
+  await decide(trx, actorUserId, row, 'changes_requested', comments)
+  for (const to of await organisationEmails(trx, row.organisationId)) {
+    await enqueueEmail(trx, {
+      template: 'return-changes-requested',
+      to,
+      idempotencyKey: `return-changes:${row.id}:${row.version}:${to}`,
+      data: { organisationName: row.organisationName, periodLabel: row.periodLabel, awardReference: row.awardReference, comments, link: `${input.baseUrl ?? ''}/awards/${row.awardId}/returns/${row.id}` },
+    })
+  }
+}
+
+// ---------------------------------------------------------------- the list
+
+export const RETURN_LIST_VIEWS = ['all', 'due', 'overdue', 'awaiting_review', 'changes_requested', 'accepted'] as const
+export type ReturnListView = (typeof RETURN_LIST_VIEWS)[number]
+
+export interface ReturnListItem {
+  id: number
+  awardId: number
+  awardReference: string
+  organisationName: string
+  projectTitle: string
+  roundId: number
+  roundTitle: string
+  periodLabel: string
+  dueDate: string
+  status: string
+  version: number
+  submittedAt: string | null
+  overdue: boolean
+}
+
+/**
+ * Returns of awards that have been accepted (or completed), filtered by view and round: 'due' still to come,
+ * 'overdue' past their date and not sent, 'awaiting_review' sent and waiting for a fund manager.
+ */
+export async function listReturnsForReview(db: Db, options: { view: ReturnListView; roundId?: number | null; today: string; limit?: number }): Promise<ReturnListItem[]> {
+  let query = db
+    .selectFrom('returns')
+    .innerJoin('awards', 'awards.id', 'returns.award_id')
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .innerJoin('rounds', 'rounds.id', 'awards.round_id')
+    .select([
+      'returns.id',
+      'returns.award_id as awardId',
+      'awards.reference as awardReference',
+      'organisations.name as organisationName',
+      'applications.title as projectTitle',
+      'rounds.id as roundId',
+      'rounds.title as roundTitle',
+      'returns.period_label as periodLabel',
+      'returns.due_date as dueDate',
+      'returns.status',
+      'returns.version',
+      'returns.submitted_at as submittedAt',
+    ])
+    .where('awards.status', 'in', ['accepted', 'completed'])
+  if (options.roundId) query = query.where('awards.round_id', '=', options.roundId)
+  const open = [...OPEN_RETURN_STATUSES]
+  if (options.view === 'due') query = query.where('returns.status', 'in', open).where('returns.due_date', '>=', options.today)
+  if (options.view === 'overdue') query = query.where('returns.status', 'in', open).where('returns.due_date', '<', options.today)
+  if (options.view === 'awaiting_review') query = query.where('returns.status', '=', 'submitted')
+  if (options.view === 'changes_requested') query = query.where('returns.status', '=', 'changes_requested')
+  if (options.view === 'accepted') query = query.where('returns.status', '=', 'accepted')
+  const rows = await query
+    .orderBy(options.view === 'awaiting_review' ? 'returns.submitted_at' : 'returns.due_date')
+    .orderBy('returns.id')
+    .limit(options.limit ?? 500)
+    .execute()
+  return rows.map((r) => ({ ...r, overdue: isOverdue(r, options.today) }))
+}
+
+/** How many returns are in each view (for the tabs), in one query. */
+export async function countReturnsByView(db: Db, options: { roundId?: number | null; today: string }): Promise<Record<'due' | 'overdue' | 'awaiting_review', number>> {
+  let query = db
+    .selectFrom('returns')
+    .innerJoin('awards', 'awards.id', 'returns.award_id')
+    .select(['returns.status', 'returns.due_date'])
+    .where('awards.status', 'in', ['accepted', 'completed'])
+    .where('returns.status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
+  if (options.roundId) query = query.where('awards.round_id', '=', options.roundId)
+  const rows = await query.execute()
+  const counts = { due: 0, overdue: 0, awaiting_review: 0 }
+  for (const r of rows) {
+    if (r.status === 'submitted') counts.awaiting_review++
+    else if (r.due_date < options.today) counts.overdue++
+    else counts.due++
+  }
+  return counts
+}
+
