@@ -12,6 +12,7 @@ import { awardView } from '~/domain/awards/award-view.server.ts'
 import { awardStatusLabel } from '~/domain/awards/offer-labels.ts'
 import { SCHEDULE_KIND_LABELS, SCHEDULE_KINDS, type ScheduleInput } from '~/domain/awards/schedule.ts'
 import { decideCondition, setOfferTerms } from '~/domain/awards/terms.server.ts'
+import { awardPublication } from '~/domain/open-data/publishing.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
@@ -84,9 +85,11 @@ async function loadAward(param: string | undefined) {
 
 /** GET /manage/awards/<awardId> (issue:award:any): the award, its terms, conditions and payment schedule. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'issue:award:any')
+  const user = await requirePermission(request, 'issue:award:any')
   const award = await loadAward(params.awardId)
-  return json({ award })
+  // The open-data section, for those who may publish (the publish route checks again).
+  const publication = user.permissions.has('publish:grant:any') ? await awardPublication(db, award.id) : null
+  return json({ award, publication })
 }
 
 function scheduleFrom(v: z.infer<typeof TermsSchema>): ScheduleInput {
@@ -209,6 +212,7 @@ export default function ManageAward() {
       {drafting ? <TermsForm /> : null}
       <Conditions />
       <Schedule />
+      <OpenData />
       {drafting && award.tranches.length > 0 ? (
         <Form method="post" action={`/manage/awards/${award.id}/offer`}>
           <h2>Send the offer</h2>
@@ -415,6 +419,35 @@ function Schedule() {
           </tbody>
         </table>
       </div>
+    </section>
+  )
+}
+
+function OpenData() {
+  const { award, publication } = useLoaderData<typeof loader>()
+  if (!publication || (!publication.publishable && !publication.publishedAt)) return null
+  return (
+    <section aria-labelledby="open-data-heading">
+      <h2 id="open-data-heading">Open data</h2>
+      {publication.publishedAt ? (
+        <p>
+          Published in the <a href="/data/360giving.json">360Giving files</a> as {publication.grantId} on {formatDate(publication.publishedAt)}
+          {publication.publishedByName ? ` by ${publication.publishedByName}` : ''}.
+        </p>
+      ) : (
+        <p>Not published. Publishing adds this grant to the public 360Giving files as {publication.grantId}: the organisation, amount, place, funders and payments.</p>
+      )}
+      <Form method="post" action={`/manage/awards/${award.id}/publish`}>
+        {publication.publishedAt ? (
+          <SubmitButton name="intent" value="unpublish" secondary>
+            Take award {award.reference} out of the open data
+          </SubmitButton>
+        ) : (
+          <SubmitButton name="intent" value="publish">
+            Publish award {award.reference} as open data
+          </SubmitButton>
+        )}
+      </Form>
     </section>
   )
 }

@@ -20,6 +20,15 @@ export const DEFAULT_OPEN_DATA_SETTINGS: OpenDataSettings = {
   licenceUrl: 'https://creativecommons.org/licenses/by/4.0/',
 }
 
+function isWebAddress(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || url.protocol === 'http:'
+  } catch {
+    return false
+  }
+}
+
 const PREFIX = /^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$/
 
 export const OpenDataSettingsSchema = z.object({
@@ -39,8 +48,7 @@ export const OpenDataSettingsSchema = z.object({
   licenceUrl: z
     .string({ required_error: 'Enter the web address of the licence' })
     .trim()
-    .url('Enter the licence as a web address, like https://creativecommons.org/licenses/by/4.0/')
-    .refine((v) => /^https?:\/\//.test(v), 'Enter the licence as a web address starting https://'),
+    .refine(isWebAddress, 'Enter the licence as a web address, like https://creativecommons.org/licenses/by/4.0/'),
 })
 
 /** The grant identifier 360Giving expects: `360G-<prefix>-<award reference>`. */
