@@ -212,3 +212,127 @@ export function LineChart({
     </figure>
   )
 }
+
+export interface BarRow<K extends string> {
+  label: string
+  values: Record<K, number>
+  /** The row's own scale (e.g. a measure's range, 3 to 9); the chart's largest value and 0 otherwise. */
+  scale?: { min: number; max: number }
+  /** Shown after the row's label in the table, e.g. "(lower is better)". */
+  note?: string
+}
+
+const formatValue = (value: number, format: 'count' | 'decimal' | 'money') =>
+  format === 'money' ? formatPence(value) : format === 'decimal' ? value.toFixed(2) : new Intl.NumberFormat('en-GB').format(value)
+
+/**
+ * Horizontal bars, one per series side by side in each row (e.g. before and after per measure, or people per
+ * referral route), each bar labelled with its value, with a table of the same figures (and any extra columns).
+ * A row with its own scale is drawn from its minimum to its maximum, and the scale is printed beside it.
+ */
+export function BarChart<K extends string>({
+  title,
+  description,
+  series,
+  rows,
+  rowHeader,
+  format = 'count',
+  extraColumns = [],
+}: {
+  title: string
+  description: string
+  series: ChartSeries<K>[]
+  rows: BarRow<K>[]
+  rowHeader: string
+  format?: 'count' | 'decimal' | 'money'
+  extraColumns?: Array<{ header: string; values: string[] }>
+}) {
+  const id = useId()
+  const barHeight = series.length > 1 ? 18 : BAR_HEIGHT
+  const rowHeight = barHeight * series.length + GAP + (rows.some((r) => r.scale) ? 14 : 0)
+  const legend = series.length > 1 ? LEGEND_HEIGHT : 8
+  const plot = WIDTH - LABEL_WIDTH - 90
+  const max = Math.max(1, ...rows.flatMap((r) => series.map((s) => r.values[s.key])))
+  const height = legend + rows.length * rowHeight + 6
+  return (
+    <figure className="chart">
+      <svg role="img" aria-labelledby={`${id}-title ${id}-desc`} viewBox={`0 0 ${WIDTH} ${height}`} width="100%" preserveAspectRatio="xMinYMin meet">
+        <title id={`${id}-title`}>{title}</title>
+        <desc id={`${id}-desc`}>{description}</desc>
+        {series.length > 1 ? <Legend series={series} y={4} /> : null}
+        {rows.map((row, r) => {
+          const y = legend + r * rowHeight
+          const min = row.scale?.min ?? 0
+          const top = row.scale?.max ?? max
+          return (
+            <g key={`${row.label}-${r}`}>
+              <text x={LABEL_WIDTH - 8} y={y + (barHeight * series.length) / 2 + 5} fontSize="13" textAnchor="end" fill="#0b0c0c">
+                {row.label.length > 30 ? `${row.label.slice(0, 29)}…` : row.label}
+              </text>
+              {series.map((s, i) => {
+                const value = row.values[s.key]
+                const w = Math.max(0, Math.min(1, (value - min) / Math.max(1e-9, top - min))) * plot
+                const by = y + i * barHeight
+                return (
+                  <g key={s.key}>
+                    <rect x={LABEL_WIDTH} y={by} width={Math.max(w, 0.5)} height={barHeight - 3} fill={s.fill} stroke="#0b0c0c" strokeWidth="0.75" />
+                    <text x={LABEL_WIDTH + w + 6} y={by + barHeight / 2 + 3} fontSize="12" fill="#0b0c0c">
+                      {formatValue(value, format)}
+                    </text>
+                  </g>
+                )
+              })}
+              {row.scale ? (
+                <text x={LABEL_WIDTH} y={y + barHeight * series.length + 10} fontSize="11" fill="#505a5f">
+                  {`Scale ${row.scale.min} to ${row.scale.max}${row.note ? ` ${row.note}` : ''}`}
+                </text>
+              ) : null}
+            </g>
+          )
+        })}
+      </svg>
+      <figcaption>
+        <div className="table-wrap">
+          <table>
+            <caption>{`${title}: the figures`}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{rowHeader}</th>
+                {series.map((s) => (
+                  <th key={s.key} scope="col" className="num">
+                    {s.label}
+                  </th>
+                ))}
+                {extraColumns.map((c) => (
+                  <th key={c.header} scope="col" className="num">
+                    {c.header}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row, r) => (
+                <tr key={`${row.label}-${r}`}>
+                  <th scope="row">
+                    {row.label}
+                    {row.note ? ` ${row.note}` : ''}
+                  </th>
+                  {series.map((s) => (
+                    <td key={s.key} className="num">
+                      {formatValue(row.values[s.key], format)}
+                    </td>
+                  ))}
+                  {extraColumns.map((c) => (
+                    <td key={c.header} className="num">
+                      {c.values[r]}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </figcaption>
+    </figure>
+  )
+}

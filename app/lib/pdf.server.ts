@@ -46,6 +46,8 @@ export type PdfBlock =
   /** A table of the rows in `data.tables[rows]`; `empty` is printed instead when there are none. */
   | { type: 'table'; rows: string; columns: PdfTableColumn[]; empty: string }
   | { type: 'space'; lines: number }
+  /** A horizontal bar chart drawn with vector calls from `data.charts[chart]`; `empty` is printed when it has no rows. */
+  | { type: 'chart'; chart: string; empty: string }
 
 export interface PdfLayout {
   /** The document title in the PDF's properties; may hold {{placeholders}}. */
@@ -61,6 +63,17 @@ export interface PdfData {
   /** Values for {{placeholders}} in the layout's text (inserted as they are: a PDF has no HTML to escape). */
   values: Record<string, string>
   tables: Record<string, Array<Record<string, string>>>
+  charts?: Record<string, PdfChart>
+}
+
+/**
+ * A horizontal bar chart: per group (a row), one bar per series side by side, each labelled with its text. A group
+ * with a scale is drawn from its minimum to its maximum (e.g. a measure's range); otherwise from 0 to the largest value.
+ */
+export interface PdfChart {
+  /** Named in a legend when there is more than one. */
+  series: Array<{ label: string; colour: string }>
+  groups: Array<{ label: string; values: number[]; texts: string[]; scale?: { min: number; max: number }; note?: string }>
 }
 
 const fill = (text: string, values: Record<string, string>): string => Mustache.render(text, values, {}, { escape: (value: string) => value })
@@ -91,7 +104,57 @@ function drawBlock(doc: PDFKit.PDFDocument, layout: PdfLayout, block: PdfBlock, 
     case 'space':
       doc.moveDown(block.lines)
       return
+    case 'chart':
+      drawChart(doc, layout, block, data.charts?.[block.chart])
+      return
   }
+}
+
+function drawChart(doc: PDFKit.PDFDocument, layout: PdfLayout, block: Extract<PdfBlock, { type: 'chart' }>, chart: PdfChart | undefined): void {
+  const size = layout.fontSize * 0.85
+  doc.font('regular').fontSize(size).fillColor('black')
+  if (!chart || chart.groups.length === 0) {
+    doc.text(block.empty)
+    return
+  }
+  const left = layout.margin
+  const labelWidth = 150
+  const plotLeft = left + labelWidth
+  const plotWidth = doc.page.width - 2 * layout.margin - labelWidth - 50
+  const barHeight = 11
+  const hasScale = chart.groups.some((g) => g.scale)
+  const groupHeight = chart.series.length * barHeight + (hasScale ? size + 4 : 0) + 8
+  const max = Math.max(1e-9, ...chart.groups.flatMap((g) => g.values))
+  const bottom = () => doc.page.height - doc.page.margins.bottom
+  if (chart.series.length > 1) {
+    let x = plotLeft
+    const y = doc.y
+    for (const s of chart.series) {
+      doc.rect(x, y + 1, 9, 9).fillAndStroke(s.colour, '#0b0c0c')
+      doc.fillColor('black').text(s.label, x + 13, y, { lineBreak: false })
+      x += 13 + doc.widthOfString(s.label) + 18
+    }
+    doc.y = y + barHeight + 6
+  }
+  for (const g of chart.groups) {
+    if (doc.y + groupHeight > bottom()) doc.addPage()
+    const y = doc.y
+    doc.fillColor('black').text(g.label, left, y + 1, { width: labelWidth - 8, height: chart.series.length * barHeight, ellipsis: true })
+    g.values.forEach((value, i) => {
+      const min = g.scale?.min ?? 0
+      const top = g.scale?.max ?? max
+      const w = Math.max(0.5, Math.max(0, Math.min(1, (value - min) / Math.max(1e-9, top - min))) * plotWidth)
+      const by = y + i * barHeight
+      doc.rect(plotLeft, by, w, barHeight - 2).fillAndStroke(chart.series[i]?.colour ?? '#1d5c9e', '#0b0c0c')
+      doc.fillColor('black').text(g.texts[i] ?? String(value), plotLeft + w + 4, by, { lineBreak: false })
+    })
+    if (g.scale) doc.fillColor('#505a5f').text(`Scale ${g.scale.min} to ${g.scale.max}${g.note ? ` ${g.note}` : ''}`, plotLeft, y + chart.series.length * barHeight + 1, { lineBreak: false })
+    doc.x = left
+    doc.y = y + groupHeight
+  }
+  doc.fillColor('black')
+  doc.x = layout.margin
+  doc.moveDown(0.5)
 }
 
 function drawTable(doc: PDFKit.PDFDocument, layout: PdfLayout, block: Extract<PdfBlock, { type: 'table' }>, rows: Array<Record<string, string>>): void {

@@ -1,5 +1,5 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { useLoaderData } from '@remix-run/react'
+import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
 import { AwardsTable, FiguresSummary } from '~/components/pot-figures.tsx'
@@ -23,6 +23,9 @@ export default function FunderView() {
   return (
     <>
       <h1>What did our money do?</h1>
+      <p>
+        <Link to="/funder/impact">What our money achieved: people reached, outcomes and social return</Link>
+      </p>
       {view.funders.length === 0 ? (
         <p>Your account is not linked to a funder yet. Ask an administrator to link it to your organisation.</p>
       ) : null}
