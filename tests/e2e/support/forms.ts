@@ -3,15 +3,14 @@
  * message, the flash message, the page heading; and the demo accounts' two-factor secrets from the journey database.
  */
 import fs from 'node:fs'
-import path from 'node:path'
 import PDFDocument from 'pdfkit'
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
 import { createDatabase } from '../../../db/connect.ts'
 import { DEMO_PASSWORD } from '../../../db/seed/demo.ts'
-import { testPostgresUrl, withDatabaseName } from '../../setup/test-database.ts'
-import { appOrigin, engineUnderTest, fetchApp, uniqueEmail } from './app.ts'
+import { appOrigin, fetchApp, uniqueEmail } from './app.ts'
 import { landOn, visit } from './browser.ts'
+import { journeyEnvironment } from './provided.ts'
 
 /**
  * Clicks a form's button. The field last typed in is left first: forms that check a field when it loses focus could
@@ -95,8 +94,8 @@ export function pdfWithText(text: string): Promise<Buffer> {
 }
 
 /**
- * A demo account's TOTP secret, from the database the journeys' global setup made. It names that database after
- * vitest's main process (run-<pid> for SQLite, commonpot_e2e_<pid> on PostgreSQL), which is this worker's parent.
+ * A demo account's TOTP secret, from the database the journeys' global setup made for this run (each journey
+ * process has its own).
  */
 export async function totpSecretOf(email: string): Promise<string> {
   const handle = createDatabase(journeyDatabase())
@@ -111,12 +110,7 @@ export async function totpSecretOf(email: string): Promise<string> {
 
 /** Where the journey database is (the one the global setup made and the app under test uses). */
 export function journeyDatabase(): { url?: string; path?: string } {
-  if (engineUnderTest() === 'postgres') {
-    const serverUrl = testPostgresUrl()
-    if (!serverUrl) throw new Error('The journeys run on PostgreSQL but DATABASE_URL is not a postgres:// URL in this worker')
-    return { url: withDatabaseName(serverUrl, `commonpot_e2e_${process.ppid}`) }
-  }
-  const file = path.resolve('.cache', 'e2e', `run-${process.ppid}`, 'commonpot.sqlite')
-  if (!fs.existsSync(file)) throw new Error(`The journey database is not at ${file}`)
-  return { path: file }
+  const { database } = journeyEnvironment()
+  if (database.path && !fs.existsSync(database.path)) throw new Error(`The journey database is not at ${database.path}`)
+  return { ...database }
 }

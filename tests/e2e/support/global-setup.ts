@@ -1,6 +1,7 @@
 /**
- * Runs once per browser-journey run, in vitest's main process:
- *  1. rebuilds the app when build/ is missing or older than its sources;
+ * Runs once per browser-journey run (one `vitest run --config vitest.e2e.config.ts` process), in vitest's main process:
+ *  1. rebuilds the app when build/ is missing or older than its sources (under a lock, so journey processes started
+ *     side by side build it once);
  *  2. creates a fresh database (a SQLite file under .cache/e2e/, or a new PostgreSQL database on DATABASE_URL's
  *     server), migrates it and seeds the demo data, as `db/prepare.ts` does for a new deployment;
  *  3. starts the SMTP sink, and a tiny loopback HTTP "mailbox" that lists what the sink received as JSON. The sink has
@@ -8,7 +9,11 @@
  *     the mail (tests/e2e/support/mailbox.ts);
  *  4. starts the built server (`node server.mjs`, NODE_ENV=production) on a free loopback port and waits for /healthz.
  * Teardown stops the server, the sink and the mailbox, and removes the database. The server's output stays in
- * .cache/e2e/server.<engine>.log for reading after a failure.
+ * .cache/e2e/server.<engine>[.<E2E_SHARD>].log for reading after a failure.
+ *
+ * Everything here is this process's own (database named by its pid, ports the kernel hands out, its own log), so
+ * several journey processes can run side by side: scripts/test.mjs starts one per share of the journey files and
+ * labels each with E2E_SHARD.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
@@ -27,46 +32,65 @@ import type { JourneyEnvironment } from './provided.ts'
 
 const ROOT = process.cwd()
 const E2E_DIR = path.join(ROOT, '.cache', 'e2e')
-// One log per engine, so CI's SQLite and PostgreSQL runs (side by side) never read each other's server output.
+// One log per engine and journey process, so runs side by side (CI's SQLite and PostgreSQL runs, and the processes
+// scripts/test.mjs starts for shares of the files) never read each other's server output.
 const ENGINE = testPostgresUrl() ? 'postgres' : 'sqlite'
-const SERVER_LOG = path.join(E2E_DIR, `server.${ENGINE}.log`)
-const SERVER_STDERR_LOG = path.join(E2E_DIR, `server.${ENGINE}.stderr.log`)
+const SHARD = /^[\w-]+$/.test(process.env.E2E_SHARD ?? '') ? `.${process.env.E2E_SHARD}` : ''
+const SERVER_LOG = path.join(E2E_DIR, `server.${ENGINE}${SHARD}.log`)
+const SERVER_STDERR_LOG = path.join(E2E_DIR, `server.${ENGINE}${SHARD}.stderr.log`)
+const BUILD_LOCK = path.join(E2E_DIR, 'build.lock')
+/** Tries at starting the server: another process can take the port between probing it and the server binding it. */
+const START_ATTEMPTS = 3
 const PG_E2E_PREFIX = 'commonpot_e2e_'
 const SESSION_SECRET = 'e2e-session-secret-that-is-at-least-32-characters-long'
 const SOURCES = ['app', 'db', 'remix.config.js', 'package-lock.json']
 
 export default async function setup(project: TestProject) {
   fs.mkdirSync(E2E_DIR, { recursive: true })
-  buildIfStale()
-  const port = await freePort()
-  const baseUrl = `http://127.0.0.1:${port}`
+  await buildIfStale()
   // Letters the seed generates are stored where the server under test reads them.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-e2e-data-'))
-  const database = await createJourneyDatabase(baseUrl, dataDir)
   const sink = await startSmtpSink({ port: 0 })
   const mailbox = await startMailbox(() => sink.messages)
   let server: RunningServer | undefined
-  try {
-    server = await startServer(port, { ...database.env, DATA_DIR: dataDir, SMTP_URL: sink.url })
-  } catch (error) {
-    await Promise.allSettled([sink.close(), closeHttp(mailbox.server), database.drop()])
-    throw error
+  let database: JourneyDatabase | undefined
+  for (let attempt = 1; !server; attempt++) {
+    const port = await freePort()
+    try {
+      // The seeded data links to the server's origin, so a new port means a new database.
+      database = await createJourneyDatabase(`http://127.0.0.1:${port}`, dataDir)
+      server = await startServer(port, { ...database.env, DATA_DIR: dataDir, SMTP_URL: sink.url })
+    } catch (error) {
+      await database?.drop().catch(() => {})
+      database = undefined
+      if (attempt < START_ATTEMPTS && error instanceof PortTakenError) {
+        console.log(`browser journeys: port ${port} was taken before the server bound it; trying another`)
+        continue
+      }
+      await Promise.allSettled([sink.close(), closeHttp(mailbox.server)])
+      fs.rmSync(dataDir, { recursive: true, force: true })
+      throw error
+    }
   }
+  const running = server
+  const journeyDb = database!
   const journey: JourneyEnvironment = {
-    baseUrl: server.baseUrl,
-    engine: database.engine,
+    baseUrl: running.baseUrl,
+    engine: journeyDb.engine,
+    database: journeyDb.location,
     smtpUrl: sink.url,
     mailboxUrl: mailbox.url,
     serverLog: SERVER_LOG,
     serverStderrLog: SERVER_STDERR_LOG,
   }
   project.provide('journey', journey)
-  console.log(`browser journeys: app ${server.baseUrl} on ${database.engine}, SMTP sink ${sink.url}, log ${path.relative(ROOT, SERVER_LOG)}`)
+  const label = SHARD ? `browser journeys${SHARD.replace('.', ' ')}` : 'browser journeys'
+  console.log(`${label}: app ${running.baseUrl} on ${journeyDb.engine}, SMTP sink ${sink.url}, log ${path.relative(ROOT, SERVER_LOG)}`)
 
   return async () => {
-    await server.stop()
+    await running.stop()
     await Promise.allSettled([sink.close(), closeHttp(mailbox.server)])
-    await database.drop()
+    await journeyDb.drop()
     fs.rmSync(dataDir, { recursive: true, force: true })
   }
 }
@@ -83,19 +107,47 @@ function newestChange(entry: string): number {
   return newest
 }
 
-function buildIfStale() {
+function isStale(): boolean {
   const built = fs.statSync(path.join(ROOT, 'build', 'index.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0
   const sources = Math.max(...SOURCES.map((s) => newestChange(path.join(ROOT, s))))
-  if (built > sources) return
-  console.log('browser journeys: build/ is missing or older than the sources; running `remix build`')
-  // Vitest sets NODE_ENV=test, which would make Remix emit a development build (jsxDEV) that a production server
-  // cannot run.
-  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'remix'), ['build'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: 'inherit',
-  })
-  if (result.status !== 0) throw new Error(`remix build failed (exit code ${result.status}); the browser journeys need the built app`)
+  return built <= sources
+}
+
+/**
+ * Builds under a lock (a directory holding the builder's pid): journey processes started side by side would
+ * otherwise all build into the same build/ at once. A lock whose process has gone is taken over.
+ */
+async function buildIfStale() {
+  if (!isStale()) return
+  const deadline = Date.now() + 10 * 60_000
+  for (;;) {
+    try {
+      fs.mkdirSync(BUILD_LOCK)
+      fs.writeFileSync(path.join(BUILD_LOCK, 'pid'), String(process.pid))
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const holder = Number(fs.readFileSync(path.join(BUILD_LOCK, 'pid'), { encoding: 'utf8', flag: 'a+' }))
+      if (holder > 0 && !processIsAlive(holder)) fs.rmSync(BUILD_LOCK, { recursive: true, force: true })
+      else if (Date.now() > deadline) throw new Error(`${BUILD_LOCK} has been held for 10 minutes (by pid ${holder || 'unknown'})`)
+      else await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+  }
+  try {
+    // Another process may have built while this one waited for the lock.
+    if (!isStale()) return
+    console.log('browser journeys: build/ is missing or older than the sources; running `remix build`')
+    // Vitest sets NODE_ENV=test, which would make Remix emit a development build (jsxDEV) that a production server
+    // cannot run.
+    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'remix'), ['build'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: 'inherit',
+    })
+    if (result.status !== 0) throw new Error(`remix build failed (exit code ${result.status}); the browser journeys need the built app`)
+  } finally {
+    fs.rmSync(BUILD_LOCK, { recursive: true, force: true })
+  }
 }
 
 // --- database --------------------------------------------------------------------------------------------------------
@@ -104,6 +156,8 @@ interface JourneyDatabase {
   engine: JourneyEnvironment['engine']
   /** How the server finds it. */
   env: Record<string, string>
+  /** How a test file opens it (createDatabase's options). */
+  location: JourneyEnvironment['database']
   drop: () => Promise<void>
 }
 
@@ -151,6 +205,7 @@ async function createJourneyDatabase(appOrigin: string, dataDir: string): Promis
     return {
       engine: 'postgres',
       env: { DATABASE_URL: url },
+      location: { url },
       drop: async () => {
         const c = new pg.Client({ connectionString: pgUrl })
         await c.connect()
@@ -167,7 +222,7 @@ async function createJourneyDatabase(appOrigin: string, dataDir: string): Promis
   fs.rmSync(dir, { recursive: true, force: true })
   const file = path.join(dir, 'commonpot.sqlite')
   await migrateAndSeed({ path: file }, appOrigin, dataDir)
-  return { engine: 'sqlite', env: { DATABASE_PATH: file }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) }
+  return { engine: 'sqlite', env: { DATABASE_PATH: file }, location: { path: file }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 
 /** As db/prepare.ts does for a new deployment; links in the seeded data point at the server under test. */
@@ -231,6 +286,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())))
 }
 
+class PortTakenError extends Error {
+  constructor(port: number) {
+    super(`port ${port} was taken before the server bound it`)
+  }
+}
+
 /** The port was probed free a moment earlier (so the seed could know the origin); another process could take it. */
 async function startServer(port: number, extraEnv: Record<string, string>): Promise<RunningServer> {
   const baseUrl = `http://127.0.0.1:${port}`
@@ -271,13 +332,15 @@ async function startServer(port: number, extraEnv: Record<string, string>): Prom
     closeLogs()
   }
 
+  const listening = () => fs.readFileSync(SERVER_LOG, 'utf8').includes(`listening on http://localhost:${port}`)
   const deadline = Date.now() + 30_000
   let last = 'no answer yet'
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) break
     try {
       const res = await fetch(`${baseUrl}/healthz`)
-      if (res.status === 200) return { baseUrl, stop }
+      // Only once our server says it listens is the answer its own, not another process's on a port taken meanwhile.
+      if (res.status === 200 && listening()) return { baseUrl, stop }
       last = `${res.status} ${await res.text()}`
     } catch (error) {
       last = (error as Error).message
@@ -285,6 +348,10 @@ async function startServer(port: number, extraEnv: Record<string, string>): Prom
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   const ended = child.exitCode !== null || child.signalCode !== null
+  if (ended && /EADDRINUSE/.test(tailOf(SERVER_LOG))) {
+    await stop()
+    throw new PortTakenError(port)
+  }
   const why = ended ? `the server exited (${child.exitCode ?? child.signalCode})` : `/healthz did not answer 200 in 30 s (${last})`
   await stop()
   throw new Error(`The app under test did not start: ${why}.\n--- ${SERVER_LOG} (last lines) ---\n${tailOf(SERVER_LOG)}`)

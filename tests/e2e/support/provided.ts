@@ -10,6 +10,8 @@ export interface JourneyEnvironment {
   baseUrl: string
   /** The engine the app under test runs on (what /healthz must report). */
   engine: 'sqlite' | 'postgres'
+  /** The database the app under test uses, as createDatabase's options (a PostgreSQL URL or a SQLite file). */
+  database: { url?: string; path?: string }
   /** The SMTP sink the app sends through (smtp://127.0.0.1:PORT). */
   smtpUrl: string
   /** A loopback HTTP endpoint listing the messages the SMTP sink has received, as JSON (see global-setup.ts). */
