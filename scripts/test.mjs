@@ -10,7 +10,14 @@
 // that could not be loaded or whose hooks threw, errors vitest caught outside any test, a missing or unreadable report.
 // The journeys run against the built app: their global setup (tests/e2e/support/global-setup.ts) runs `remix build`
 // first whenever build/ is missing or older than the sources.
-import { spawnSync } from 'node:child_process'
+//
+// Side by side, to use the wall time the journeys spend waiting on the browser and the server: the unit suite runs
+// alongside E2E_PROCESSES journey processes (default: the number of cores, at most 4). Each journey process gets its
+// own share of the journey files, balanced by the durations in tests/e2e/support/durations.json (a file not listed
+// there counts as an average one), and its own app server, port, database, SMTP sink and server log, so no two of
+// them share state. Each run writes its own JSON report; the closing line sums them all. With more than one run at
+// once, each run's output is printed whole when it ends (its log is in .cache/test-logs/ meanwhile).
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -19,6 +26,10 @@ import url from 'node:url'
 const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), '..')
 const VITEST = path.join(ROOT, 'node_modules', 'vitest', 'vitest.mjs')
 export const E2E_CONFIG = 'vitest.e2e.config.ts'
+export const E2E_DIR = path.join('tests', 'e2e')
+export const DURATIONS_FILE = path.join(E2E_DIR, 'support', 'durations.json')
+/** Most journey processes to start by default, however many cores there are. */
+const MAX_DEFAULT_E2E_PROCESSES = 4
 
 /** @typedef {{ passed: number, failed: number, skipped: number, problems: string[] }} Totals */
 
@@ -102,25 +113,87 @@ function chromiumPath(env) {
 }
 
 /**
- * Runs `vitest run` with the default and JSON reporters and returns its totals.
+ * Runs `vitest run` with the default and JSON reporters and resolves to its totals.
  * @param {string} label the suite's name, for messages
  * @param {string[]} args extra vitest arguments (e.g. ['--config', E2E_CONFIG])
  * @param {string} reportFile where the JSON report goes
- * @param {{ env?: Record<string, string | undefined>, quiet?: boolean }} [options] quiet: no vitest output (for this script's own tests)
- * @returns {Totals}
+ * @param {{ env?: Record<string, string | undefined>, quiet?: boolean, logFile?: string }} [options]
+ *   quiet: print nothing (for this script's own tests); logFile: vitest's output goes there, and (unless quiet) is
+ *   printed whole when the run ends, so runs side by side do not interleave their lines
+ * @returns {Promise<Totals>}
  */
-export function runVitest(label, args, reportFile, { env = process.env, quiet = false } = {}) {
-  if (!quiet) console.log(`\n=== ${label}: vitest run ${args.join(' ')}`)
+export async function runVitest(label, args, reportFile, { env = process.env, quiet = false, logFile } = {}) {
+  const command = `vitest run ${args.join(' ')}`
+  if (!quiet) console.log(logFile ? `=== ${label}: started (${command})` : `\n=== ${label}: ${command}`)
   const started = Date.now()
-  const result = spawnSync(
-    process.execPath,
-    [VITEST, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
-    { cwd: ROOT, env, stdio: quiet ? 'ignore' : 'inherit' },
-  )
-  const exitCode = result.status ?? (result.signal ? 128 : 1)
+  const log = logFile ? fs.openSync(logFile, 'w') : undefined
+  const child = spawn(process.execPath, [VITEST, 'run', ...args, '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`], {
+    cwd: ROOT,
+    env,
+    stdio: log !== undefined ? ['ignore', log, log] : quiet ? 'ignore' : 'inherit',
+  })
+  const exitCode = await new Promise((resolve) => {
+    child.once('error', () => resolve(1))
+    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)))
+  })
+  if (log !== undefined) fs.closeSync(log)
   const totals = totalsFromReport(readJson(reportFile), exitCode, label)
-  if (!quiet) console.log(`=== ${label}: ${totalsLine(totals)} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+  if (!quiet) {
+    if (logFile) console.log(`\n=== ${label}: ${command}\n${fs.readFileSync(logFile, 'utf8').trimEnd()}`)
+    console.log(`=== ${label}: ${totalsLine(totals)} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+  }
   return totals
+}
+
+/** The journey files, as paths relative to the repository (tests/e2e/**\/*.test.ts), sorted. @returns {string[]} */
+export function journeyFiles(root = ROOT) {
+  const dir = path.join(root, E2E_DIR)
+  if (!fs.existsSync(dir)) return []
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.ts') && !f.split(path.sep).includes('support'))
+    .map((f) => path.join(E2E_DIR, f))
+    .sort()
+}
+
+/**
+ * Shares `files` out among at most `processes` journey processes so that each share takes about as long: longest
+ * first, each to the share with the least so far. A file missing from `durations` (seconds by path) counts as the
+ * average of those listed. Empty shares are left out.
+ * @param {string[]} files
+ * @param {Record<string, number>} durations
+ * @param {number} processes
+ * @returns {string[][]}
+ */
+export function shareJourneys(files, durations, processes) {
+  const known = files.map((f) => durations[f]).filter((d) => typeof d === 'number' && d > 0)
+  const average = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : 60
+  const estimate = (f) => (typeof durations[f] === 'number' && durations[f] > 0 ? durations[f] : average)
+  const shares = Array.from({ length: Math.max(1, Math.min(processes, files.length)) }, () => ({ files: [], seconds: 0 }))
+  const longestFirst = [...files].sort((a, b) => estimate(b) - estimate(a) || a.localeCompare(b))
+  for (const file of longestFirst) {
+    const share = shares.reduce((least, s) => (s.seconds < least.seconds ? s : least))
+    share.files.push(file)
+    share.seconds += estimate(file)
+  }
+  return shares.filter((s) => s.files.length > 0).map((s) => s.files.sort())
+}
+
+/**
+ * How many journey processes to run: E2E_PROCESSES when it is a whole number from 1, else one per core, at most 4.
+ * @returns {number}
+ */
+export function e2eProcesses(env, cores = os.availableParallelism()) {
+  const asked = Number(env.E2E_PROCESSES)
+  if (env.E2E_PROCESSES && Number.isInteger(asked) && asked >= 1) return asked
+  return Math.max(1, Math.min(cores, MAX_DEFAULT_E2E_PROCESSES))
+}
+
+/** The durations table (seconds by journey file); {} when it is missing or unreadable. */
+export function readDurations(root = ROOT) {
+  const table = readJson(path.join(root, DURATIONS_FILE))
+  return table && typeof table === 'object' && !Array.isArray(table) ? table : {}
 }
 
 /**
@@ -143,7 +216,7 @@ export function countJourneyTests(env, tmp) {
   return Math.max(files.length, 1)
 }
 
-function main() {
+async function main() {
   const env = { ...process.env, VITE_CJS_IGNORE_WARNING: 'true' }
   const postgres = isPostgresUrl(env.DATABASE_URL)
   if (!postgres) delete env.DATABASE_URL
@@ -158,13 +231,19 @@ function main() {
   }
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-test-reports-'))
+  const logs = path.join(ROOT, '.cache', 'test-logs', postgres ? 'postgres' : 'sqlite')
+  fs.mkdirSync(logs, { recursive: true })
   let totals = emptyTotals()
   try {
-    totals = addTotals(totals, runVitest('unit', [], path.join(tmp, 'unit.json'), { env }))
-
+    /** @type {Array<{ label: string, args: string[], env: Record<string, string | undefined> }>} */
+    const runs = [{ label: 'unit', args: [], env }]
     const chromium = chromiumPath(env)
     if (chromium) {
-      totals = addTotals(totals, runVitest('browser', ['--config', E2E_CONFIG], path.join(tmp, 'e2e.json'), { env: { ...env, CHROMIUM_PATH: chromium } }))
+      const shares = shareJourneys(journeyFiles(), readDurations(), e2eProcesses(env))
+      shares.forEach((files, i) => {
+        const label = shares.length > 1 ? `browser ${i + 1}/${shares.length}` : 'browser'
+        runs.push({ label, args: ['--config', E2E_CONFIG, ...files], env: { ...env, CHROMIUM_PATH: chromium, E2E_SHARD: String(i + 1) } })
+      })
     } else if (env.CI && env.CI !== 'false' && env.CI !== '0') {
       const where = env.CHROMIUM_PATH || '/usr/bin/chromium'
       console.log(`\n=== browser: FAILED: Chromium not found at ${where}; CI must run the browser journeys (apt-get install chromium)`)
@@ -175,6 +254,17 @@ function main() {
       console.log(`\n${bar}\n!! SKIPPED browser tests: Chromium not found (install: apt-get install chromium)\n!! ${skipped} browser test(s) did not run.\n${bar}`)
       totals = addTotals(totals, { passed: 0, failed: 0, skipped, problems: [] })
     }
+    const sideBySide = runs.length > 1
+    const results = await Promise.all(
+      runs.map((run) => {
+        const name = run.label.replace(/\W+/g, '-')
+        return runVitest(run.label, run.args, path.join(tmp, `${name}.json`), {
+          env: run.env,
+          logFile: sideBySide ? path.join(logs, `${name}.log`) : undefined,
+        })
+      }),
+    )
+    for (const result of results) totals = addTotals(totals, result)
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })
   }
@@ -188,4 +278,10 @@ function main() {
   process.exitCode = totals.failed > 0 ? 1 : 0
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === url.fileURLToPath(import.meta.url)) main()
+if (process.argv[1] && path.resolve(process.argv[1]) === url.fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.log(`npm test stopped: ${error?.stack ?? error}`)
+    console.log(totalsLine({ passed: 0, failed: 1, skipped: 0, problems: [] }))
+    process.exitCode = 1
+  })
+}

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { runVitest, totalsFromReport, totalsLine } from './test.mjs'
+import { e2eProcesses, journeyFiles, runVitest, shareJourneys, totalsFromReport, totalsLine } from './test.mjs'
 
 function file(name: string, status: 'passed' | 'failed', tests: Array<'passed' | 'failed' | 'skipped' | 'todo'>, message = '') {
   return { name: `/repo/${name}`, status, message, assertionResults: tests.map((s, i) => ({ title: `test ${i}`, fullName: `test ${i}`, status: s })) }
@@ -75,13 +75,68 @@ describe('a real vitest run', () => {
   })
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-  test('counts a failing test and a file that cannot be imported as two failures', () => {
+  test('counts a failing test and a file that cannot be imported as two failures', async () => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, VITE_CJS_IGNORE_WARNING: 'true' }
-    const totals = runVitest('scratch', ['--root', dir, '--config', path.join(dir, 'vitest.config.js')], path.join(dir, 'report.json'), {
+    const totals = await runVitest('scratch', ['--root', dir, '--config', path.join(dir, 'vitest.config.js')], path.join(dir, 'report.json'), {
       env,
       quiet: true,
     })
     expect(totalsLine(totals)).toBe('1 passed, 2 failed, 1 skipped')
     expect(totals.problems.join('\n')).toMatch(/broken\.test\.js: .*missing\.js/)
+  }, 120_000)
+
+  test('two runs side by side, each writing its output to its own log, are counted apart', async () => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, VITE_CJS_IGNORE_WARNING: 'true' }
+    const args = (file: string) => ['--root', dir, '--config', path.join(dir, 'vitest.config.js'), file]
+    const [pass, fail] = await Promise.all([
+      runVitest('pass', args('pass.test.js'), path.join(dir, 'pass.json'), { env, quiet: true, logFile: path.join(dir, 'pass.log') }),
+      runVitest('fail', args('fail.test.js'), path.join(dir, 'fail.json'), { env, quiet: true, logFile: path.join(dir, 'fail.log') }),
+    ])
+    expect(totalsLine(pass)).toBe('1 passed, 0 failed, 1 skipped')
+    expect(totalsLine(fail)).toBe('0 passed, 1 failed')
+    expect(fs.readFileSync(path.join(dir, 'fail.log'), 'utf8')).toContain('fail.test.js')
+  }, 120_000)
+})
+
+describe('sharing the journey files among processes', () => {
+  const durations = { 'a.test.ts': 200, 'b.test.ts': 100, 'c.test.ts': 90, 'd.test.ts': 60, 'e.test.ts': 50 }
+
+  test('every file runs exactly once, and the shares take about as long as each other', () => {
+    const files = Object.keys(durations)
+    const shares = shareJourneys(files, durations, 2)
+    expect(shares.flat().sort()).toEqual(files)
+    const seconds = shares.map((s) => s.reduce((sum, f) => sum + durations[f as keyof typeof durations], 0))
+    expect(seconds).toEqual([250, 250])
+  })
+
+  test('a file missing from the table counts as an average one and goes where there is least to do', () => {
+    const shares = shareJourneys(['a.test.ts', 'b.test.ts', 'c.test.ts', 'new.test.ts'], durations, 2)
+    expect(shares.flat().sort()).toEqual(['a.test.ts', 'b.test.ts', 'c.test.ts', 'new.test.ts'])
+    // new counts as 130 (the average of a, b and c): a (200), then new (130) and b (100) beside it, then c (90) with a.
+    expect(shares).toEqual([
+      ['a.test.ts', 'c.test.ts'],
+      ['b.test.ts', 'new.test.ts'],
+    ])
+  })
+
+  test('never more processes than files, and one process takes them all', () => {
+    expect(shareJourneys(['a.test.ts', 'b.test.ts'], durations, 4)).toEqual([['a.test.ts'], ['b.test.ts']])
+    expect(shareJourneys(['b.test.ts', 'a.test.ts'], {}, 1)).toEqual([['a.test.ts', 'b.test.ts']])
+  })
+
+  test('E2E_PROCESSES sets how many; otherwise one per core, at most four', () => {
+    expect(e2eProcesses({ E2E_PROCESSES: '3' }, 2)).toBe(3)
+    expect(e2eProcesses({}, 2)).toBe(2)
+    expect(e2eProcesses({}, 1)).toBe(1)
+    expect(e2eProcesses({}, 16)).toBe(4)
+    expect(e2eProcesses({ E2E_PROCESSES: 'lots' }, 2)).toBe(2)
+    expect(e2eProcesses({ E2E_PROCESSES: '0' }, 2)).toBe(2)
+  })
+
+  test('the journey files are found under tests/e2e, not its support folder, and all of them are in some share', () => {
+    const files = journeyFiles()
+    expect(files).toContain(path.join('tests', 'e2e', 'smoke.test.ts'))
+    expect(files.some((f) => f.includes(`${path.sep}support${path.sep}`))).toBe(false)
+    expect(shareJourneys(files, {}, 3).flat().sort()).toEqual(files)
   })
 })
