@@ -559,3 +559,26 @@ export function returnFormDefaults(data: ReturnData): Record<string, unknown> {
 
 /** The intent field: save a draft or send the return. */
 export const ReturnIntentSchema = z.object({ intent: z.enum(RETURN_INTENTS, { errorMap: () => ({ message: 'Choose to save or send the return' }) }) })
+
+/**
+ * The return form's schema for Conform's parseWithZod: reads every field (readReturnForm), applies the rules for
+ * saving or sending (returnProblems) and the photos' consent, and reports each problem against its field.
+ */
+export function returnFormSchema(ctx: ReturnContext) {
+  return z.record(z.string(), z.unknown()).transform((raw, zctx) => {
+    const intent: ReturnIntent = raw.intent === 'submit' ? 'submit' : 'save'
+    const { data, problems } = readReturnForm(raw, ctx)
+    const unreadable = new Set(problems.map((p) => p.field))
+    const rules = returnProblems(data, ctx, intent === 'submit' ? 'submit' : 'draft').filter((p) => !unreadable.has(p.field))
+    const photos = ctx.form === 'full' ? readPhotoFields(raw) : { photos: [], problems: [] }
+    const reported = new Set<string>()
+    for (const p of [...problems, ...rules, ...photos.problems]) {
+      if (reported.has(p.field)) continue
+      reported.add(p.field)
+      zctx.addIssue({ code: z.ZodIssueCode.custom, path: fieldPath(p.field), message: p.message })
+    }
+    const remove = raw.removePhoto
+    const removePhotoIds = (Array.isArray(remove) ? remove : remove === undefined ? [] : [remove]).map(Number).filter((n) => Number.isSafeInteger(n) && n > 0)
+    return { intent, data, photos: photos.photos, removePhotoIds }
+  })
+}
