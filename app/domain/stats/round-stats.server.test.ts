@@ -1,0 +1,113 @@
+/**
+ * Public round statistics from hand-made rounds whose answers we can count on our fingers: drafts and unreleased
+ * decisions never show, a two-stage bid counts once, the median days and the success rate are exact.
+ */
+import crypto from 'node:crypto'
+import { beforeAll, describe, expect, test } from 'vitest'
+import { db } from '~/lib/db.server.ts'
+import { publicRoundStats, type RoundStats } from './round-stats.server.ts'
+
+const tag = () => crypto.randomBytes(3).toString('hex')
+let roundId: number
+let draftRoundId: number
+let places: { id: number; name: string; gss_code: string | null }[]
+let managerId: number
+
+async function application(options: { status: string; submitted?: boolean; decidedAt?: string | null; placeId?: number; eoiOf?: number }) {
+  const org = await db.insertInto('organisations').values({ name: `Group ${tag()}`, legal_type: 'unincorporated_group', place_id: places[0]!.id }).returning('id').executeTakeFirstOrThrow()
+  const app = await db
+    .insertInto('applications')
+    .values({
+      reference: `S-${tag()}`,
+      round_id: roundId,
+      organisation_id: org.id,
+      status: options.status,
+      title: 'Walking group',
+      place_id: options.placeId ?? places[0]!.id,
+      submitted_at: options.submitted === false ? null : '2026-09-20T10:00:00.000Z',
+      decided_at: options.decidedAt ?? null,
+      eoi_application_id: options.eoiOf ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return { applicationId: app.id, organisationId: org.id }
+}
+
+async function award(a: { applicationId: number; organisationId: number }, amountPence: number, status = 'accepted') {
+  await db.insertInto('awards').values({ reference: `AW-${tag()}`, application_id: a.applicationId, round_id: roundId, organisation_id: a.organisationId, amount_pence: amountPence, status }).execute()
+}
+
+async function declined(applicationId: number, reason: string | null, released: boolean) {
+  await db
+    .insertInto('panel_decisions')
+    .values({ application_id: applicationId, round_id: roundId, status: 'declined', decline_reason: reason, decided_by: managerId, decided_at: '2026-10-10T10:00:00.000Z', released_at: released ? '2026-10-20T09:00:00.000Z' : null })
+    .execute()
+}
+
+beforeAll(async () => {
+  places = await db.selectFrom('places').select(['id', 'name', 'gss_code']).where('gss_code', 'is not', null).orderBy('id').limit(2).execute()
+  managerId = (await db.insertInto('users').values({ email: `m-${tag()}@example.org`, name: 'Mo Manager', updated_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow()).id
+  const fund = await db.insertInto('funds').values({ name: `Stats Fund ${tag()}`, slug: `stats-${tag()}`, shape: 'other' }).returning('id').executeTakeFirstOrThrow()
+  // Closes at noon London time (BST) on 1 October 2026.
+  roundId = (await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Autumn 2026', slug: `autumn-${tag()}`, status: 'decided', closes_at: '2026-10-01T11:00:00.000Z' }).returning('id').executeTakeFirstOrThrow()).id
+  draftRoundId = (await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Not yet open', slug: `draft-${tag()}`, status: 'draft' }).returning('id').executeTakeFirstOrThrow()).id
+
+  await application({ status: 'draft', submitted: false })
+  // Two funded, told 14 days after the close; two declined, told 19 days after.
+  await award(await application({ status: 'successful', decidedAt: '2026-10-15T09:00:00.000Z', placeId: places[0]!.id }), 500_000)
+  await award(await application({ status: 'successful', decidedAt: '2026-10-15T09:30:00.000Z', placeId: places[1]!.id }), 250_050)
+  const d1 = await application({ status: 'unsuccessful', decidedAt: '2026-10-20T09:00:00.000Z' })
+  const d2 = await application({ status: 'unsuccessful', decidedAt: '2026-10-20T09:00:00.000Z' })
+  await declined(d1.applicationId, 'Outside the area', true)
+  await declined(d2.applicationId, 'Not enough evidence of need', true)
+  // Decided by the panel but not yet released: not public, and its award not counted.
+  const pending = await application({ status: 'submitted' })
+  await declined(pending.applicationId, 'Outside the area', false)
+  const notTold = await application({ status: 'submitted' })
+  await award(notTold, 999_900, 'committed')
+  // A two-stage bid: its expression of interest (invited on) and its full application count once.
+  const eoi = await application({ status: 'invited', decidedAt: '2026-09-25T09:00:00.000Z' })
+  await application({ status: 'unsuccessful', decidedAt: '2026-10-20T09:00:00.000Z', eoiOf: eoi.applicationId })
+  // A funded group that turned the offer down: a success for the panel, but no money went out.
+  await award(await application({ status: 'successful', decidedAt: '2026-10-20T09:00:00.000Z' }), 100_000, 'declined')
+})
+
+async function autumn(): Promise<RoundStats> {
+  const stats = await publicRoundStats(db)
+  expect(stats.map((s) => s.roundId)).not.toContain(draftRoundId)
+  return stats.find((s) => s.roundId === roundId)!
+}
+
+describe('publicRoundStats', () => {
+  test('counts submitted applications once per bid, never drafts', async () => {
+    expect((await autumn()).received).toBe(8)
+  })
+
+  test('success rate: funded out of decided bids the groups have been told about', async () => {
+    const s = await autumn()
+    expect(s.decided).toBe(6)
+    expect(s.successful).toBe(3)
+    expect(s.successRatePercent).toBe(50)
+  })
+
+  test('median London days from the close to the decision', async () => {
+    // 14, 14, 19, 19, 19, 19 -> 19
+    expect((await autumn()).medianDaysToDecision).toBe(19)
+  })
+
+  test('decline reasons only from released decisions, most common first', async () => {
+    expect((await autumn()).declineReasons).toEqual([
+      { reason: 'Not enough evidence of need', count: 1 },
+      { reason: 'Outside the area', count: 1 },
+    ])
+  })
+
+  test('money awarded by place leaves out offers turned down and awards the group has not been told about', async () => {
+    const s = await autumn()
+    expect(s.awardedByPlace).toEqual([
+      { placeName: places[0]!.name, gssCode: places[0]!.gss_code, awards: 1, amountPence: 500_000 },
+      { placeName: places[1]!.name, gssCode: places[1]!.gss_code, awards: 1, amountPence: 250_050 },
+    ])
+    expect(s.awardedPence).toBe(750_050)
+  })
+})
