@@ -13,7 +13,7 @@
  * - Money paid (for the SROI) counts awards with at least one accepted return: tranches paid plus any older direct
  *   payments, net of repayments and clawbacks.
  */
-import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely'
+import { sql, type SelectQueryBuilder } from 'kysely'
 import type { DB } from '../../../db/schema.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
@@ -82,17 +82,17 @@ export interface ImpactRollUp {
 
 type AwardsQuery = SelectQueryBuilder<DB, 'awards', { id: number }>
 
-/** Awards with an active commitment from a contribution matching `where` (a pot, or some funders). */
-function fundedBy(eb: ExpressionBuilder<DB, 'awards'>, column: 'contributions.pot_id' | 'contributions.funder_id', ids: number[]) {
-  return eb.exists(
-    eb
-      .selectFrom('award_commitments')
-      .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
-      .select('award_commitments.id')
-      .whereRef('award_commitments.award_id', '=', 'awards.id')
-      .where('award_commitments.released_at', 'is', null)
-      .where(column, 'in', ids.length ? ids : [0]),
-  )
+/**
+ * The awards with an active commitment from contributions of these pots or funders, as an IN list subquery: it is
+ * read once through the contributions' indexes (pot, then commitment by contribution), not once per award.
+ */
+function fundedBy(db: Db, column: 'contributions.pot_id' | 'contributions.funder_id', ids: number[]) {
+  return db
+    .selectFrom('award_commitments')
+    .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
+    .select('award_commitments.award_id')
+    .where('award_commitments.released_at', 'is', null)
+    .where(column, 'in', ids.length ? ids : [0])
 }
 
 /** The ids of the awards in the scope (and the viewer's reach), as a subquery. */
@@ -101,17 +101,15 @@ export function awardsInScope(db: Db, scope: ImpactScope, access: ImpactAccess =
   if (scope.roundId) q = q.where('awards.round_id', '=', scope.roundId)
   if (scope.fundId) q = q.where('awards.round_id', 'in', db.selectFrom('rounds').select('rounds.id').where('rounds.fund_id', '=', scope.fundId!))
   if (scope.placeId) q = q.where('awards.application_id', 'in', db.selectFrom('applications').select('applications.id').where('applications.place_id', '=', scope.placeId!))
-  if (scope.potId) q = q.where((eb) => fundedBy(eb, 'contributions.pot_id', [scope.potId!]))
-  if (scope.funderId) q = q.where((eb) => fundedBy(eb, 'contributions.funder_id', [scope.funderId!]))
-  if (access.funderIds) q = q.where((eb) => fundedBy(eb, 'contributions.funder_id', access.funderIds!))
+  if (scope.potId) q = q.where('awards.id', 'in', fundedBy(db, 'contributions.pot_id', [scope.potId]))
+  if (scope.funderId) q = q.where('awards.id', 'in', fundedBy(db, 'contributions.funder_id', [scope.funderId]))
+  if (access.funderIds) q = q.where('awards.id', 'in', fundedBy(db, 'contributions.funder_id', access.funderIds))
   return q
 }
 
 /** Awards in the scope with at least one accepted return: the awards the roll-up counts. */
 function reportingAwards(db: Db, scope: ImpactScope, access: ImpactAccess): AwardsQuery {
-  return awardsInScope(db, scope, access).where((eb) =>
-    eb.exists(eb.selectFrom('returns').select('returns.id').whereRef('returns.award_id', '=', 'awards.id').where('returns.status', '=', 'accepted')),
-  )
+  return awardsInScope(db, scope, access).where('awards.id', 'in', db.selectFrom('returns').select('returns.award_id').where('returns.status', '=', 'accepted'))
 }
 
 const num = (v: unknown) => Number(v ?? 0)
