@@ -5,6 +5,8 @@ import { authenticate } from '../../app/domain/identity/sign-in.server.ts'
 import { verifyAuditChain } from '../../app/lib/audit.server.ts'
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemo } from './demo.ts'
 import { PANEL_ROUND_TITLE } from './panel-round.ts'
+import { SOUTH_WEST_LONDON_POT } from './budgets.ts'
+import { ukToday } from '../../app/domain/places/places.server.ts'
 
 let h: DatabaseHandle
 beforeEach(async () => {
@@ -14,7 +16,8 @@ afterEach(async () => {
   await h.close()
 })
 
-describe('the demo seed', () => {
+// Each test seeds the whole demo (offer letters and all), which takes several seconds on a busy machine.
+describe('the demo seed', { timeout: 120_000 }, () => {
   test('creates funders, both fund shapes, organisations in several places and one account per role', async () => {
     expect(await seedDemo(h.db)).toEqual({ seeded: true })
     const funds = await h.db.selectFrom('funds').select(['name', 'shape']).orderBy('name').execute()
@@ -60,11 +63,91 @@ describe('the demo seed', () => {
       { status: 'scheduled', gate: 'return', amount_pence: 1_000_000 },
       { status: 'scheduled', gate: 'return', amount_pence: 1_000_000 },
     ])
-    const run = await h.db.selectFrom('payment_runs').select(['status', 'created_by', 'approved_by', 'file_sha256']).executeTakeFirstOrThrow()
+    const run = await h.db.selectFrom('payment_runs').select(['status', 'created_by', 'approved_by', 'file_sha256']).orderBy('id').executeTakeFirstOrThrow()
     expect(run.status).toBe('completed')
     expect(run.approved_by).not.toBe(run.created_by)
     expect(run.file_sha256).toMatch(/^[0-9a-f]{64}$/)
-    expect((await h.db.selectFrom('bank_statement_lines').select('status').orderBy('line_number').execute()).map((l) => l.status)).toEqual(['matched', 'unmatched'])
+    const firstImport = await h.db.selectFrom('bank_statement_imports').select('id').orderBy('id').executeTakeFirstOrThrow()
+    const lines = await h.db.selectFrom('bank_statement_lines').select('status').where('import_id', '=', firstImport.id).orderBy('line_number').execute()
+    expect(lines.map((l) => l.status)).toEqual(['matched', 'unmatched'])
+  })
+
+  test('has history: last year’s community round decided and released, single-funder and pooled awards paid in several ICBs, one to an unregistered group, and a declined bid with its reason', async () => {
+    await seedDemo(h.db)
+    const today = ukToday()
+    const round = await h.db.selectFrom('rounds').select(['id', 'closes_at', 'decisions_released_at', 'decline_reasons', 'rules']).where('title', 'like', 'Thriving Communities %: community round').executeTakeFirstOrThrow()
+    expect(round.closes_at! < round.decisions_released_at!).toBe(true)
+    expect(round.decisions_released_at!.slice(0, 10) < today).toBe(true)
+    expect(JSON.parse(round.rules).eligibleOrganisationTypes).toContain('unincorporated_group')
+
+    const awards = await h.db
+      .selectFrom('awards')
+      .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+      .innerJoin('applications', 'applications.id', 'awards.application_id')
+      .innerJoin('places', 'places.id', 'applications.place_id')
+      .select(['awards.id', 'awards.reference', 'awards.amount_pence', 'organisations.name', 'organisations.legal_type', 'organisations.charity_number', 'organisations.company_number', 'places.ods_code'])
+      .where('awards.round_id', '=', round.id)
+      .orderBy('awards.id')
+      .execute()
+    expect(awards.map((a) => [a.name, a.ods_code, a.amount_pence])).toEqual([
+      ['Hackney Food and Friendship Hub', 'QMF', 4_000_000],
+      ['Salford Stitchers CIC', 'QOP', 3_000_000],
+      ['Tyneside Allotment Friends', 'QHM', 800_000],
+    ])
+    const tyneside = awards[2]!
+    expect([tyneside.legal_type, tyneside.charity_number, tyneside.company_number]).toEqual(['unincorporated_group', null, null])
+
+    // Who paid for each: Arts Council England alone for Hackney; pooled NHS and lottery money for Salford and Tyneside,
+    // all from last financial year's pots, so this year's pots' figures are untouched.
+    const commitments = await h.db
+      .selectFrom('award_commitments')
+      .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
+      .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+      .innerJoin('pots', 'pots.id', 'contributions.pot_id')
+      .select(['award_commitments.award_id', 'funders.name', 'award_commitments.amount_pence', 'pots.financial_year'])
+      .where('award_commitments.award_id', 'in', awards.map((a) => a.id))
+      .orderBy('award_commitments.award_id')
+      .orderBy('funders.name')
+      .execute()
+    const fundersOf = (awardId: number) => commitments.filter((c) => c.award_id === awardId).map((c) => c.name)
+    expect(fundersOf(awards[0]!.id)).toEqual(['Arts Council England'])
+    expect(fundersOf(awards[1]!.id)).toEqual(['NHS Greater Manchester Integrated Care Board', 'National Lottery Community Fund'])
+    expect(fundersOf(tyneside.id)).toEqual(['NHS North East and North Cumbria Integrated Care Board', 'National Lottery Community Fund'])
+    const thisYear = await h.db.selectFrom('pots').select('financial_year').where('name', '=', SOUTH_WEST_LONDON_POT).executeTakeFirstOrThrow()
+    const years = [...new Set(commitments.map((c) => c.financial_year))]
+    expect(years).toHaveLength(1)
+    expect(years[0] < thisYear.financial_year).toBe(true)
+    for (const a of awards) expect(commitments.filter((c) => c.award_id === a.id).reduce((s, c) => s + c.amount_pence, 0)).toBe(a.amount_pence)
+
+    // Every penny paid, on dates in the past, through completed four-eyes runs: nothing of theirs is left for finance.
+    const tranches = await h.db.selectFrom('tranches').select(['award_id', 'amount_pence', 'status', 'paid_at', 'payment_run_id']).where('award_id', 'in', awards.map((a) => a.id)).orderBy('id').execute()
+    expect(tranches).toHaveLength(4)
+    expect(tranches.every((t) => t.status === 'paid' && t.paid_at! < today)).toBe(true)
+    for (const a of awards) expect(tranches.filter((t) => t.award_id === a.id).reduce((s, t) => s + t.amount_pence, 0)).toBe(a.amount_pence)
+    const runs = await h.db.selectFrom('payment_runs').select(['status', 'created_by', 'approved_by']).where('id', 'in', [...new Set(tranches.map((t) => t.payment_run_id!))]).execute()
+    expect(runs.length).toBe(2)
+    for (const run of runs) {
+      expect(run.status).toBe('completed')
+      expect(run.approved_by).not.toBe(run.created_by)
+    }
+
+    // The declined bid: a reason from the round's list and the panel's feedback, released to the club.
+    const declined = await h.db
+      .selectFrom('applications')
+      .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
+      .innerJoin('panel_decisions', 'panel_decisions.application_id', 'applications.id')
+      .select(['organisations.name', 'applications.status', 'panel_decisions.decline_reason', 'panel_decisions.feedback'])
+      .where('applications.round_id', '=', round.id)
+      .where('panel_decisions.status', '=', 'declined')
+      .execute()
+    expect(declined.map((d) => [d.name, d.status])).toEqual([['Bristol Walking Football Club', 'unsuccessful']])
+    expect(JSON.parse(round.decline_reasons)).toContain(declined[0]!.decline_reason)
+    expect(declined[0]!.feedback).toMatch(/link workers/)
+
+    // Scored by the demo assessors, all submitted (nothing of this round waits on anyone's list).
+    const assessments = await h.db.selectFrom('assessments').innerJoin('applications', 'applications.id', 'assessments.application_id').select('assessments.status').where('applications.round_id', '=', round.id).execute()
+    expect(assessments.length).toBe(8)
+    expect(assessments.every((a) => a.status === 'submitted')).toBe(true)
   })
 
   test('every demo account signs in with the published password, and finance and admin accounts have two-factor on', async () => {

@@ -26,6 +26,7 @@ import { seedPanel } from './panel.ts'
 import { seedPanelDecisions } from './decisions.ts'
 import { seedAwardCommitments } from './awards.ts'
 import { seedOffersAndPayments } from './payments.ts'
+import { seedFundingHistory } from './history.ts'
 import { setOutcomeAreas } from '../../app/domain/applications/outcome-areas.server.ts'
 import type { OutcomeArea } from '../../app/domain/budgets/ring-fence.ts'
 import type { GrantableRole } from '../../app/domain/identity/roles.server.ts'
@@ -375,6 +376,8 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string; da
       appOrigin,
       today,
     })
+    // Last year's community round, decided, awarded from last year's pots and paid: the history behind the open data.
+    await seedFundingHistory(trx, { userIdByEmail: users, funderIdByName: funders, placeIdByOds, fundId: thriving.id, dataDir, appOrigin, now })
 
     // Finance officers and administrators must use two-factor authentication.
     for (const account of DEMO_ACCOUNTS.filter((a) => a.twoFactor)) await enrolTwoFactor(trx, users.get(account.email)!)
