@@ -76,7 +76,7 @@ export default function ErasePage() {
       <p className="secondary">
         <Link to={`/admin/users/${d.id}`}>Back to {d.anonymised ? 'the user' : d.name}</Link>
       </p>
-      <h1>Erase {d.anonymised ? `user ${d.id}` : `${d.name}’s`} personal data</h1>
+      <h1>{d.anonymised ? `Erase user ${d.id}’s personal data` : `Erase ${d.name}’s personal data`}</h1>
       {d.anonymised ? (
         <p>This person has already been erased. There is nothing more to remove.</p>
       ) : d.isYou ? (
