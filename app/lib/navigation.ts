@@ -17,6 +17,7 @@ const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/funder', label: 'Our money', needs: 'read:report:funder' },
   { to: '/manage/funds', label: 'Fund management', needs: 'manage:round:any' },
   { to: '/pots', label: 'Pooled pots', needs: 'read:pot:any' },
+  { to: '/impact', label: 'Impact', needs: 'read:report:any' },
   { to: '/finance', label: 'Payments', needs: 'prepare:payment-run:any' },
   { to: '/admin', label: 'Administration', needs: 'manage:user:any' },
   { to: '/account', label: 'Your account', needs: null },
