@@ -106,6 +106,13 @@ export default function App() {
       </main>
       <footer className="site-footer">
         <p>Commonpot is open-source software for funders of social prescribing. Built to the GOV.UK accessibility patterns.</p>
+        <nav aria-label="Open data">
+          <ul className="footer-links">
+            <li><Link to="/stats">Funding statistics</Link></li>
+            <li><a href="/data/360giving.json">Grants as 360Giving JSON</a></li>
+            <li><a href="/data/360giving.csv">Grants as 360Giving CSV</a></li>
+          </ul>
+        </nav>
       </footer>
     </>
   )

@@ -9,6 +9,7 @@ export interface NavItem {
 const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/home', label: 'Home', needs: null },
   { to: '/funding', label: 'Open funding', needs: null },
+  { to: '/stats', label: 'Statistics', needs: null },
   { to: '/organisation', label: 'Your organisation', needs: 'read:organisation:own' },
   { to: '/applications', label: 'Your applications', needs: 'read:application:own' },
   { to: '/awards', label: 'Your grants', needs: 'accept:offer:own' },
@@ -18,6 +19,7 @@ const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/manage/funds', label: 'Fund management', needs: 'manage:round:any' },
   { to: '/pots', label: 'Pooled pots', needs: 'read:pot:any' },
   { to: '/impact', label: 'Impact', needs: 'read:report:any' },
+  { to: '/manage/open-data', label: 'Open data', needs: 'publish:grant:any' },
   { to: '/finance', label: 'Payments', needs: 'prepare:payment-run:any' },
   { to: '/admin', label: 'Administration', needs: 'manage:user:any' },
   { to: '/account', label: 'Your account', needs: null },
