@@ -41,6 +41,7 @@ const SERVER_STDERR_LOG = path.join(E2E_DIR, `server.${ENGINE}${SHARD}.stderr.lo
 const BUILD_LOCK = path.join(E2E_DIR, 'build.lock')
 /** Tries at starting the server: another process can take the port between probing it and the server binding it. */
 const START_ATTEMPTS = 3
+const SERVER_START_MS = 120_000
 const PG_E2E_PREFIX = 'commonpot_e2e_'
 const SESSION_SECRET = 'e2e-session-secret-that-is-at-least-32-characters-long'
 const SOURCES = ['app', 'db', 'remix.config.js', 'package-lock.json']
@@ -333,7 +334,8 @@ async function startServer(port: number, extraEnv: Record<string, string>): Prom
   }
 
   const listening = () => fs.readFileSync(SERVER_LOG, 'utf8').includes(`listening on http://localhost:${port}`)
-  const deadline = Date.now() + 30_000
+  // Generous: journey processes start side by side with the unit suite, typecheck and lint on two cores.
+  const deadline = Date.now() + SERVER_START_MS
   let last = 'no answer yet'
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) break
@@ -352,7 +354,7 @@ async function startServer(port: number, extraEnv: Record<string, string>): Prom
     await stop()
     throw new PortTakenError(port)
   }
-  const why = ended ? `the server exited (${child.exitCode ?? child.signalCode})` : `/healthz did not answer 200 in 30 s (${last})`
+  const why = ended ? `the server exited (${child.exitCode ?? child.signalCode})` : `/healthz did not answer 200 in ${SERVER_START_MS / 1000} s (${last})`
   await stop()
   throw new Error(`The app under test did not start: ${why}.\n--- ${SERVER_LOG} (last lines) ---\n${tailOf(SERVER_LOG)}`)
 }
