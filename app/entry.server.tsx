@@ -6,6 +6,8 @@ import { NonceProvider } from './components/nonce.tsx'
 import { OFFER_JOB_KIND, offerJobHandler } from './domain/awards/offers.server.ts'
 import { healUnconfirmedTransfers, STRIPE_RUN_JOB_KIND, stripeRunJobHandler } from './domain/payments/stripe-transfers.server.ts'
 import { deliverPending } from './domain/messages/outbox.server.ts'
+import { ukToday } from './domain/places/places.server.ts'
+import { sendReturnReminders } from './domain/returns/reminders.server.ts'
 import { db } from './lib/db.server.ts'
 import { env } from './lib/env.server.ts'
 import { registerJobHandler, startJobWorker } from './lib/jobs.server.ts'
@@ -26,6 +28,14 @@ function healStripeTransfers(): void {
 }
 setTimeout(healStripeTransfers, 10_000).unref()
 setInterval(healStripeTransfers, 5 * 60_000).unref()
+// Impact return reminders (14 days before due, and once overdue) are queued in the outbox soon after start and every
+// hour; each is claimed on its return row first, so several processes (or `npm run returns:remind`) send it once.
+function remindAboutReturns(): void {
+  const appUrl = env().APP_URL
+  sendReturnReminders(db, { today: ukToday(), baseUrl: appUrl ? new URL(appUrl).origin : '' }).catch((e: unknown) => console.error('Could not send impact return reminders', e))
+}
+setTimeout(remindAboutReturns, 30_000).unref()
+setInterval(remindAboutReturns, 60 * 60_000).unref()
 
 export const streamTimeout = 5_000
 

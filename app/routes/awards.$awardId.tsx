@@ -12,6 +12,10 @@ import { acceptanceTime, offerTermsParagraphs } from '~/domain/awards/offer-lett
 import { awardOffer } from '~/domain/awards/offer-views.server.ts'
 import { acceptOffer, declineOffer, NotOrganisationMemberError, OfferClosedError, OfferInputError } from '~/domain/awards/offers.server.ts'
 import { AwardNotFoundError, listConditions } from '~/domain/awards/terms.server.ts'
+import { ukToday } from '~/domain/places/places.server.ts'
+import { returnStatusLabel } from '~/domain/returns/return-schedule.ts'
+import { listAwardReturns } from '~/domain/returns/returns.server.ts'
+import { formatLondonDate } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { env } from '~/lib/env.server.ts'
 import { notFound, requirePermission, requireUser, type CurrentUser } from '~/lib/guards.server.ts'
@@ -67,6 +71,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     keys: { accept: globalThis.crypto.randomUUID(), decline: globalThis.crypto.randomUUID() },
     conditions: await listConditions(db, award.id),
     canSendEvidence: member && (award.status === 'offered' || award.status === 'accepted') && user.permissions.has('accept:offer:own'),
+    returns: (await listAwardReturns(db, award.id, ukToday())).map((r) => ({ ...r, statusLabel: returnStatusLabel(r.status), dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`) })),
+    canWriteReturns: member && user.permissions.has('write:return:own') && (award.status === 'accepted' || award.status === 'completed'),
   })
 }
 
@@ -144,6 +150,7 @@ export default function AwardOffer() {
           <p>
             <a href={`/awards/${award.id}/letter.pdf?version=original`}>Download the offer letter (PDF)</a>
           </p>
+          <ImpactReturns />
           <OfferDetails />
           {canReply ? (
             <>
@@ -321,5 +328,47 @@ function ConditionList() {
         </li>
       ))}
     </ol>
+  )
+}
+
+/** The award's impact returns: when each is due, where it has got to, overdue ones flagged, and a link to fill it in. */
+function ImpactReturns() {
+  const { returns, canWriteReturns, award } = useLoaderData<typeof loader>()
+  if (returns.length === 0) return null
+  const overdue = returns.filter((r) => r.overdue && (award.status === 'accepted' || award.status === 'completed')).length
+  return (
+    <>
+      <h2 id="impact-returns">Impact returns</h2>
+      {overdue ? (
+        <p>
+          <strong className="tag tag--red">{overdue === 1 ? '1 return is overdue' : `${overdue} returns are overdue`}</strong> Payments that wait for a return cannot be made until it is accepted.
+        </p>
+      ) : (
+        <p>Tell us what the grant made possible. {canWriteReturns ? 'You can save a return as you go and send it when it is ready.' : 'Returns open once the offer has been accepted.'}</p>
+      )}
+      <div className="table-wrap">
+        <table>
+          <caption>Impact returns for this grant</caption>
+          <thead>
+            <tr>
+              <th scope="col">Return</th>
+              <th scope="col">Due</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {returns.map((r) => (
+              <tr key={r.id}>
+                <th scope="row">{canWriteReturns ? <Link to={`/awards/${award.id}/returns/${r.id}`}>{r.periodLabel} return</Link> : `${r.periodLabel} return`}</th>
+                <td>{r.dueText}</td>
+                <td>
+                  {r.overdue && canWriteReturns ? <strong className="tag tag--red">Overdue</strong> : null} {r.statusLabel}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   )
 }

@@ -3,6 +3,8 @@ import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { awardStatusLabel } from '~/domain/awards/offer-labels.ts'
 import { organisationAwards } from '~/domain/awards/offer-views.server.ts'
+import { ukToday } from '~/domain/places/places.server.ts'
+import { awardsWithOverdueReturns } from '~/domain/returns/returns.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
@@ -13,7 +15,8 @@ export const meta: MetaFunction = () => [{ title: 'Your awards – Commonpot' }]
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'accept:offer:own')
   const awards = await organisationAwards(db, user.organisationIds)
-  return json({ awards: awards.map((a) => ({ ...a, statusLabel: awardStatusLabel(a.status) })) })
+  const overdue = await awardsWithOverdueReturns(db, awards.map((a) => a.id), ukToday())
+  return json({ awards: awards.map((a) => ({ ...a, statusLabel: awardStatusLabel(a.status), returnOverdue: overdue.has(a.id) })) })
 }
 
 export default function Awards() {
@@ -26,7 +29,7 @@ export default function Awards() {
       ) : (
         <div className="table-wrap">
           <table>
-            <caption>Grants awarded to your organisation, and whether each offer needs a reply</caption>
+            <caption>Grants awarded to your organisation, whether each offer needs a reply, and any impact return overdue</caption>
             <thead>
               <tr>
                 <th scope="col">Award</th>
@@ -49,7 +52,17 @@ export default function Awards() {
                   <td>{a.organisationName}</td>
                   <td>{a.roundTitle}</td>
                   <td className="num">{formatPence(a.amountPence)}</td>
-                  <td>{a.status === 'offered' ? <strong>{a.statusLabel}</strong> : a.statusLabel}</td>
+                  <td>
+                    {a.status === 'offered' ? <strong>{a.statusLabel}</strong> : a.statusLabel}
+                    {a.returnOverdue ? (
+                      <>
+                        {' '}
+                        <Link to={`/awards/${a.id}#impact-returns`} className="tag tag--red">
+                          Impact return overdue
+                        </Link>
+                      </>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -240,6 +240,9 @@ export default function EditRound() {
           <Link to={`/manage/rounds/${round.id}/eligibility`}>Eligibility questions</Link>
         </li>
         <li>
+          <Link to={`/manage/rounds/${round.id}/returns`}>Impact returns: schedule and form</Link>
+        </li>
+        <li>
           <Link to={`/manage/rounds/${round.id}/copy`}>Copy this round</Link>
         </li>
         {isDraft ? (

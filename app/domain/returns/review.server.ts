@@ -202,3 +202,13 @@ export async function countReturnsByView(db: Db, options: { roundId?: number | n
   return counts
 }
 
+
+/** Rounds that have awards with returns, for the filter on the returns list. */
+export async function roundsWithReturns(db: Db): Promise<Array<{ id: number; title: string }>> {
+  return db
+    .selectFrom('rounds')
+    .select(['rounds.id', 'rounds.title'])
+    .where((eb) => eb.exists(eb.selectFrom('returns').innerJoin('awards', 'awards.id', 'returns.award_id').select('returns.id').whereRef('awards.round_id', '=', 'rounds.id')))
+    .orderBy('rounds.title')
+    .execute()
+}
