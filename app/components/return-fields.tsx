@@ -105,8 +105,8 @@ export function OutcomeFields({ form, swemwbsEnabled, short }: { form: AnyForm; 
             <TextArea
               key={code}
               field={field(form, `scores-${code}`)}
-              label={`${shortName(MEASURE_BY_CODE[code])}: each person’s scores`}
-              hint="One person a line: the score before, then the score after, like 5, 7"
+              label={code === 'swemwbs' ? 'Mental wellbeing (SWEMWBS): each person’s raw totals' : `${shortName(MEASURE_BY_CODE[code])}: each person’s scores`}
+              hint={code === 'swemwbs' ? 'One person a line: the raw total before, then after (each 7 to 35), like 19, 24' : 'One person a line: the score before, then the score after, like 5, 7'}
               rows={4}
             />
           ))}

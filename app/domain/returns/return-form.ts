@@ -326,7 +326,7 @@ export function returnFieldLabels(ctx: ReturnContext): Record<string, string> {
     labels[`${i.code}Basis`] = i.label
     for (const code of i.measures) {
       const name = shortName(MEASURE_BY_CODE[code])
-      labels[`scores-${code}`] = `${name}: each person’s scores`
+      labels[`scores-${code}`] = code === 'swemwbs' ? 'Mental wellbeing (SWEMWBS): each person’s raw totals' : `${name}: each person’s scores`
       labels[`n-${code}`] = `${name}: number of people`
       labels[`meanBefore-${code}`] = `${name}: average before`
       labels[`meanAfter-${code}`] = `${name}: average after`
