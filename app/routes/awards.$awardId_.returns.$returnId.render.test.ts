@@ -6,6 +6,7 @@
 import { createElement, type ReactNode } from 'react'
 import { renderToStaticMarkup } from 'react-dom/server'
 import { describe, expect, test, vi } from 'vitest'
+import type * as RemixReact from '@remix-run/react'
 import { createReturnScenario, fullReturnData } from '../../tests/factories/returns.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { respond } from '~/domain/identity/test-support.server.ts'
@@ -15,7 +16,7 @@ import { db } from '~/lib/db.server.ts'
 
 const page = vi.hoisted(() => ({ loaderData: undefined as unknown, actionData: undefined as unknown }))
 vi.mock('@remix-run/react', async (original) => {
-  const actual = await original<typeof import('@remix-run/react')>()
+  const actual = await original<typeof RemixReact>()
   return {
     ...actual,
     useLoaderData: () => page.loaderData,
