@@ -122,3 +122,11 @@ export function isOverdue(r: { status: string; dueDate: string }, today: string)
 export function reminderFrom(dueDate: string): string {
   return ymd(subDays(parseISO(dueDate), REMINDER_DAYS_BEFORE))
 }
+
+// ---------------------------------------------------------------- review
+
+/** The fund manager's views of the returns list. */
+export const RETURN_LIST_VIEWS = ['awaiting_review', 'overdue', 'due', 'changes_requested', 'accepted', 'all'] as const
+export type ReturnListView = (typeof RETURN_LIST_VIEWS)[number]
+
+export const MAX_REVIEW_COMMENTS = 5000

@@ -10,10 +10,8 @@ import type { Db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import type { DB } from '../../../db/schema.ts'
 import { enqueueEmail } from '../messages/outbox.server.ts'
-import { OPEN_RETURN_STATUSES, isOverdue } from './return-schedule.ts'
+import { MAX_REVIEW_COMMENTS, OPEN_RETURN_STATUSES, isOverdue, type ReturnListView } from './return-schedule.ts'
 import { loadReturn, ReturnStatusError, type ReturnRow } from './returns.server.ts'
-
-export const MAX_REVIEW_COMMENTS = 5000
 
 export class ReviewInputError extends DomainError {
   constructor(message: string) {
@@ -122,9 +120,6 @@ export async function requestReturnChanges(trx: Transaction<DB>, actorUserId: nu
 }
 
 // ---------------------------------------------------------------- the list
-
-export const RETURN_LIST_VIEWS = ['all', 'due', 'overdue', 'awaiting_review', 'changes_requested', 'accepted'] as const
-export type ReturnListView = (typeof RETURN_LIST_VIEWS)[number]
 
 export interface ReturnListItem {
   id: number
