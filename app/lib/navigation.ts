@@ -18,6 +18,7 @@ const ITEMS: { to: string; label: string; needs: Permission | null }[] = [
   { to: '/funder', label: 'Our money', needs: 'read:report:funder' },
   { to: '/manage/funds', label: 'Fund management', needs: 'manage:round:any' },
   { to: '/pots', label: 'Pooled pots', needs: 'read:pot:any' },
+  { to: '/manage/returns', label: 'Impact returns', needs: 'review:return:any' },
   { to: '/impact', label: 'Impact', needs: 'read:report:any' },
   { to: '/manage/open-data', label: 'Open data', needs: 'publish:grant:any' },
   { to: '/finance', label: 'Payments', needs: 'prepare:payment-run:any' },
