@@ -43,6 +43,18 @@ async function place() {
   return db.selectFrom('places').select(['name', 'gss_code', 'ods_code']).where('id', '=', o.placeId).executeTakeFirstOrThrow()
 }
 
+describe('the award date', () => {
+  test('is the day the group was told of the panel’s decision, else the day the award was made', async () => {
+    const told = await o.pooledAward({ amountPence: 200_000 })
+    const notTold = await o.pooledAward({ amountPence: 200_000 })
+    await db.updateTable('applications').set({ decided_at: '2025-09-21T11:00:00.000Z' }).where('id', '=', (await db.selectFrom('awards').select('application_id').where('id', '=', told.awardId).executeTakeFirstOrThrow()).application_id).execute()
+    await o.publish(told.awardId)
+    await o.publish(notTold.awardId)
+    expect((await grantFor(told.awardId)).awardDate).toBe('2025-09-21')
+    expect((await grantFor(notTold.awardId)).awardDate).toBe(ukToday())
+  })
+})
+
 describe('a pooled award from a pot three funders pay into', () => {
   test('is a valid grant naming every contributing funder, FRG040, the ICB and what has been paid', async () => {
     const award = await o.pooledAward({ amountPence: 300_000 })

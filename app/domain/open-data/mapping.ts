@@ -2,7 +2,8 @@
  * One published award as a 360Giving grant (pure: the rows come from grants.server.ts). The choices, where the
  * standard leaves them to the publisher:
  * - id: `360G-<prefix>-<award reference>`.
- * - awardDate: the day (in London) the award was made from the panel's recommendation (awards.created_at).
+ * - awardDate: the day (in London) the group was told of the panel's decision (applications.decided_at), else the
+ *   day the award was made from the panel's recommendation (awards.created_at).
  * - amountDisbursed: paid tranches less money repaid or clawed back; each paid tranche is a disbursement transaction,
  *   and each repayment a negative one, so the transactions add up to amountDisbursed.
  * - recipientOrganization: the org-id.guide identifier from the charity number (GB-CHC-, GB-SC-, GB-NIC-) or company
@@ -32,6 +33,8 @@ export interface GrantSource {
     reference: string
     amountPence: number
     createdAt: string
+    /** When the group was told the panel's decision (applications.decided_at), if the decision was released. */
+    decidedAt?: string | null
     updatedAt: string
     publishedAt: string | null
     plannedStart: string | null
@@ -101,7 +104,7 @@ export function toGrant(prefix: string, s: GrantSource): Grant {
     amountAwarded: poundsFromPence(s.award.amountPence),
     ...(s.application.amountRequestedPence > 0 ? { amountAppliedFor: poundsFromPence(s.application.amountRequestedPence) } : {}),
     amountDisbursed: poundsFromPence(Math.max(disbursedPence, 0)),
-    awardDate: day(s.award.createdAt),
+    awardDate: day(s.award.decidedAt ?? s.award.createdAt),
     ...(s.award.plannedStart ? { plannedDates: [{ startDate: s.award.plannedStart, ...(s.award.plannedEnd ? { endDate: s.award.plannedEnd } : {}) }] } : {}),
     recipientOrganization: [recipientOrganization(prefix, s.organisation)],
     fundingOrganization: s.funders.map((f) => fundingOrganization(prefix, f)),
