@@ -119,13 +119,19 @@ describe('the demo seed', { timeout: 120_000 }, () => {
     expect(years[0] < thisYear.financial_year).toBe(true)
     for (const a of awards) expect(commitments.filter((c) => c.award_id === a.id).reduce((s, c) => s + c.amount_pence, 0)).toBe(a.amount_pence)
 
-    // Every penny paid, on dates in the past, through completed four-eyes runs: nothing of theirs is left for finance.
-    const tranches = await h.db.selectFrom('tranches').select(['award_id', 'amount_pence', 'status', 'paid_at', 'payment_run_id']).where('award_id', 'in', awards.map((a) => a.id)).orderBy('id').execute()
+    // Paid on dates in the past through a completed four-eyes run, except Salford's year 2: due by date, it waits for
+    // the year 1 impact return, which is overdue.
+    const tranches = await h.db.selectFrom('tranches').select(['award_id', 'amount_pence', 'status', 'paid_at', 'payment_run_id', 'gate', 'due_date']).where('award_id', 'in', awards.map((a) => a.id)).orderBy('id').execute()
     expect(tranches).toHaveLength(4)
-    expect(tranches.every((t) => t.status === 'paid' && t.paid_at! < today)).toBe(true)
-    for (const a of awards) expect(tranches.filter((t) => t.award_id === a.id).reduce((s, t) => s + t.amount_pence, 0)).toBe(a.amount_pence)
-    const runs = await h.db.selectFrom('payment_runs').select(['status', 'created_by', 'approved_by']).where('id', 'in', [...new Set(tranches.map((t) => t.payment_run_id!))]).execute()
-    expect(runs.length).toBe(2)
+    const paid = tranches.filter((t) => t.status === 'paid')
+    expect(paid).toHaveLength(3)
+    expect(paid.every((t) => t.paid_at! < today)).toBe(true)
+    const waiting = tranches.find((t) => t.status !== 'paid')!
+    expect([waiting.award_id, waiting.amount_pence, waiting.status, waiting.gate]).toEqual([awards[1]!.id, 1_500_000, 'scheduled', 'return'])
+    expect(waiting.due_date < today).toBe(true)
+    for (const a of [awards[0]!, tyneside]) expect(paid.filter((t) => t.award_id === a.id).reduce((s, t) => s + t.amount_pence, 0)).toBe(a.amount_pence)
+    const runs = await h.db.selectFrom('payment_runs').select(['status', 'created_by', 'approved_by']).where('id', 'in', [...new Set(paid.map((t) => t.payment_run_id!))]).execute()
+    expect(runs.length).toBe(1)
     for (const run of runs) {
       expect(run.status).toBe('completed')
       expect(run.approved_by).not.toBe(run.created_by)

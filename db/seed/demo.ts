@@ -27,6 +27,7 @@ import { seedPanelDecisions } from './decisions.ts'
 import { seedAwardCommitments } from './awards.ts'
 import { seedOffersAndPayments } from './payments.ts'
 import { seedFundingHistory } from './history.ts'
+import { seedImpact } from './impact.ts'
 import { setOutcomeAreas } from '../../app/domain/applications/outcome-areas.server.ts'
 import type { OutcomeArea } from '../../app/domain/budgets/ring-fence.ts'
 import type { GrantableRole } from '../../app/domain/identity/roles.server.ts'
@@ -377,7 +378,9 @@ export async function seedDemo(db: Kysely<DB>, options: { appOrigin?: string; da
       today,
     })
     // Last year's community round, decided, awarded from last year's pots and paid: the history behind the open data.
-    await seedFundingHistory(trx, { userIdByEmail: users, funderIdByName: funders, placeIdByOds, fundId: thriving.id, dataDir, appOrigin, now })
+    const history = await seedFundingHistory(trx, { userIdByEmail: users, funderIdByName: funders, placeIdByOds, fundId: thriving.id, dataDir, appOrigin, now })
+    // Impact returns on last year's awards (accepted, sent back and re-sent, waiting, overdue) and open data.
+    await seedImpact(trx, { managerUserId: managerId, userIdByEmail: users, history, choirAwardId: awards[0].awardId })
 
     // Finance officers and administrators must use two-factor authentication.
     for (const account of DEMO_ACCOUNTS.filter((a) => a.twoFactor)) await enrolTwoFactor(trx, users.get(account.email)!)

@@ -2,19 +2,20 @@
  * The demo's funding history: last financial year's community round, decided and paid, so a newcomer sees grants that
  * have happened (and the open data and statistics built on them) and not only work in progress.
  *
- * "Thriving Communities <year>: community round" opened about 14 months ago and closed about 12 months ago, for
+ * "Thriving Communities <year>: community round" opened about 17 months ago and closed about 15 months ago, for
  * registered and unregistered community groups in four integrated care boards. Four bids were submitted, scored by the
- * demo assessors and decided by the panel about 11 months ago: Hackney Food and Friendship Hub (NHS North East London),
+ * demo assessors and decided by the panel about 14 months ago: Hackney Food and Friendship Hub (NHS North East London),
  * Salford Stitchers CIC (NHS Greater Manchester) and Tyneside Allotment Friends (NHS North East and North Cumbria, an
  * unincorporated group with no charity or company number) were funded; Bristol Walking Football Club (NHS Bristol,
  * North Somerset and South Gloucestershire) was declined, with a reason and the panel's feedback. The decisions were
  * released, and the awards made from two pots of that financial year, both fully received:
  * - a single-funder pot: Arts Council England's creative health money (Hackney, £40,000, one payment);
  * - a pooled pot: NHS Greater Manchester and NHS North East and North Cumbria money, each ring-fenced to its own area,
- *   with the National Lottery Community Fund's (at most half of any award): Salford (£30,000 in two instalments six
- *   months apart) and Tyneside (£8,000, one payment).
- * Each group's admin accepted the offer and gave the group's bank details; finance checked them and paid everything
- * through two four-eyes BACS runs, reconciled from bank statements dated when the money left. The current year's pots
+ *   with the National Lottery Community Fund's (at most half of any award): Salford (£30,000 over two years, year 2
+ *   once its year 1 impact return is accepted) and Tyneside (£8,000, one payment).
+ * Each group's admin accepted the offer and gave the group's bank details; finance checked them and paid the first
+ * payments through a four-eyes BACS run, reconciled from a bank statement dated when the money left. Salford's year 2
+ * became due by date a few weeks ago and waits for its year 1 return, which the group has not sent (it is overdue). The current year's pots
  * are untouched: these pots belong to the earlier financial year.
  *
  * Everything goes through the domain functions, like the rest of the demo. Dates are in the past where the domain
@@ -206,10 +207,10 @@ export async function seedFundingHistory(trx: Transaction<DB>, ctx: SeedFundingH
   const financeIds = [user(`finance@${DEMO_DOMAIN}`), user(`finance2@${DEMO_DOMAIN}`)] as const
 
   // The timeline, from the seed's "now".
-  const opensAt = middayLondon(subMonths(ctx.now, 14))
-  const closesAt = middayLondon(subMonths(ctx.now, 12))
+  const opensAt = middayLondon(subMonths(ctx.now, 17))
+  const closesAt = middayLondon(subMonths(ctx.now, 15))
   const submittedAt = subDays(new Date(closesAt), 10)
-  const decidedAt = new Date(middayLondon(subMonths(ctx.now, 11)))
+  const decidedAt = new Date(middayLondon(subMonths(ctx.now, 14)))
   const fy = financialYearStart(decidedAt)
   const financialYear = `${fy}-${String((fy + 1) % 100).padStart(2, '0')}`
   const yearEnds = `${fy + 1}-03-31`
@@ -380,13 +381,8 @@ Registered charities, CIOs, community interest companies, community benefit soci
       award: pooled,
       bid: BIDS.salford,
       conditions: [],
-      schedule: {
-        kind: 'instalments',
-        tranches: [
-          { amountPence: BIDS.salford.amountPence / 2, dueDate: startsOn, gate: 'acceptance' },
-          { amountPence: BIDS.salford.amountPence / 2, dueDate: ymd(addMonths(new Date(`${startsOn}T12:00:00Z`), 6)), gate: 'date' },
-        ],
-      },
+      // Two years: year 2 is due a year after the start, once the year 1 impact return has been accepted.
+      schedule: { kind: 'yearly', years: 2, amountPerYearPence: BIDS.salford.amountPence / 2, startDate: startsOn },
       bank: { sortCode: '40-11-62', accountNumber: '61234570' },
     },
     {
@@ -399,7 +395,8 @@ Registered charities, CIOs, community interest companies, community benefit soci
   ]
   for (const o of offers) {
     const adminId = user(o.bid.email)
-    await setOfferTerms(trx, managerId, { awardId: o.award.awardId, conditions: o.conditions, schedule: o.schedule, plannedStart: startsOn, plannedEnd })
+    const end = o.schedule.kind === 'yearly' ? ymd(subDays(addMonths(new Date(`${startsOn}T12:00:00Z`), 12 * o.schedule.years), 1)) : plannedEnd
+    await setOfferTerms(trx, managerId, { awardId: o.award.awardId, conditions: o.conditions, schedule: o.schedule, plannedStart: startsOn, plannedEnd: end })
     await issueOffer(trx, managerId, { awardId: o.award.awardId, dataDir: ctx.dataDir, appOrigin: ctx.appOrigin })
     await acceptOffer(trx, adminId, {
       awardId: o.award.awardId,
@@ -420,7 +417,7 @@ Registered charities, CIOs, community interest companies, community benefit soci
   // Two BACS runs, each over the four-eyes threshold, reconciled from statements dated when the money left.
   const today = formatLondon(ctx.now, 'yyyy-MM-dd')
   const trancheIds = async (a: HistoricAward) => (await listTranches(trx, a.awardId)).map((t) => ({ id: t.id, amountPence: t.amountPence }))
-  const [hackneyOnly, salfordFirst, salfordSecond, tynesideOnly] = [...(await trancheIds(singleFunder)), ...(await trancheIds(pooled)), ...(await trancheIds(unregistered))]
+  const [hackneyOnly, salfordFirst, , tynesideOnly] = [...(await trancheIds(singleFunder)), ...(await trancheIds(pooled)), ...(await trancheIds(unregistered))]
   const pay = async (key: string, tranches: Array<{ id: number; amountPence: number }>, paidOn: string) => {
     const run = await prepareRun(trx, financeIds[0], { rail: 'bacs', trancheIds: tranches.map((t) => t.id), idempotencyKey: `seed:history:run:${key}`, today })
     if (run.status === 'awaiting_approval') await approveRun(trx, financeIds[1], { runId: run.id })
@@ -433,10 +430,9 @@ Registered charities, CIOs, community interest companies, community benefit soci
     }
     await importBankStatement(trx, financeIds[0], { filename: `statement-${paidOn}.csv`, text: lines.join('\r\n') })
   }
-  if (!hackneyOnly || !salfordFirst || !salfordSecond || !tynesideOnly) throw new Error('History seed: the awards do not have the expected payments')
+  if (!hackneyOnly || !salfordFirst || !tynesideOnly) throw new Error('History seed: the awards do not have the expected payments')
+  // Salford's year 2 waits for its year 1 impact return (db/seed/impact.ts leaves it for the group to send).
   await pay('first', [hackneyOnly, salfordFirst, tynesideOnly], ymd(addDays(new Date(`${startsOn}T12:00:00Z`), 3)))
-  const secondDue = (offers[1]!.schedule as Extract<ScheduleInput, { kind: 'instalments' }>).tranches[1]!.dueDate
-  await pay('second', [salfordSecond], ymd(addDays(new Date(`${secondDue}T12:00:00Z`), 2)))
 
   return {
     roundId: round.id,
