@@ -18,6 +18,7 @@ beforeAll(async () => {
   const org = await db.insertInto('organisations').values({ name: 'Ramblers of Tooting', legal_type: 'unincorporated_group' }).returning('id').executeTakeFirstOrThrow()
   await db.insertInto('applications').values({ reference: 'SP-1', round_id: round.id, organisation_id: org.id, status: 'submitted', title: 'Walks', submitted_at: '2026-03-01T10:00:00.000Z' }).execute()
   await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Secret draft', slug: 'secret', status: 'draft' }).execute()
+  await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Autumn 2099', slug: 'autumn-2099', status: 'published', closes_at: '2099-10-01T11:00:00.000Z' }).execute()
 })
 
 describe('GET /stats', () => {
@@ -33,5 +34,8 @@ describe('GET /stats', () => {
     expect(html).toContain('href="/data/360giving.json"')
     expect(html).toContain('href="/data/360giving.csv"')
     expect(html).not.toContain('Secret draft')
+    // A closed round says when it closed; one still open says its figures are so far.
+    expect(html).toContain('Closed for applications on Monday 2 March 2026.')
+    expect(html).toContain('Open for applications until Thursday 1 October 2099: figures so far.')
   })
 })

@@ -13,7 +13,9 @@ export const meta: MetaFunction = () => [
 
 /** GET /stats (public, a stable address): per round, applications, success rate, time to decision, decline reasons, money by place. */
 export async function loader() {
-  return json({ rounds: await publicRoundStats(db) }, { headers: { 'Cache-Control': 'public, max-age=300' } })
+  const now = new Date().toISOString()
+  const rounds = (await publicRoundStats(db)).map((r) => ({ ...r, open: r.closesAt !== null && r.closesAt > now }))
+  return json({ rounds }, { headers: { 'Cache-Control': 'public, max-age=300' } })
 }
 
 function days(value: number | null): string {
@@ -47,7 +49,7 @@ export default function Stats() {
           <h2 id={`round-${r.roundId}`}>
             {r.title} <span className="secondary">({r.fundName})</span>
           </h2>
-          <p>{r.closesAt ? `Closed for applications on ${formatLondonDate(r.closesAt)}.` : 'This round has no closing date.'}</p>
+          <p>{!r.closesAt ? 'This round has no closing date.' : r.open ? `Open for applications until ${formatLondonDate(r.closesAt)}: figures so far.` : `Closed for applications on ${formatLondonDate(r.closesAt)}.`}</p>
           <div className="table-wrap">
             <table>
               <caption>{r.title} in figures</caption>
