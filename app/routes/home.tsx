@@ -25,7 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [applicant, assessor, manager, finance, funder, admin] = await Promise.all([
     has('read:application:own') || user.roles.length === 0 ? applicantOverview(db, user.id) : null,
     has('score:application:assigned') ? assessorOverview(db, user.id) : null,
-    has('manage:round:any') ? fundManagerOverview(db) : null,
+    has('manage:round:any') ? fundManagerOverview(db, ukToday()) : null,
     has('prepare:payment-run:any') ? financeOverview(db, ukToday()) : null,
     has('read:report:funder') ? funderOverview(db, user.funderIds) : null,
     has('manage:user:any') ? adminOverview(db) : null,
@@ -155,6 +155,15 @@ export default function Home() {
           <p>
             Rounds: {d.manager.roundsByStatus.published ?? 0} published, {d.manager.roundsByStatus.draft ?? 0} in draft.
             Pooled pots: {d.manager.pots}.
+          </p>
+          <p>
+            Impact returns: <Link to="/manage/returns">{d.manager.returnsAwaitingReview} waiting for review</Link>
+            {d.manager.returnsOverdue > 0 ? (
+              <>
+                , <Link to="/manage/returns?view=overdue" className="tag tag--red">{d.manager.returnsOverdue} overdue</Link>
+              </>
+            ) : null}
+            .
           </p>
         </section>
       ) : null}

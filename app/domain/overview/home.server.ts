@@ -3,6 +3,8 @@
  * organisations, their assignments, their funder. Later capabilities add panels here.
  */
 import type { Db } from '~/lib/db.server.ts'
+import { listDueTranches } from '../payments/tranches.server.ts'
+import { countReturnsByView } from '../returns/review.server.ts'
 
 export async function applicantOverview(db: Db, userId: number) {
   const organisations = await db
@@ -41,8 +43,8 @@ export async function assessorOverview(db: Db, userId: number) {
   return { toScore: count('assigned') + count('draft'), submitted: count('submitted'), conflicts: count('conflict') }
 }
 
-export async function fundManagerOverview(db: Db) {
-  const [funds, rounds, pots] = await Promise.all([
+export async function fundManagerOverview(db: Db, today: string) {
+  const [funds, rounds, pots, returns] = await Promise.all([
     db
       .selectFrom('funds')
       .leftJoin('fund_funders', 'fund_funders.fund_id', 'funds.id')
@@ -56,26 +58,26 @@ export async function fundManagerOverview(db: Db) {
       .groupBy('status')
       .execute(),
     db.selectFrom('pots').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    countReturnsByView(db, { today }),
   ])
   return {
     funds: funds.map((f) => ({ ...f, funders: Number(f.funders) })),
     roundsByStatus: Object.fromEntries(rounds.map((r) => [r.status, Number(r.n)])) as Record<string, number>,
     pots: Number(pots.n),
+    returnsAwaitingReview: returns.awaiting_review,
+    returnsOverdue: returns.overdue,
   }
 }
 
+/** Payments due (payable today: nothing in their way, as /finance lists them), bank details to check, ledger size. */
 export async function financeOverview(db: Db, today: string) {
-  const [due, unverified, accounts] = await Promise.all([
-    db
-      .selectFrom('tranches')
-      .select([(eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_pence'), eb.lit(0)).as('total')])
-      .where('status', '=', 'due')
-      .where('due_date', '<=', today)
-      .executeTakeFirstOrThrow(),
+  const [dueTranches, unverified, accounts] = await Promise.all([
+    listDueTranches(db, { today }),
     db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
     db.selectFrom('ledger_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
-  return { tranchesDue: Number(due.n), tranchesDuePence: Number(due.total), bankDetailsToVerify: Number(unverified.n), ledgerAccounts: Number(accounts.n) }
+  const payable = dueTranches.filter((t) => t.reasons.length === 0)
+  return { tranchesDue: payable.length, tranchesDuePence: payable.reduce((sum, t) => sum + t.amountPence, 0), bankDetailsToVerify: Number(unverified.n), ledgerAccounts: Number(accounts.n) }
 }
 
 export async function funderOverview(db: Db, funderIds: number[]) {
