@@ -11,8 +11,9 @@
 // The journeys run against the built app: their global setup (tests/e2e/support/global-setup.ts) runs `remix build`
 // first whenever build/ is missing or older than the sources.
 //
-// Side by side, to use the wall time the journeys spend waiting on the browser and the server: the unit suite runs
-// alongside E2E_PROCESSES journey processes (default: the number of cores, at most 4). Each journey process gets its
+// The unit suite runs first, on its own (it is CPU-bound). Then, to use the wall time the journeys spend waiting on
+// the browser and the server, E2E_PROCESSES journey processes run side by side (default: the number of cores, at
+// most 4). Each journey process gets its
 // own share of the journey files, balanced by the durations in tests/e2e/support/durations.json (a file not listed
 // there counts as an average one), and its own app server, port, database, SMTP sink and server log, so no two of
 // them share state. Each run writes its own JSON report; the closing line sums them all. With more than one run at
@@ -254,16 +255,15 @@ async function main() {
       console.log(`\n${bar}\n!! SKIPPED browser tests: Chromium not found (install: apt-get install chromium)\n!! ${skipped} browser test(s) did not run.\n${bar}`)
       totals = addTotals(totals, { passed: 0, failed: 0, skipped, problems: [] })
     }
-    const sideBySide = runs.length > 1
-    const results = await Promise.all(
-      runs.map((run) => {
-        const name = run.label.replace(/\W+/g, '-')
-        return runVitest(run.label, run.args, path.join(tmp, `${name}.json`), {
-          env: run.env,
-          logFile: sideBySide ? path.join(logs, `${name}.log`) : undefined,
-        })
-      }),
-    )
+    // The unit suite first, alone: it keeps a core busy per worker, and journeys beside it starved it into timeouts
+    // on the 2-core CI machine. Then the journey processes side by side (each keeps well under half a core busy).
+    const start = (run, sideBySide) => {
+      const name = run.label.replace(/\W+/g, '-')
+      return runVitest(run.label, run.args, path.join(tmp, `${name}.json`), { env: run.env, logFile: sideBySide ? path.join(logs, `${name}.log`) : undefined })
+    }
+    const [unit, ...journeys] = runs
+    totals = addTotals(totals, await start(unit, false))
+    const results = await Promise.all(journeys.map((run) => start(run, journeys.length > 1)))
     for (const result of results) totals = addTotals(totals, result)
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true })
