@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { DatabaseHandle } from '../connect.ts'
 import { createTestDatabase } from '../../tests/setup/test-database.ts'
 import { authenticate } from '../../app/domain/identity/sign-in.server.ts'
@@ -8,18 +8,21 @@ import { PANEL_ROUND_TITLE } from './panel-round.ts'
 import { SOUTH_WEST_LONDON_POT } from './budgets.ts'
 import { ukToday } from '../../app/domain/places/places.server.ts'
 
+// The whole demo is seeded once (offer letters and all, several seconds of work) and each test reads what it made;
+// the last one seeds again to show that a second run changes nothing.
 let h: DatabaseHandle
-beforeEach(async () => {
+let seeded: { seeded: boolean }
+beforeAll(async () => {
   h = await createTestDatabase()
-})
-afterEach(async () => {
+  seeded = await seedDemo(h.db)
+}, 180_000)
+afterAll(async () => {
   await h.close()
 })
 
-// Each test seeds the whole demo (offer letters and all), which takes several seconds on a busy machine.
 describe('the demo seed', { timeout: 120_000 }, () => {
   test('creates funders, both fund shapes, organisations in several places and one account per role', async () => {
-    expect(await seedDemo(h.db)).toEqual({ seeded: true })
+    expect(seeded).toEqual({ seeded: true })
     const funds = await h.db.selectFrom('funds').select(['name', 'shape']).orderBy('name').execute()
     expect(funds).toEqual([
       { name: 'Power of Music Fund', shape: 'power_of_music' },
@@ -37,7 +40,6 @@ describe('the demo seed', { timeout: 120_000 }, () => {
   })
 
   test('shows a panel at work: a closed round with scored bids, a declared conflict, decisions from the optimiser with one override, and two awards committed to the local pot', async () => {
-    await seedDemo(h.db)
     const round = await h.db.selectFrom('rounds').select(['id', 'status']).where('title', '=', PANEL_ROUND_TITLE).executeTakeFirstOrThrow()
     expect(round.status).toBe('closed')
     const criteria = await h.db.selectFrom('criteria').select('is_gateway').where('round_id', '=', round.id).execute()
@@ -73,7 +75,6 @@ describe('the demo seed', { timeout: 120_000 }, () => {
   })
 
   test('has history: last year’s community round decided and released, single-funder and pooled awards paid in several ICBs, one to an unregistered group, and a declined bid with its reason', async () => {
-    await seedDemo(h.db)
     const today = ukToday()
     const round = await h.db.selectFrom('rounds').select(['id', 'closes_at', 'decisions_released_at', 'decline_reasons', 'rules']).where('title', 'like', 'Thriving Communities %: community round').executeTakeFirstOrThrow()
     expect(round.closes_at! < round.decisions_released_at!).toBe(true)
@@ -156,8 +157,47 @@ describe('the demo seed', { timeout: 120_000 }, () => {
     expect(assessments.every((a) => a.status === 'submitted')).toBe(true)
   })
 
+  test('has impact returns in every state and four awards published as open data, one for each kind of funding', async () => {
+    const returns = await h.db
+      .selectFrom('returns')
+      .innerJoin('awards', 'awards.id', 'returns.award_id')
+      .select(['awards.reference', 'returns.period_label', 'returns.status', 'returns.version', 'returns.due_date'])
+      .where('awards.reference', 'like', 'TCF-2025-%')
+      .orderBy('awards.reference')
+      .orderBy('returns.due_date')
+      .execute()
+    expect(returns.map((r) => [r.reference, r.period_label, r.status, r.version])).toEqual([
+      ['TCF-2025-00001-AWD', 'Interim (first 6 months)', 'accepted', 1],
+      ['TCF-2025-00001-AWD', 'Final', 'submitted', 1],
+      ['TCF-2025-00002-AWD', 'Year 1', 'expected', 0],
+      ['TCF-2025-00002-AWD', 'Year 2', 'expected', 0],
+      ['TCF-2025-00003-AWD', 'Interim (first 6 months)', 'accepted', 2],
+      ['TCF-2025-00003-AWD', 'Final', 'expected', 0],
+    ])
+    // Salford's year 1 return is overdue, and Tyneside's was sent back once before it was accepted.
+    expect(returns[2]!.due_date < ukToday()).toBe(true)
+    const tyneside = await h.db
+      .selectFrom('return_versions')
+      .innerJoin('returns', 'returns.id', 'return_versions.return_id')
+      .innerJoin('awards', 'awards.id', 'returns.award_id')
+      .select(['return_versions.version', 'return_versions.review_outcome'])
+      .where('awards.reference', '=', 'TCF-2025-00003-AWD')
+      .orderBy('return_versions.version')
+      .execute()
+    expect(tyneside).toEqual([
+      { version: 1, review_outcome: 'changes_requested' },
+      { version: 2, review_outcome: 'accepted' },
+    ])
+    // Accepted returns carry the roll-up's outcome statistics: ONS4 and UCLA-3 per person for Hackney, a UCLA-3 group summary for Tyneside.
+    const outcomes = await h.db.selectFrom('return_outcomes').select(['measure', 'basis', 'n']).orderBy('measure').orderBy('basis').execute()
+    expect(outcomes.filter((o) => o.basis === 'cohort')).toEqual([{ measure: 'ucla3', basis: 'cohort', n: 18 }])
+    expect(outcomes.filter((o) => o.measure === 'ons4_anxious').length).toBeGreaterThan(0)
+
+    const published = await h.db.selectFrom('awards').select('reference').where('published_at', 'is not', null).orderBy('reference').execute()
+    expect(published.map((a) => a.reference)).toEqual(['TCF-2025-00001-AWD', 'TCF-2025-00002-AWD', 'TCF-2025-00003-AWD', 'TCF-2026-00004-AWD'])
+  })
+
   test('every demo account signs in with the published password, and finance and admin accounts have two-factor on', async () => {
-    await seedDemo(h.db)
     for (const account of DEMO_ACCOUNTS) {
       const result = await h.db.transaction().execute((trx) => authenticate(trx, { email: account.email, password: DEMO_PASSWORD, ip: '10.0.0.1' }))
       expect(result.status, account.email).toBe('authenticated')
@@ -167,14 +207,12 @@ describe('the demo seed', { timeout: 120_000 }, () => {
   })
 
   test('runs through the domain, so the audit chain records it and verifies', async () => {
-    await seedDemo(h.db)
     const audit = await verifyAuditChain(h.db)
     expect(audit.ok).toBe(true)
     expect(audit.events).toBeGreaterThan(30)
   })
 
   test('a second run changes nothing', async () => {
-    await seedDemo(h.db)
     const before = await h.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     expect(await seedDemo(h.db)).toEqual({ seeded: false })
     const after = await h.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
