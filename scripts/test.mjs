@@ -12,7 +12,7 @@
 // first whenever build/ is missing or older than the sources.
 //
 // The unit suite runs first, on its own (it is CPU-bound). Then, to use the wall time the journeys spend waiting on
-// the browser and the server, E2E_PROCESSES journey processes run side by side (default: the number of cores, at
+// the browser and the server, E2E_PROCESSES journey processes run side by side (default: one per two cores, at
 // most 4). Each journey process gets its
 // own share of the journey files, balanced by the durations in tests/e2e/support/durations.json (a file not listed
 // there counts as an average one), and its own app server, port, database, SMTP sink and server log, so no two of
@@ -182,13 +182,15 @@ export function shareJourneys(files, durations, processes) {
 }
 
 /**
- * How many journey processes to run: E2E_PROCESSES when it is a whole number from 1, else one per core, at most 4.
+ * How many journey processes to run: E2E_PROCESSES when it is a whole number from 1, else one per two cores (at least
+ * one, at most 4). Measured on the 2-core CI machine, a journey process with its server and Chromium keeps about 1.5
+ * cores busy, and CI runs both engines' suites side by side: more processes only made every journey slower.
  * @returns {number}
  */
 export function e2eProcesses(env, cores = os.availableParallelism()) {
   const asked = Number(env.E2E_PROCESSES)
   if (env.E2E_PROCESSES && Number.isInteger(asked) && asked >= 1) return asked
-  return Math.max(1, Math.min(cores, MAX_DEFAULT_E2E_PROCESSES))
+  return Math.max(1, Math.min(Math.floor(cores / 2), MAX_DEFAULT_E2E_PROCESSES))
 }
 
 /** The durations table (seconds by journey file); {} when it is missing or unreadable. */

@@ -124,13 +124,14 @@ describe('sharing the journey files among processes', () => {
     expect(shareJourneys(['b.test.ts', 'a.test.ts'], {}, 1)).toEqual([['a.test.ts', 'b.test.ts']])
   })
 
-  test('E2E_PROCESSES sets how many; otherwise one per core, at most four', () => {
+  test('E2E_PROCESSES sets how many; otherwise one per two cores, at least one and at most four', () => {
     expect(e2eProcesses({ E2E_PROCESSES: '3' }, 2)).toBe(3)
-    expect(e2eProcesses({}, 2)).toBe(2)
+    expect(e2eProcesses({}, 2)).toBe(1)
     expect(e2eProcesses({}, 1)).toBe(1)
     expect(e2eProcesses({}, 16)).toBe(4)
-    expect(e2eProcesses({ E2E_PROCESSES: 'lots' }, 2)).toBe(2)
-    expect(e2eProcesses({ E2E_PROCESSES: '0' }, 2)).toBe(2)
+    expect(e2eProcesses({}, 6)).toBe(3)
+    expect(e2eProcesses({ E2E_PROCESSES: 'lots' }, 2)).toBe(1)
+    expect(e2eProcesses({ E2E_PROCESSES: '0' }, 2)).toBe(1)
   })
 
   test('the journey files are found under tests/e2e, not its support folder, and all of them are in some share', () => {

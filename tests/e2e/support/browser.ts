@@ -14,6 +14,7 @@
  * axe cannot run where JavaScript is off (it injects a script and waits for ever), so a JavaScript-off page is checked
  * in a JavaScript-on twin context with the same cookies, serving the exact HTML the JavaScript-off page shows.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
@@ -158,8 +159,21 @@ export async function landOn(page: Page, path: string): Promise<void> {
 }
 
 /**
+ * Documents axe has already passed in this process, by a fingerprint of their markup: the same document (the sign-in
+ * page, a person's home page seen again) gives axe the same result, so it is checked once, not at every visit.
+ * The per-request CSP nonce is left out of the fingerprint; anything else that differs means a fresh check.
+ */
+const passedDocuments = new Set<string>()
+
+function documentFingerprint(mode: 'on' | 'off', url: string, html: string): string {
+  const markup = html.replace(/ nonce="[^"]*"/g, '')
+  return crypto.createHash('sha256').update(`${mode}\n${url.split('#')[0]}\n${markup}`).digest('hex')
+}
+
+/**
  * Runs axe (WCAG 2.2 A and AA) on the page as it is now and fails with a readable list of violations.
- * A JavaScript-off page is checked through `checkA11yJsOff`.
+ * A JavaScript-off page is checked through `checkA11yJsOff`. A document identical to one that already passed is not
+ * checked again (see passedDocuments).
  */
 export async function checkA11y(page: Page): Promise<void> {
   const state = watched.get(page)
@@ -169,8 +183,12 @@ export async function checkA11y(page: Page): Promise<void> {
   } else {
     // Let hydration and its data requests finish, so axe sees the settled page and late console errors are caught.
     await page.waitForLoadState('networkidle')
-    const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze()
-    failOnViolations(results.violations, url, 'JavaScript on')
+    const fingerprint = documentFingerprint('on', url, await page.content())
+    if (!passedDocuments.has(fingerprint)) {
+      const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze()
+      failOnViolations(results.violations, url, 'JavaScript on')
+      passedDocuments.add(fingerprint)
+    }
   }
   const key = pageKey(url)
   if (state && key) state.checked.add(key)
@@ -183,6 +201,8 @@ export async function checkA11y(page: Page): Promise<void> {
  * twin loads the URL afresh.
  */
 export async function checkA11yJsOff(context: BrowserContext, url: string, html?: string): Promise<void> {
+  const fingerprint = html === undefined ? null : documentFingerprint('off', url, html)
+  if (fingerprint && passedDocuments.has(fingerprint)) return
   const owner = context.browser() ?? (await browser())
   const twin = await owner.newContext({ storageState: await context.storageState(), javaScriptEnabled: true, locale: 'en-GB' })
   try {
@@ -198,6 +218,7 @@ export async function checkA11yJsOff(context: BrowserContext, url: string, html?
     await page.goto(url)
     const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze()
     failOnViolations(results.violations, url, 'JavaScript off, checked in a JavaScript-on twin')
+    if (fingerprint) passedDocuments.add(fingerprint)
   } finally {
     await twin.close()
   }
