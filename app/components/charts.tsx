@@ -92,33 +92,7 @@ export function StackedBarChart<K extends string>({
         })}
       </svg>
       <figcaption>
-        <div className="table-wrap">
-          <table>
-            <caption>{title}: the figures</caption>
-            <thead>
-              <tr>
-                <th scope="col">{rowHeader}</th>
-                {series.map((s) => (
-                  <th key={s.key} scope="col" className="num">
-                    {s.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row, r) => (
-                <tr key={`${row.label}-${r}`}>
-                  <th scope="row">{row.label}</th>
-                  {series.map((s) => (
-                    <td key={s.key} className="num">
-                      {formatPence(row.values[s.key])}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <FiguresTable title={title} rowHeader={rowHeader} series={series} rows={rows} cell={(row, key) => formatPence(row.values[key as K])} />
       </figcaption>
     </figure>
   )
@@ -292,47 +266,68 @@ export function BarChart<K extends string>({
         })}
       </svg>
       <figcaption>
-        <div className="table-wrap">
-          <table>
-            <caption>{`${title}: the figures`}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{rowHeader}</th>
-                {series.map((s) => (
-                  <th key={s.key} scope="col" className="num">
-                    {s.label}
-                  </th>
-                ))}
-                {extraColumns.map((c) => (
-                  <th key={c.header} scope="col" className="num">
-                    {c.header}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row, r) => (
-                <tr key={`${row.label}-${r}`}>
-                  <th scope="row">
-                    {row.label}
-                    {row.note ? ` ${row.note}` : ''}
-                  </th>
-                  {series.map((s) => (
-                    <td key={s.key} className="num">
-                      {formatValue(row.values[s.key], format)}
-                    </td>
-                  ))}
-                  {extraColumns.map((c) => (
-                    <td key={c.header} className="num">
-                      {c.values[r]}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <FiguresTable title={title} rowHeader={rowHeader} series={series} rows={rows} cell={(row, key) => formatValue(row.values[key as K], format)} extraColumns={extraColumns} />
       </figcaption>
     </figure>
+  )
+}
+
+/** The table under every chart: one row per bar, one column per series (and any extra columns), for screen readers and for anyone who wants the numbers. */
+function FiguresTable<R extends { label: string; note?: string; values: Record<string, number> }>({
+  title,
+  rowHeader,
+  series,
+  rows,
+  cell,
+  extraColumns = [],
+}: {
+  title: string
+  rowHeader: string
+  series: ReadonlyArray<{ key: string; label: string }>
+  rows: readonly R[]
+  cell: (row: R, key: string) => string
+  extraColumns?: ReadonlyArray<{ header: string; values: readonly string[] }>
+}) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>{`${title}: the figures`}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{rowHeader}</th>
+            {series.map((s) => (
+              <th key={s.key} scope="col" className="num">
+                {s.label}
+              </th>
+            ))}
+            {extraColumns.map((c) => (
+              <th key={c.header} scope="col" className="num">
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, r) => (
+            <tr key={`${row.label}-${r}`}>
+              <th scope="row">
+                {row.label}
+                {row.note ? ` ${row.note}` : ''}
+              </th>
+              {series.map((s) => (
+                <td key={s.key} className="num">
+                  {cell(row, s.key)}
+                </td>
+              ))}
+              {extraColumns.map((c) => (
+                <td key={c.header} className="num">
+                  {c.values[r]}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
