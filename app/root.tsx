@@ -1,8 +1,9 @@
 import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteLoaderData } from '@remix-run/react'
+import { Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { GeneralErrorBoundary } from './components/error-boundary.tsx'
 import { useNonce } from './components/nonce.tsx'
+import { useSettledNavigationMarker } from './components/settled-navigation.tsx'
 import { getOptionalUser } from './lib/guards.server.ts'
 import { navigationFor } from './lib/navigation.ts'
 import { ROLE_LABELS } from './lib/policy.ts'
@@ -93,10 +94,12 @@ export function Layout({ children }: { children: ReactNode }) {
 
 export default function App() {
   const data = useLoaderData<typeof loader>()
+  const navigation = useNavigation()
+  useSettledNavigationMarker()
   return (
     <>
       <Header />
-      <main id="main" className="main" tabIndex={-1}>
+      <main id="main" className="main" tabIndex={-1} aria-busy={navigation.state !== 'idle' || undefined}>
         {data.flash ? (
           <div className={`notification notification--${data.flash.kind}`} role="status">
             <p>{data.flash.message}</p>

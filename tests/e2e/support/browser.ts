@@ -149,12 +149,58 @@ export async function visit(page: Page, path: string, { status = 200 }: { status
   return response
 }
 
+interface PendingSubmission {
+  /** JavaScript on: how many client-side navigations had finished before the click (see useSettledNavigationMarker). */
+  settledBefore?: string
+  /** JavaScript off: the document the submission loads. */
+  navigated?: Promise<unknown>
+}
+
+const pendingSubmissions = new Map<Page, PendingSubmission>()
+
+/**
+ * Call just before clicking something that submits a form: the next `landOn` then waits for the page that submission
+ * brings, even when it is at the same address (a form that redirects back to itself) and even while the address has
+ * changed but React has not yet drawn the new page.
+ */
+export async function expectSubmission(page: Page): Promise<void> {
+  if (watched.get(page)?.javaScriptEnabled === false) {
+    const navigated = page.waitForEvent('framenavigated', { predicate: (frame) => frame === page.mainFrame() })
+    navigated.catch(() => undefined)
+    pendingSubmissions.set(page, { navigated })
+    return
+  }
+  const settledBefore = await page.evaluate(() => {
+    ;(window as unknown as { journeySubmitting?: boolean }).journeySubmitting = true
+    return document.documentElement.dataset.navigationsSettled ?? '0'
+  })
+  pendingSubmissions.set(page, { settledBefore })
+}
+
 /**
  * Waits until the page shows `path` (path, or path and query), e.g. after a form's redirect, and checks it with axe.
+ * With JavaScript on it waits for the page to be drawn, not only for the address to change.
  */
 export async function landOn(page: Page, path: string): Promise<void> {
+  const pending = pendingSubmissions.get(page)
+  pendingSubmissions.delete(page)
+  if (pending?.navigated) await pending.navigated
   await page.waitForURL((url) => (path.includes('?') ? `${url.pathname}${url.search}` : url.pathname) === path)
   await page.waitForLoadState('load')
+  if (watched.get(page)?.javaScriptEnabled !== false) {
+    await page.waitForFunction(
+      ([want, settledBefore]) => {
+        const html = document.documentElement
+        const submitting = (window as unknown as { journeySubmitting?: boolean }).journeySubmitting
+        if (settledBefore !== undefined && submitting && (html.dataset.navigationsSettled ?? '0') === settledBefore) return false
+        const shown = html.dataset.location
+        // Not hydrated yet: the document is the server's answer for this address.
+        if (shown === undefined) return true
+        return (want.includes('?') ? shown : shown.split('?')[0]) === want
+      },
+      [path, pending?.settledBefore] as const,
+    )
+  }
   await checkA11y(page)
 }
 

@@ -9,7 +9,7 @@ import { expect } from 'vitest'
 import { createDatabase } from '../../../db/connect.ts'
 import { DEMO_PASSWORD } from '../../../db/seed/demo.ts'
 import { appOrigin, fetchApp, uniqueEmail } from './app.ts'
-import { landOn, visit } from './browser.ts'
+import { expectSubmission, landOn, visit } from './browser.ts'
 import { journeyEnvironment } from './provided.ts'
 
 /**
@@ -19,7 +19,10 @@ import { journeyEnvironment } from './provided.ts'
 export async function submit(page: Page, buttonName: string): Promise<void> {
   const focused = page.locator(':focus')
   if ((await focused.count()) > 0) await focused.blur()
-  await page.getByRole('button', { name: buttonName, exact: true }).click()
+  const button = page.getByRole('button', { name: buttonName, exact: true })
+  await button.waitFor()
+  await expectSubmission(page)
+  await button.click()
 }
 
 /** Signs in through the form (the journey checks where it lands). */
