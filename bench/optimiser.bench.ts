@@ -116,7 +116,13 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   return Math.round((used.user + used.system) / 1000)
 }
 
-async function main(): Promise<void> {
+export type OptimiserSummary = Awaited<ReturnType<typeof measureOptimiser>>
+
+/**
+ * Loads and warms up HiGHS, solves the instance `solves` times and checks the result in integer pence: what
+ * `npm run bench:optimiser` prints and what `npm run bench` reports.
+ */
+export async function measureOptimiser(solves = 3) {
   const input = benchInstance()
   // Loading HiGHS and its first solve compile the WebAssembly (2-3 s of CPU); the server does this once at start-up.
   let wall = performance.now()
@@ -125,7 +131,7 @@ async function main(): Promise<void> {
   const warmUp = { wallMs: Math.round(performance.now() - wall), cpuMs: cpuMsSince(cpu) }
 
   const runs: { wallMs: number; cpuMs: number; result: OptimiserResult }[] = []
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < solves; k++) {
     wall = performance.now()
     cpu = process.cpuUsage()
     const result = await optimise(input)
@@ -166,6 +172,13 @@ async function main(): Promise<void> {
     node: process.version,
     ranAt: new Date().toISOString(),
   }
+  return summary
+}
+
+async function main(): Promise<void> {
+  const summary = await measureOptimiser()
+  const { warmUp, problems } = summary
+  const same = summary.sameProposalEveryRun
   console.log(`optimiser: ${summary.bids} bids, ${summary.places} places, ${summary.sources} sources (${summary.ringFencedSources} ring-fenced), ${summary.placeLimits} place limits`)
   console.log(`warm-up (load HiGHS and compile it): ${warmUp.wallMs} ms wall, ${warmUp.cpuMs} ms CPU`)
   console.log(`status ${summary.status}; solves took ${summary.solveMs.join(', ')} ms wall (${summary.cpuMs.join(', ')} ms CPU); load average ${summary.loadAverage[0]} on ${summary.cpus} CPUs`)

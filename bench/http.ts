@@ -1,0 +1,130 @@
+/**
+ * Talking to the server as people do: signing in through the real /login form (and /login/two-factor with a code
+ * from the app's TOTP module), then putting pages under load with autocannon, collecting every response's time
+ * (autocannon's own summary has no p95). Also the bare node:http server the floor is compared with, in a worker
+ * thread so it does not share the load generator's event loop.
+ */
+import { Worker } from 'node:worker_threads'
+import autocannon from 'autocannon'
+import { currentTotpCode } from '../app/domain/identity/totp.server.ts'
+import { summariseLatencies, type LatencySummary } from './stats.ts'
+
+/** The name=value part of each Set-Cookie, merged over the cookies already held. */
+function mergeCookies(jar: Map<string, string>, response: Response): void {
+  for (const header of response.headers.getSetCookie()) {
+    const [pair] = header.split(';')
+    const at = pair.indexOf('=')
+    if (at > 0) jar.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim())
+  }
+}
+
+function cookieHeader(jar: Map<string, string>): string {
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+}
+
+/**
+ * Signs in through the form (a same-origin POST, as the browser sends it) and, for an account with two-factor, the
+ * code page. Returns the Cookie header to send with every request of that account.
+ */
+export async function signIn(origin: string, input: { email: string; password: string; totpSecret?: string | null }): Promise<string> {
+  const jar = new Map<string, string>()
+  const post = async (path: string, body: Record<string, string>) => {
+    const res = await fetch(`${origin}${path}`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin, ...(jar.size ? { Cookie: cookieHeader(jar) } : {}) },
+      body: new URLSearchParams(body),
+    })
+    await res.body?.cancel()
+    mergeCookies(jar, res)
+    return res
+  }
+  const login = await post('/login', { email: input.email, password: input.password, redirectTo: '/home' })
+  if (login.status !== 302) throw new Error(`signing in as ${input.email} answered ${login.status}, not a redirect (wrong password, or throttled?)`)
+  const next = login.headers.get('Location') ?? ''
+  if (next.startsWith('/login/two-factor')) {
+    if (!input.totpSecret) throw new Error(`${input.email} needs a two-factor code and the bench has no secret for it`)
+    const second = await post('/login/two-factor', { code: currentTotpCode(input.totpSecret), redirectTo: '/home' })
+    if (second.status !== 302 || (second.headers.get('Location') ?? '').startsWith('/login')) throw new Error(`the two-factor code for ${input.email} was refused (${second.status})`)
+  }
+  return cookieHeader(jar)
+}
+
+export interface FirstResponse {
+  status: number
+  contentType: string
+  body: Buffer
+}
+
+/** One GET, read to the end. */
+export async function getOnce(url: string, cookie: string | null): Promise<FirstResponse> {
+  const res = await fetch(url, { redirect: 'manual', headers: cookie ? { Cookie: cookie } : {} })
+  return { status: res.status, contentType: res.headers.get('Content-Type') ?? '', body: Buffer.from(await res.arrayBuffer()) }
+}
+
+/** Seconds to stream a whole response (to its last byte) and how many bytes it was. */
+export async function download(url: string): Promise<{ seconds: number; bytes: number; status: number }> {
+  const started = performance.now()
+  const res = await fetch(url)
+  let bytes = 0
+  const reader = res.body?.getReader()
+  for (let next = await reader?.read(); next && !next.done; next = await reader!.read()) bytes += next.value.byteLength
+  return { seconds: Math.round((performance.now() - started) / 10) / 100, bytes, status: res.status }
+}
+
+/** `connections` clients requesting the URL back to back for `seconds`: every response's time, summarised. */
+export function load(url: string, options: { connections: number; seconds: number; cookie: string | null }): Promise<LatencySummary> {
+  return new Promise((resolve, reject) => {
+    const times: number[] = []
+    let failed = 0
+    const instance = autocannon(
+      { url, connections: options.connections, pipelining: 1, duration: options.seconds, headers: options.cookie ? { cookie: options.cookie } : {}, timeout: 30 },
+      (error, result) => {
+        if (error) return reject(error)
+        // Non-2xx responses, connection errors and timeouts all make the measurement a failure.
+        const failures = failed + result.errors + result.timeouts
+        resolve(summariseLatencies(times, options.seconds, failures))
+      },
+    )
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) times.push(responseTime)
+      else failed++
+    })
+  })
+}
+
+export interface BareServer {
+  origin: string
+  stop: () => Promise<void>
+}
+
+const BARE_SERVER = `
+const http = require('node:http')
+const { parentPort, workerData } = require('node:worker_threads')
+const body = Buffer.from(workerData.body)
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'Content-Type': workerData.contentType, 'Content-Length': body.length })
+  res.end(body)
+})
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port))
+parentPort.on('message', () => server.close(() => process.exit(0)))
+`
+
+/** A node:http server answering every request with these exact bytes and content type, on its own thread. */
+export function startBareServer(body: Buffer, contentType: string): Promise<BareServer> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(BARE_SERVER, { eval: true, workerData: { body, contentType } })
+    worker.once('error', reject)
+    worker.once('message', (port: number) =>
+      resolve({
+        origin: `http://127.0.0.1:${port}`,
+        stop: async () => {
+          const done = new Promise<void>((r) => worker.once('exit', () => r()))
+          worker.postMessage('stop')
+          await Promise.race([done, new Promise((r) => setTimeout(r, 2_000))])
+          await worker.terminate()
+        },
+      }),
+    )
+  })
+}
