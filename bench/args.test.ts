@@ -1,6 +1,6 @@
 /** The bench's flags: defaults, checking, and what --dataset demo implies. */
 import { describe, expect, test } from 'vitest'
-import { parseBenchArgs, UsageError } from './args.ts'
+import { parseBenchArgs, resultFiles, UsageError } from './args.ts'
 
 describe('parseBenchArgs', () => {
   test('defaults: SQLite, the full national dataset, 10 s per measurement, README left alone', () => {
@@ -8,14 +8,25 @@ describe('parseBenchArgs', () => {
   })
 
   test('both engines, a scale, a duration and the switches', () => {
-    expect(parseBenchArgs(['--engine', 'both', '--scale', '0.1', '--duration', '2', '--update-readme', '--regenerate'])).toEqual({
+    expect(parseBenchArgs(['--engine', 'both', '--scale', '1', '--duration', '2', '--update-readme', '--regenerate'])).toEqual({
       engines: ['sqlite', 'postgres'],
       dataset: 'national',
-      scale: 0.1,
+      scale: 1,
       duration: 2,
       updateReadme: true,
       regenerate: true,
     })
+  })
+
+  test('only the full national result may go into the README', () => {
+    expect(() => parseBenchArgs(['--scale', '0.1', '--update-readme'])).toThrow(/scale 1/)
+    expect(() => parseBenchArgs(['--dataset', 'demo', '--update-readme'])).toThrow(/national dataset/)
+    expect(parseBenchArgs(['--scale', '0.1']).scale).toBe(0.1)
+  })
+
+  test('a demo run writes its own files, never over the national results', () => {
+    expect(resultFiles({ dataset: 'national' })).toEqual({ json: 'bench/results/latest.json', markdown: 'bench/results/latest.md' })
+    expect(resultFiles({ dataset: 'demo' })).toEqual({ json: 'bench/results/demo.json', markdown: 'bench/results/demo.md' })
   })
 
   test('the demo dataset has no scale', () => {

@@ -1,4 +1,4 @@
-/** `npm run bench -- [flags]`: the flags, checked. Pure: bench/args.test.ts checks it. */
+/** `npm run bench -- [flags]`: the flags, checked, and where the results go. Pure: bench/args.test.ts checks it. */
 import { parseArgs } from 'node:util'
 import type { EngineName } from './report.ts'
 import type { DatasetName } from './datasets.ts'
@@ -19,7 +19,8 @@ export const USAGE = `usage: npm run bench -- [--engine sqlite|postgres|both] [-
   --duration      seconds per measurement (default 10)
   --dataset       national (default) or demo (the demo data, for quick checks of the bench itself)
   --regenerate    make the dataset again even when one of the same scale and version is there
-  --update-readme put bench/results/latest.md between the bench markers in README.md`
+  --update-readme put bench/results/latest.md between the bench markers in README.md (national dataset at scale 1 only)
+Results go to bench/results/latest.json and latest.md; a --dataset demo run writes demo.json and demo.md instead.`
 
 export class UsageError extends Error {}
 
@@ -50,12 +51,21 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   if (!Number.isInteger(duration) || duration < 1) throw new UsageError(`--duration must be a whole number of seconds, at least 1, not ${values.duration}`)
   const dataset = values.dataset
   if (dataset !== 'national' && dataset !== 'demo') throw new UsageError(`--dataset must be national or demo, not ${dataset}`)
+  const updateReadme = values['update-readme'] ?? false
+  // The README's table must be the national result at full scale (issue 8: a smaller dataset is not the result).
+  if (updateReadme && (dataset !== 'national' || scale !== 1)) throw new UsageError('--update-readme needs the national dataset at scale 1: the README shows only the full result')
   return {
     engines: engine === 'both' ? ['sqlite', 'postgres'] : [engine],
     dataset,
     scale: dataset === 'demo' ? 1 : scale,
     duration,
-    updateReadme: values['update-readme'] ?? false,
+    updateReadme,
     regenerate: values.regenerate ?? false,
   }
+}
+
+/** latest.json/latest.md for the national dataset; a demo run never overwrites them (demo.json/demo.md). */
+export function resultFiles(options: Pick<BenchOptions, 'dataset'>): { json: string; markdown: string } {
+  const base = options.dataset === 'national' ? 'latest' : 'demo'
+  return { json: `bench/results/${base}.json`, markdown: `bench/results/${base}.md` }
 }

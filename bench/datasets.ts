@@ -8,6 +8,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
 import pg from 'pg'
+import {
+  NATIONAL_APPLICANT_EMAIL,
+  NATIONAL_ASSESSOR_EMAIL,
+  NATIONAL_FINANCE_EMAIL,
+  NATIONAL_FUNDER_EMAIL,
+  NATIONAL_MANAGER_EMAIL,
+} from '../db/national/accounts.ts'
 import { DEMO_DOMAIN, DEMO_PASSWORD } from '../db/seed/demo.ts'
 import type { DB } from '../db/schema.ts'
 import { run } from './processes.ts'
@@ -22,37 +29,24 @@ export interface Accounts {
 
 export const CACHE_DIR = path.resolve('.cache/bench')
 
-/** The well-known accounts the design names (db/national/accounts.ts exports them; these are the same addresses). */
-const NATIONAL_DOMAIN = 'national.commonpot.test'
-const NATIONAL_EMAILS: Record<Role, string> = {
-  applicant: `applicant@${NATIONAL_DOMAIN}`,
-  assessor: `assessor@${NATIONAL_DOMAIN}`,
-  manager: `manager@${NATIONAL_DOMAIN}`,
-  finance: `finance@${NATIONAL_DOMAIN}`,
-  funder: `funder@${NATIONAL_DOMAIN}`,
-}
-
-/**
- * The national accounts, from db/national/accounts.ts when the generator exports them there (any exported string
- * constant holding one of the addresses is taken as confirmation), else the addresses in the design.
- */
-export async function accountsFor(dataset: DatasetName): Promise<Accounts> {
+/** The well-known accounts: the national dataset's (db/national/accounts.ts) or the demo data's; one password for all. */
+export function accountsFor(dataset: DatasetName): Accounts {
   if (dataset === 'demo') {
     return {
       password: DEMO_PASSWORD,
       emails: { applicant: `applicant@${DEMO_DOMAIN}`, assessor: `assessor@${DEMO_DOMAIN}`, manager: `manager@${DEMO_DOMAIN}`, finance: `finance@${DEMO_DOMAIN}`, funder: `funder@${DEMO_DOMAIN}` },
     }
   }
-  const file = path.resolve('db/national/accounts.ts')
-  let password = DEMO_PASSWORD
-  if (fs.existsSync(file)) {
-    const mod = (await import(file)) as Record<string, unknown>
-    const strings = Object.values(mod).filter((v): v is string => typeof v === 'string')
-    const missing = Object.values(NATIONAL_EMAILS).filter((email) => !strings.includes(email))
-    if (missing.length > 0) throw new Error(`db/national/accounts.ts does not export ${missing.join(', ')}: the bench signs in as the design's well-known accounts`)
-    if (typeof mod.NATIONAL_PASSWORD === 'string') password = mod.NATIONAL_PASSWORD
+  return {
+    password: DEMO_PASSWORD,
+    emails: {
+      applicant: NATIONAL_APPLICANT_EMAIL,
+      assessor: NATIONAL_ASSESSOR_EMAIL,
+      manager: NATIONAL_MANAGER_EMAIL,
+      finance: NATIONAL_FINANCE_EMAIL,
+      funder: NATIONAL_FUNDER_EMAIL,
+    },
   }
-  return { password, emails: { ...NATIONAL_EMAILS } }
 }
 
 /** A hash of everything that decides what the dataset holds, so a dataset made by older code is made again. */

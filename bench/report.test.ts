@@ -32,7 +32,7 @@ function engine(overrides: Partial<EngineResult> = {}): EngineResult {
   }
 }
 
-const machine = { cpus: 2, cpuModel: 'Test CPU', memoryMb: 8192, node: 'v20.19.0', platform: 'linux' }
+const machine = { loadAverage: [0.4, 1.9] as [number, number], cpus: 2, cpuModel: 'Test CPU', memoryMb: 8192, node: 'v20.19.0', platform: 'linux' }
 
 describe('targets', () => {
   test('a page meets its targets only with p95 under 25 ms alone, under 100 ms at 16 clients, and half the floor', () => {
@@ -96,7 +96,9 @@ describe('the markdown table', () => {
 
   test('says plainly when a run is not the national result', () => {
     expect(renderEngine(engine({ scale: 0.1 }))).toContain('**Scale 0.1, not the full national dataset: not a result to publish.**')
-    expect(renderEngine(engine({ dataset: { name: 'demo', location: 'x', seconds: null, counts: null } }))).toContain('**This is not the national dataset: not a result to publish.**')
+    const demo = renderEngine(engine({ dataset: { name: 'demo', location: 'x', seconds: 10, counts: null } }))
+    expect(demo).toContain('**This is not the national dataset: not a result to publish.**')
+    expect(demo).toContain('| Dataset (`npm run db:seed`) | made in 10.0 s | < 60 s for the full dataset | – |')
     expect(renderEngine(engine({ dataset: { name: 'national', location: 'x', seconds: null, counts: null } }))).toContain('| reused from an earlier run | < 60 s for the full dataset | – |')
   })
 
@@ -110,7 +112,14 @@ describe('the markdown table', () => {
   test('renders SQLite before PostgreSQL, then the machine', () => {
     const all = renderMarkdown({ generatedAt: 'x', machine, engines: { postgres: engine({ engine: 'postgres' }), sqlite: engine() } })
     expect(all.indexOf('### SQLite')).toBeLessThan(all.indexOf('### PostgreSQL'))
-    expect(all.trim().split('\n').at(-1)).toBe('Measured on 2 CPUs (Test CPU), 8 GB memory, Node v20.19.0 on linux; the load generator runs on the same machine as the server.')
+    expect(all.trim().split('\n').at(-1)).toBe(
+      'Measured on 2 CPUs (Test CPU), 8 GB memory, Node v20.19.0 on linux; the load generator runs on the same machine as the server. Load average 0.40 at the start, 1.90 at the end.',
+    )
+  })
+
+  test('warns when other work was loading the machine during the run', () => {
+    const busy = renderMarkdown({ generatedAt: 'x', machine: { ...machine, loadAverage: [1.2, 6.7] }, engines: {} })
+    expect(busy).toContain('Load average 1.20 at the start, 6.70 at the end. **The machine was busy with other work')
   })
 })
 

@@ -5,7 +5,8 @@
  * ratios to the framework floor /bench/floor and to a bare node:http server sending the same bytes). Then, in
  * process: each dashboard's loader against raw SQL of the same aggregates, the offer letter PDF, the 360Giving export
  * (in a child process, for its peak memory) and the optimiser. Writes bench/results/latest.json and latest.md, and
- * with --update-readme puts latest.md between the README's bench markers.
+ * with --update-readme puts latest.md between the README's bench markers (a --dataset demo run writes demo.json and
+ * demo.md instead, so it never overwrites the national result).
  *
  *   npm run bench                                  SQLite, national dataset at scale 1, 10 s per measurement
  *   npm run bench -- --engine both                 SQLite then PostgreSQL (DATABASE_URL's server, or scripts/pg-local.sh)
@@ -17,23 +18,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createDatabase } from '../db/connect.ts'
-import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './args.ts'
+import { parseBenchArgs, resultFiles, USAGE, UsageError, type BenchOptions } from './args.ts'
 import { accountsFor, CACHE_DIR, countRows, datasetMeta, ensurePostgresDatabase, pagesFor, prepareDataset, targetFor, type Accounts, type Role } from './datasets.ts'
 import { download, getOnce, load, signIn, startBareServer } from './http.ts'
 import { funderIdsOf, measureDashboards, measureExport, measureOfferLetter, openRawQuery } from './in-process.ts'
 import { measureOptimiser } from './optimiser.bench.ts'
 import { ensureBuild, postgresServerUrl, startServer } from './processes.ts'
 import { mergeResults, renderMarkdown, replaceBetweenMarkers, type BenchResults, type EngineName, type EngineResult, type Machine, type PageResult } from './report.ts'
-import { ratio } from './stats.ts'
+import { ratio, round } from './stats.ts'
 import { CLIENTS, pageVerdict } from './targets.ts'
 
-const RESULTS_DIR = path.resolve('bench/results')
-const LATEST_JSON = path.join(RESULTS_DIR, 'latest.json')
-const LATEST_MD = path.join(RESULTS_DIR, 'latest.md')
 
-function machine(): Machine {
+function machine(loadAtStart: number): Machine {
   const cpus = os.cpus()
-  return { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${os.platform()} ${os.release()}` }
+  return { loadAverage: [loadAtStart, round(os.loadavg()[0], 2)], cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${os.platform()} ${os.release()}` }
 }
 
 const log = (line: string) => console.log(`bench: ${line}`)
@@ -159,8 +157,10 @@ async function main(): Promise<void> {
     }
     throw e
   }
+  const loadAtStart = round(os.loadavg()[0], 2)
+  if (loadAtStart > os.cpus().length) log(`the machine is busy (load average ${loadAtStart} on ${os.cpus().length} CPUs): figures will be slower and noisier than the app is`)
   if (await ensureBuild()) log('built the app (build/ was older than app/)')
-  const accounts = await accountsFor(options.dataset)
+  const accounts = accountsFor(options.dataset)
   const engines: BenchResults['engines'] = {}
   for (const engine of options.engines) engines[engine] = await benchEngine(engine, options, accounts)
 
@@ -170,13 +170,14 @@ async function main(): Promise<void> {
   log(`optimiser: ${optimiser.status} in ${optimiser.bestSolveMs} ms`)
   for (const r of Object.values(engines)) r.optimiser = optimiserResult
 
+  const { json: LATEST_JSON, markdown: LATEST_MD } = resultFiles(options)
   const previous = fs.existsSync(LATEST_JSON) ? (JSON.parse(fs.readFileSync(LATEST_JSON, 'utf8')) as BenchResults) : null
-  const results = mergeResults(previous, { generatedAt: new Date().toISOString(), machine: machine(), engines })
+  const results = mergeResults(previous, { generatedAt: new Date().toISOString(), machine: machine(loadAtStart), engines })
   const markdown = renderMarkdown(results)
-  fs.mkdirSync(RESULTS_DIR, { recursive: true })
+  fs.mkdirSync(path.dirname(LATEST_JSON), { recursive: true })
   fs.writeFileSync(LATEST_JSON, `${JSON.stringify(results, null, 2)}\n`)
   fs.writeFileSync(LATEST_MD, markdown)
-  log(`wrote ${path.relative(process.cwd(), LATEST_JSON)} and ${path.relative(process.cwd(), LATEST_MD)}`)
+  log(`wrote ${LATEST_JSON} and ${LATEST_MD}`)
   if (options.updateReadme) {
     fs.writeFileSync('README.md', replaceBetweenMarkers(fs.readFileSync('README.md', 'utf8'), markdown))
     log('updated README.md between its bench markers')

@@ -15,6 +15,11 @@ if (!(scale > 0 && scale <= 1)) {
   console.error(`--scale must be a number more than 0 and at most 1 (got ${values.scale})`)
   process.exit(2)
 }
+// --fresh deletes the database: only one named on purpose, never the everyday data/commonpot.sqlite by default.
+if (values.fresh && !process.env.DATABASE_URL && !process.env.DATABASE_PATH) {
+  console.error('--fresh replaces everything in the database: say which one with DATABASE_PATH (SQLite) or DATABASE_URL (PostgreSQL).')
+  process.exit(2)
+}
 const now = values.now ? new Date(values.now).toISOString() : undefined
 try {
   const result = await generateNationalDataset({ database: databaseOptionsFromEnv(), scale, now, fresh: values.fresh, log: values.quiet ? undefined : (line) => console.log(line) })

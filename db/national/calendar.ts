@@ -2,32 +2,43 @@
  * Calendar helpers for the national dataset. Days are "YYYY-MM-DD"; each is handled as midday UTC so date-fns's
  * local-time arithmetic lands on the same calendar day in any time zone the generator runs in.
  */
-import { addDays, addMonths, addYears, format } from 'date-fns'
+import { addDays, addMonths, addYears, differenceInCalendarDays, format } from 'date-fns'
 
 const noon = (date: string): Date => new Date(`${date}T12:00:00Z`)
 
 export const ymd = (d: Date): string => d.toISOString().slice(0, 10)
 
+// The dataset asks the same few thousand questions hundreds of thousands of times: each answer is kept.
+const cache = new Map<string, string>()
+function cached(key: string, work: () => string): string {
+  let value = cache.get(key)
+  if (value === undefined) {
+    value = work()
+    cache.set(key, value)
+  }
+  return value
+}
+
 export function plusDays(date: string, days: number): string {
-  return ymd(addDays(noon(date), days))
+  return cached(`${date}d${days}`, () => ymd(addDays(noon(date), days)))
 }
 
 export function plusMonths(date: string, months: number): string {
-  return ymd(addMonths(noon(date), months))
+  return cached(`${date}m${months}`, () => ymd(addMonths(noon(date), months)))
 }
 
 export function plusYears(date: string, years: number): string {
-  return ymd(addYears(noon(date), years))
+  return cached(`${date}y${years}`, () => ymd(addYears(noon(date), years)))
 }
 
 /** An instant on that day, e.g. "2025-06-01T10:00:00.000Z". */
 export function at(date: string, time = '10:00'): string {
-  return `${date}T${time}:00.000Z`
+  return cached(`${date}@${time}`, () => `${date}T${time}:00.000Z`)
 }
 
 /** "1 June 2025", as the offer letter writes dates. */
 export function longDate(date: string): string {
-  return format(noon(date), 'd MMMM yyyy')
+  return cached(`${date}L`, () => format(noon(date), 'd MMMM yyyy'))
 }
 
 /** The UK financial year a day falls in: "2025-26" for 2025-04-01 to 2026-03-31. */
@@ -44,5 +55,5 @@ export function financialYearEnd(financialYear: string): string {
 
 /** Whole days from a to b (b - a). */
 export function daysBetween(a: string, b: string): number {
-  return Math.round((noon(b).getTime() - noon(a).getTime()) / 86_400_000)
+  return differenceInCalendarDays(noon(b), noon(a))
 }

@@ -11,7 +11,7 @@ import { recordAudit } from '../../app/lib/audit.server.ts'
 import { createDatabase, openSqlite } from '../connect.ts'
 import { migrateToLatest } from '../migrator.ts'
 import { DEMO_PASSWORD } from '../seed/demo.ts'
-import { DEFAULT_NOW, NATIONAL_DATASET_VERSION, planNationalDataset, type PlaceInput } from './plan.ts'
+import { DEFAULT_NOW, NATIONAL_DATASET_VERSION, planNationalDataset, type NationalPlan, type PlaceInput } from './plan.ts'
 import { writePostgres, writeSqlite } from './write.ts'
 
 export const NATIONAL_META_KEY = 'national_dataset'
@@ -78,20 +78,25 @@ export async function generateNationalDataset(options: GenerateOptions): Promise
   }
 
   const passwordHash = await hashPassword(DEMO_PASSWORD)
-  const plan = planNationalDataset({ scale: options.scale, now, passwordHash, places })
-  log(`planned in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-  const onTable = (name: string, rows: number) => log(`  ${name}: ${rows}`)
-  if (options.database.url) await writePostgres(options.database.url, plan, onTable)
-  else {
+  const planInput = { scale: options.scale, now, passwordHash, places }
+  const elapsed = () => ((performance.now() - started) / 1000).toFixed(1)
+  const onTable = (name: string, rows: number) => log(`  ${name}: ${rows} rows (${elapsed()} s)`)
+  let plan: NationalPlan
+  if (options.database.url) {
+    plan = planNationalDataset(planInput)
+    log(`planned in ${elapsed()} s`)
+    await writePostgres(options.database.url, plan, onTable)
+  } else {
     const sqlite = openSqlite(options.database.path!)
     try {
-      writeSqlite(sqlite, plan, onTable)
+      plan = writeSqlite(sqlite, (sink) => planNationalDataset(planInput, sink), onTable, (line) => log(`${line} (${elapsed()} s)`))
     } finally {
       sqlite.close()
     }
   }
 
   const meta: NationalMeta = { scale: options.scale, generatedAt: now, version: NATIONAL_DATASET_VERSION, counts: plan.counts }
+  log(`written in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   handle = createDatabase(options.database)
   try {
     await handle.db.transaction().execute(async (trx) => {

@@ -99,11 +99,22 @@ export interface NationalPlan {
   idTables: string[]
 }
 
+/** Receives each row of a streamed table as it is made (SQLite inserts it at once, keeping memory flat). */
+export type RowSink = (table: string, columns: readonly string[], row: unknown[]) => void
+
+/** Tables whose rows are changed after they are made (statuses, budgets, posted totals): always kept until the end. */
+const KEPT_TABLES = new Set(['funders', 'users', 'rounds', 'applications', 'ledger_accounts'])
+
 class Table {
   readonly rows: unknown[][] = []
+  count = 0
+  name = ''
+  sink: RowSink | undefined
   constructor(readonly columns: string[]) {}
   add(...values: unknown[]): void {
-    this.rows.push(values)
+    this.count++
+    if (this.sink) this.sink(this.name, this.columns, values)
+    else this.rows.push(values)
   }
 }
 
@@ -191,7 +202,11 @@ function spread(total: number, parts: number): number[] {
   return allocateByWeights(total, Array.from({ length: parts }, () => 1))
 }
 
-export function planNationalDataset(input: PlanInput): NationalPlan {
+/**
+ * Plans the dataset. With `sink`, rows of tables that never change after they are made go straight to it and only
+ * the kept tables (KEPT_TABLES) come back in `tables`; without, every table comes back.
+ */
+export function planNationalDataset(input: PlanInput, sink?: RowSink): NationalPlan {
   const random: Random = mulberry32(0x2026_0008 ^ Math.round(input.scale * 1_000_000))
   const now = input.now
   const today = now.slice(0, 10)
@@ -262,6 +277,10 @@ export function planNationalDataset(input: PlanInput): NationalPlan {
     return_counts: new Table(['id', 'return_id', 'dimension', 'category', 'count', 'created_at']),
     return_outcomes: new Table(['id', 'return_id', 'measure', 'basis', 'n', 'mean_before', 'mean_after', 'sum_change', 'sum_sq_change', 'created_at']),
     ledger_entries: new Table(['id', 'debit_account_id', 'credit_account_id', 'amount_pence', 'reason_code', 'memo', 'idempotency_key', 'ref_type', 'ref_id', 'actor_user_id', 'created_at']),
+  }
+  for (const [name, table] of Object.entries(t)) {
+    table.name = name
+    table.sink = KEPT_TABLES.has(name) ? undefined : sink
   }
   const ids: Record<string, number> = {}
   const nextId = (table: string) => (ids[table] = (ids[table] ?? 0) + 1)
@@ -396,7 +415,7 @@ export function planNationalDataset(input: PlanInput): NationalPlan {
     let closes: string
     let opens: string
     if (phase === 'decided') {
-      closes = plusDays(firstClose, nDecided > 1 ? Math.round((decidedSpan * i) / (nDecided - 1)) : decidedSpan)
+      closes = plusDays(firstClose, Math.round((decidedSpan * (i + 0.5)) / nDecided))
       opens = plusDays(closes, -42)
     } else if (phase === 'assessing') {
       const j = i - nDecided
@@ -1067,8 +1086,8 @@ export function planNationalDataset(input: PlanInput): NationalPlan {
   }
 
   const tables = new Map<string, TableRows>()
-  for (const [name, table] of Object.entries(t)) tables.set(name, { columns: table.columns, rows: table.rows })
-  const counts = Object.fromEntries([...tables.entries()].map(([name, table]) => [name, table.rows.length]))
+  for (const [name, table] of Object.entries(t)) if (!table.sink) tables.set(name, { columns: table.columns, rows: table.rows })
+  const counts: Record<string, number> = Object.fromEntries(Object.entries(t).map(([name, table]) => [name, table.count]))
   counts.places = places.length
   return { tables, counts, idTables: Object.keys(t).filter((name) => name !== 'application_reference_counters') }
 }

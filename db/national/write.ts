@@ -5,26 +5,57 @@
  */
 import type SQLite from 'better-sqlite3'
 import pg from 'pg'
-import type { NationalPlan } from './plan.ts'
+import type { NationalPlan, RowSink } from './plan.ts'
 
 const MAX_PG_PARAMETERS = 60_000
 
-export function writeSqlite(sqlite: SQLite.Database, plan: NationalPlan, onTable?: (name: string, rows: number) => void): void {
+/**
+ * Loads into SQLite. `plan(sink)` is called inside the load with a sink that inserts each streamed row at once; the
+ * tables it returns (those kept until the end) are inserted after. The load is one transaction on a database nobody
+ * else uses yet: no fsync, the rollback journal in memory (not a WAL holding every page twice), a large page cache,
+ * foreign keys checked once at the end instead of per row, and the secondary indexes dropped and made again after
+ * (sorting once is much faster than a million random inserts); their definitions are read back from the database, so
+ * every index the migrations made is there afterwards, exactly as defined.
+ */
+export function writeSqlite(sqlite: SQLite.Database, plan: (sink: RowSink) => NationalPlan, onTable?: (name: string, rows: number) => void, log: (line: string) => void = () => {}): NationalPlan {
+  sqlite.pragma('journal_mode = MEMORY')
   sqlite.pragma('synchronous = OFF')
+  sqlite.pragma('foreign_keys = OFF')
+  sqlite.pragma('cache_size = -262144')
+  const statements = new Map<string, SQLite.Statement>()
+  const statementFor = (name: string, columns: readonly string[]) => {
+    let statement = statements.get(name)
+    if (!statement) {
+      statement = sqlite.prepare(`insert into "${name}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`)
+      statements.set(name, statement)
+    }
+    return statement
+  }
   try {
     const load = sqlite.transaction(() => {
-      for (const [name, table] of plan.tables) {
-        if (table.rows.length === 0) continue
-        const insert = sqlite.prepare(`insert into "${name}" (${table.columns.map((c) => `"${c}"`).join(', ')}) values (${table.columns.map(() => '?').join(', ')})`)
-        for (const row of table.rows) insert.run(row)
-        onTable?.(name, table.rows.length)
+      const indexes = sqlite.prepare(`select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name not like 'kysely_%'`).all() as Array<{ name: string; sql: string }>
+      for (const index of indexes) sqlite.exec(`drop index "${index.name}"`)
+      const made = plan((name, columns, row) => statementFor(name, columns).run(row))
+      log('streamed rows written')
+      for (const [name, table] of made.tables) {
+        for (const row of table.rows) statementFor(name, table.columns).run(row)
       }
+      for (const [name, count] of Object.entries(made.counts)) onTable?.(name, count)
+      for (const index of indexes) sqlite.exec(index.sql)
+      log(`${indexes.length} indexes made again`)
+      return made
     })
-    load()
+    const made = load()
+    // Statistics for the query planner from a sample of each index, as PRAGMA optimize gathers them.
+    sqlite.pragma('analysis_limit = 1000')
+    sqlite.exec('analyze')
+    log('analysed')
+    return made
   } finally {
+    sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('synchronous = FULL')
+    sqlite.pragma('journal_mode = WAL')
   }
-  sqlite.exec('analyze')
 }
 
 export async function writePostgres(url: string, plan: NationalPlan, onTable?: (name: string, rows: number) => void): Promise<void> {
