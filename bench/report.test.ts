@@ -49,6 +49,8 @@ describe('targets', () => {
   test('failed responses or a missing floor fail a page however fast it was', () => {
     expect(pageVerdict({ one: lat(1, 100), many: lat(1, 100, 2), floorRatio: 0.9 }).misses).toEqual(['2 failed responses'])
     expect(pageVerdict({ one: lat(1, 100), many: lat(1, 100), floorRatio: null }).met).toBe(false)
+    const none = { p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, rps: 0, requests: 0, failures: 0 }
+    expect(pageVerdict({ one: none, many: lat(1, 100), floorRatio: 1 }).misses).toEqual(['no response finished within the measurement (run longer, or the page is far too slow)'])
   })
 
   test('the export is judged only on 40,000 grants or more; the dataset only at scale 1 when made in the run', () => {
