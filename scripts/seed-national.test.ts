@@ -65,6 +65,14 @@ describe('npm run seed:national', () => {
     expect(result.counts.ledger_entries).toBeGreaterThan(0)
   })
 
+  test('breaks no foreign key', async () => {
+    // SQLite has to be asked; PostgreSQL is given the very same rows (and checks them itself unless the load runs as a superuser).
+    if (h.engine !== 'sqlite') return
+    const { sql } = await import('kysely')
+    const broken = await sql`pragma foreign_key_check`.execute(h.db)
+    expect(broken.rows).toEqual([])
+  })
+
   test('leaves a ledger that verifies and an audit chain that is whole', async () => {
     const ledger = await verifyLedger(h.db)
     expect(ledger.problems).toEqual([])
