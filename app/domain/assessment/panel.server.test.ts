@@ -100,6 +100,44 @@ describe('the ranked list and its running totals', () => {
   })
 })
 
+describe('the ranked list at scale', () => {
+  /** The app's db, counting the queries run through it. */
+  function countingDb() {
+    const counter = { queries: 0 }
+    const counted = db.withPlugin({
+      transformQuery: (args) => {
+        counter.queries++
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    })
+    return { counted, counter }
+  }
+
+  async function queriesForPanelOf(bids: number): Promise<number> {
+    const places = await placesValidOn(db, ukToday())
+    const here = places[0]!.id
+    const panel = await createPanelRound(db, { bids: Array.from({ length: bids }, () => ({ placeId: here })), assessors: 1 })
+    for (const [i, bid] of panel.bids.entries()) await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores: SCORES[i % SCORES.length]! })
+    const { pot } = await createPotWithContributions(db, {
+      placeId: here,
+      contributions: [
+        { funderName: 'Council', pledgedPence: 30_000_000, receivedPence: 30_000_000 },
+        { funderName: 'NHS', pledgedPence: 20_000_000, receivedPence: 20_000_000, conditions: { placeIds: [here] } },
+      ],
+    })
+    await db.transaction().execute((trx) => linkRoundToPot(trx, null, { potId: pot.id, roundId: panel.roundId }))
+    const { counted, counter } = countingDb()
+    const view = await panelView(counted, panel.roundId)
+    expect(view.rows.filter((r) => r.pot?.potId === pot.id)).toHaveLength(bids)
+    return counter.queries
+  }
+
+  test('reads each pot once, not once per bid: eight bids take as many queries as two', async () => {
+    expect(await queriesForPanelOf(8)).toBe(await queriesForPanelOf(2))
+  })
+})
+
 describe('outcome ring-fences in the running totals', () => {
   test('health-only money funds a bid only once the fund manager has recorded that it works towards health outcomes', async () => {
     const here = (await placesValidOn(db, ukToday()))[0]!.id

@@ -16,7 +16,7 @@
  * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
 import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
-import { splitCandidates } from '~/domain/budgets/commitments.server.ts'
+import { candidatesFrom, potSplitBasis, type PotSplitBasis } from '~/domain/budgets/commitments.server.ts'
 import { conditionNames } from '~/domain/budgets/overview.server.ts'
 import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit } from '~/domain/budgets/split.ts'
@@ -302,11 +302,14 @@ interface Allocation {
   parts: { contributionId: number; amountPence: number }[]
 }
 
-/** Tries each pot in turn against what is left; the first that can fund the whole amount wins. */
-async function allocate(db: Db, pots: RoundPot[], facts: AwardFacts, left: Map<number, number>): Promise<Allocation | { refusal: string }> {
+/**
+ * Tries each pot in turn against what is left; the first that can fund the whole amount wins. The pots' contributions
+ * and starting balances are read once per list (`bases`); what is left after the bids above comes from `left`.
+ */
+function allocate(bases: Map<number, PotSplitBasis>, pots: RoundPot[], facts: AwardFacts, left: Map<number, number>): Allocation | { refusal: string } {
   let refusal = 'No pot in this round serves the bid’s place'
   for (const pot of pots) {
-    const candidates = (await splitCandidates(db, pot.id, facts)).map((c) => ({ ...c, availablePence: left.get(c.contributionId) ?? c.availablePence }))
+    const candidates = candidatesFrom(bases.get(pot.id)!, facts).map((c) => ({ ...c, availablePence: left.get(c.contributionId) ?? c.availablePence }))
     const split = proportionalSplit(facts.amountPence, candidates)
     if (split.ok) return { pot, parts: split.parts }
     refusal = `${pot.name}: ${split.message}`
@@ -315,6 +318,8 @@ async function allocate(db: Db, pots: RoundPot[], facts: AwardFacts, left: Map<n
 }
 
 interface StartingBalances {
+  /** Each pot's contributions and balances, read once. */
+  bases: Map<number, PotSplitBasis>
   /** Ring-fenced contributions (those with conditions). */
   ringFenced: ContributionBalance[]
   /** What each cash contribution can commit now, by contribution id. */
@@ -336,8 +341,10 @@ async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts
   const cash = new Set(rows.map((r) => r.id))
   const left = new Map<number, number>()
   const potStart = new Map<number, number>()
+  const bases = new Map<number, PotSplitBasis>()
+  for (const pot of pots) bases.set(pot.id, await potSplitBasis(db, pot.id))
   for (const pot of pots) {
-    const candidates = await splitCandidates(db, pot.id, { ...facts, placeId: pot.placeId, amountPence: 1 })
+    const candidates = candidatesFrom(bases.get(pot.id)!, { ...facts, placeId: pot.placeId, amountPence: 1 })
     let total = 0
     for (const c of candidates) {
       if (!cash.has(c.contributionId)) continue
@@ -358,7 +365,7 @@ async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts
       startPence: left.get(r.id) ?? 0,
       leftPence: left.get(r.id) ?? 0,
     }))
-  return { ringFenced, left, potStart }
+  return { bases, ringFenced, left, potStart }
 }
 
 function countedAmount(bid: ScoreboardBid, decision: PanelDecision | undefined): number | null {
@@ -389,7 +396,7 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
   // The outcome areas the fund manager recorded on each bid, for ring-fences that fund only some outcomes.
   const outcomeAreas = new Map(outcomeRows.map((r) => [r.id, parseOutcomeAreas(r.outcome_areas)]))
   const today = ukToday()
-  const { ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
+  const { bases, ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
   const potLeft = new Map(potStart)
   const ringFencedLeft = new Map(ringFenced.map((c) => [c.contributionId, c]))
 
@@ -431,7 +438,7 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
       if (award) row.award = award
       else if (pots.length > 0 && amount > 0) {
         const facts: AwardFacts = { placeId: bid.placeId, categories: outcomeAreas.get(bid.applicationId) ?? [], fundId: round.fundId, roundId, date: today, amountPence: amount }
-        const result = await allocate(db, potsForBid(pots, bid.placeId), facts, left)
+        const result = allocate(bases, potsForBid(pots, bid.placeId), facts, left)
         if ('refusal' in result) row.shortfall = result.refusal
         else {
           for (const part of result.parts) {

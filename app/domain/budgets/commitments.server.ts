@@ -89,27 +89,46 @@ async function potContributions(db: Db, potId: number): Promise<PotContribution[
 }
 
 /**
- * The split candidates for an award: every contribution in the pot with what it can commit now, its cap and whether
- * its conditions allow the award. Pass `lock` inside a write transaction. Exported for the commit form's preview.
+ * What a pot's split candidates are made from: the pot, its contributions and their balances. Read it once and call
+ * `candidatesFrom` for each award considered (the panel's ranked list tries hundreds of bids against the same pots).
  */
-export async function splitCandidates(db: Db, potId: number, award: AwardFacts, options: { lock?: boolean; names?: ConditionNames } = {}): Promise<SplitCandidate[]> {
+export interface PotSplitBasis {
+  availableBasis: 'received' | 'pledged'
+  contributions: PotContribution[]
+  balances: Awaited<ReturnType<typeof contributionBalances>>
+}
+
+export async function potSplitBasis(db: Db, potId: number, options: { lock?: boolean } = {}): Promise<PotSplitBasis> {
   const pot = await getPot(db, potId)
   const contributions = await potContributions(db, potId)
   const balances = await contributionBalances(db, contributions.map((c) => c.id), { lock: options.lock })
-  return contributions.map((c) => {
-    const b = balances.get(c.id)!
+  return { availableBasis: pot.availableBasis, contributions, balances }
+}
+
+/** The split candidates for one award from a pot's basis: no database work. */
+export function candidatesFrom(basis: PotSplitBasis, award: AwardFacts, names?: ConditionNames): SplitCandidate[] {
+  return basis.contributions.map((c) => {
+    const b = basis.balances.get(c.id)!
     const reasons = c.isInKind ? ['in-kind contributions cannot fund cash awards'] : []
-    const check = checkConditions(c.conditions, award, options.names)
+    const check = checkConditions(c.conditions, award, names)
     if (!check.ok) reasons.push(...check.reasons)
     return {
       contributionId: c.id,
       label: c.funderName,
-      availablePence: b.available + (pot.availableBasis === 'pledged' ? b.outstanding : 0),
+      availablePence: b.available + (basis.availableBasis === 'pledged' ? b.outstanding : 0),
       shareCapPence: maxContributionToAward(c.conditions, award.amountPence),
       maxSharePercent: c.conditions.maxSharePercent,
       ineligibleReasons: reasons,
     }
   })
+}
+
+/**
+ * The split candidates for an award: every contribution in the pot with what it can commit now, its cap and whether
+ * its conditions allow the award. Pass `lock` inside a write transaction. Exported for the commit form's preview.
+ */
+export async function splitCandidates(db: Db, potId: number, award: AwardFacts, options: { lock?: boolean; names?: ConditionNames } = {}): Promise<SplitCandidate[]> {
+  return candidatesFrom(await potSplitBasis(db, potId, { lock: options.lock }), award, options.names)
 }
 
 function commitKey(idempotencyKey: string, contributionId: number, from: 'available' | 'outstanding'): string {
