@@ -468,3 +468,37 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
     latestRun: latestRun ?? null,
   }
 }
+
+export const PANEL_PAGE_SIZE = 50
+
+export interface PanelPage {
+  rows: PanelRow[]
+  /** Positions (1-based) of the first and last row shown, and of the whole list. */
+  first: number
+  last: number
+  total: number
+  /** Cursors for the links: the previous page is the rows before `previousBefore`, the next those after `nextAfter`. */
+  previousBefore: number | null
+  nextAfter: number | null
+}
+
+/**
+ * One page of the ranked list. The running totals are worked out down the whole list first (panelView), so a page
+ * shows the same money left as the full list would; only the rows sent to the browser are cut. Cursors are positions
+ * in the list: `after` shows the rows after that position, `before` those before it.
+ */
+export function panelPage(rows: PanelRow[], cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): PanelPage {
+  const total = rows.length
+  let start = 0
+  if (cursor.before !== undefined) start = Math.max(0, Math.min(cursor.before, total + 1) - 1 - size)
+  else if (cursor.after !== undefined) start = Math.min(cursor.after, Math.max(0, total - 1))
+  const end = Math.min(total, start + size)
+  return {
+    rows: rows.slice(start, end),
+    first: total === 0 ? 0 : start + 1,
+    last: end,
+    total,
+    previousBefore: start > 0 ? start + 1 : null,
+    nextAfter: end < total ? end : null,
+  }
+}
