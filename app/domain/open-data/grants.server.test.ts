@@ -180,6 +180,23 @@ describe('reading in batches', () => {
   })
 })
 
+describe('a batch read by id range', () => {
+  test('awards in the range that are not published add nothing to the published grants either side of them', async () => {
+    const before = await o.pooledAward({ amountPence: 20_001 })
+    const hidden = await o.singleFunderAward({ amountPence: 20_002 })
+    const after = await o.pooledAward({ amountPence: 20_003 })
+    await o.publish(before.awardId)
+    await o.publish(after.awardId)
+    const whole = await allGrants(100_000)
+    const batch = await grantBatch(db, { prefix: 'commonpot', afterId: before.awardId - 1, limit: 2 })
+    expect(batch.lastId).toBe(after.awardId)
+    expect(batch.grants).toEqual([await grantFor(before.awardId), await grantFor(after.awardId)])
+    const hiddenReference = (await db.selectFrom('awards').select('reference').where('id', '=', hidden.awardId).executeTakeFirstOrThrow()).reference
+    expect(whole.some((g) => g.id.endsWith(hiddenReference))).toBe(false)
+    expect(batch.grants.map((g) => g.amountAwarded)).toEqual([200.01, 200.03])
+  })
+})
+
 describe('the CSV columns', () => {
   /** The schema path a column title stands for (titles joined by ":", list positions as numbers), or null. */
   function pathOf(header: string): string | null {

@@ -60,6 +60,17 @@ async function awardRows(db: Db, afterId: number, limit: number) {
 
 type AwardRow = Awaited<ReturnType<typeof awardRows>>[number]
 
+/**
+ * A batch's awards as the id range they were read from (after `afterId`, up to and including `lastId`): the
+ * per-batch queries read that range through the award_id indexes, which costs less than a list of 500 ids as
+ * parameters; rows for awards in the range that are not published are skipped (`ids` are the published ones).
+ */
+interface AwardIdRange {
+  afterId: number
+  lastId: number
+  ids: Set<number>
+}
+
 /** The project summary the organisation gave, when the round asked for one. */
 function projectSummary(answers: string): string | null {
   try {
@@ -82,14 +93,15 @@ function groupBy<T>(rows: T[], key: (row: T) => number): Map<number, T[]> {
 }
 
 /** Each award's funders (money committed and not released), largest share first, and whether its pots are pooled. */
-async function committedFunders(db: Db, awardIds: number[]) {
+async function committedFunders(db: Db, batch: AwardIdRange) {
   const rows = await db
     .selectFrom('award_commitments')
     .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
     .innerJoin('funders', 'funders.id', 'contributions.funder_id')
     .select(['award_commitments.award_id', 'contributions.pot_id', 'funders.id', 'funders.name', 'funders.org_identifier'])
     .select((eb) => eb.fn.sum<number>('award_commitments.amount_pence').as('pence'))
-    .where('award_commitments.award_id', 'in', awardIds)
+    .where('award_commitments.award_id', '>', batch.afterId)
+    .where('award_commitments.award_id', '<=', batch.lastId)
     .where('award_commitments.released_at', 'is', null)
     .groupBy(['award_commitments.award_id', 'contributions.pot_id', 'funders.id', 'funders.name', 'funders.org_identifier'])
     .execute()
@@ -107,6 +119,7 @@ async function committedFunders(db: Db, awardIds: number[]) {
   }
   const byAward = new Map<number, { funders: FunderSource[]; pooled: boolean }>()
   for (const [awardId, list] of groupBy(rows, (r) => r.award_id)) {
+    if (!batch.ids.has(awardId)) continue
     const byFunder = new Map<number, FunderSource & { pence: number }>()
     for (const r of list) {
       const f = byFunder.get(r.id) ?? { id: r.id, name: r.name, orgIdentifier: r.org_identifier, pence: 0 }
@@ -149,12 +162,13 @@ async function fallbackFunders(db: Db, awards: AwardRow[]) {
   }
 }
 
-async function paymentsFor(db: Db, awardIds: number[]) {
+async function paymentsFor(db: Db, batch: AwardIdRange) {
   const [paid, repaid] = await Promise.all([
     db
       .selectFrom('tranches')
       .select(['award_id', 'sequence', 'amount_pence', 'paid_at', 'updated_at'])
-      .where('award_id', 'in', awardIds)
+      .where('award_id', '>', batch.afterId)
+      .where('award_id', '<=', batch.lastId)
       .where('status', '=', 'paid')
       .orderBy('award_id')
       .orderBy('sequence')
@@ -162,7 +176,8 @@ async function paymentsFor(db: Db, awardIds: number[]) {
     db
       .selectFrom('award_repayments')
       .select(['id', 'award_id', 'kind', 'amount_pence', 'received_on', 'created_at'])
-      .where('award_id', 'in', awardIds)
+      .where('award_id', '>', batch.afterId)
+      .where('award_id', '<=', batch.lastId)
       .orderBy('award_id')
       .orderBy('id')
       .execute(),
@@ -175,7 +190,8 @@ export async function grantBatch(db: Db, options: { prefix: string; afterId: num
   const awards = await awardRows(db, options.afterId, options.limit)
   if (awards.length === 0) return { grants: [], lastId: null }
   const ids = awards.map((a) => a.id)
-  const [committed, payments] = await Promise.all([committedFunders(db, ids), paymentsFor(db, ids)])
+  const batch: AwardIdRange = { afterId: options.afterId, lastId: ids[ids.length - 1]!, ids: new Set(ids) }
+  const [committed, payments] = await Promise.all([committedFunders(db, batch), paymentsFor(db, batch)])
   const needFallback = awards.filter((a) => (committed.get(a.id)?.funders.length ?? 0) === 0)
   const fallback = needFallback.length > 0 ? await fallbackFunders(db, needFallback) : () => []
   const grants = awards.map((a) => {

@@ -1,6 +1,6 @@
 /** Recipient and funder identifiers as 360Giving expects them (org-id.guide), and the schema check itself. */
 import { describe, expect, test } from 'vitest'
-import { fundingOrganization, recipientOrganization } from './mapping.ts'
+import { fundingOrganization, recipientOrganization, toGrant, type GrantSource } from './mapping.ts'
 import { grantIdentifier, OpenDataSettingsSchema } from './settings.ts'
 import { packageValidator } from './test-support.server.ts'
 import { poundsFromPence } from './three-sixty-giving.ts'
@@ -76,5 +76,45 @@ describe('the schema check', () => {
     expect(validate({ grants: [{ ...grant, awardDate: '21/11/2026' }] }).length).toBeGreaterThan(0)
     expect(validate({ grants: [grant], version: '1.4.3' }).length).toBeGreaterThan(0) // the package version is major.minor
     expect(validate({ grants: [] }).length).toBeGreaterThan(0)
+  })
+})
+
+describe('London calendar days of payments (remembered per UTC hour)', () => {
+  const source = (paidAt: string[]): GrantSource => ({
+    award: { id: 1, reference: 'CP-1', amountPence: 100_000, createdAt: '2026-01-10T12:00:00.000Z', updatedAt: '2026-01-10T12:00:00.000Z', publishedAt: null, plannedStart: null, plannedEnd: null },
+    application: { title: 'Walks', summary: null, amountRequestedPence: 0 },
+    organisation: { id: 7, name: 'Wandle Walkers', charityNumber: null, companyNumber: null, updatedAt: '2026-01-10T12:00:00.000Z' },
+    round: { title: 'Small grants', slug: 'small-grants', openCall: true },
+    place: null,
+    funders: [{ id: 1, name: 'Funder', orgIdentifier: null }],
+    pooled: false,
+    payments: paidAt.map((at, i) => ({ sequence: i + 1, amountPence: 100, paidAt: at, updatedAt: at })),
+    repayments: [],
+  })
+  const days = (paidAt: string[]) => toGrant('commonpot', source(paidAt)).disbursementTransaction!.map((t) => t.transactionDate)
+
+  test('summer evenings after 23:00 in London are the next day, winter ones are not, whichever comes first', () => {
+    expect(days(['2026-06-30T23:10:00.000Z', '2026-06-30T23:50:00Z', '2026-06-30T22:59:59.999Z', '2026-01-31T23:30:00.000Z', '2026-01-31T23:59:00.000Z'])).toEqual([
+      '2026-07-01',
+      '2026-07-01',
+      '2026-06-30',
+      '2026-01-31',
+      '2026-01-31',
+    ])
+  })
+
+  test('either side of the clocks changing', () => {
+    // Clocks go forward at 01:00 UTC on 29 March 2026 and back at 01:00 UTC on 25 October 2026.
+    expect(days(['2026-03-28T23:30:00.000Z', '2026-03-29T23:30:00.000Z', '2026-10-24T23:30:00.000Z', '2026-10-25T23:30:00.000Z', '2026-10-25T00:30:00.000Z'])).toEqual([
+      '2026-03-28',
+      '2026-03-30',
+      '2026-10-25',
+      '2026-10-25',
+      '2026-10-25',
+    ])
+  })
+
+  test('dates without a time pass through, and other instants are still converted', () => {
+    expect(days(['2026-06-30', '2026-06-30T23:30:00+00:00'])).toEqual(['2026-06-30', '2026-07-01'])
   })
 })
