@@ -78,6 +78,23 @@ describe('potDashboard', () => {
   })
 })
 
+describe('potDashboard sums in the database', () => {
+  test('what each award was paid agrees with the funder view, and the months add up to the totals', async () => {
+    const dashboard = await potDashboard(db, s.potId)
+    const funderIds = [...new Set(dashboard.contributions.map((c) => c.funderId))]
+    const view = await funderView(db, funderIds)
+    const paidByAward = (awards: { awardId: number; committedPence: number; paidPence: number }[]) => awards.map((a) => [a.awardId, a.committedPence, a.paidPence])
+    for (const c of dashboard.contributions) {
+      const same = view.contributions.find((v) => v.contributionId === c.contributionId)!
+      expect(paidByAward(c.awards)).toEqual(paidByAward(same.awards))
+    }
+    const last = dashboard.overTime.at(-1)!
+    expect(last.cumulativeCommittedPence).toBe(dashboard.totals.committedPence)
+    expect(last.cumulativePaidPence).toBe(dashboard.totals.paidPence)
+    expect(dashboard.overTime.reduce((sum, m) => sum + m.paidPence, 0)).toBe(dashboard.totals.paidPence)
+  })
+})
+
 /** The place in the reference data with this ODS code (the latest, if it has more than one row). */
 async function placeId(ods: string): Promise<number> {
   const row = await db.selectFrom('places').select('id').where('ods_code', '=', ods).orderBy('valid_from', 'desc').executeTakeFirstOrThrow()

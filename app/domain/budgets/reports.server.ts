@@ -20,6 +20,7 @@
  *
  * The funder view is scoped in its queries to the funders given: it never reads another funder's contributions.
  */
+import { sql } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence, scalePence } from '~/lib/money.ts'
@@ -28,8 +29,8 @@ import { loadPlaceLinks } from '../places/places.server.ts'
 import { rollUpToSuccessors, type PlaceLinkRow } from '../places/rollup.ts'
 import { BUCKET_LABELS, CONTRIBUTION_BUCKETS, REASONS, type ContributionBucket } from './accounts.ts'
 import { contributionBalances, receivedTotals, type ContributionBalances } from './contributions.server.ts'
-import { conditionNames, potOverview } from './overview.server.ts'
-import type { Pot } from './pots.server.ts'
+import { conditionNames } from './overview.server.ts'
+import { getPot, type Pot } from './pots.server.ts'
 import { describeConditions, parseConditions } from './ring-fence.ts'
 
 export interface MoneyFigures {
@@ -186,10 +187,9 @@ interface CommitmentRow {
   matchInKindPence: number
 }
 
-/** Active (not released) commitments from the contributions, with their awards, organisations and places. */
-async function activeCommitments(db: Db, contributionIds: number[]): Promise<CommitmentRow[]> {
-  if (contributionIds.length === 0) return []
-  const rows = await db
+/** Active (not released) commitments from the contributions, with their awards, organisations and places (a query). */
+function activeCommitmentsQuery(db: Db, contributionIds: number[]) {
+  return db
     .selectFrom('award_commitments')
     .innerJoin('awards', 'awards.id', 'award_commitments.award_id')
     .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
@@ -213,8 +213,57 @@ async function activeCommitments(db: Db, contributionIds: number[]): Promise<Com
     .where('award_commitments.released_at', 'is', null)
     .orderBy('awards.reference')
     .orderBy('award_commitments.id')
+}
+
+/** Active (not released) commitments from the contributions, with their awards, organisations and places. */
+async function activeCommitments(db: Db, contributionIds: number[]): Promise<CommitmentRow[]> {
+  if (contributionIds.length === 0) return []
+  return activeCommitmentsQuery(db, contributionIds).execute()
+}
+
+/**
+ * The active commitments and what has been paid against each (as paidByCommitment counts it), in one query: the
+ * paid sums are subqueries per commitment through the tranche, ledger-reference and repayment indexes, so the
+ * database does the sums and there is no second round trip with every commitment's id.
+ */
+async function activeCommitmentsWithPaid(db: Db, contributionIds: number[]): Promise<{ commitments: CommitmentRow[]; paid: Map<number, number> }> {
+  if (contributionIds.length === 0) return { commitments: [], paid: new Map() }
+  const rows = await activeCommitmentsQuery(db, contributionIds)
+    .select((eb) => [
+      eb
+        .selectFrom('tranche_parts')
+        .innerJoin('tranches', 'tranches.id', 'tranche_parts.tranche_id')
+        .select((e) => e.fn.sum<number>('tranche_parts.amount_pence').as('total'))
+        .whereRef('tranches.award_id', '=', 'award_commitments.award_id')
+        .whereRef('tranche_parts.contribution_id', '=', 'award_commitments.contribution_id')
+        .where('tranches.status', '=', 'paid')
+        .as('paidInTranchesPence'),
+      eb
+        .selectFrom('ledger_entries')
+        .select((e) => e.fn.sum<number>('ledger_entries.amount_pence').as('total'))
+        .where('ledger_entries.ref_type', '=', 'award_commitment')
+        .whereRef('ledger_entries.ref_id', '=', 'award_commitments.id')
+        .where('ledger_entries.reason_code', '=', REASONS.paid)
+        .where('ledger_entries.reverses_entry_id', 'is', null)
+        .as('paidDirectPence'),
+      eb
+        .selectFrom('ledger_entries')
+        .innerJoin('award_repayments', 'award_repayments.id', 'ledger_entries.ref_id')
+        .innerJoin('ledger_accounts', 'ledger_accounts.id', 'ledger_entries.debit_account_id')
+        .select((e) => e.fn.sum<number>('ledger_entries.amount_pence').as('total'))
+        .where('ledger_entries.ref_type', '=', 'award_repayment')
+        .whereRef('award_repayments.award_id', '=', 'award_commitments.award_id')
+        .whereRef('ledger_accounts.owner_id', '=', 'award_commitments.contribution_id')
+        .as('repaidPence'),
+    ])
     .execute()
-  return rows
+  const paid = new Map<number, number>()
+  const commitments: CommitmentRow[] = rows.map(({ paidInTranchesPence, paidDirectPence, repaidPence, ...commitment }) => {
+    const pence = Number(paidInTranchesPence ?? 0) + Number(paidDirectPence ?? 0) - Number(repaidPence ?? 0)
+    if (paidInTranchesPence !== null || paidDirectPence !== null || repaidPence !== null) paid.set(commitment.commitmentId, pence)
+    return commitment
+  })
+  return { commitments, paid }
 }
 
 /**
@@ -339,50 +388,87 @@ async function byPlaceRolledUp(db: Db, commitments: CommitmentRow[], paid: Map<n
   return [...rows, ...unplaced].sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
 }
 
-const COMMITTED_KINDS = new Set(['contribution_committed', 'contribution_scheduled'])
-const COMMITTED_OR_PAID = new Set([...COMMITTED_KINDS, 'contribution_paid'])
+const COMMITTED_KINDS = ['contribution_committed', 'contribution_scheduled']
+const COMMITTED_OR_PAID = [...COMMITTED_KINDS, 'contribution_paid']
 
-/** Monthly committed (net of releases) and paid, from the ledger entries on the contributions' accounts. */
+/**
+ * Monthly committed (net of releases) and paid, summed by the database from the ledger entries on the contributions'
+ * committed, scheduled and paid accounts (a month is the first 7 characters of the stored UTC time, '2026-11').
+ * Committed means committed or scheduled (accepted). Into that from outside (available/outstanding): committed.
+ * Out of it except to paid: released. Moving between committed, scheduled and paid changes neither.
+ */
 async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> {
   if (contributionIds.length === 0) return []
-  const committedAccounts = await db
+  const accounts = db
     .selectFrom('ledger_accounts')
-    .select('id')
-    .where('owner_type', '=', 'contribution')
-    .where('owner_id', 'in', contributionIds)
-    .where('kind', 'in', ['contribution_committed', 'contribution_scheduled', 'contribution_paid'])
-    .execute()
-  const ids = committedAccounts.map((a) => a.id)
-  if (ids.length === 0) return []
-  const entries = await db
+    .select('ledger_accounts.id')
+    .where('ledger_accounts.owner_type', '=', 'contribution')
+    .where('ledger_accounts.owner_id', 'in', contributionIds)
+    .where('ledger_accounts.kind', 'in', COMMITTED_OR_PAID)
+  const month = sql<string>`substr(ledger_entries.created_at, 1, 7)`
+  const kinds = (list: string[]) => sql.join(list)
+  const rows = await db
     .selectFrom('ledger_entries')
     .innerJoin('ledger_accounts as credit', 'credit.id', 'ledger_entries.credit_account_id')
     .innerJoin('ledger_accounts as debit', 'debit.id', 'ledger_entries.debit_account_id')
-    .select(['ledger_entries.created_at', 'ledger_entries.amount_pence', 'credit.kind as creditKind', 'debit.kind as debitKind'])
-    .where((eb) => eb.or([eb('ledger_entries.credit_account_id', 'in', ids), eb('ledger_entries.debit_account_id', 'in', ids)]))
-    .orderBy('ledger_entries.id')
+    .select([
+      month.as('month'),
+      sql<number>`sum(case when credit.kind in (${kinds(COMMITTED_KINDS)}) and debit.kind not in (${kinds(COMMITTED_OR_PAID)}) then ledger_entries.amount_pence else 0 end)
+        - sum(case when debit.kind in (${kinds(COMMITTED_KINDS)}) and credit.kind not in (${kinds(COMMITTED_OR_PAID)}) then ledger_entries.amount_pence else 0 end)`.as('committed'),
+      sql<number>`sum(case when credit.kind = 'contribution_paid' then ledger_entries.amount_pence else 0 end)
+        - sum(case when debit.kind = 'contribution_paid' then ledger_entries.amount_pence else 0 end)`.as('paid'),
+    ])
+    .where((eb) => eb.or([eb('ledger_entries.credit_account_id', 'in', accounts), eb('ledger_entries.debit_account_id', 'in', accounts)]))
+    .groupBy(month)
+    .orderBy(month)
     .execute()
-  const months = new Map<string, { committed: number; paid: number }>()
-  for (const e of entries) {
-    const month = e.created_at.slice(0, 7)
-    const row = months.get(month) ?? { committed: 0, paid: 0 }
-    // Committed means committed or scheduled (accepted). Into that from outside (available/outstanding): committed.
-    // Out of it except to paid: released. Moving between committed, scheduled and paid changes neither.
-    if (COMMITTED_KINDS.has(e.creditKind) && !COMMITTED_OR_PAID.has(e.debitKind)) row.committed += e.amount_pence
-    if (COMMITTED_KINDS.has(e.debitKind) && !COMMITTED_OR_PAID.has(e.creditKind)) row.committed -= e.amount_pence
-    if (e.creditKind === 'contribution_paid') row.paid += e.amount_pence
-    if (e.debitKind === 'contribution_paid') row.paid -= e.amount_pence
-    months.set(month, row)
-  }
   let cumulativeCommittedPence = 0
   let cumulativePaidPence = 0
-  return [...months.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([month, m]) => {
-      cumulativeCommittedPence += m.committed
-      cumulativePaidPence += m.paid
-      return { month, committedPence: m.committed, paidPence: m.paid, cumulativeCommittedPence, cumulativePaidPence }
-    })
+  return rows.map((r) => {
+    const committedPence = Number(r.committed)
+    const paidPence = Number(r.paid)
+    cumulativeCommittedPence += committedPence
+    cumulativePaidPence += paidPence
+    return { month: r.month, committedPence, paidPence, cumulativeCommittedPence, cumulativePaidPence }
+  })
+}
+
+/**
+ * The pot (with its place and host) and its contributions with their balances, receipts and ring-fences in words:
+ * what the dashboard needs of the pot page's overview, without the overview's lists it does not show (rounds, every
+ * commitment, and each contribution's instalments and receipts, read one contribution at a time).
+ */
+async function potContributions(db: Db, potId: number) {
+  const pot = await getPot(db, potId)
+  const [facts, rows] = await Promise.all([
+    db
+      .selectFrom('pots')
+      .innerJoin('funders', 'funders.id', 'pots.host_funder_id')
+      .leftJoin('places', 'places.id', 'pots.place_id')
+      .select(['places.name as placeName', 'funders.name as hostFunderName'])
+      .where('pots.id', '=', potId)
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('contributions')
+      .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+      .select(['contributions.id', 'contributions.funder_id', 'funders.name', 'contributions.pledged_pence', 'contributions.conditions', 'contributions.is_in_kind'])
+      .where('contributions.pot_id', '=', potId)
+      .orderBy('contributions.id')
+      .execute(),
+  ])
+  const ids = rows.map((r) => r.id)
+  const conditions = rows.map((r) => parseConditions(r.conditions))
+  const [balances, received, names] = await Promise.all([contributionBalances(db, ids), receivedTotals(db, ids), conditionNames(db, conditions)])
+  const contributions: ContributionReport[] = rows.map((r, i) => ({
+    contributionId: r.id,
+    funderId: r.funder_id,
+    funderName: r.name,
+    isInKind: r.is_in_kind === 1,
+    figures: figuresFor(balances.get(r.id)!, received.get(r.id) ?? 0, r.pledged_pence, pot.availableBasis),
+    ringFence: describeConditions(conditions[i], names),
+    awards: [],
+  }))
+  return { pot: { ...pot, ...facts }, contributions }
 }
 
 /** The funders' contributions across pots, with their pots' names, places and years. */
@@ -413,35 +499,26 @@ async function funderContributionRows(db: Db, funderIds: number[]) {
 }
 
 /**
- * Everything the pot dashboard shows, built on the pot page's potOverview (pot facts, contributions and their account
- * balances, receipts and conditions) with the awards, places, months and leverage added. By place, the figures are
- * as each award recorded its place unless `places` is 'rolled_up' (then into the places in force on `date`).
- * Throws PotNotFoundError.
+ * Everything the pot dashboard shows: the pot's facts, its contributions' figures (account balances and receipts) and
+ * ring-fences, the awards, places, months and leverage. A few queries, each summing in the database: the
+ * contributions, their balances and receipts; the active commitments with what has been paid against each; the
+ * months. By place, the figures are as each award recorded its place unless `places` is 'rolled_up' (then into the
+ * places in force on `date`). Throws PotNotFoundError.
  */
 export async function potDashboard(db: Db, potId: number, options: PotDashboardOptions = {}): Promise<PotDashboard> {
   const view = options.places ?? 'as_they_were'
   if (view === 'rolled_up' && !options.date) throw new RangeError('potDashboard needs a date to roll places up to')
-  const overview = await potOverview(db, potId)
-  const { pot } = overview
-  const ids = overview.contributions.map((c) => c.id)
-  const commitments = await activeCommitments(db, ids)
-  const paid = await paidByCommitment(db, commitments.map((c) => c.commitmentId))
-  const contributions = overview.contributions.map((c) => ({
-    contributionId: c.id,
-    funderId: c.funderId,
-    funderName: c.funderName,
-    isInKind: c.isInKind,
-    figures: figuresFor(c.balances, c.receivedPence, c.pledgedPence, pot.availableBasis),
-    ringFence: c.conditionSentences,
-    awards: fundedAwards(commitments, paid, c.id),
-  }))
+  const { pot, contributions: reports } = await potContributions(db, potId)
+  const ids = reports.map((c) => c.contributionId)
+  const [{ commitments, paid }, months] = await Promise.all([activeCommitmentsWithPaid(db, ids), overTime(db, ids)])
+  const contributions = reports.map((c) => ({ ...c, awards: fundedAwards(commitments, paid, c.contributionId) }))
   return {
     pot,
     totals: contributions.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
     contributions,
     byPlace: view === 'rolled_up' ? await byPlaceRolledUp(db, commitments, paid, options.date!) : byPlace(commitments, paid),
     placeView: { view, date: view === 'rolled_up' ? options.date! : null },
-    overTime: await overTime(db, ids),
+    overTime: months,
     leverage: leverageOf(commitments, 'the pot'),
   }
 }
