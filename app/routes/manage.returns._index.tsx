@@ -2,6 +2,7 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PageLinks } from '~/components/page-links.tsx'
 import { ukToday } from '~/domain/places/places.server.ts'
 import { RETURN_LIST_VIEWS, returnStatusLabel } from '~/domain/returns/return-schedule.ts'
 import { countReturnsByView, listReturnsForReview, roundsWithReturns } from '~/domain/returns/review.server.ts'
@@ -23,16 +24,19 @@ const VIEW_LABELS: Record<(typeof RETURN_LIST_VIEWS)[number], string> = {
 const Filters = z.object({
   view: z.enum(RETURN_LIST_VIEWS).catch('awaiting_review'),
   round: z.coerce.number().int().positive().optional().catch(undefined),
+  after: z.coerce.number().int().positive().optional().catch(undefined),
+  before: z.coerce.number().int().positive().optional().catch(undefined),
 })
 
-/** GET /manage/returns?view=&round=: returns waiting for review, overdue or due, filtered by round. */
+/** GET /manage/returns?view=&round=&after=&before=: returns waiting for review, overdue or due, filtered by round, 50 a page. */
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'review:return:any')
   const url = new URL(request.url)
-  const filters = Filters.parse({ view: url.searchParams.get('view') ?? undefined, round: url.searchParams.get('round') || undefined })
+  const param = (name: string) => url.searchParams.get(name) || undefined
+  const { after, before, ...filters } = Filters.parse({ view: param('view'), round: param('round'), after: param('after'), before: param('before') })
   const today = ukToday()
-  const [returns, counts, rounds] = await Promise.all([
-    listReturnsForReview(db, { view: filters.view, roundId: filters.round ?? null, today }),
+  const [page, counts, rounds] = await Promise.all([
+    listReturnsForReview(db, { view: filters.view, roundId: filters.round ?? null, today, after, before }),
     countReturnsByView(db, { roundId: filters.round ?? null, today }),
     roundsWithReturns(db),
   ])
@@ -40,12 +44,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
     filters,
     counts,
     rounds,
-    returns: returns.map((r) => ({ ...r, statusLabel: returnStatusLabel(r.status), dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`) })),
+    nextAfter: page.nextAfter,
+    previousBefore: page.previousBefore,
+    returns: page.rows.map((r) => ({ ...r, statusLabel: returnStatusLabel(r.status), dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`) })),
   })
 }
 
 export default function ManageReturns() {
-  const { filters, counts, rounds, returns } = useLoaderData<typeof loader>()
+  const { filters, counts, rounds, returns, nextAfter, previousBefore } = useLoaderData<typeof loader>()
   const roundQuery = filters.round ? `&round=${filters.round}` : ''
   return (
     <>
@@ -119,6 +125,7 @@ export default function ManageReturns() {
           </table>
         </div>
       )}
+      <PageLinks label="Pages of returns" path="/manage/returns" query={`view=${filters.view}${roundQuery}`} previousBefore={previousBefore} nextAfter={nextAfter} />
     </>
   )
 }

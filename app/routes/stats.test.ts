@@ -1,6 +1,6 @@
 /** /stats is public: no sign-in needed, and each round's figures are in captioned tables with row headers. */
 import type * as RemixReact from '@remix-run/react'
-import { createElement } from 'react'
+import { createElement, type ReactNode } from 'react'
 import { renderToString } from 'react-dom/server'
 import { beforeAll, describe, expect, test, vi } from 'vitest'
 import { db } from '~/lib/db.server.ts'
@@ -9,7 +9,11 @@ import Page, { loader } from './stats.tsx'
 const state = vi.hoisted(() => ({ loaderData: undefined as unknown }))
 vi.mock('@remix-run/react', async (importOriginal) => {
   const actual = await importOriginal<typeof RemixReact>()
-  return { ...actual, useLoaderData: () => state.loaderData }
+  return {
+    ...actual,
+    useLoaderData: () => state.loaderData,
+    Link: ({ children, to, ...rest }: { children?: ReactNode; to: string } & Record<string, unknown>) => createElement('a', { href: to, ...rest }, children),
+  }
 })
 
 beforeAll(async () => {
@@ -21,12 +25,16 @@ beforeAll(async () => {
   await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Autumn 2099', slug: 'autumn-2099', status: 'published', closes_at: '2099-10-01T11:00:00.000Z' }).execute()
 })
 
+async function render(path: string): Promise<string> {
+  const response = await loader({ request: new Request(`http://localhost${path}`), params: {}, context: { cspNonce: '', clientIp: '127.0.0.1' } })
+  expect(response.status).toBe(200)
+  state.loaderData = await response.json()
+  return renderToString(createElement(Page)).replaceAll('<!-- -->', '').replaceAll('&amp;', '&')
+}
+
 describe('GET /stats', () => {
   test('anyone can read it; drafts are not shown; figures are in accessible tables with links to the 360Giving files', async () => {
-    const response = await loader()
-    expect(response.status).toBe(200)
-    state.loaderData = await response.json()
-    const html = renderToString(createElement(Page)).replaceAll('<!-- -->', '')
+    const html = await render('/stats')
     expect(html).toContain('<caption>Spring 2026 in figures</caption>')
     expect(html).toContain('<th scope="row">Applications received</th><td class="num">1</td>')
     expect(html).toContain('<td class="num">No decisions yet</td>')
@@ -37,5 +45,27 @@ describe('GET /stats', () => {
     // A closed round says when it closed; one still open says its figures are so far.
     expect(html).toContain('Closed for applications on Monday 2 March 2026.')
     expect(html).toContain('Open for applications until Thursday 1 October 2099: figures so far.')
+  })
+
+  test('ten rounds a page, latest first, with Next page and Previous page links that work without JavaScript', async () => {
+    const fund = await db.insertInto('funds').values({ name: 'Many Rounds', slug: 'many-rounds', shape: 'other' }).returning('id').executeTakeFirstOrThrow()
+    for (let month = 1; month <= 12; month++) {
+      await db.insertInto('rounds').values({ fund_id: fund.id, title: `Round of 2030 month ${month}`, slug: `many-${month}`, status: 'closed', closes_at: `2030-${String(month).padStart(2, '0')}-01T12:00:00.000Z` }).execute()
+    }
+    // 14 public rounds: Autumn 2099, the twelve of 2030 (December first), then Spring 2026.
+    const first = await render('/stats')
+    expect(first).toContain('14 funding rounds, latest closing date first, 10 on this page.')
+    expect(first).toContain('<caption>Round of 2030 month 4 in figures</caption>')
+    expect(first).not.toContain('Round of 2030 month 3 in')
+    expect(first).not.toContain('Previous page')
+    const next = first.match(/href="(\/stats\?after=\d+)">Next page</)![1]!
+
+    const second = await render(next)
+    expect(second).toContain('<caption>Round of 2030 month 3 in figures</caption>')
+    expect(second).toContain('<caption>Spring 2026 in figures</caption>')
+    expect(second).not.toContain('Round of 2030 month 4 in')
+    expect(second).not.toContain('Next page')
+    const previous = second.match(/href="(\/stats\?before=\d+)">Previous page</)![1]!
+    expect(await render(previous)).toBe(first)
   })
 })

@@ -1,6 +1,8 @@
-import { json, type MetaFunction } from '@remix-run/node'
+import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PageLinks } from '~/components/page-links.tsx'
 import { publicRoundStats } from '~/domain/stats/round-stats.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { formatLondonDate } from '~/lib/dates.ts'
@@ -11,11 +13,20 @@ export const meta: MetaFunction = () => [
   { name: 'description', content: 'How many applications each funding round received, how many were funded, how long decisions took, why bids were declined and where the money went.' },
 ]
 
-/** GET /stats (public, a stable address): per round, applications, success rate, time to decision, decline reasons, money by place. */
-export async function loader() {
+const Cursor = z.coerce.number().int().positive().optional().catch(undefined)
+const PageQuery = z.object({ after: Cursor, before: Cursor })
+
+/**
+ * GET /stats?after=&before= (public, a stable address): per round, applications, success rate, time to decision,
+ * decline reasons, money by place; ten rounds a page, latest first (`after`/`before` are round ids from the page links).
+ */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const url = new URL(request.url)
+  const cursor = PageQuery.parse({ after: url.searchParams.get('after') ?? undefined, before: url.searchParams.get('before') ?? undefined })
+  const page = await publicRoundStats(db, cursor)
   const now = new Date().toISOString()
-  const rounds = (await publicRoundStats(db)).map((r) => ({ ...r, open: r.closesAt !== null && r.closesAt > now }))
-  return json({ rounds }, { headers: { 'Cache-Control': 'public, max-age=300' } })
+  const rounds = page.rounds.map((r) => ({ ...r, open: r.closesAt !== null && r.closesAt > now }))
+  return json({ ...page, rounds }, { headers: { 'Cache-Control': 'public, max-age=300' } })
 }
 
 function days(value: number | null): string {
@@ -25,7 +36,7 @@ function days(value: number | null): string {
 }
 
 export default function Stats() {
-  const { rounds } = useLoaderData<typeof loader>()
+  const { rounds, totalRounds, nextAfter, previousBefore } = useLoaderData<typeof loader>()
   return (
     <>
       <h1>Statistics</h1>
@@ -44,6 +55,11 @@ export default function Stats() {
         </ul>
       </details>
       {rounds.length === 0 ? <p>There are no funding rounds to report on yet.</p> : null}
+      {totalRounds > rounds.length ? (
+        <p>
+          {totalRounds} funding rounds, latest closing date first, {rounds.length} on this page.
+        </p>
+      ) : null}
       {rounds.map((r) => (
         <section key={r.roundId} aria-labelledby={`round-${r.roundId}`}>
           <h2 id={`round-${r.roundId}`}>
@@ -133,6 +149,7 @@ export default function Stats() {
           ) : null}
         </section>
       ))}
+      <PageLinks label="Pages of rounds" path="/stats" previousBefore={previousBefore} nextAfter={nextAfter} />
     </>
   )
 }

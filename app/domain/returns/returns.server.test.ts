@@ -218,12 +218,12 @@ describe('review', () => {
     const s = await createReturnScenario(db)
     const award = await s.awardWithReturns({ startDate: '2020-01-01' })
     const today = ukToday()
-    const overdue = await listReturnsForReview(db, { view: 'overdue', roundId: s.roundId, today })
+    const overdue = (await listReturnsForReview(db, { view: 'overdue', roundId: s.roundId, today })).rows
     expect(overdue.map((r) => [r.id, r.overdue])).toEqual(award.returnIds.map((id) => [id, true]))
-    expect(await listReturnsForReview(db, { view: 'overdue', roundId: s.roundId + 1000, today })).toEqual([])
+    expect((await listReturnsForReview(db, { view: 'overdue', roundId: s.roundId + 1000, today })).rows).toEqual([])
     await tx((trx) => submitReturn(trx, award.adminUserId, { returnId: award.returnIds[0], data: shortReturnData() }))
-    expect((await listReturnsForReview(db, { view: 'awaiting_review', roundId: s.roundId, today })).map((r) => r.id)).toEqual([award.returnIds[0]])
-    expect((await listReturnsForReview(db, { view: 'overdue', roundId: s.roundId, today })).map((r) => r.id)).toEqual([award.returnIds[1]])
+    expect((await listReturnsForReview(db, { view: 'awaiting_review', roundId: s.roundId, today })).rows.map((r) => r.id)).toEqual([award.returnIds[0]])
+    expect((await listReturnsForReview(db, { view: 'overdue', roundId: s.roundId, today })).rows.map((r) => r.id)).toEqual([award.returnIds[1]])
   })
 })
 

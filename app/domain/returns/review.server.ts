@@ -4,7 +4,7 @@
  * return (listDueTranches treats an accepted return as the gate met). One fund manager's decision is enough (no four
  * eyes): a return is evidence of what happened, not a payment.
  */
-import type { Transaction } from 'kysely'
+import { sql, type SelectQueryBuilder, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
@@ -137,11 +137,42 @@ export interface ReturnListItem {
   overdue: boolean
 }
 
+/** Returns on a page of the review list. */
+export const RETURNS_PER_PAGE = 50
+
+export interface ReturnListPage {
+  rows: ReturnListItem[]
+  /** Cursor for "Next page" (the returns after this return id), or null on the last page. */
+  nextAfter: number | null
+  /** Cursor for "Previous page" (the returns before this return id), or null on the first page. */
+  previousBefore: number | null
+}
+
+/** Awards whose returns a fund manager follows: accepted by the group, or finished. */
+const REPORTING_AWARD_STATUSES = ['accepted', 'completed']
+
 /**
- * Returns of awards that have been accepted (or completed), filtered by view and round: 'due' still to come,
- * 'overdue' past their date and not sent, 'awaiting_review' sent and waiting for a fund manager.
+ * Returns of awards that have been accepted (or completed), filtered by view and round, a page at a time: 'due' still
+ * to come, 'overdue' past their date and not sent, 'awaiting_review' sent and waiting for a fund manager (oldest sent
+ * first), the others by due date. Keyset: `after` (or `before`) is the id of the last (or first) return on the page
+ * seen, and the page continues from that return's place in the order.
  */
-export async function listReturnsForReview(db: Db, options: { view: ReturnListView; roundId?: number | null; today: string; limit?: number }): Promise<ReturnListItem[]> {
+export async function listReturnsForReview(
+  db: Db,
+  options: { view: ReturnListView; roundId?: number | null; today: string; after?: number; before?: number; limit?: number },
+): Promise<ReturnListPage> {
+  const limit = options.limit ?? RETURNS_PER_PAGE
+  const sortColumn = options.view === 'awaiting_review' ? 'returns.submitted_at' : 'returns.due_date'
+  const cursorId = options.before ?? options.after
+  const cursor =
+    cursorId === undefined
+      ? undefined
+      : await db
+          .selectFrom('returns')
+          .select(['id', options.view === 'awaiting_review' ? 'submitted_at as sortKey' : 'due_date as sortKey'])
+          .where('id', '=', cursorId)
+          .executeTakeFirst()
+  const backwards = options.before !== undefined && !!cursor?.sortKey
   let query = db
     .selectFrom('returns')
     .innerJoin('awards', 'awards.id', 'returns.award_id')
@@ -162,7 +193,7 @@ export async function listReturnsForReview(db: Db, options: { view: ReturnListVi
       'returns.version',
       'returns.submitted_at as submittedAt',
     ])
-    .where('awards.status', 'in', ['accepted', 'completed'])
+    .where('awards.status', 'in', REPORTING_AWARD_STATUSES)
   if (options.roundId) query = query.where('awards.round_id', '=', options.roundId)
   const open = [...OPEN_RETURN_STATUSES]
   if (options.view === 'due') query = query.where('returns.status', 'in', open).where('returns.due_date', '>=', options.today)
@@ -170,33 +201,65 @@ export async function listReturnsForReview(db: Db, options: { view: ReturnListVi
   if (options.view === 'awaiting_review') query = query.where('returns.status', '=', 'submitted')
   if (options.view === 'changes_requested') query = query.where('returns.status', '=', 'changes_requested')
   if (options.view === 'accepted') query = query.where('returns.status', '=', 'accepted')
-  const rows = await query
-    .orderBy(options.view === 'awaiting_review' ? 'returns.submitted_at' : 'returns.due_date')
-    .orderBy('returns.id')
-    .limit(options.limit ?? 500)
-    .execute()
-  return rows.map((r) => ({ ...r, overdue: isOverdue(r, options.today) }))
-}
-
-/** How many returns are in each view (for the tabs), in one query. */
-export async function countReturnsByView(db: Db, options: { roundId?: number | null; today: string }): Promise<Record<'due' | 'overdue' | 'awaiting_review', number>> {
-  let query = db
-    .selectFrom('returns')
-    .innerJoin('awards', 'awards.id', 'returns.award_id')
-    .select(['returns.status', 'returns.due_date'])
-    .where('awards.status', 'in', ['accepted', 'completed'])
-    .where('returns.status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
-  if (options.roundId) query = query.where('awards.round_id', '=', options.roundId)
-  const rows = await query.execute()
-  const counts = { due: 0, overdue: 0, awaiting_review: 0 }
-  for (const r of rows) {
-    if (r.status === 'submitted') counts.awaiting_review++
-    else if (r.due_date < options.today) counts.overdue++
-    else counts.due++
+  if (cursor?.sortKey) {
+    const { id, sortKey } = cursor
+    const past = backwards ? '<' : '>'
+    query = query.where((eb) => eb.or([eb(sortColumn, past, sortKey), eb.and([eb(sortColumn, '=', sortKey), eb('returns.id', past, id)])]))
   }
-  return counts
+  const direction = backwards ? 'desc' : 'asc'
+  const rows = await query.orderBy(sortColumn, direction).orderBy('returns.id', direction).limit(limit + 1).execute()
+  const page = rows.slice(0, limit).map((r) => ({ ...r, overdue: isOverdue(r, options.today) }))
+  if (backwards) {
+    page.reverse()
+    return { rows: page, nextAfter: page.at(-1)?.id ?? null, previousBefore: rows.length > limit ? page[0]!.id : null }
+  }
+  return { rows: page, nextAfter: rows.length > limit ? page.at(-1)!.id : null, previousBefore: cursor?.sortKey && page.length > 0 ? page[0]!.id : null }
 }
 
+type ReturnCounts = Record<'due' | 'overdue' | 'awaiting_review', number>
+
+/** The counts for the tabs, by SQL aggregate over the returns the query selects (open or waiting for review). */
+async function countReturns(query: SelectQueryBuilder<DB, 'returns' | 'awards', object>, today: string): Promise<ReturnCounts> {
+  const row = await query
+    .select([
+      sql<number>`coalesce(sum(case when returns.status = 'submitted' then 1 else 0 end), 0)`.as('awaiting_review'),
+      sql<number>`coalesce(sum(case when returns.status <> 'submitted' and returns.due_date < ${today} then 1 else 0 end), 0)`.as('overdue'),
+      sql<number>`coalesce(sum(case when returns.status <> 'submitted' and returns.due_date >= ${today} then 1 else 0 end), 0)`.as('due'),
+    ])
+    .where('returns.status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
+    .executeTakeFirstOrThrow()
+  return { awaiting_review: Number(row.awaiting_review), overdue: Number(row.overdue), due: Number(row.due) }
+}
+
+/**
+ * How many returns of accepted (or completed) awards are in each view, for the tabs. In one round: one aggregate over
+ * that round's awards. Across every round (a national programme has a hundred thousand returns): the returns counted
+ * straight from their (status, due date) index, less those of the few awards that are not accepted or completed,
+ * rather than looking up the award of every return.
+ */
+export async function countReturnsByView(db: Db, options: { roundId?: number | null; today: string }): Promise<ReturnCounts> {
+  const ofAwards = db.selectFrom('returns').innerJoin('awards', 'awards.id', 'returns.award_id')
+  if (options.roundId) return countReturns(ofAwards.where('awards.round_id', '=', options.roundId).where('awards.status', 'in', REPORTING_AWARD_STATUSES), options.today)
+  const open = [...OPEN_RETURN_STATUSES]
+  const count = (where: (q: SelectQueryBuilder<DB, 'returns', object>) => SelectQueryBuilder<DB, 'returns', object>) =>
+    where(db.selectFrom('returns'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n))
+  const [awaiting, overdue, due, others] = await Promise.all([
+    count((q) => q.where('status', '=', 'submitted')),
+    count((q) => q.where('status', 'in', open).where('due_date', '<', options.today)),
+    count((q) => q.where('status', 'in', open).where('due_date', '>=', options.today)),
+    // "Not accepted or completed" as ranges either side of each, so the awards' (status) index is searched, not scanned.
+    countReturns(
+      ofAwards.where((eb) =>
+        eb.or([eb('awards.status', '<', 'accepted'), eb.and([eb('awards.status', '>', 'accepted'), eb('awards.status', '<', 'completed')]), eb('awards.status', '>', 'completed')]),
+      ),
+      options.today,
+    ),
+  ])
+  return { awaiting_review: awaiting - others.awaiting_review, overdue: overdue - others.overdue, due: due - others.due }
+}
 
 /** Rounds that have awards with returns, for the filter on the returns list. */
 export async function roundsWithReturns(db: Db): Promise<Array<{ id: number; title: string }>> {

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { db } from '~/lib/db.server.ts'
-import { publicRoundStats, type RoundStats } from './round-stats.server.ts'
+import { publicRoundStats, ROUNDS_PER_PAGE, type RoundStats } from './round-stats.server.ts'
 
 const tag = () => crypto.randomBytes(3).toString('hex')
 let roundId: number
@@ -73,9 +73,9 @@ beforeAll(async () => {
 })
 
 async function autumn(): Promise<RoundStats> {
-  const stats = await publicRoundStats(db)
-  expect(stats.map((s) => s.roundId)).not.toContain(draftRoundId)
-  return stats.find((s) => s.roundId === roundId)!
+  const { rounds } = await publicRoundStats(db)
+  expect(rounds.map((s) => s.roundId)).not.toContain(draftRoundId)
+  return rounds.find((s) => s.roundId === roundId)!
 }
 
 describe('publicRoundStats', () => {
@@ -109,5 +109,58 @@ describe('publicRoundStats', () => {
       { placeName: places[1]!.name, gssCode: places[1]!.gss_code, awards: 1, amountPence: 250_050 },
     ])
     expect(s.awardedPence).toBe(750_050)
+  })
+})
+
+describe('publicRoundStats pages', () => {
+  // Rounds of their own fund: closing on consecutive days, two on the same day, one with no closing date (last).
+  let pagedIds: number[]
+  beforeAll(async () => {
+    const fund = await db.insertInto('funds').values({ name: `Paged Fund ${tag()}`, slug: `paged-${tag()}`, shape: 'other' }).returning('id').executeTakeFirstOrThrow()
+    const round = async (title: string, closesAt: string | null) =>
+      (await db.insertInto('rounds').values({ fund_id: fund.id, title, slug: `r-${tag()}`, status: 'closed', closes_at: closesAt }).returning('id').executeTakeFirstOrThrow()).id
+    const made: Array<{ id: number; closesAt: string | null }> = []
+    for (let day = 1; day <= 2 * ROUNDS_PER_PAGE; day++) {
+      const closesAt = `2027-01-${String(day).padStart(2, '0')}T12:00:00.000Z`
+      made.push({ id: await round(`Paged ${day}`, closesAt), closesAt })
+    }
+    made.push({ id: await round('Paged twin', made[4]!.closesAt), closesAt: made[4]!.closesAt })
+    made.push({ id: await round('Paged open-ended', null), closesAt: null })
+    // The expected order of every public round: latest closing date first, ties newest first, no date last.
+    const all = await db.selectFrom('rounds').select(['id', 'closes_at']).where('status', '<>', 'draft').execute()
+    pagedIds = all
+      .sort((a, b) => (a.closes_at === null ? 1 : 0) - (b.closes_at === null ? 1 : 0) || (b.closes_at ?? '').localeCompare(a.closes_at ?? '') || b.id - a.id)
+      .map((r) => r.id)
+  })
+
+  test('ten rounds a page, latest first; Next page continues where the page ended and Previous page goes back', async () => {
+    const first = await publicRoundStats(db)
+    expect(first.totalRounds).toBe(pagedIds.length)
+    expect(first.rounds.map((r) => r.roundId)).toEqual(pagedIds.slice(0, ROUNDS_PER_PAGE))
+    expect(first.previousBefore).toBeNull()
+
+    const seen: number[] = [...first.rounds.map((r) => r.roundId)]
+    let page = first
+    while (page.nextAfter !== null) {
+      page = await publicRoundStats(db, { after: page.nextAfter })
+      expect(page.previousBefore).toBe(page.rounds[0]!.roundId)
+      seen.push(...page.rounds.map((r) => r.roundId))
+    }
+    // Every round exactly once, in order, the one with no closing date last.
+    expect(seen).toEqual(pagedIds)
+
+    const second = await publicRoundStats(db, { after: first.nextAfter! })
+    const back = await publicRoundStats(db, { before: second.previousBefore! })
+    expect(back.rounds.map((r) => r.roundId)).toEqual(pagedIds.slice(0, ROUNDS_PER_PAGE))
+    expect(back.previousBefore).toBeNull()
+    expect(back.nextAfter).toBe(first.nextAfter)
+
+    const last = await publicRoundStats(db, { before: pagedIds.at(-1)! })
+    expect(last.rounds.map((r) => r.roundId)).toEqual(pagedIds.slice(-1 - ROUNDS_PER_PAGE, -1))
+  })
+
+  test('an unknown or draft round as the cursor gives the first page', async () => {
+    expect((await publicRoundStats(db, { after: draftRoundId })).rounds.map((r) => r.roundId)).toEqual(pagedIds.slice(0, ROUNDS_PER_PAGE))
+    expect((await publicRoundStats(db, { before: 987_654 })).previousBefore).toBeNull()
   })
 })

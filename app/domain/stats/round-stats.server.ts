@@ -4,7 +4,7 @@
  * application.
  *
  * What each figure counts (the choices a reader needs to trust them):
- * - Rounds shown: published, closed, decided and archived ones (never drafts).
+ * - Rounds shown: published, closed, decided and archived ones (never drafts), ten a page, latest closing date first.
  * - Applications received: submitted applications (drafts never count). A two-stage bid counts once, at its first
  *   stage (its full application points back at its expression of interest).
  * - Decided: bids the applicant has been told about: decisions released to applicants (applications.decided_at, not
@@ -51,16 +51,77 @@ export interface RoundStats {
 
 const DECIDED = sql<boolean>`((applications.decided_at is not null and applications.status <> 'invited') or applications.status in ('allocated', 'refused'))`
 
-export async function publicRoundStats(db: Db): Promise<RoundStats[]> {
-  const rounds = await db
+/** Rounds on a page of /stats. */
+export const ROUNDS_PER_PAGE = 10
+
+export interface RoundStatsPage {
+  rounds: RoundStats[]
+  /** How many rounds there are to report on, on every page. */
+  totalRounds: number
+  /** Cursor for "Next page" (the rounds after this round id), or null on the last page. */
+  nextAfter: number | null
+  /** Cursor for "Previous page" (the rounds before this round id), or null on the first page. */
+  previousBefore: number | null
+}
+
+type RoundRow = { id: number; title: string; status: string; closes_at: string | null; fund_name: string }
+
+/**
+ * One page of the public rounds, newest first: by closing date, latest first, then rounds with no closing date, ties
+ * by id (newest first). Keyset: `after` (or `before`) is the id of the last (or first) round of the page seen; the
+ * page is read from that round's place in the order, so a round published meanwhile never shifts a page.
+ */
+async function publicRoundsPage(db: Db, input: { after?: number; before?: number; limit: number }): Promise<{ rows: RoundRow[]; nextAfter: number | null; previousBefore: number | null }> {
+  const cursorId = input.before ?? input.after
+  const cursor = cursorId === undefined ? undefined : await db.selectFrom('rounds').select(['id', 'closes_at']).where('id', '=', cursorId).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirst()
+  const backwards = input.before !== undefined && cursor !== undefined
+  let query = db
     .selectFrom('rounds')
     .innerJoin('funds', 'funds.id', 'rounds.fund_id')
     .select(['rounds.id', 'rounds.title', 'rounds.status', 'rounds.closes_at', 'funds.name as fund_name'])
     .where('rounds.status', 'in', PUBLIC_ROUND_STATUSES)
-    .orderBy(sql`case when rounds.closes_at is null then 1 else 0 end`)
-    .orderBy('rounds.closes_at', 'desc')
-    .orderBy('rounds.id', 'desc')
+  if (cursor) {
+    const { id, closes_at: closesAt } = cursor
+    query = query.where((eb) => {
+      if (backwards) {
+        return closesAt === null
+          ? eb.or([eb('rounds.closes_at', 'is not', null), eb('rounds.id', '>', id)])
+          : eb.or([eb('rounds.closes_at', '>', closesAt), eb.and([eb('rounds.closes_at', '=', closesAt), eb('rounds.id', '>', id)])])
+      }
+      return closesAt === null
+        ? eb.and([eb('rounds.closes_at', 'is', null), eb('rounds.id', '<', id)])
+        : eb.or([eb('rounds.closes_at', '<', closesAt), eb.and([eb('rounds.closes_at', '=', closesAt), eb('rounds.id', '<', id)]), eb('rounds.closes_at', 'is', null)])
+    })
+  }
+  const direction = backwards ? 'asc' : 'desc'
+  const rows = await query
+    .orderBy(sql`case when rounds.closes_at is null then 1 else 0 end`, backwards ? 'desc' : 'asc')
+    .orderBy('rounds.closes_at', direction)
+    .orderBy('rounds.id', direction)
+    .limit(input.limit + 1)
     .execute()
+  const page = rows.slice(0, input.limit)
+  if (backwards) {
+    page.reverse()
+    return { rows: page, nextAfter: page.at(-1)?.id ?? null, previousBefore: rows.length > input.limit ? page[0]!.id : null }
+  }
+  return { rows: page, nextAfter: rows.length > input.limit ? page.at(-1)!.id : null, previousBefore: cursor && page.length > 0 ? page[0]!.id : null }
+}
+
+/**
+ * A page of rounds (ROUNDS_PER_PAGE, newest first) with their figures. `after` and `before` are round ids from the
+ * page's links; an unknown or unpublished one gives the first page.
+ */
+export async function publicRoundStats(db: Db, input: { after?: number; before?: number; limit?: number } = {}): Promise<RoundStatsPage> {
+  const [page, total] = await Promise.all([
+    publicRoundsPage(db, { after: input.after, before: input.before, limit: input.limit ?? ROUNDS_PER_PAGE }),
+    db.selectFrom('rounds').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirstOrThrow(),
+  ])
+  return { rounds: await roundFigures(db, page.rows), totalRounds: Number(total.n), nextAfter: page.nextAfter, previousBefore: page.previousBefore }
+}
+
+/** The figures for the given rounds, each a grouped aggregate over them all at once. */
+async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
   if (rounds.length === 0) return []
   const ids = rounds.map((r) => r.id)
 
@@ -84,12 +145,20 @@ export async function publicRoundStats(db: Db): Promise<RoundStats[]> {
       .where('applications.round_id', 'in', ids)
       .groupBy('applications.round_id')
       .execute(),
+    // Decisions are released in batches, so the exact times come from the index in order with few distinct values,
+    // and only those few are cut to the hour.
     db
-      .selectFrom('applications')
-      .select(['round_id', sql<string>`substr(decided_at, 1, 13)`.as('hour'), (eb) => eb.fn.countAll<number>().as('n')])
-      .where('round_id', 'in', ids)
-      .where('decided_at', 'is not', null)
-      .where('status', '<>', 'invited')
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('applications')
+          .select(['round_id', 'decided_at', (e) => e.fn.countAll<number>().as('n')])
+          .where('round_id', 'in', ids)
+          .where('decided_at', 'is not', null)
+          .where('status', '<>', 'invited')
+          .groupBy(['round_id', 'decided_at'])
+          .as('decisions'),
+      )
+      .select(['round_id', sql<string>`substr(decided_at, 1, 13)`.as('hour'), (eb) => eb.fn.sum<number>('n').as('n')])
       .groupBy(['round_id', sql`substr(decided_at, 1, 13)`])
       .execute(),
     db

@@ -1,0 +1,122 @@
+/**
+ * The fund manager's returns list, a page at a time, and the counts on its tabs: pages follow each other without
+ * gaps or repeats, and the counts equal a count of the returns themselves (only of awards accepted or completed).
+ */
+import { beforeAll, describe, expect, test } from 'vitest'
+import { createReturnScenario } from '../../../tests/factories/returns.ts'
+import { db } from '~/lib/db.server.ts'
+import { ukToday } from '../places/places.server.ts'
+import { OPEN_RETURN_STATUSES } from './return-schedule.ts'
+import { countReturnsByView, listReturnsForReview, RETURNS_PER_PAGE } from './review.server.ts'
+
+const today = ukToday()
+let roundId: number
+let otherRoundId: number
+
+async function addReturns(awardId: number, count: number, make: (i: number) => { status: string; due_date: string; submitted_at?: string | null }) {
+  for (let i = 0; i < count; i++) {
+    const r = make(i)
+    await db.insertInto('returns').values({ award_id: awardId, kind: 'interim', period_label: `Extra ${i}`, due_date: r.due_date, status: r.status, submitted_at: r.submitted_at ?? null }).execute()
+  }
+}
+
+beforeAll(async () => {
+  const s = await createReturnScenario(db)
+  roundId = s.roundId
+  const award = await s.awardWithReturns({ startDate: '2020-01-01' })
+  // 70 sent for review (some at the same moment), 60 overdue, 5 due later, 3 accepted.
+  await addReturns(award.awardId, 70, (i) => ({ status: 'submitted', due_date: '2021-01-01', submitted_at: `2021-02-${String(1 + (i % 20)).padStart(2, '0')}T10:00:00.000Z` }))
+  await addReturns(award.awardId, 60, (i) => ({ status: OPEN_RETURN_STATUSES[i % 3]!, due_date: `2021-${String(1 + (i % 12)).padStart(2, '0')}-15` }))
+  await addReturns(award.awardId, 5, (i) => ({ status: 'expected', due_date: `2099-0${1 + i}-01` }))
+  await addReturns(award.awardId, 3, () => ({ status: 'accepted', due_date: '2020-06-01', submitted_at: '2020-06-01T10:00:00.000Z' }))
+  // An award the group turned down keeps its returns in the table; they are never listed or counted.
+  const s2 = await createReturnScenario(db)
+  otherRoundId = s2.roundId
+  const cancelled = await s2.awardWithReturns({ startDate: '2020-01-01' })
+  await db.updateTable('awards').set({ status: 'cancelled' }).where('id', '=', cancelled.awardId).execute()
+  await addReturns(cancelled.awardId, 4, (i) => ({ status: i % 2 ? 'submitted' : 'expected', due_date: i < 2 ? '2021-01-01' : '2099-01-01', submitted_at: i % 2 ? '2021-03-01T10:00:00.000Z' : null }))
+})
+
+/** The counts worked out the slow way: every open or sent return of an accepted or completed award, read and sorted here. */
+async function countedByHand(round?: number) {
+  let query = db
+    .selectFrom('returns')
+    .innerJoin('awards', 'awards.id', 'returns.award_id')
+    .select(['returns.status', 'returns.due_date'])
+    .where('awards.status', 'in', ['accepted', 'completed'])
+  if (round) query = query.where('awards.round_id', '=', round)
+  const rows = await query.execute()
+  const open = (s: string) => (OPEN_RETURN_STATUSES as readonly string[]).includes(s)
+  return {
+    awaiting_review: rows.filter((r) => r.status === 'submitted').length,
+    overdue: rows.filter((r) => open(r.status) && r.due_date < today).length,
+    due: rows.filter((r) => open(r.status) && r.due_date >= today).length,
+  }
+}
+
+describe('countReturnsByView', () => {
+  test('equals a count of the returns themselves, across every round and in one round, leaving out awards not accepted', async () => {
+    const all = await countReturnsByView(db, { today })
+    expect(all).toEqual(await countedByHand())
+    expect(all.awaiting_review).toBe(70)
+    expect(all.overdue).toBeGreaterThanOrEqual(60)
+    expect(await countReturnsByView(db, { roundId, today })).toEqual(await countedByHand(roundId))
+    expect(await countReturnsByView(db, { roundId: otherRoundId, today })).toEqual({ awaiting_review: 0, overdue: 0, due: 0 })
+  })
+})
+
+describe('listReturnsForReview pages', () => {
+  async function everyPage(view: 'awaiting_review' | 'overdue' | 'all', round?: number) {
+    const ids: number[] = []
+    let page = await listReturnsForReview(db, { view, roundId: round ?? null, today })
+    expect(page.previousBefore).toBeNull()
+    ids.push(...page.rows.map((r) => r.id))
+    while (page.nextAfter !== null) {
+      expect(page.rows).toHaveLength(RETURNS_PER_PAGE)
+      page = await listReturnsForReview(db, { view, roundId: round ?? null, today, after: page.nextAfter })
+      expect(page.previousBefore).toBe(page.rows[0]!.id)
+      ids.push(...page.rows.map((r) => r.id))
+    }
+    return ids
+  }
+
+  test('waiting for review: 50 a page, oldest sent first; Next page continues without gaps and Previous page goes back', async () => {
+    const first = await listReturnsForReview(db, { view: 'awaiting_review', today })
+    expect(first.rows).toHaveLength(RETURNS_PER_PAGE)
+    const ids = await everyPage('awaiting_review')
+    const expected = await db
+      .selectFrom('returns')
+      .innerJoin('awards', 'awards.id', 'returns.award_id')
+      .select(['returns.id'])
+      .where('awards.status', 'in', ['accepted', 'completed'])
+      .where('returns.status', '=', 'submitted')
+      .orderBy('returns.submitted_at')
+      .orderBy('returns.id')
+      .execute()
+    expect(ids).toEqual(expected.map((r) => r.id))
+    expect(ids).toHaveLength((await countReturnsByView(db, { today })).awaiting_review)
+
+    const second = await listReturnsForReview(db, { view: 'awaiting_review', today, after: first.nextAfter! })
+    expect(second.rows[0]!.id).toBe(ids[RETURNS_PER_PAGE])
+    const back = await listReturnsForReview(db, { view: 'awaiting_review', today, before: second.previousBefore! })
+    expect(back.rows.map((r) => r.id)).toEqual(first.rows.map((r) => r.id))
+    expect(back.previousBefore).toBeNull()
+    expect(back.nextAfter).toBe(first.nextAfter)
+  })
+
+  test('overdue and all: every return once, by due date, in one round or across rounds', async () => {
+    const overdue = await everyPage('overdue', roundId)
+    expect(overdue).toHaveLength((await countReturnsByView(db, { roundId, today })).overdue)
+    expect(new Set(overdue).size).toBe(overdue.length)
+    const all = await everyPage('all')
+    const expected = await db
+      .selectFrom('returns')
+      .innerJoin('awards', 'awards.id', 'returns.award_id')
+      .select(['returns.id'])
+      .where('awards.status', 'in', ['accepted', 'completed'])
+      .orderBy('returns.due_date')
+      .orderBy('returns.id')
+      .execute()
+    expect(all).toEqual(expected.map((r) => r.id))
+  })
+})
