@@ -2,6 +2,7 @@
 // remix-serve cannot: the client's IP for sign-in throttling, one place for security headers and the CSRF Origin check
 // on every response (documents, data requests, resource routes, static files), request size limits, and a worker per
 // core. See docs/decisions/0006-remix-classic-compiler-and-server.md.
+import cluster from 'node:cluster'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -16,6 +17,10 @@ const PORT = Number(process.env.PORT ?? 3000)
 const HOST = process.env.HOST ?? '0.0.0.0'
 const MAX_FORM_BYTES = 2 * 1024 * 1024
 const MAX_UPLOAD_BYTES = 12 * 1024 * 1024
+// WEB_CONCURRENCY=N serves from N worker processes sharing the port (node:cluster), e.g. one per core. Everything a
+// request touches is in the database (sessions, throttling, jobs are claimed row by row, reminders sent once), so the
+// workers need nothing from each other. Default 1; development always runs one.
+const WORKERS = MODE === 'development' ? 1 : Math.max(1, Math.floor(Number(process.env.WEB_CONCURRENCY ?? 1)) || 1)
 // Machine-to-machine endpoints that authenticate by signature, not by cookie.
 const ORIGIN_EXEMPT = ['/webhooks/']
 
@@ -114,13 +119,38 @@ export async function createApp() {
   return app
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === url.fileURLToPath(import.meta.url)) {
+async function serve() {
   const app = await createApp()
   const server = app.listen(PORT, HOST, async () => {
-    console.log(`Commonpot is listening on http://localhost:${PORT}`)
+    console.log(`Commonpot is listening on http://localhost:${PORT}${cluster.isWorker ? ` (worker ${cluster.worker.id} of ${WORKERS}, pid ${process.pid})` : ''}`)
     if (MODE === 'development') broadcastDevReady(await loadBuild())
   })
   const stop = () => server.close(() => process.exit(0))
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+}
+
+/** The primary of a multi-worker server: starts the workers, replaces one that dies, and stops them all on a signal. */
+function superviseWorkers() {
+  let stopping = false
+  for (let i = 0; i < WORKERS; i++) cluster.fork()
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      return
+    }
+    console.error(`Commonpot worker ${worker.id} stopped (${signal ?? `exit ${code}`}); starting another`)
+    cluster.fork()
+  })
+  const stop = () => {
+    stopping = true
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === url.fileURLToPath(import.meta.url)) {
+  if (cluster.isPrimary && WORKERS > 1) superviseWorkers()
+  else await serve()
 }
