@@ -1,8 +1,10 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PageLinks } from '~/components/page-links.tsx'
 import { decisionLabel } from '~/domain/assessment/panel-labels.ts'
-import { panelView, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
+import { panelPage, panelView, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
@@ -26,15 +28,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)
     throw e
   })
-  return json({ view: await panelView(db, roundId), canRelease: user.permissions.has('manage:round:any') })
+  const cursor = pageCursor.safeParse(Object.fromEntries(new URL(request.url).searchParams))
+  if (!cursor.success) throw new Response('That page of the ranked list does not exist', { status: 400 })
+  const { rows, ...view } = await panelView(db, roundId)
+  return json({ view, page: panelPage(rows, cursor.data), canRelease: user.permissions.has('manage:round:any') })
 }
+
+const position = z.coerce.number().int().min(0).max(1_000_000)
+const pageCursor = z.object({ after: position.optional(), before: position.optional() })
 
 function Left({ pence }: { pence: number }) {
   return pence < 0 ? <strong>Over by {formatPence(-pence)}</strong> : <>{formatPence(pence)}</>
 }
 
 export default function PanelRankedList() {
-  const { view, canRelease } = useLoaderData<typeof loader>()
+  const { view, page, canRelease } = useLoaderData<typeof loader>()
   const { round, totals } = view
   const base = `/panel/${round.id}`
   return (
@@ -88,7 +96,9 @@ export default function PanelRankedList() {
       </p>
       <div className="table-wrap">
         <table>
-          <caption>Bids in order of moderated score</caption>
+          <caption>
+            Bids in order of moderated score{page.total > page.rows.length ? `: ${page.first} to ${page.last} of ${page.total}` : ''}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Rank</th>
@@ -110,7 +120,7 @@ export default function PanelRankedList() {
             </tr>
           </thead>
           <tbody>
-            {view.rows.map((r) => (
+            {page.rows.map((r) => (
               <tr key={r.applicationId}>
                 <td>{r.rank}</td>
                 <th scope="row">
@@ -175,6 +185,7 @@ export default function PanelRankedList() {
           </tbody>
         </table>
       </div>
+      <PageLinks label="Pages of the ranked list" path={base} previousBefore={page.previousBefore} nextAfter={page.nextAfter} />
       {view.pots.length > 0 ? (
         <div className="table-wrap">
           <table>
