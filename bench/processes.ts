@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import net from 'node:net'
 import path from 'node:path'
 
@@ -63,6 +64,12 @@ export interface RunningServer {
   stop: () => Promise<void>
 }
 
+/** The server's worker processes for the bench: WEB_CONCURRENCY when set, else one per core. */
+export function benchWorkers(): number {
+  const given = Number(process.env.WEB_CONCURRENCY)
+  return Number.isSafeInteger(given) && given > 0 ? given : os.availableParallelism()
+}
+
 /**
  * Starts `NODE_ENV=production node server.mjs` on a free port of 127.0.0.1 with COMMONPOT_BENCH=1 and the dataset's
  * environment, and waits for /healthz to answer 200 (the database open and migrated). Its output goes to a log file.
@@ -72,7 +79,8 @@ export async function startServer(env: Record<string, string>, logFile: string):
   fs.mkdirSync(path.dirname(logFile), { recursive: true })
   const log = fs.openSync(logFile, 'w')
   const child: ChildProcess = spawn(process.execPath, ['server.mjs'], {
-    env: { ...process.env, ...env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', COMMONPOT_BENCH: '1' },
+    // One worker per core, as a deployment on this machine would run (WEB_CONCURRENCY overrides it).
+    env: { WEB_CONCURRENCY: String(benchWorkers()), ...process.env, ...env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', COMMONPOT_BENCH: '1' },
     stdio: ['ignore', log, log],
   })
   fs.closeSync(log)

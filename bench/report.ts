@@ -75,6 +75,8 @@ export interface Machine {
   /** The 1-minute load average when the run began and when it ended: above the CPU count, the machine was busy with other work too. */
   loadAverage: [number, number]
   cpus: number
+  /** The server's worker processes (WEB_CONCURRENCY). */
+  serverWorkers: number
   cpuModel: string
   memoryMb: number
   node: string
@@ -139,9 +141,10 @@ export function renderMarkdown(results: BenchResults): string {
     if (r) parts.push(renderEngine(r))
   }
   const m = results.machine
-  const busy = Math.max(...m.loadAverage) > m.cpus ? ' **The machine was busy with other work (load average above its CPU count): these figures are not comparable.**' : ''
+  // The run itself keeps every core busy, so only the load before it began says whether other work shared the machine.
+  const busy = m.loadAverage[0] > m.cpus ? ' **The machine was busy with other work (load average above its CPU count): these figures are not comparable.**' : ''
   parts.push(
-    `Measured on ${m.cpus} CPU${m.cpus === 1 ? '' : 's'} (${m.cpuModel}), ${whole.format(Math.round(m.memoryMb / 1024))} GB memory, Node ${m.node} on ${m.platform}; the load generator runs on the same machine as the server. Load average ${m.loadAverage[0].toFixed(2)} at the start, ${m.loadAverage[1].toFixed(2)} at the end.${busy}`,
+    `Measured on ${m.cpus} CPU${m.cpus === 1 ? '' : 's'} (${m.cpuModel}), ${whole.format(Math.round(m.memoryMb / 1024))} GB memory, Node ${m.node} on ${m.platform}; the server ran ${m.serverWorkers} worker process${m.serverWorkers === 1 ? '' : 'es'} and the load generator runs on the same machine. Load average ${m.loadAverage[0].toFixed(2)} at the start, ${m.loadAverage[1].toFixed(2)} at the end.${busy}`,
   )
   return `${parts.join('\n\n')}\n`
 }

@@ -23,7 +23,7 @@ import { accountsFor, CACHE_DIR, countRows, datasetMeta, ensurePostgresDatabase,
 import { download, getOnce, load, signIn, startBareServer } from './http.ts'
 import { funderIdsOf, measureDashboards, measureExport, measureOfferLetter, openRawQuery } from './in-process.ts'
 import { measureOptimiser } from './optimiser.bench.ts'
-import { ensureBuild, postgresServerUrl, startServer } from './processes.ts'
+import { benchWorkers, ensureBuild, postgresServerUrl, startServer } from './processes.ts'
 import { mergeResults, renderMarkdown, replaceBetweenMarkers, type BenchResults, type EngineName, type EngineResult, type Machine, type PageResult } from './report.ts'
 import { ratio, round } from './stats.ts'
 import { CLIENTS, pageVerdict } from './targets.ts'
@@ -31,7 +31,7 @@ import { CLIENTS, pageVerdict } from './targets.ts'
 
 function machine(loadAtStart: number): Machine {
   const cpus = os.cpus()
-  return { loadAverage: [loadAtStart, round(os.loadavg()[0], 2)], cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${os.platform()} ${os.release()}` }
+  return { loadAverage: [loadAtStart, round(os.loadavg()[0], 2)], cpus: cpus.length, serverWorkers: benchWorkers(), cpuModel: cpus[0]?.model.trim() ?? 'unknown', memoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${os.platform()} ${os.release()}` }
 }
 
 const log = (line: string) => console.log(`bench: ${line}`)
