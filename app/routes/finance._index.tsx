@@ -7,7 +7,7 @@ import { SubmitButton } from '~/components/forms.tsx'
 import { RAIL_LABELS, RUN_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
 import { paymentSettings } from '~/domain/payments/settings.server.ts'
-import { listDueTranches, reasonsNotPayable } from '~/domain/payments/tranches.server.ts'
+import { dueTranchesPage, formatDueCursor, parseDueCursor, reasonsNotPayable } from '~/domain/payments/tranches.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
@@ -22,17 +22,25 @@ const PrepareSchema = z.object({
   idempotencyKey: z.string().min(1).max(100),
 })
 
-/** GET /finance (prepare:payment-run:any): payments due now, with why any cannot be paid yet, and recent runs. */
+/**
+ * GET /finance (prepare:payment-run:any): payments due now, 50 a page (?after= / ?before= a due date and id), with
+ * why any cannot be paid yet, how many are due in all, and recent runs.
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'prepare:payment-run:any')
-  const [due, runs, settings, toCheck] = await Promise.all([
-    listDueTranches(db),
+  const params = new URL(request.url).searchParams
+  const [page, runs, settings, toCheck] = await Promise.all([
+    dueTranchesPage(db, { after: parseDueCursor(params.get('after')), before: parseDueCursor(params.get('before')) }),
     listRuns(db, { limit: 20 }),
     paymentSettings(db),
     db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
   ])
   return json({
-    due: due.map((t) => ({
+    dueCount: page.count,
+    dueTotalPence: page.totalPence,
+    next: page.next ? formatDueCursor(page.next) : null,
+    previous: page.previous ? formatDueCursor(page.previous) : null,
+    due: page.tranches.map((t) => ({
       id: t.id,
       reference: t.reference,
       awardId: t.awardId,
@@ -97,6 +105,12 @@ export default function FinanceHome() {
         </div>
       ) : null}
       <h2 id="due-payments">Payments due</h2>
+      {d.dueCount > 0 ? (
+        <p>
+          {d.dueCount === 1 ? '1 payment is' : `${d.dueCount} payments are`} due, {formatPence(d.dueTotalPence)} in all.
+          {d.dueCount > d.due.length ? ` This page shows ${d.due.length} of them, soonest due first.` : null}
+        </p>
+      ) : null}
       {d.due.length === 0 ? (
         <p>No payments are due.</p>
       ) : (
@@ -150,6 +164,7 @@ export default function FinanceHome() {
               </tbody>
             </table>
           </div>
+          <DuePager previous={d.previous} next={d.next} />
           <fieldset className="fieldset form-group">
             <legend>Pay by</legend>
             {(['bacs', 'stripe'] as const).map((rail) => (
@@ -201,6 +216,27 @@ export default function FinanceHome() {
         </div>
       )}
     </>
+  )
+}
+
+/** Links to the previous and next pages of payments due (plain links: they work without JavaScript). */
+function DuePager({ previous, next }: { previous: string | null; next: string | null }) {
+  if (!previous && !next) return null
+  return (
+    <nav aria-label="Pages of payments due">
+      <ul className="actions-list">
+        {previous ? (
+          <li>
+            <Link to={`/finance?before=${encodeURIComponent(previous)}`}>Previous page</Link>
+          </li>
+        ) : null}
+        {next ? (
+          <li>
+            <Link to={`/finance?after=${encodeURIComponent(next)}`}>Next page</Link>
+          </li>
+        ) : null}
+      </ul>
+    </nav>
   )
 }
 

@@ -2,20 +2,21 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
-import { AwardsTable, FiguresSummary } from '~/components/pot-figures.tsx'
-import { funderView } from '~/domain/budgets/reports.server.ts'
+import { FiguresSummary } from '~/components/pot-figures.tsx'
+import { funderDashboard } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'What did our money do? – Commonpot' }]
 
 /**
- * GET /funder: a funder viewer's own contributions across pots with the conditions they set in words, and what they
- * funded (read:report:funder).
+ * GET /funder: a funder viewer's own contributions across pots with the conditions they set in words, how many awards
+ * each funded (each listed a page at a time on /funder/contributions/:id), and the places their money reached
+ * (read:report:funder).
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:report:funder')
-  return json(await funderView(db, user.funderIds))
+  return json(await funderDashboard(db, user.funderIds))
 }
 
 export default function FunderView() {
@@ -53,13 +54,24 @@ export default function FunderView() {
                 }))}
               />
             )}
-            {contributions.map((c) => (
-              <section key={c.contributionId} aria-labelledby={`awards-${c.contributionId}`}>
-                <h3 id={`awards-${c.contributionId}`}>Awards funded from {c.potName}</h3>
-                <p className="secondary">Amounts are {f.funderName}&rsquo;s share of each award.</p>
-                <AwardsTable awards={c.awards} />
-              </section>
-            ))}
+            {contributions.length > 0 ? (
+              <>
+                <h3>Awards funded from each pot</h3>
+                <ul>
+                  {contributions.map((c) => (
+                    <li key={c.contributionId}>
+                      {c.awards === 0 ? (
+                        `${c.potName} (${c.financialYear}): no awards yet`
+                      ) : (
+                        <Link to={`/funder/contributions/${c.contributionId}`}>
+                          {c.potName} ({c.financialYear}): {c.awards === 1 ? '1 award' : `${c.awards} awards`}
+                        </Link>
+                      )}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
           </section>
         )
       })}

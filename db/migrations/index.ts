@@ -13,6 +13,7 @@ import * as m20261121091500 from './2026_11_21_091500_create_assessment_and_pane
 import * as m20261121093000 from './2026_11_21_093000_add_outcome_areas_to_applications.ts'
 import * as m20261121120000 from './2026_11_21_120000_create_offer_and_payment_tables.ts'
 import * as m20261121140000 from './2026_11_21_140000_create_impact_and_open_data_tables.ts'
+import * as m20261121200000 from './2026_11_21_200000_add_indexes_for_funder_and_finance_pages.ts'
 import * as m20261121200100 from './2026_11_21_200100_add_indexes_for_stats_returns_and_assessor_queue.ts'
 import * as m20261121200200 from './2026_11_21_200200_add_indexes_for_open_data_and_pot_dashboards.ts'
 
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_093000_add_outcome_areas_to_applications': m20261121093000,
   '2026_11_21_120000_create_offer_and_payment_tables': m20261121120000,
   '2026_11_21_140000_create_impact_and_open_data_tables': m20261121140000,
+  '2026_11_21_200000_add_indexes_for_funder_and_finance_pages': m20261121200000,
   '2026_11_21_200100_add_indexes_for_stats_returns_and_assessor_queue': m20261121200100,
   '2026_11_21_200200_add_indexes_for_open_data_and_pot_dashboards': m20261121200200,
 }

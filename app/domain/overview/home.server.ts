@@ -3,7 +3,7 @@
  * organisations, their assignments, their funder. Later capabilities add panels here.
  */
 import type { Db } from '~/lib/db.server.ts'
-import { listDueTranches } from '../payments/tranches.server.ts'
+import { countPayableTranches } from '../payments/tranches.server.ts'
 import { countReturnsByView } from '../returns/review.server.ts'
 
 export async function applicantOverview(db: Db, userId: number) {
@@ -71,13 +71,12 @@ export async function fundManagerOverview(db: Db, today: string) {
 
 /** Payments due (payable today: nothing in their way, as /finance lists them), bank details to check, ledger size. */
 export async function financeOverview(db: Db, today: string) {
-  const [dueTranches, unverified, accounts] = await Promise.all([
-    listDueTranches(db, { today }),
+  const [payable, unverified, accounts] = await Promise.all([
+    countPayableTranches(db, today),
     db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
     db.selectFrom('ledger_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
-  const payable = dueTranches.filter((t) => t.reasons.length === 0)
-  return { tranchesDue: payable.length, tranchesDuePence: payable.reduce((sum, t) => sum + t.amountPence, 0), bankDetailsToVerify: Number(unverified.n), ledgerAccounts: Number(accounts.n) }
+  return { tranchesDue: payable.count, tranchesDuePence: payable.totalPence, bankDetailsToVerify: Number(unverified.n), ledgerAccounts: Number(accounts.n) }
 }
 
 export async function funderOverview(db: Db, funderIds: number[]) {

@@ -12,7 +12,7 @@
  * Every transition is a conditional UPDATE on the tranche's current status (and on PostgreSQL the row is locked
  * first), so any number of concurrent webhook deliveries, statement imports or exports move it once.
  */
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, NotFoundError } from '~/lib/errors.ts'
@@ -139,21 +139,18 @@ async function gateFacts(db: Db, rows: Array<{ id: number; awardId: number; gate
   )
 }
 
-/**
- * Tranches of accepted awards that are scheduled and due by `today`, each with the organisation's current bank
- * details (verified or not), its Stripe account, and the reasons it cannot be paid yet (empty when it can).
- */
-export async function listDueTranches(db: Db, options: { today?: string; awardId?: number } = {}): Promise<DueTranche[]> {
-  const today = options.today ?? ukToday()
-  let query = trancheQuery(db)
+/** Tranches of accepted awards waiting to be paid (scheduled or offered): the rows /finance and a run choose from. */
+function dueQuery(db: Db) {
+  return trancheQuery(db)
     .select(['tranches.gate', 'tranches.gate_ref as gateRef', 'awards.status as awardStatus', 'organisations.stripe_account_id as stripeAccountId'])
     .where('tranches.status', 'in', ['scheduled', 'offered'])
     .where('awards.status', '=', 'accepted')
-    .orderBy('tranches.due_date')
-    .orderBy('tranches.id')
-  if (options.awardId) query = query.where('tranches.award_id', '=', options.awardId)
-  else query = query.where('tranches.due_date', '<=', today)
-  const rows = await query.execute()
+}
+
+type DueQueryRow = Awaited<ReturnType<ReturnType<typeof dueQuery>['execute']>>[number]
+
+/** Each row with its organisation's current bank details and the reasons it cannot be paid yet, in three queries. */
+async function withReasons(db: Db, rows: DueQueryRow[], today: string): Promise<DueTranche[]> {
   const facts = await gateFacts(db, rows)
   const orgIds = [...new Set(rows.map((r) => r.organisationId))]
   const accounts = orgIds.length
@@ -168,6 +165,139 @@ export async function listDueTranches(db: Db, options: { today?: string; awardId
     const reasons = reasonsNotDue({ status: r.status, dueDate: r.dueDate, awardStatus, gateMet: f.gateMet, conditionsMet: f.conditionsMet }, today)
     return { ...toTranche(rest as TrancheQueryRow), bankAccount, stripeAccountId, reasons }
   })
+}
+
+/**
+ * Tranches of accepted awards that are scheduled and due by `today`, each with the organisation's current bank
+ * details (verified or not), its Stripe account, and the reasons it cannot be paid yet (empty when it can).
+ * Every one of them: for checking a run's choices; pages show dueTranchesPage.
+ */
+export async function listDueTranches(db: Db, options: { today?: string; awardId?: number } = {}): Promise<DueTranche[]> {
+  const today = options.today ?? ukToday()
+  let query = dueQuery(db).orderBy('tranches.due_date').orderBy('tranches.id')
+  if (options.awardId) query = query.where('tranches.award_id', '=', options.awardId)
+  else query = query.where('tranches.due_date', '<=', today)
+  return withReasons(db, await query.execute(), today)
+}
+
+/** Where a page of due payments starts or ends: the due date and id of the row next to it (sort order). */
+export interface DueCursor {
+  dueDate: string
+  id: number
+}
+
+export const DUE_PAGE_SIZE = 50
+
+/** "2026-11-01.123" for the due date and tranche id; parseDueCursor reads it back (null when it is not one). */
+export function formatDueCursor(c: DueCursor): string {
+  return `${c.dueDate}.${c.id}`
+}
+
+export function parseDueCursor(value: string | null): DueCursor | null {
+  const m = value ? /^(\d{4}-\d{2}-\d{2})\.(\d{1,15})$/.exec(value) : null
+  return m ? { dueDate: m[1]!, id: Number(m[2]) } : null
+}
+
+export interface DueTranchesPage {
+  tranches: DueTranche[]
+  /** How many payments are due by today in all, and their total (SQL aggregates, every page alike). */
+  count: number
+  totalPence: number
+  /** Cursors for the next and previous pages, null on the last or first page. */
+  next: DueCursor | null
+  previous: DueCursor | null
+}
+
+/**
+ * One page of the payments due by `today` (sorted by due date, then id), keyset-paginated: the rows after `after`, or
+ * the rows before `before` (at most `limit`), with the count and total of all of them.
+ */
+export async function dueTranchesPage(db: Db, options: { today?: string; after?: DueCursor | null; before?: DueCursor | null; limit?: number } = {}): Promise<DueTranchesPage> {
+  const today = options.today ?? ukToday()
+  const limit = options.limit ?? DUE_PAGE_SIZE
+  const backwards = !options.after && !!options.before
+  const cursor = options.after ?? options.before ?? null
+  const op = backwards ? '<' : '>'
+  const direction = backwards ? 'desc' : 'asc'
+  // The page's ids first, from tranches and awards alone (the sort touches narrow rows), then their details.
+  let ids = db
+    .selectFrom('tranches')
+    .innerJoin('awards', 'awards.id', 'tranches.award_id')
+    .select('tranches.id')
+    .where('tranches.status', 'in', ['scheduled', 'offered'])
+    .where('awards.status', '=', 'accepted')
+    .where('tranches.due_date', '<=', today)
+    .orderBy('tranches.due_date', direction)
+    .orderBy('tranches.id', direction)
+    .limit(limit + 1)
+  if (cursor) {
+    ids = ids.where((eb) =>
+      eb.or([eb('tranches.due_date', op, cursor.dueDate), eb.and([eb('tranches.due_date', '=', cursor.dueDate), eb('tranches.id', op, cursor.id)])]),
+    )
+  }
+  const [pageIds, totals] = await Promise.all([
+    ids.execute(),
+    db
+      .selectFrom('tranches')
+      .innerJoin('awards', 'awards.id', 'tranches.award_id')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('tranches.amount_pence').as('pence')])
+      .where('tranches.status', 'in', ['scheduled', 'offered'])
+      .where('awards.status', '=', 'accepted')
+      .where('tranches.due_date', '<=', today)
+      .executeTakeFirstOrThrow(),
+  ])
+  const rows = pageIds.length
+    ? await dueQuery(db)
+        .where('tranches.id', 'in', pageIds.map((r) => r.id))
+        .orderBy('tranches.due_date', direction)
+        .orderBy('tranches.id', direction)
+        .execute()
+    : []
+  const more = rows.length > limit
+  const shown = rows.slice(0, limit)
+  if (backwards) shown.reverse()
+  const tranches = await withReasons(db, shown, today)
+  const first = tranches[0]
+  const last = tranches.at(-1)
+  const at = (t: DueTranche | undefined) => (t ? { dueDate: t.dueDate, id: t.id } : null)
+  return {
+    tranches,
+    count: Number(totals.n),
+    totalPence: Number(totals.pence ?? 0),
+    next: (backwards ? !!cursor : more) ? at(last) : null,
+    previous: (backwards ? more : !!cursor) ? at(first) : null,
+  }
+}
+
+/**
+ * How many payments can go in a run today and their total, counted in SQL: scheduled, of an accepted award, due by
+ * `today`, what they wait for has happened (an accepted return, a condition no longer outstanding) and the award has
+ * no outstanding condition. The same test as reasonsNotDue, so equal to listDueTranches' rows with no reasons.
+ */
+export async function countPayableTranches(db: Db, today: string): Promise<{ count: number; totalPence: number }> {
+  const row = await db
+    .selectFrom('tranches')
+    .innerJoin('awards', 'awards.id', 'tranches.award_id')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('tranches.amount_pence').as('pence')])
+    .where('tranches.status', '=', 'scheduled')
+    .where('awards.status', '=', 'accepted')
+    .where('tranches.due_date', '<=', today)
+    .where((eb) =>
+      eb.or([
+        eb('tranches.gate', 'not in', ['return', 'condition']),
+        eb.and([
+          eb('tranches.gate', '=', 'return'),
+          eb.exists(eb.selectFrom('returns').select('returns.id').whereRef(sql`cast(tranches.gate_ref as integer)`, '=', 'returns.id').where('returns.status', '=', 'accepted')),
+        ]),
+        eb.and([
+          eb('tranches.gate', '=', 'condition'),
+          eb.not(eb.exists(eb.selectFrom('award_conditions as gate').select('gate.id').whereRef(sql`cast(tranches.gate_ref as integer)`, '=', 'gate.id').where('gate.status', '=', 'outstanding'))),
+        ]),
+      ]),
+    )
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('award_conditions').select('award_conditions.id').whereRef('award_conditions.award_id', '=', 'tranches.award_id').where('award_conditions.status', '=', 'outstanding'))))
+    .executeTakeFirstOrThrow()
+  return { count: Number(row.n), totalPence: Number(row.pence ?? 0) }
 }
 
 /** Why one tranche cannot go in a payment run on `rail` today: its own reasons, then the payee's. Empty when it can. */

@@ -1,0 +1,310 @@
+/**
+ * The funder dashboard ("what did our money do?") at national size: a funder viewer's contributions with their
+ * figures, ring-fences and how many awards each funded; leverage per funder and the places their money reached, each
+ * summed in the database over the active award commitments; and the awards funded from one contribution a page at a
+ * time (keyset on the commitment id).
+ *
+ * The figures are the same as reports.server.ts's funderView (balances from the contributions' ledger account rows,
+ * paid against a commitment = paid tranche parts from that contribution + older direct 'award.paid' entries on the
+ * commitment − repayments taken back from that contribution), but no query returns a row per award except the page of
+ * awards. Every query is scoped to the given funders' contributions. Read-only; nothing is cached.
+ */
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import type { Db } from '~/lib/db.server.ts'
+import { REASONS } from '../budgets/accounts.ts'
+import { contributionBalances, receivedTotals } from '../budgets/contributions.server.ts'
+import { conditionNames } from '../budgets/overview.server.ts'
+import { addFigures, figuresFor, leverageSentence, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
+import { describeConditions, parseConditions } from '../budgets/ring-fence.ts'
+
+const ZERO: MoneyFigures = {
+  pledgedPence: 0,
+  receivedPence: 0,
+  outstandingPence: 0,
+  committedPence: 0,
+  committedUnpaidPence: 0,
+  paidPence: 0,
+  receivedUncommittedPence: 0,
+  availablePence: 0,
+  returnedPence: 0,
+}
+
+export interface FunderDashboardContribution {
+  contributionId: number
+  funderId: number
+  funderName: string
+  isInKind: boolean
+  figures: MoneyFigures
+  ringFence: string[]
+  potId: number
+  potName: string
+  financialYear: string
+  placeName: string | null
+  /** Awards this contribution has an active commitment to (they are listed by fundedAwardsPage). */
+  awards: number
+}
+
+export interface FunderDashboard {
+  funders: Array<{ funderId: number; funderName: string; totals: MoneyFigures; leverage: LeverageFigures }>
+  contributions: FunderDashboardContribution[]
+  /** Places the funders' money reached through awards, with only their share. */
+  byPlace: PlaceRow[]
+}
+
+/**
+ * What has been paid against one active commitment `ac` (joined as "ac"), as a correlated SQL expression: the paid
+ * tranches' parts from its contribution, older direct payments on the commitment, less repayments from the contribution.
+ */
+function paidAgainstCommitment(): RawBuilder<number> {
+  return sql<number>`(
+    coalesce((select sum(tp.amount_pence) from tranches t inner join tranche_parts tp on tp.tranche_id = t.id
+              where t.award_id = ac.award_id and t.status = 'paid' and tp.contribution_id = ac.contribution_id), 0)
+    + coalesce((select sum(e.amount_pence) from ledger_entries e
+              where e.ref_type = 'award_commitment' and e.ref_id = ac.id and e.reason_code = ${REASONS.paid} and e.reverses_entry_id is null), 0)
+    - coalesce((select sum(e.amount_pence) from award_repayments rp
+              inner join ledger_entries e on e.ref_type = 'award_repayment' and e.ref_id = rp.id
+              inner join ledger_accounts da on da.id = e.debit_account_id
+              where rp.award_id = ac.award_id and da.owner_id = ac.contribution_id), 0))`
+}
+
+/** The funders' share of an award's declared match funding: match × committed ÷ award, rounded down per award. */
+function shareOf(column: 'applications.match_cash_pence' | 'applications.match_in_kind_pence'): RawBuilder<number> {
+  return sql<number>`${sql.ref(column)} * ac.amount_pence / awards.amount_pence`
+}
+
+/** Active commitments from the contributions, with their awards and applications (for place and match funding). */
+function activeCommitments(db: Db, contributionIds: number[]) {
+  return db
+    .selectFrom('award_commitments as ac')
+    .innerJoin('awards', 'awards.id', 'ac.award_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .where('ac.contribution_id', 'in', contributionIds)
+    .where('ac.released_at', 'is', null)
+}
+
+/** The funders' contributions across pots, with their pots' names, places and years. */
+async function contributionRows(db: Db, funderIds: number[]) {
+  return db
+    .selectFrom('contributions')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .innerJoin('pots', 'pots.id', 'contributions.pot_id')
+    .leftJoin('places', 'places.id', 'pots.place_id')
+    .select([
+      'contributions.id',
+      'contributions.pot_id as potId',
+      'contributions.funder_id as funderId',
+      'contributions.pledged_pence as pledgedPence',
+      'contributions.is_in_kind as isInKind',
+      'contributions.conditions',
+      'funders.name as funderName',
+      'pots.name as potName',
+      'pots.financial_year as financialYear',
+      'pots.available_basis as availableBasis',
+      'places.name as placeName',
+    ])
+    .where('contributions.funder_id', 'in', funderIds)
+    .orderBy('pots.financial_year', 'desc')
+    .orderBy('pots.name')
+    .orderBy('contributions.id')
+    .execute()
+}
+
+/** Per contribution: how many awards it funds. */
+async function awardCounts(db: Db, contributionIds: number[]): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('award_commitments')
+    .select((eb) => ['contribution_id', eb.fn.countAll<number>().as('n')])
+    .where('contribution_id', 'in', contributionIds)
+    .where('released_at', 'is', null)
+    .groupBy('contribution_id')
+    .execute()
+  return new Map(rows.map((r) => [r.contribution_id, Number(r.n)]))
+}
+
+/** Per funder and place: committed, paid, awards and the share of match funding, summed in one pass. */
+async function sumsByFunderAndPlace(db: Db, contributionIds: number[]) {
+  const rows = await activeCommitments(db, contributionIds)
+    .innerJoin('contributions', 'contributions.id', 'ac.contribution_id')
+    .leftJoin('places', 'places.id', 'applications.place_id')
+    .select((eb) => [
+      'contributions.funder_id as funderId',
+      'applications.place_id as placeId',
+      'places.name as placeName',
+      eb.fn.count<number>('ac.award_id').distinct().as('awards'),
+      eb.fn.sum<number>('ac.amount_pence').as('committed'),
+      eb.fn.sum<number>(paidAgainstCommitment()).as('paid'),
+      eb.fn.sum<number>(shareOf('applications.match_cash_pence')).as('matchCash'),
+      eb.fn.sum<number>(shareOf('applications.match_in_kind_pence')).as('matchInKind'),
+    ])
+    .groupBy(['contributions.funder_id', 'applications.place_id', 'places.name'])
+    .execute()
+  return rows.map((r) => ({
+    funderId: r.funderId,
+    placeId: r.placeId,
+    placeName: r.placeName,
+    awards: Number(r.awards),
+    committed: Number(r.committed),
+    paid: Number(r.paid),
+    matchCash: Number(r.matchCash),
+    matchInKind: Number(r.matchInKind),
+  }))
+}
+
+/** Awards per place counted once across several funders (needed only when a viewer sees more than one funder). */
+async function distinctAwardsByPlace(db: Db, contributionIds: number[]): Promise<Map<number | null, number>> {
+  const rows = await activeCommitments(db, contributionIds)
+    .select((eb) => ['applications.place_id as placeId', eb.fn.count<number>('ac.award_id').distinct().as('awards')])
+    .groupBy('applications.place_id')
+    .execute()
+  return new Map(rows.map((r) => [r.placeId, Number(r.awards)]))
+}
+
+/**
+ * A funder viewer's own contributions across pots: their figures, ring-fences and award counts, each funder's totals
+ * and leverage, and the places their money reached (their share only). Only the given funders' money is read.
+ */
+export async function funderDashboard(db: Db, funderIds: number[]): Promise<FunderDashboard> {
+  if (funderIds.length === 0) return { funders: [], contributions: [], byPlace: [] }
+  const [rows, funderNames] = await Promise.all([
+    contributionRows(db, funderIds),
+    db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds).orderBy('name').execute(),
+  ])
+  const ids = rows.map((r) => r.id)
+  const conditions = rows.map((r) => parseConditions(r.conditions))
+  const [balances, received, counts, sums, names, distinct] = ids.length
+    ? await Promise.all([
+        contributionBalances(db, ids),
+        receivedTotals(db, ids),
+        awardCounts(db, ids),
+        sumsByFunderAndPlace(db, ids),
+        conditionNames(db, conditions),
+        funderIds.length > 1 ? distinctAwardsByPlace(db, ids) : null,
+      ])
+    : [new Map(), new Map(), new Map<number, number>(), [], await conditionNames(db, []), null]
+  const contributions: FunderDashboardContribution[] = rows.map((r, i) => ({
+    contributionId: r.id,
+    funderId: r.funderId,
+    funderName: r.funderName,
+    isInKind: r.isInKind === 1,
+    figures: figuresFor(balances.get(r.id)!, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis),
+    ringFence: describeConditions(conditions[i]!, names),
+    potId: r.potId,
+    potName: r.potName,
+    financialYear: r.financialYear,
+    placeName: r.placeName,
+    awards: counts.get(r.id) ?? 0,
+  }))
+  const funders = funderNames.map((f) => {
+    const own = sums.filter((s) => s.funderId === f.id)
+    const fundingPence = own.reduce((t, s) => t + s.committed, 0)
+    const matchCashPence = own.reduce((t, s) => t + s.matchCash, 0)
+    const matchInKindPence = own.reduce((t, s) => t + s.matchInKind, 0)
+    return {
+      funderId: f.id,
+      funderName: f.name,
+      totals: contributions.filter((c) => c.funderId === f.id).reduce((t, c) => addFigures(t, c.figures), ZERO),
+      leverage: { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from: f.name, fundingPence, matchCashPence, matchInKindPence }) },
+    }
+  })
+  return { funders, contributions, byPlace: placeRows(sums, distinct) }
+}
+
+function placeRows(sums: Awaited<ReturnType<typeof sumsByFunderAndPlace>>, distinct: Map<number | null, number> | null): PlaceRow[] {
+  const places = new Map<number | null, PlaceRow>()
+  for (const s of sums) {
+    const row = places.get(s.placeId) ?? { placeId: s.placeId, placeName: s.placeName ?? 'No place recorded', committedPence: 0, paidPence: 0, awards: 0 }
+    row.committedPence += s.committed
+    row.paidPence += s.paid
+    row.awards += s.awards
+    places.set(s.placeId, row)
+  }
+  if (distinct) for (const row of places.values()) row.awards = distinct.get(row.placeId) ?? row.awards
+  return [...places.values()].sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
+}
+
+// ---------------------------------------------------------------- the awards one contribution funded
+
+export const FUNDED_AWARDS_PAGE_SIZE = 50
+
+export interface FundedAwardRow {
+  commitmentId: number
+  awardId: number
+  reference: string
+  organisationName: string
+  placeName: string | null
+  status: string
+  /** This contribution's active commitment to the award. */
+  committedPence: number
+  paidPence: number
+}
+
+export interface FundedAwardsPage {
+  contribution: { id: number; funderId: number; funderName: string; potName: string; financialYear: string }
+  awards: FundedAwardRow[]
+  /** All the awards the contribution funds, and its share of them (SQL aggregates, alike on every page). */
+  count: number
+  committedPence: number
+  /** Commitment ids to start the next page after / the previous page before; null on the last / first page. */
+  next: number | null
+  previous: number | null
+}
+
+/**
+ * One page of the awards a contribution funds (its active commitments, oldest first), keyset on the commitment id:
+ * the rows after `after` or before `before`. Null when the contribution is not one of `funderIds`' (the caller's 404).
+ */
+export async function fundedAwardsPage(
+  db: Db,
+  input: { funderIds: number[]; contributionId: number; after?: number | null; before?: number | null; limit?: number },
+): Promise<FundedAwardsPage | null> {
+  const limit = input.limit ?? FUNDED_AWARDS_PAGE_SIZE
+  if (input.funderIds.length === 0) return null
+  const contribution = await db
+    .selectFrom('contributions')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .innerJoin('pots', 'pots.id', 'contributions.pot_id')
+    .select(['contributions.id', 'contributions.funder_id as funderId', 'funders.name as funderName', 'pots.name as potName', 'pots.financial_year as financialYear'])
+    .where('contributions.id', '=', input.contributionId)
+    .where('contributions.funder_id', 'in', input.funderIds)
+    .executeTakeFirst()
+  if (!contribution) return null
+  const backwards = !input.after && !!input.before
+  const cursor = input.after ?? input.before ?? null
+  let page = activeCommitments(db, [contribution.id])
+    .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+    .leftJoin('places', 'places.id', 'applications.place_id')
+    .select([
+      'ac.id as commitmentId',
+      'awards.id as awardId',
+      'awards.reference',
+      'organisations.name as organisationName',
+      'places.name as placeName',
+      'awards.status',
+      'ac.amount_pence as committedPence',
+      paidAgainstCommitment().as('paidPence'),
+    ])
+    .orderBy('ac.id', backwards ? 'desc' : 'asc')
+    .limit(limit + 1)
+  if (cursor) page = page.where((eb): Expression<SqlBool> => eb('ac.id', backwards ? '<' : '>', cursor))
+  const [rows, totals] = await Promise.all([
+    page.execute(),
+    db
+      .selectFrom('award_commitments')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('amount_pence').as('pence')])
+      .where('contribution_id', '=', contribution.id)
+      .where('released_at', 'is', null)
+      .executeTakeFirstOrThrow(),
+  ])
+  const more = rows.length > limit
+  const shown = rows.slice(0, limit)
+  if (backwards) shown.reverse()
+  const awards = shown.map((r) => ({ ...r, committedPence: Number(r.committedPence), paidPence: Number(r.paidPence) }))
+  return {
+    contribution,
+    awards,
+    count: Number(totals.n),
+    committedPence: Number(totals.pence ?? 0),
+    next: (backwards ? !!cursor : more) && awards.length ? awards.at(-1)!.commitmentId : null,
+    previous: (backwards ? more : !!cursor) && awards.length ? awards[0]!.commitmentId : null,
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Payments due a page at a time (dueTranchesPage: keyset on due date and id, with the count and total of all of them)
+ * and the count of payments that can go in a run today (countPayableTranches), both against listDueTranches.
+ */
+import type { Transaction } from 'kysely'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createDatabase, type DatabaseHandle } from '../../../db/connect.ts'
+import type { DB } from '../../../db/schema.ts'
+import { createPaymentScenario } from '../../../tests/factories/payments.ts'
+import { createUserWithRole } from '../../../tests/factories/sessions.ts'
+import { freshDatabaseOptions } from '../../../tests/setup/test-database.ts'
+import { countPayableTranches, dueTranchesPage, formatDueCursor, listDueTranches, markTranchePaid, markTranchesSent, parseDueCursor } from './tranches.server.ts'
+
+let h: DatabaseHandle
+const LATER = '2030-01-01'
+const tx = <T>(fn: (trx: Transaction<DB>) => Promise<T>) => h.db.transaction().execute(fn)
+
+beforeAll(async () => {
+  h = createDatabase(await freshDatabaseOptions())
+  const s = await createPaymentScenario(h.db)
+  const finance = await createUserWithRole(h.db, 'finance_officer')
+  // Due now and payable; three yearly tranches (the later ones wait for returns); one held by an outstanding condition;
+  // one without checked bank details (due, payable as far as the tranche goes); one already paid.
+  await s.acceptedAward({ amountPence: 100_000 })
+  await s.acceptedAward({ amountPence: 600_000, schedule: { kind: 'yearly', years: 3, amountPerYearPence: 200_000, startDate: '2026-11-01' } })
+  await s.acceptedAward({ amountPence: 150_000, conditions: ['Send us your safeguarding policy'], conditionsOutstanding: true })
+  await s.acceptedAward({ amountPence: 120_000, bank: 'unverified' })
+  const paid = await s.acceptedAward({ amountPence: 90_000 })
+  await s.run(finance.id, paid.trancheIds)
+  await tx((trx) => markTranchesSent(trx, finance.id, { trancheIds: paid.trancheIds }))
+  await tx((trx) => markTranchePaid(trx, null, { trancheId: paid.trancheIds[0]!, paidOn: '2026-11-21', source: 'bank_statement' }))
+}, 120_000)
+afterAll(async () => {
+  await h.close()
+})
+
+describe('dueTranchesPage', () => {
+  test('pages through every due payment in order, the next page starting after the last row, and back again', async () => {
+    const all = await listDueTranches(h.db, { today: LATER })
+    expect(all.length).toBe(6)
+    const first = await dueTranchesPage(h.db, { today: LATER, limit: 4 })
+    expect(first.tranches.map((t) => t.id)).toEqual(all.slice(0, 4).map((t) => t.id))
+    expect(first.previous).toBeNull()
+    expect(first.next).toEqual({ dueDate: all[3]!.dueDate, id: all[3]!.id })
+    const second = await dueTranchesPage(h.db, { today: LATER, limit: 4, after: first.next })
+    expect(second.tranches.map((t) => t.id)).toEqual(all.slice(4).map((t) => t.id))
+    expect(second.next).toBeNull()
+    const back = await dueTranchesPage(h.db, { today: LATER, limit: 4, before: second.previous })
+    expect(back.tranches.map((t) => t.id)).toEqual(first.tranches.map((t) => t.id))
+    expect(back.previous).toBeNull()
+    expect(back.next).toEqual(first.next)
+    expect(second.tranches.map((t) => t.reasons)).toEqual(all.slice(4).map((t) => t.reasons))
+  })
+
+  test('counts and totals every due payment, not just the page, the same on every page', async () => {
+    for (const today of [LATER, '2026-11-21']) {
+      const all = await listDueTranches(h.db, { today })
+      const page = await dueTranchesPage(h.db, { today, limit: 1 })
+      expect(page.count).toBe(all.length)
+      expect(page.totalPence).toBe(all.reduce((sum, t) => sum + t.amountPence, 0))
+      expect(page.tranches).toHaveLength(Math.min(1, all.length))
+    }
+  })
+
+  test('a cursor is written and read back; anything else is no cursor', () => {
+    expect(parseDueCursor(formatDueCursor({ dueDate: '2026-11-01', id: 42 }))).toEqual({ dueDate: '2026-11-01', id: 42 })
+    for (const bad of [null, '', '2026-11-01', '42', '2026-11-01.x', "2026-11-01.1' or 1=1"]) expect(parseDueCursor(bad)).toBeNull()
+  })
+})
+
+describe('countPayableTranches', () => {
+  test('counts what listDueTranches finds with nothing in its way, and their total', async () => {
+    for (const today of [LATER, '2026-11-21', '2020-01-01']) {
+      const payable = (await listDueTranches(h.db, { today })).filter((t) => t.reasons.length === 0)
+      expect(await countPayableTranches(h.db, today)).toEqual({ count: payable.length, totalPence: payable.reduce((sum, t) => sum + t.amountPence, 0) })
+    }
+    const later = await countPayableTranches(h.db, LATER)
+    // The payable-now award, the first yearly tranche and the unchecked-bank award (a payee problem, not the tranche's).
+    expect(later).toEqual({ count: 3, totalPence: 100_000 + 200_000 + 120_000 })
+  })
+})
