@@ -86,6 +86,58 @@ describe('/pots/:potId/dashboard', () => {
     }
   })
 
+  test('lists the awards once, under the contribution figures, with the contributors each draws on', async () => {
+    const data = await (await call(dashboardLoader, `/pots/${s.potId}/dashboard`, manager.id, { potId: String(s.potId) })).json()
+    expect(data.contributions.every((c: object) => !('awards' in c))).toBe(true)
+    expect(data.awards).toMatchObject({ total: 1, previousBefore: null, nextAfter: null })
+    expect(data.awards.awards).toEqual([
+      expect.objectContaining({
+        awardId: s.awardId,
+        reference: s.awardReference,
+        committedPence: 1_000_000,
+        paidPence: 400_000,
+        contributions: [
+          expect.objectContaining({ contributionId: s.contributions.nhs, committedPence: 750_000, paidPence: 300_000 }),
+          expect.objectContaining({ contributionId: s.contributions.lottery, committedPence: 250_000, paidPence: 100_000 }),
+        ],
+      }),
+    ])
+  })
+
+  test('shows 50 awards a page; ?after= gives the next page and ?before= the one before it; a bad cursor gives the first', async () => {
+    const scenario = await createPotScenario(db)
+    const ids = [scenario.awardId]
+    for (let i = 0; i < 51; i++) {
+      const award = await createAward(db, { placeId: scenario.placeId, amountPence: 1_000, matchCashPence: 0, matchInKindPence: 0 })
+      await db.transaction().execute((trx) =>
+        commitAward(trx, manager.id, {
+          awardId: award.awardId,
+          potId: scenario.potId,
+          amountPence: 1_000,
+          award: { placeId: scenario.placeId, categories: ['health_and_wellbeing'], fundId: award.fundId, roundId: award.roundId, date: '2026-11-21' },
+          idempotencyKey: `award:${award.awardId}:commit`,
+        }),
+      )
+      ids.push(award.awardId)
+    }
+    const params = { potId: String(scenario.potId) }
+    const page = async (query: string) => (await (await call(dashboardLoader, `/pots/${scenario.potId}/dashboard${query}`, manager.id, params)).json()).awards
+    const awardIds = (p: { awards: { awardId: number }[] }) => p.awards.map((a) => a.awardId)
+
+    const first = await page('')
+    expect(first.total).toBe(52)
+    expect(awardIds(first)).toEqual(ids.slice(0, 50))
+    expect(first.previousBefore).toBeNull()
+    expect(first.nextAfter).toBe(ids[49])
+
+    const second = await page(`?places=rolled_up&after=${first.nextAfter}`)
+    expect(awardIds(second)).toEqual(ids.slice(50))
+    expect(second).toMatchObject({ total: 52, previousBefore: ids[50], nextAfter: null })
+
+    expect(await page(`?before=${second.previousBefore}`)).toEqual(first)
+    expect(awardIds(await page('?after=not-an-award'))).toEqual(ids.slice(0, 50))
+  }, 60_000)
+
   test('is refused to someone without read:pot:any, and 404 for an unknown pot', async () => {
     expect((await call(dashboardLoader, `/pots/${s.potId}/dashboard`, nhsViewer.id, { potId: String(s.potId) })).status).toBe(403)
     expect((await call(dashboardLoader, '/pots/999999/dashboard', manager.id, { potId: '999999' })).status).toBe(404)

@@ -4,10 +4,11 @@ import { z } from 'zod'
 import { LineChart, StackedBarChart, type ChartSeries } from '~/components/charts.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
-import { AwardsTable, FiguresSummary } from '~/components/pot-figures.tsx'
+import { PageLinks } from '~/components/page-links.tsx'
+import { FiguresSummary } from '~/components/pot-figures.tsx'
 import { PotNotFoundError } from '~/domain/budgets/pots.server.ts'
 import { AVAILABLE_BASIS_LABELS } from '~/domain/budgets/pot-labels.ts'
-import { potDashboard } from '~/domain/budgets/reports.server.ts'
+import { potAwardsPage, potDashboard, type PotAward } from '~/domain/budgets/reports.server.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
 import { SPLIT_RULE } from '~/domain/places/rollup.ts'
 import { longDate } from '~/domain/budgets/ring-fence.ts'
@@ -22,21 +23,27 @@ const PLACE_VIEW_OPTIONS = [
   { value: 'rolled_up', label: 'Rolled up into today’s places' },
 ] as const
 
-/** ?places=as_they_were|rolled_up; anything else shows places as they were. */
-const QuerySchema = z.object({ places: z.enum(['as_they_were', 'rolled_up']).catch('as_they_were') })
+/** An award id from a page link; anything else is ignored (the first page). */
+const Cursor = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined)
+
+/** ?places=as_they_were|rolled_up (anything else shows places as they were); ?after= or ?before= an award id. */
+const QuerySchema = z.object({ places: z.enum(['as_they_were', 'rolled_up']).catch('as_they_were'), after: Cursor, before: Cursor })
 
 /**
  * GET /pots/:potId/dashboard: the pot's figures, by contributor (with each ring-fence in words) and by place, with
- * charts (read:pot:any). ?places=rolled_up rolls old places' figures into today's places.
+ * charts, then the awards drawing on the pot, 50 a page (read:pot:any). ?places=rolled_up rolls old places' figures
+ * into today's places; ?after=<award id> and ?before=<award id> page through the awards.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'read:pot:any')
   const potId = Number(params.potId)
   if (!Number.isSafeInteger(potId) || potId <= 0) throw notFound('We could not find that pot.')
-  const { places } = QuerySchema.parse({ places: new URL(request.url).searchParams.get('places') ?? undefined })
+  const query = new URL(request.url).searchParams
+  const { places, after, before } = QuerySchema.parse({ places: query.get('places') ?? undefined, after: query.get('after') ?? undefined, before: query.get('before') ?? undefined })
   try {
     const dashboard = await potDashboard(db, potId, { places, date: ukToday() })
-    return json({ ...dashboard, basisLabel: AVAILABLE_BASIS_LABELS[dashboard.pot.availableBasis] })
+    const awards = await potAwardsPage(db, potId, before !== undefined ? { before } : { after })
+    return json({ ...dashboard, awards, basisLabel: AVAILABLE_BASIS_LABELS[dashboard.pot.availableBasis] })
   } catch (e) {
     if (e instanceof PotNotFoundError) throw notFound('We could not find that pot.')
     throw e
@@ -149,14 +156,73 @@ export default function PotDashboard() {
         />
       )}
 
-      <h2>Awards each contribution funds</h2>
-      {d.contributions.map((c) => (
-        <section key={c.contributionId} aria-labelledby={`awards-${c.contributionId}`}>
-          <h3 id={`awards-${c.contributionId}`}>{c.funderName}</h3>
-          <AwardsTable awards={c.awards} />
-        </section>
-      ))}
+      <h2 id="awards">Awards funded from this pot</h2>
+      {d.awards.total === 0 ? (
+        <p>No awards funded yet.</p>
+      ) : (
+        <>
+          <p>
+            {d.awards.total === 1 ? '1 award draws' : `${d.awards.total.toLocaleString('en-GB')} awards draw`} on this pot, listed in the order they were made,
+            50 a page. Each shows which contributors’ money it draws on.
+          </p>
+          <PotAwardsTable awards={d.awards.awards} contributorNames={new Map(d.contributions.map((c) => [c.contributionId, c.funderName]))} />
+          <PageLinks
+            label="Pages of awards"
+            path={`/pots/${d.pot.id}/dashboard`}
+            query={d.placeView.view === 'rolled_up' ? 'places=rolled_up' : ''}
+            previousBefore={d.awards.previousBefore}
+            nextAfter={d.awards.nextAfter}
+          />
+        </>
+      )}
     </>
+  )
+}
+
+/** A page of the pot's awards: the pot's money in each, and which contributors' money it comes from. */
+function PotAwardsTable({ awards, contributorNames }: { awards: PotAward[]; contributorNames: Map<number, string> }) {
+  return (
+    <div className="table-wrap">
+      <table>
+        <caption>Awards funded from this pot, with the contributors whose money each draws on</caption>
+        <thead>
+          <tr>
+            <th scope="col">Award</th>
+            <th scope="col">Organisation</th>
+            <th scope="col">Place</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Committed
+            </th>
+            <th scope="col" className="num">
+              Paid
+            </th>
+            <th scope="col">Contributors (committed, paid)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {awards.map((a) => (
+            <tr key={a.awardId}>
+              <th scope="row">{a.reference}</th>
+              <td>{a.organisationName}</td>
+              <td>{a.placeName ?? 'Not recorded'}</td>
+              <td>{a.status}</td>
+              <td className="num">{formatPence(a.committedPence)}</td>
+              <td className="num">{formatPence(a.paidPence)}</td>
+              <td>
+                <ul>
+                  {a.contributions.map((c) => (
+                    <li key={c.contributionId}>
+                      {contributorNames.get(c.contributionId)}: {formatPence(c.committedPence)}, {formatPence(c.paidPence)} paid
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createAward, createPotScenario, type PotScenario } from '../../../tests/factories/pot-reports.ts'
 import { db } from '~/lib/db.server.ts'
-import { commitAward } from './commitments.server.ts'
+import { commitAward, releaseCommitment } from './commitments.server.ts'
 import { verifyLedger } from './ledger.server.ts'
-import { contributorStatement, funderView, leverageSentence, pencePerPound, potDashboard, potLedgerEntries, StatementPeriodError } from './reports.server.ts'
+import { contributorStatement, funderView, leverageSentence, pencePerPound, potAwardsPage, potDashboard, potLedgerEntries, StatementPeriodError } from './reports.server.ts'
 import { penceToDecimalPounds } from '~/lib/money.ts'
 
 let s: PotScenario
@@ -58,13 +58,9 @@ describe('potDashboard', () => {
     expect((await verifyLedger(db)).ok).toBe(true)
   })
 
-  test('lists the awards each contribution funds, by place, over time, with the leverage sentence', async () => {
+  test('gives the figures by place, over time, with the leverage sentence, and no award lists per contribution', async () => {
     const dashboard = await potDashboard(db, s.potId)
-    const nhs = dashboard.contributions.find((c) => c.contributionId === s.contributions.nhs)!
-    expect(nhs.awards).toEqual([
-      expect.objectContaining({ awardId: s.awardId, reference: s.awardReference, organisationName: s.organisationName, committedPence: 750_000, paidPence: 300_000 }),
-    ])
-    expect(dashboard.contributions.find((c) => c.contributionId === s.contributions.council)!.awards).toEqual([])
+    expect(dashboard.contributions.every((c) => !('awards' in c))).toBe(true)
     expect(dashboard.byPlace).toEqual([{ placeId: s.placeId, placeName: 'NHS South West London Integrated Care Board', committedPence: 1_000_000, paidPence: 400_000, awards: 1 }])
     expect(dashboard.overTime).toEqual([
       { month: new Date().toISOString().slice(0, 7), committedPence: 1_000_000, paidPence: 400_000, cumulativeCommittedPence: 1_000_000, cumulativePaidPence: 400_000 },
@@ -83,15 +79,90 @@ describe('potDashboard sums in the database', () => {
     const dashboard = await potDashboard(db, s.potId)
     const funderIds = [...new Set(dashboard.contributions.map((c) => c.funderId))]
     const view = await funderView(db, funderIds)
-    const paidByAward = (awards: { awardId: number; committedPence: number; paidPence: number }[]) => awards.map((a) => [a.awardId, a.committedPence, a.paidPence])
-    for (const c of dashboard.contributions) {
-      const same = view.contributions.find((v) => v.contributionId === c.contributionId)!
-      expect(paidByAward(c.awards)).toEqual(paidByAward(same.awards))
-    }
+    const { awards } = await potAwardsPage(db, s.potId)
+    const fromAwardList = awards.flatMap((a) => a.contributions.map((c) => [c.contributionId, a.awardId, c.committedPence, c.paidPence]))
+    const fromFunderView = view.contributions.flatMap((c) => c.awards.map((a) => [c.contributionId, a.awardId, a.committedPence, a.paidPence]))
+    expect(fromAwardList).toEqual(fromFunderView)
     const last = dashboard.overTime.at(-1)!
     expect(last.cumulativeCommittedPence).toBe(dashboard.totals.committedPence)
     expect(last.cumulativePaidPence).toBe(dashboard.totals.paidPence)
     expect(dashboard.overTime.reduce((sum, m) => sum + m.paidPence, 0)).toBe(dashboard.totals.paidPence)
+  })
+})
+
+describe('potAwardsPage', () => {
+  test('lists each award drawing on the pot once, with the pot’s money in it and the contributions it draws on', async () => {
+    const page = await potAwardsPage(db, s.potId)
+    expect(page).toEqual({
+      awards: [
+        {
+          awardId: s.awardId,
+          reference: s.awardReference,
+          organisationName: s.organisationName,
+          placeName: 'NHS South West London Integrated Care Board',
+          status: 'accepted',
+          committedPence: 1_000_000,
+          paidPence: 400_000,
+          contributions: [
+            { contributionId: s.contributions.nhs, committedPence: 750_000, paidPence: 300_000 },
+            { contributionId: s.contributions.lottery, committedPence: 250_000, paidPence: 100_000 },
+          ],
+        },
+      ],
+      total: 1,
+      previousBefore: null,
+      nextAfter: null,
+    })
+  })
+
+  test('pages through the awards in id order with after and before, counts them all, and leaves out released ones', async () => {
+    const scenario = await createPotScenario(db)
+    const more: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const award = await createAward(db, { placeId: scenario.placeId, amountPence: 10_000 + i, matchCashPence: 0, matchInKindPence: 0 })
+      await db.transaction().execute((trx) =>
+        commitAward(trx, scenario.managerUserId, {
+          awardId: award.awardId,
+          potId: scenario.potId,
+          amountPence: 10_000 + i,
+          award: { placeId: scenario.placeId, categories: ['health_and_wellbeing'], fundId: award.fundId, roundId: award.roundId, date: '2026-11-21' },
+          idempotencyKey: `award:${award.awardId}:commit`,
+        }),
+      )
+      more.push(award.awardId)
+    }
+    // The last award is declined: its commitment is released and it no longer draws on the pot.
+    await db.transaction().execute((trx) => releaseCommitment(trx, scenario.managerUserId, { awardId: more[4], reason: 'Declined', idempotencyKey: `award:${more[4]}:release` }))
+    const listed = [scenario.awardId, ...more.slice(0, 4)]
+    const ids = (page: { awards: { awardId: number }[] }) => page.awards.map((a) => a.awardId)
+
+    const first = await potAwardsPage(db, scenario.potId, {}, 2)
+    expect(ids(first)).toEqual(listed.slice(0, 2))
+    expect(first).toMatchObject({ total: 5, previousBefore: null, nextAfter: listed[1] })
+    const second = await potAwardsPage(db, scenario.potId, { after: first.nextAfter! }, 2)
+    expect(ids(second)).toEqual(listed.slice(2, 4))
+    expect(second).toMatchObject({ total: 5, previousBefore: listed[2], nextAfter: listed[3] })
+    const third = await potAwardsPage(db, scenario.potId, { after: second.nextAfter! }, 2)
+    expect(ids(third)).toEqual(listed.slice(4))
+    expect(third).toMatchObject({ previousBefore: listed[4], nextAfter: null })
+    expect(third.awards[0]).toMatchObject({ committedPence: 10_003, paidPence: 0 })
+
+    expect(ids(await potAwardsPage(db, scenario.potId, { before: third.previousBefore! }, 2))).toEqual(ids(second))
+    const back = await potAwardsPage(db, scenario.potId, { before: second.previousBefore! }, 2)
+    expect(back).toEqual(first)
+
+    const counted = await db
+      .selectFrom('award_commitments')
+      .innerJoin('contributions', 'contributions.id', 'award_commitments.contribution_id')
+      .select((eb) => eb.fn.count<number>('award_commitments.award_id').distinct().as('n'))
+      .where('contributions.pot_id', '=', scenario.potId)
+      .where('award_commitments.released_at', 'is', null)
+      .executeTakeFirstOrThrow()
+    expect(first.total).toBe(Number(counted.n))
+  })
+
+  test('an empty page for a pot with no contributions', async () => {
+    expect(await potAwardsPage(db, 999_999)).toEqual({ awards: [], total: 0, previousBefore: null, nextAfter: null })
   })
 })
 

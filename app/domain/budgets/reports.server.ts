@@ -69,7 +69,8 @@ export interface FundedAward {
   paidPence: number
 }
 
-export interface ContributionReport {
+/** A contribution's figures and ring-fence, without its awards (the pot dashboard lists awards once, a page at a time). */
+export interface ContributionSummary {
   contributionId: number
   funderId: number
   funderName: string
@@ -77,8 +78,39 @@ export interface ContributionReport {
   figures: MoneyFigures
   /** The ring-fence conditions in plain English, one sentence each. */
   ringFence: string[]
+}
+
+export interface ContributionReport extends ContributionSummary {
   awards: FundedAward[]
 }
+
+/** An award drawing on a pot: the pot's money in it, and which contributions that money comes from. */
+export interface PotAward {
+  awardId: number
+  reference: string
+  organisationName: string
+  placeName: string | null
+  status: string
+  /** The pot's active commitments to the award, over all its contributions. */
+  committedPence: number
+  /** Paid against those commitments, net of repayments. */
+  paidPence: number
+  /** The contributions the award draws on, in contribution order (the dashboard names them from its contributions). */
+  contributions: Array<{ contributionId: number; committedPence: number; paidPence: number }>
+}
+
+/** One page of the awards drawing on a pot, in award id order, with the cursors of the pages either side. */
+export interface PotAwardsPage {
+  awards: PotAward[]
+  /** How many awards draw on the pot in all (counted by the database). */
+  total: number
+  /** Give as ?before= for the previous page; null on the first page. */
+  previousBefore: number | null
+  /** Give as ?after= for the next page; null on the last page. */
+  nextAfter: number | null
+}
+
+export const POT_AWARDS_PAGE_SIZE = 50
 
 export interface PlaceRow {
   placeId: number | null
@@ -111,7 +143,7 @@ export interface PotDashboardOptions {
 export interface PotDashboard {
   pot: Pot & { placeName: string | null; hostFunderName: string }
   totals: MoneyFigures
-  contributions: ContributionReport[]
+  contributions: ContributionSummary[]
   byPlace: PlaceRow[]
   /** Which view byPlace is in, and the day rolled up to (null as they were). */
   placeView: { view: PlaceView; date: string | null }
@@ -187,8 +219,11 @@ interface CommitmentRow {
   matchInKindPence: number
 }
 
-/** Active (not released) commitments from the contributions, with their awards, organisations and places (a query). */
-function activeCommitmentsQuery(db: Db, contributionIds: number[]) {
+/**
+ * Active (not released) commitments from the contributions, with their awards, organisations and places (a query);
+ * only those to `awardIds` when given.
+ */
+function activeCommitmentsQuery(db: Db, contributionIds: number[], awardIds?: number[]) {
   return db
     .selectFrom('award_commitments')
     .innerJoin('awards', 'awards.id', 'award_commitments.award_id')
@@ -211,6 +246,7 @@ function activeCommitmentsQuery(db: Db, contributionIds: number[]) {
     ])
     .where('award_commitments.contribution_id', 'in', contributionIds)
     .where('award_commitments.released_at', 'is', null)
+    .$if(awardIds !== undefined, (qb) => qb.where('award_commitments.award_id', 'in', awardIds!))
     .orderBy('awards.reference')
     .orderBy('award_commitments.id')
 }
@@ -226,9 +262,9 @@ async function activeCommitments(db: Db, contributionIds: number[]): Promise<Com
  * paid sums are subqueries per commitment through the tranche, ledger-reference and repayment indexes, so the
  * database does the sums and there is no second round trip with every commitment's id.
  */
-async function activeCommitmentsWithPaid(db: Db, contributionIds: number[]): Promise<{ commitments: CommitmentRow[]; paid: Map<number, number> }> {
-  if (contributionIds.length === 0) return { commitments: [], paid: new Map() }
-  const rows = await activeCommitmentsQuery(db, contributionIds)
+async function activeCommitmentsWithPaid(db: Db, contributionIds: number[], awardIds?: number[]): Promise<{ commitments: CommitmentRow[]; paid: Map<number, number> }> {
+  if (contributionIds.length === 0 || awardIds?.length === 0) return { commitments: [], paid: new Map() }
+  const rows = await activeCommitmentsQuery(db, contributionIds, awardIds)
     .select((eb) => [
       eb
         .selectFrom('tranche_parts')
@@ -459,14 +495,13 @@ async function potContributions(db: Db, potId: number) {
   const ids = rows.map((r) => r.id)
   const conditions = rows.map((r) => parseConditions(r.conditions))
   const [balances, received, names] = await Promise.all([contributionBalances(db, ids), receivedTotals(db, ids), conditionNames(db, conditions)])
-  const contributions: ContributionReport[] = rows.map((r, i) => ({
+  const contributions: ContributionSummary[] = rows.map((r, i) => ({
     contributionId: r.id,
     funderId: r.funder_id,
     funderName: r.name,
     isInKind: r.is_in_kind === 1,
     figures: figuresFor(balances.get(r.id)!, received.get(r.id) ?? 0, r.pledged_pence, pot.availableBasis),
     ringFence: describeConditions(conditions[i], names),
-    awards: [],
   }))
   return { pot: { ...pot, ...facts }, contributions }
 }
@@ -511,15 +546,78 @@ export async function potDashboard(db: Db, potId: number, options: PotDashboardO
   const { pot, contributions: reports } = await potContributions(db, potId)
   const ids = reports.map((c) => c.contributionId)
   const [{ commitments, paid }, months] = await Promise.all([activeCommitmentsWithPaid(db, ids), overTime(db, ids)])
-  const contributions = reports.map((c) => ({ ...c, awards: fundedAwards(commitments, paid, c.contributionId) }))
   return {
     pot,
-    totals: contributions.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
-    contributions,
+    totals: reports.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
+    contributions: reports,
     byPlace: view === 'rolled_up' ? await byPlaceRolledUp(db, commitments, paid, options.date!) : byPlace(commitments, paid),
     placeView: { view, date: view === 'rolled_up' ? options.date! : null },
     overTime: months,
     leverage: leverageOf(commitments, 'the pot'),
+  }
+}
+
+/**
+ * One page of the awards drawing on the pot (an active commitment from any of its contributions), in award id order:
+ * the first page, the page after award `after`, or the page before award `before`. Each award carries the pot's
+ * committed and paid money in it and which contributions that comes from. The total is a COUNT in the database; the
+ * page's awards and their paid sums are read for that page alone. Pages hold `limit` awards (POT_AWARDS_PAGE_SIZE).
+ */
+export async function potAwardsPage(db: Db, potId: number, cursor: { after?: number; before?: number } = {}, limit = POT_AWARDS_PAGE_SIZE): Promise<PotAwardsPage> {
+  const contributions = await db.selectFrom('contributions').select('id').where('pot_id', '=', potId).execute()
+  const ids = contributions.map((c) => c.id)
+  if (ids.length === 0) return { awards: [], total: 0, previousBefore: null, nextAfter: null }
+  const awardsOfPot = () => db.selectFrom('award_commitments').where('contribution_id', 'in', ids).where('released_at', 'is', null)
+  const backwards = cursor.before !== undefined
+  const [rows, counted] = await Promise.all([
+    awardsOfPot()
+      .select('award_id')
+      .distinct()
+      .$if(backwards, (qb) => qb.where('award_id', '<', cursor.before!).orderBy('award_id', 'desc'))
+      .$if(!backwards && cursor.after !== undefined, (qb) => qb.where('award_id', '>', cursor.after!))
+      .$if(!backwards, (qb) => qb.orderBy('award_id'))
+      .limit(limit + 1)
+      .execute(),
+    awardsOfPot()
+      .select((eb) => eb.fn.count<number>('award_id').distinct().as('total'))
+      .executeTakeFirstOrThrow(),
+  ])
+  const more = rows.length > limit
+  const pageIds = rows.slice(0, limit).map((r) => r.award_id)
+  if (backwards) pageIds.reverse()
+  const first = pageIds[0]
+  const last = pageIds.at(-1)
+  const anyBeyond = async (op: '<' | '>', id: number | undefined) =>
+    id !== undefined && (await awardsOfPot().select('award_id').where('award_id', op, id).limit(1).executeTakeFirst()) !== undefined
+  const [earlier, later] = await Promise.all([
+    backwards ? more : cursor.after !== undefined && anyBeyond('<', first),
+    backwards ? anyBeyond('>', last) : more,
+  ])
+  const { commitments, paid } = await activeCommitmentsWithPaid(db, ids, pageIds)
+  const byAward = new Map<number, PotAward>()
+  for (const c of commitments) {
+    const award = byAward.get(c.awardId) ?? {
+      awardId: c.awardId,
+      reference: c.reference,
+      organisationName: c.organisationName,
+      placeName: c.placeName,
+      status: c.status,
+      committedPence: 0,
+      paidPence: 0,
+      contributions: [],
+    }
+    const paidPence = paid.get(c.commitmentId) ?? 0
+    award.committedPence += c.committedPence
+    award.paidPence += paidPence
+    award.contributions.push({ contributionId: c.contributionId, committedPence: c.committedPence, paidPence })
+    byAward.set(c.awardId, award)
+  }
+  for (const award of byAward.values()) award.contributions.sort((a, b) => a.contributionId - b.contributionId)
+  return {
+    awards: pageIds.map((id) => byAward.get(id)!),
+    total: Number(counted.total),
+    previousBefore: earlier ? first! : null,
+    nextAfter: later ? last! : null,
   }
 }
 

@@ -154,12 +154,12 @@ describe('paying', () => {
   })
 
   test('the pot dashboard shows the payment against each contributor’s award and place, and by month', async () => {
-    const { potDashboard } = await import('../budgets/reports.server.ts')
+    const { potAwardsPage, potDashboard } = await import('../budgets/reports.server.ts')
     const { award, trancheId } = await sentTranche(300_000)
     await tx((trx) => markTranchePaid(trx, null, { trancheId, paidOn: '2026-11-21', source: 'bank_statement' }))
     const dashboard = await potDashboard(h.db, s.potId)
     expect(dashboard.totals.paidPence).toBe(300_000)
-    const funded = dashboard.contributions.flatMap((c) => c.awards.filter((a) => a.awardId === award.awardId))
+    const funded = (await potAwardsPage(h.db, s.potId)).awards.filter((a) => a.awardId === award.awardId).flatMap((a) => a.contributions)
     expect(funded.reduce((sum, a) => sum + a.paidPence, 0)).toBe(300_000)
     expect(funded.every((a) => a.paidPence === a.committedPence)).toBe(true)
     expect(dashboard.byPlace.reduce((sum, p) => sum + p.paidPence, 0)).toBe(300_000)
