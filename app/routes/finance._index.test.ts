@@ -6,9 +6,9 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { createPaymentScenario } from '../../tests/factories/payments.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { respond } from '~/domain/identity/test-support.server.ts'
-import { listDueTranches } from '~/domain/payments/tranches.server.ts'
+import { listDueTranches, payableTrancheIds } from '~/domain/payments/tranches.server.ts'
 import { db } from '~/lib/db.server.ts'
-import { loader } from './finance._index.tsx'
+import { action, loader } from './finance._index.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
 interface Data {
@@ -58,5 +58,27 @@ describe('/finance payments due', () => {
 
   test('a cursor that is not one shows the first page', async () => {
     expect((await page('?after=drop%20table')).due).toEqual((await page()).due)
+  })
+})
+
+describe('preparing a run of every payment that is ready', () => {
+  async function post(body: Record<string, string>) {
+    const request = await signedInRequest('/finance', { userId: finance.id, body: new URLSearchParams(body) })
+    return respond(() => action({ request, params: {}, context }))
+  }
+
+  test('nothing ticked is a 400 with a message; "every payment" takes each one payable by the method, from every page', async () => {
+    const refused = await post({ scope: 'ticked', rail: 'bacs', idempotencyKey: 'run-none' })
+    expect(refused.status).toBe(400)
+    expect((await refused.json()).errors).toEqual(['Choose at least one payment to include'])
+
+    const payable = await payableTrancheIds(db, 'bacs')
+    expect(payable.length).toBeGreaterThan(0)
+    const res = await post({ scope: 'every', rail: 'bacs', idempotencyKey: 'run-every' })
+    expect(res.status).toBe(302)
+    const runId = Number(res.headers.get('Location')!.split('/').at(-1))
+    const inRun = await db.selectFrom('tranches').select('id').where('payment_run_id', '=', runId).orderBy('id').execute()
+    expect(inRun.map((t) => t.id)).toEqual([...payable].sort((a, b) => a - b))
+    expect(await payableTrancheIds(db, 'bacs')).toEqual([])
   })
 })

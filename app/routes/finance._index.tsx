@@ -7,7 +7,7 @@ import { SubmitButton } from '~/components/forms.tsx'
 import { RAIL_LABELS, RUN_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
 import { paymentSettings } from '~/domain/payments/settings.server.ts'
-import { dueTranchesPage, formatDueCursor, parseDueCursor, reasonsNotPayable } from '~/domain/payments/tranches.server.ts'
+import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable } from '~/domain/payments/tranches.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
@@ -18,7 +18,8 @@ export const meta: MetaFunction = () => [{ title: 'Payments – Finance – Comm
 
 const PrepareSchema = z.object({
   rail: z.enum(['bacs', 'stripe'], { errorMap: () => ({ message: 'Choose how to pay: BACS or Stripe' }) }),
-  trancheIds: z.array(z.coerce.number().int().positive(), { required_error: 'Choose at least one payment to include' }).min(1, 'Choose at least one payment to include'),
+  scope: z.enum(['ticked', 'every']).default('ticked'),
+  trancheIds: z.array(z.coerce.number().int().positive()).default([]),
   idempotencyKey: z.string().min(1).max(100),
 })
 
@@ -63,8 +64,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'prepare:payment-run:any')
   const submission = parseWithZod(await request.formData(), { schema: PrepareSchema })
   if (submission.status !== 'success') return json({ errors: Object.values(submission.reply().error ?? {}).flat() }, { status: 400 })
+  const { scope, rail, idempotencyKey } = submission.value
+  const trancheIds = scope === 'every' ? await payableTrancheIds(db, rail) : submission.value.trancheIds
+  if (trancheIds.length === 0) {
+    return json({ errors: [scope === 'every' ? `No payment due can be paid by ${RAIL_LABELS[rail]} yet` : 'Choose at least one payment to include'] }, { status: 400 })
+  }
   try {
-    const run = await db.transaction().execute((trx) => prepareRun(trx, user.id, submission.value))
+    const run = await db.transaction().execute((trx) => prepareRun(trx, user.id, { rail, trancheIds, idempotencyKey }))
     const message = run.needsApproval
       ? `Payment run ${run.reference} for ${formatPence(run.totalPence)} is waiting for a second finance officer to approve it`
       : `Payment run ${run.reference} for ${formatPence(run.totalPence)} is approved and ready to send`
@@ -165,6 +171,19 @@ export default function FinanceHome() {
             </table>
           </div>
           <DuePager previous={d.previous} next={d.next} />
+          {d.dueCount > d.due.length ? (
+            <fieldset className="fieldset form-group">
+              <legend>Which payments</legend>
+              <div className="checkbox">
+                <input type="radio" id="scope-ticked" name="scope" value="ticked" defaultChecked />
+                <label htmlFor="scope-ticked">The payments ticked on this page</label>
+              </div>
+              <div className="checkbox">
+                <input type="radio" id="scope-every" name="scope" value="every" />
+                <label htmlFor="scope-every">Every payment that can be paid by the method below, on every page ({d.dueCount} due in all)</label>
+              </div>
+            </fieldset>
+          ) : null}
           <fieldset className="fieldset form-group">
             <legend>Pay by</legend>
             {(['bacs', 'stripe'] as const).map((rail) => (

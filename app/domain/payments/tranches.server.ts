@@ -499,3 +499,11 @@ async function notifyFinance(trx: Transaction<DB>, trancheId: number, attempt: n
     })
   }
 }
+
+/**
+ * Every payment due now that can be paid by `rail` today, across all pages of /finance: for a run of "every payment
+ * that is ready" (a national round may have more than a thousand due at once).
+ */
+export async function payableTrancheIds(db: Db, rail: 'bacs' | 'stripe', today = ukToday()): Promise<number[]> {
+  return (await listDueTranches(db, { today })).filter((t) => reasonsNotPayable(t, rail).length === 0).map((t) => t.id)
+}
