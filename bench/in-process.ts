@@ -8,7 +8,8 @@ import SQLite from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import pg from 'pg'
 import { offerLetterData, renderOfferLetter } from '../app/domain/awards/offer-letter.server.ts'
-import { funderView, potDashboard } from '../app/domain/budgets/reports.server.ts'
+import { potDashboard } from '../app/domain/budgets/reports.server.ts'
+import { funderDashboard } from '../app/domain/funders/dashboard.server.ts'
 import { ukToday } from '../app/domain/places/places.server.ts'
 import type { DB } from '../db/schema.ts'
 import type { Target } from './datasets.ts'
@@ -70,7 +71,7 @@ async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>, cal
   return { a: round(median(ta), 2), b: round(median(tb), 2) }
 }
 
-/** The pot dashboard's and funder dashboard's domain functions against raw SQL of the same aggregates. */
+/** The pot dashboard's and funder dashboard's domain functions (what /pots/<id>/dashboard and /funder call) against raw SQL of the same aggregates. */
 export async function measureDashboards(db: Kysely<DB>, query: Query, input: { potId: number; funderIds: number[] }): Promise<DashboardResult[]> {
   const results: DashboardResult[] = []
   const date = ukToday()
@@ -81,7 +82,7 @@ export async function measureDashboards(db: Kysely<DB>, query: Query, input: { p
   results.push({ name: 'Pot dashboard', loaderMs: pot.a, rawSqlMs: pot.b, ratio: ratio(pot.a, pot.b), calls: DASHBOARD_CALLS, agrees: potDiff.length === 0 })
   if (potDiff.length) console.warn(`pot dashboard: the raw SQL disagrees with the loader: ${potDiff.join('; ')}`)
 
-  const funderLoader = () => funderView(db, input.funderIds)
+  const funderLoader = () => funderDashboard(db, input.funderIds)
   const funderRaw = () => funderDashboardRaw(query, input.funderIds)
   const funderDiff = differencesFromFunderView(await funderRaw(), await funderLoader())
   const funder = await compare(funderLoader, funderRaw, DASHBOARD_CALLS)

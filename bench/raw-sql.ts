@@ -132,7 +132,8 @@ export function differencesFromPotDashboard(raw: RawFigures, loader: PotDashboar
   return problems
 }
 
-export function differencesFromFunderView(raw: RawFigures, loader: FunderView): string[] {
+/** The funder dashboard's loader (funderDashboard) or the older funderView: both carry per-contribution figures and places. */
+export function differencesFromFunderView(raw: RawFigures, loader: Pick<FunderView, 'byPlace'> & { contributions: Array<Pick<FunderView['contributions'][number], 'figures'>> }): string[] {
   const totals = loader.contributions.reduce(
     (t, c) => ({ committedPence: t.committedPence + c.figures.committedPence, paidPence: t.paidPence + c.figures.paidPence, receivedPence: t.receivedPence + c.figures.receivedPence, receivedUncommittedPence: t.receivedUncommittedPence + c.figures.receivedUncommittedPence }),
     { committedPence: 0, paidPence: 0, receivedPence: 0, receivedUncommittedPence: 0 },
