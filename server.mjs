@@ -19,7 +19,7 @@ const MAX_FORM_BYTES = 2 * 1024 * 1024
 const MAX_UPLOAD_BYTES = 12 * 1024 * 1024
 // WEB_CONCURRENCY=N serves from N worker processes sharing the port (node:cluster), e.g. one per core. Everything a
 // request touches is in the database (sessions, throttling, jobs are claimed row by row, reminders sent once), so the
-// workers need nothing from each other. Default 1; development always runs one.
+// workers need nothing from each other; the first one also runs the background work. Default 1; development runs one.
 const WORKERS = MODE === 'development' ? 1 : Math.max(1, Math.floor(Number(process.env.WEB_CONCURRENCY ?? 1)) || 1)
 // Machine-to-machine endpoints that authenticate by signature, not by cookie.
 const ORIGIN_EXEMPT = ['/webhooks/']
@@ -122,7 +122,7 @@ export async function createApp() {
 async function serve() {
   const app = await createApp()
   const server = app.listen(PORT, HOST, async () => {
-    console.log(`Commonpot is listening on http://localhost:${PORT}${cluster.isWorker ? ` (worker ${cluster.worker.id} of ${WORKERS}, pid ${process.pid})` : ''}`)
+    console.log(`Commonpot is listening on http://localhost:${PORT}${cluster.isWorker ? ` (worker ${cluster.worker.id} of ${WORKERS}, pid ${process.pid}${process.env.COMMONPOT_BACKGROUND_WORK === 'true' ? ', runs the background work' : ''})` : ''}`)
     if (MODE === 'development') broadcastDevReady(await loadBuild())
   })
   const stop = () => server.close(() => process.exit(0))
@@ -133,14 +133,21 @@ async function serve() {
 /** The primary of a multi-worker server: starts the workers, replaces one that dies, and stops them all on a signal. */
 function superviseWorkers() {
   let stopping = false
-  for (let i = 0; i < WORKERS; i++) cluster.fork()
+  // The first worker also runs the background work (outbox, jobs, reminders); a replacement takes over its role.
+  const backgroundWorkers = new Set()
+  const fork = (background) => {
+    const worker = cluster.fork({ COMMONPOT_BACKGROUND_WORK: background ? 'true' : 'false' })
+    if (background) backgroundWorkers.add(worker.id)
+  }
+  for (let i = 0; i < WORKERS; i++) fork(i === 0)
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
       return
     }
+    const background = backgroundWorkers.delete(worker.id)
     console.error(`Commonpot worker ${worker.id} stopped (${signal ?? `exit ${code}`}); starting another`)
-    cluster.fork()
+    fork(background)
   })
   const stop = () => {
     stopping = true

@@ -14,28 +14,37 @@ import { registerJobHandler, startJobWorker } from './lib/jobs.server.ts'
 import { startOutboxWorker } from './lib/mail.server.ts'
 import { stripeClient } from './lib/stripe.server.ts'
 
-// When SMTP_URL is set, each server process delivers the outbox in the background (claims make that safe).
-startOutboxWorker((transport) => deliverPending(db, { transport }))
-// Each server process runs queued background jobs (a round's offer letters) every 500 ms (claims make that safe).
+// Background work runs in one process: a single server, or the first of WEB_CONCURRENCY workers (server.mjs sets
+// COMMONPOT_BACKGROUND_WORK=false for the others), so request-serving workers never compete for the write lock with a
+// sweep. Claims make any number of runners safe; one is simply quieter.
+const backgroundWork = process.env.COMMONPOT_BACKGROUND_WORK !== 'false'
 registerJobHandler(OFFER_JOB_KIND, offerJobHandler(env().DATA_DIR))
 registerJobHandler(STRIPE_RUN_JOB_KIND, stripeRunJobHandler(stripeClient))
-startJobWorker(db)
-// A Stripe transfer left unconfirmed (Stripe accepted it, then the process stopped before recording it) is sent again
-// with its own idempotency key soon after start and every five minutes, so Stripe replays it and it is recorded once.
+if (backgroundWork) {
+  // When SMTP_URL is set, the outbox is delivered in the background (claims make that safe).
+  startOutboxWorker((transport) => deliverPending(db, { transport }))
+  // Queued background jobs (a round's offer letters) run every 500 ms (claims make that safe).
+  startJobWorker(db)
+  // A Stripe transfer left unconfirmed (Stripe accepted it, then the process stopped before recording it) is sent
+  // again with its own idempotency key soon after start and every five minutes, so Stripe replays it and it is
+  // recorded once.
+  setTimeout(healStripeTransfers, 10_000).unref()
+  setInterval(healStripeTransfers, 5 * 60_000).unref()
+  // Impact return reminders (14 days before due, and once overdue) are queued in the outbox soon after start and every
+  // hour; each is claimed on its return row first, so several processes (or `npm run returns:remind`) send it once.
+  setTimeout(remindAboutReturns, 30_000).unref()
+  setInterval(remindAboutReturns, 60 * 60_000).unref()
+}
+
 function healStripeTransfers(): void {
   const stripe = stripeClient()
   if (stripe) healUnconfirmedTransfers(db, stripe).catch((e: unknown) => console.error('Could not heal unconfirmed Stripe transfers', e))
 }
-setTimeout(healStripeTransfers, 10_000).unref()
-setInterval(healStripeTransfers, 5 * 60_000).unref()
-// Impact return reminders (14 days before due, and once overdue) are queued in the outbox soon after start and every
-// hour; each is claimed on its return row first, so several processes (or `npm run returns:remind`) send it once.
+
 function remindAboutReturns(): void {
   const appUrl = env().APP_URL
   sendReturnReminders(db, { today: ukToday(), baseUrl: appUrl ? new URL(appUrl).origin : '' }).catch((e: unknown) => console.error('Could not send impact return reminders', e))
 }
-setTimeout(remindAboutReturns, 30_000).unref()
-setInterval(remindAboutReturns, 60 * 60_000).unref()
 
 export const streamTimeout = 5_000
 

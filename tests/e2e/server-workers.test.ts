@@ -28,11 +28,18 @@ async function until<T>(what: string, check: () => T | undefined | Promise<T | u
   }
 }
 
+const LISTENING = /listening on http:\/\/localhost:\d+ \(worker \d+ of 2, pid (\d+)(, runs the background work)?\)/g
+
 function workerPids(output: string): number[] {
-  return [...output.matchAll(/listening on http:\/\/localhost:\d+ \(worker \d+ of 2, pid (\d+)\)/g)].map((m) => Number(m[1]))
+  return [...output.matchAll(LISTENING)].map((m) => Number(m[1]))
 }
 
-test('with WEB_CONCURRENCY=2 two workers serve the app, a killed worker is replaced, and SIGTERM stops them all', async () => {
+/** Workers that said they run the background work (outbox, jobs, reminders). */
+function backgroundPids(output: string): number[] {
+  return [...output.matchAll(LISTENING)].filter((m) => m[2]).map((m) => Number(m[1]))
+}
+
+test('with WEB_CONCURRENCY=2 two workers serve the app, one runs the background work, a killed worker is replaced in its role, and SIGTERM stops them all', async () => {
   const { database, engine } = journeyEnvironment()
   const port = await freePort()
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: '2', SEED_DEMO: 'false' }
@@ -49,12 +56,16 @@ test('with WEB_CONCURRENCY=2 two workers serve the app, a killed worker is repla
     const first = await until('two workers', () => (workerPids(output).length >= 2 ? workerPids(output) : undefined))
     expect(new Set(first).size).toBe(2)
     expect(first).not.toContain(server.pid)
+    const [background] = backgroundPids(output)
+    expect(backgroundPids(output)).toHaveLength(1)
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: 'ok', database: engine })
 
-    process.kill(first[0]!, 'SIGKILL')
+    // The worker running the background work dies: its replacement takes the work over.
+    process.kill(background!, 'SIGKILL')
     const replacement = await until('a replacement worker', () => workerPids(output).find((pid) => !first.includes(pid)))
+    expect(backgroundPids(output)).toEqual([background, replacement])
     expect(output).toMatch(/worker \d+ stopped \(SIGKILL\); starting another/)
     expect(replacement).toBeGreaterThan(0)
     for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/login`)).status).toBe(200)
