@@ -83,9 +83,7 @@ export async function generateNationalDataset(options: GenerateOptions): Promise
   const onTable = (name: string, rows: number) => log(`  ${name}: ${rows} rows (${elapsed()} s)`)
   let plan: NationalPlan
   if (options.database.url) {
-    plan = planNationalDataset(planInput)
-    log(`planned in ${elapsed()} s`)
-    await writePostgres(options.database.url, plan, onTable)
+    plan = await writePostgres(options.database.url, (sink) => planNationalDataset(planInput, sink), onTable, (line) => log(`${line} (${elapsed()} s)`))
   } else {
     const sqlite = openSqlite(options.database.path!)
     try {
