@@ -68,7 +68,7 @@ describe('the ranked list page', () => {
   test('lists the bids in rank order with the running total against the round budget', async () => {
     const panel = await scoredPanel()
     const response = await call(listLoader, `/panel/${panel.roundId}`, panel.chair.id, params(panel))
-    const { view } = await response.json()
+    const { page: view } = await response.json()
     expect(view.rows.map((r: { reference: string }) => r.reference)).toEqual(panel.bids.map((b) => b.reference))
     expect(view.rows.map((r: { runningTotalPence: number }) => r.runningTotalPence)).toEqual([2_500_000, 5_000_000, 7_500_000])
     expect(view.rows.map((r: { roundLeftPence: number }) => r.roundLeftPence)).toEqual([7_500_000, 5_000_000, 2_500_000])
@@ -153,8 +153,8 @@ describe('the panel pack and minutes', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('Content-Type')).toBe('application/pdf')
     const text = await pdfText(response)
-    const { view } = await (await call(listLoader, `/panel/${panel.roundId}`, panel.chair.id, params(panel))).json()
-    for (const row of view.rows as { reference: string; moderatedTotalMilli: number }[]) {
+    const { page } = await (await call(listLoader, `/panel/${panel.roundId}`, panel.chair.id, params(panel))).json()
+    for (const row of page.rows as { reference: string; moderatedTotalMilli: number }[]) {
       expect(text).toContain(row.reference)
       expect(text).toContain(formatPoints(row.moderatedTotalMilli))
     }
