@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { verifyLedger } from '../app/domain/budgets/ledger.server.ts'
 import { verifyPassword } from '../app/domain/identity/passwords.server.ts'
 import { publishedGrants } from '../app/domain/open-data/grants.server.ts'
+import { sendReturnReminders } from '../app/domain/returns/reminders.server.ts'
 import { packageHeader } from '../app/domain/open-data/package.server.ts'
 import { DEFAULT_OPEN_DATA_SETTINGS } from '../app/domain/open-data/settings.ts'
 import { packageValidator } from '../app/domain/open-data/test-support.server.ts'
@@ -167,5 +168,21 @@ describe('npm run seed:national', () => {
     } finally {
       await second.close()
     }
+  })
+})
+
+describe('impact return reminders', () => {
+  test('those the hourly sweep would already have sent are marked sent, so a server started on the dataset has none to catch up on', async () => {
+    const overdue = await h.db
+      .selectFrom('returns')
+      .innerJoin('awards', 'awards.id', 'returns.award_id')
+      .select(['returns.reminded_due_at', 'returns.reminded_overdue_at'])
+      .where('awards.status', 'in', ['accepted', 'completed'])
+      .where('returns.status', '=', 'expected')
+      .where('returns.due_date', '<', '2026-11-21')
+      .execute()
+    expect(overdue.length).toBeGreaterThan(0)
+    expect(overdue.filter((r) => r.reminded_due_at === null || r.reminded_overdue_at === null)).toEqual([])
+    expect(await sendReturnReminders(h.db, { today: '2026-11-21' })).toEqual({ dueSoon: 0, overdue: 0 })
   })
 })

@@ -24,7 +24,7 @@ import { referencePrefix } from '../../app/domain/applications/applications.serv
 import { offerDeclaration } from '../../app/domain/awards/offer-labels.ts'
 import { outcomeSumsOf } from '../../app/domain/returns/returns.server.ts'
 import { emptyReturnData, spentOf, type ReturnData } from '../../app/domain/returns/return-form.ts'
-import { returnFormFor } from '../../app/domain/returns/return-schedule.ts'
+import { reminderFrom, returnFormFor } from '../../app/domain/returns/return-schedule.ts'
 import { allocateByWeights, formatPence, percentOfPence } from '../../app/lib/money.ts'
 import { DEMO_CRITERIA } from '../seed/criteria.ts'
 import { THRIVING_GUIDANCE, THRIVING_QUESTIONS } from '../seed/rounds.ts'
@@ -271,7 +271,7 @@ export function planNationalDataset(input: PlanInput, sink?: RowSink): NationalP
     tranche_parts: new Table(['id', 'tranche_id', 'contribution_id', 'amount_pence', 'created_at']),
     returns: new Table([
       'id', 'award_id', 'kind', 'period_label', 'due_date', 'status', 'version', 'data', 'people_reached', 'submitted_at', 'reviewed_by', 'reviewed_at', 'form',
-      'sessions_delivered', 'spent_pence', 'match_funding_pence', 'submitted_by', 'created_at', 'updated_at',
+      'sessions_delivered', 'spent_pence', 'match_funding_pence', 'submitted_by', 'created_at', 'updated_at', 'reminded_due_at', 'reminded_overdue_at',
     ]),
     return_versions: new Table(['id', 'return_id', 'version', 'data', 'submitted_by', 'submitted_at', 'review_outcome', 'reviewed_by', 'reviewed_at', 'created_at']),
     return_counts: new Table(['id', 'return_id', 'dimension', 'category', 'count', 'created_at']),
@@ -1052,8 +1052,12 @@ export function planNationalDataset(input: PlanInput, sink?: RowSink): NationalP
         else status = roll < 50 ? 'submitted' : roll < 80 ? 'accepted' : 'expected'
         if (aw === org1AwardRow && year === 1) status = 'submitted'
       }
+      // The reminders the hourly sweep would already have sent (14 days before, and the day after the due date if
+      // still not sent), so a server started on the dataset is not busy for minutes sending years of them at once.
+      const remindedDueAt = live && reminderFrom(due) <= today ? at(reminderFrom(due), '08:00') : null
       if (status === 'expected') {
-        t.returns.add(id, aw.id, 'annual', `Year ${year}`, due, 'expected', 0, '{}', null, null, null, null, form, null, null, null, null, createdAt, createdAt)
+        const remindedOverdueAt = live && due < today ? at(plusDays(due, 1), '08:00') : null
+        t.returns.add(id, aw.id, 'annual', `Year ${year}`, due, 'expected', 0, '{}', null, null, null, null, form, null, null, null, null, createdAt, createdAt, remindedDueAt, remindedOverdueAt)
         continue
       }
       const data = returnDataFor(aw.app.amount, form, id, random)
@@ -1063,7 +1067,7 @@ export function planNationalDataset(input: PlanInput, sink?: RowSink): NationalP
       const signer = orgUserId[aw.app.org]!
       t.returns.add(
         id, aw.id, 'annual', `Year ${year}`, due, status, 1, json, data.peopleReached, submittedAt, reviewedAt ? managerId : null, reviewedAt, form,
-        data.sessionsDelivered, spentOf(data), data.matchFundingPence, signer, createdAt, reviewedAt ?? submittedAt,
+        data.sessionsDelivered, spentOf(data), data.matchFundingPence, signer, createdAt, reviewedAt ?? submittedAt, remindedDueAt, null,
       )
       t.return_versions.add(nextId('return_versions'), id, 1, json, signer, submittedAt, reviewedAt ? 'accepted' : null, reviewedAt ? managerId : null, reviewedAt, submittedAt)
       for (const [category, count] of Object.entries(data.referrals)) t.return_counts.add(nextId('return_counts'), id, 'referral', category, count, submittedAt)
