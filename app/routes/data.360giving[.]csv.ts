@@ -13,7 +13,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const settings = await openDataSettings(db)
   const version = await feedVersion(db, settings, 'csv')
   if (notModified(request, version)) return new Response(null, { status: 304, headers: validatorHeaders(version) })
-  const { columns, grants } = await grantCsv(db, settings)
+  const { columns, grants } = await grantCsv(db, settings, { signal: request.signal })
   const response = csvResponse('360giving.csv', columns, grants)
   for (const [name, value] of Object.entries(validatorHeaders(version))) response.headers.set(name, value)
   return response

@@ -13,7 +13,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const version = await feedVersion(db, settings, 'json')
   if (notModified(request, version)) return new Response(null, { status: 304, headers: validatorHeaders(version) })
   const header = packageHeader(settings, { origin: new URL(request.url).origin, modified: version.lastModified })
-  return new Response(packageJsonStream(db, settings, header), {
+  return new Response(packageJsonStream(db, settings, header, { signal: request.signal }), {
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': 'inline; filename="360giving.json"', ...validatorHeaders(version) },
   })
 }

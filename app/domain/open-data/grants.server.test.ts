@@ -251,3 +251,23 @@ describe('the CSV columns', () => {
     expect(grantCsvColumns(most).filter((c) => c.header.endsWith(':Identifier') && c.header.startsWith('Funding Org:')).length).toBe(most)
   })
 })
+
+describe('a download the client gives up on', () => {
+  test('stops reading at the next batch once the request is aborted', async () => {
+    for (let i = 0; i < 3; i++) await o.publish((await o.singleFunderAward({ amountPence: 10_000 + i })).awardId)
+    const total = (await allGrants()).length
+    expect(total).toBeGreaterThanOrEqual(3)
+    const controller = new AbortController()
+    const read: Grant[] = []
+    for await (const g of publishedGrants(db, { prefix: 'commonpot', batchSize: 1, signal: controller.signal })) {
+      read.push(g)
+      controller.abort()
+    }
+    expect(read).toHaveLength(1)
+    const never = new AbortController()
+    never.abort()
+    const none: Grant[] = []
+    for await (const g of publishedGrants(db, { prefix: 'commonpot', signal: never.signal })) none.push(g)
+    expect(none).toEqual([])
+  })
+})

@@ -4,6 +4,7 @@
  * everything else a batch needs (funders, pots, payments, repayments) comes in one query per kind for the whole
  * batch's award ids, never one per grant. Nothing holds more than one batch in memory.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
 import { toGrant, type FunderSource, type GrantSource } from './mapping.ts'
@@ -222,15 +223,23 @@ export async function grantBatch(db: Db, options: { prefix: string; afterId: num
   return { grants, lastId: ids[ids.length - 1]! }
 }
 
-/** Every published grant, in award id order, read BATCH_SIZE (or `batchSize`) at a time. */
-export async function* publishedGrants(db: Db, options: { prefix: string; batchSize?: number }): AsyncGenerator<Grant> {
+/**
+ * Every published grant, in award id order, read BATCH_SIZE (or `batchSize`) at a time. Between batches it gives the
+ * event loop a turn: SQLite answers synchronously, so without it the whole export ran as one chain of microtasks and
+ * nothing reached the client (nor did any other request get served) until the last grant was made. `signal` (the
+ * request's) stops it when the client goes away.
+ */
+export async function* publishedGrants(db: Db, options: { prefix: string; batchSize?: number; signal?: AbortSignal }): AsyncGenerator<Grant> {
   const limit = options.batchSize ?? BATCH_SIZE
   let afterId = 0
   for (;;) {
+    // A download the client has given up on stops here, rather than reading every remaining grant for nobody.
+    if (options.signal?.aborted) return
     const { grants, lastId } = await grantBatch(db, { prefix: options.prefix, afterId, limit })
     yield* grants
     if (lastId === null || grants.length < limit) return
     afterId = lastId
+    await nextTurn()
   }
 }
 

@@ -96,12 +96,12 @@ export function textStream(chunks: AsyncGenerator<string>): ReadableStream<Uint8
 }
 
 /** The whole package as a stream of JSON. */
-export function packageJsonStream(db: Db, settings: OpenDataSettings, header: PackageHeader, options: { batchSize?: number } = {}): ReadableStream<Uint8Array> {
-  return textStream(packageJsonChunks(header, publishedGrants(db, { prefix: settings.prefix, batchSize: options.batchSize })))
+export function packageJsonStream(db: Db, settings: OpenDataSettings, header: PackageHeader, options: { batchSize?: number; signal?: AbortSignal } = {}): ReadableStream<Uint8Array> {
+  return textStream(packageJsonChunks(header, publishedGrants(db, { prefix: settings.prefix, batchSize: options.batchSize, signal: options.signal })))
 }
 
 /** The CSV's columns (as many Funding Org sets as the file needs) and its grants, for csvResponse. */
-export async function grantCsv(db: Db, settings: OpenDataSettings, options: { batchSize?: number } = {}): Promise<{ columns: GrantColumn[]; grants: AsyncGenerator<Grant> }> {
+export async function grantCsv(db: Db, settings: OpenDataSettings, options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<{ columns: GrantColumn[]; grants: AsyncGenerator<Grant> }> {
   const columns = grantCsvColumns(await maxFundersPerGrant(db))
-  return { columns, grants: publishedGrants(db, { prefix: settings.prefix, batchSize: options.batchSize }) }
+  return { columns, grants: publishedGrants(db, { prefix: settings.prefix, batchSize: options.batchSize, signal: options.signal }) }
 }
