@@ -250,11 +250,17 @@ export async function countReturnsByView(db: Db, options: { roundId?: number | n
     count((q) => q.where('status', '=', 'submitted')),
     count((q) => q.where('status', 'in', open).where('due_date', '<', options.today)),
     count((q) => q.where('status', 'in', open).where('due_date', '>=', options.today)),
-    // "Not accepted or completed" as ranges either side of each, so the awards' (status) index is searched, not scanned.
+    // "Not accepted or completed" as ranges either side of each, so the awards' (status) index is searched, not scanned;
+    // CROSS JOIN keeps SQLite from turning the join round (it otherwise walked every open return and looked up its
+    // award: 130 ms at national scale). PostgreSQL plans a cross join with a join condition like any inner join.
     countReturns(
-      ofAwards.where((eb) =>
-        eb.or([eb('awards.status', '<', 'accepted'), eb.and([eb('awards.status', '>', 'accepted'), eb('awards.status', '<', 'completed')]), eb('awards.status', '>', 'completed')]),
-      ),
+      db
+        .selectFrom('awards')
+        .crossJoin('returns')
+        .whereRef('returns.award_id', '=', 'awards.id')
+        .where((eb) =>
+          eb.or([eb('awards.status', '<', 'accepted'), eb.and([eb('awards.status', '>', 'accepted'), eb('awards.status', '<', 'completed')]), eb('awards.status', '>', 'completed')]),
+        ),
       options.today,
     ),
   ])
