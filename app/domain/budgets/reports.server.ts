@@ -20,7 +20,7 @@
  *
  * The funder view is scoped in its queries to the funders given: it never reads another funder's contributions.
  */
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence, scalePence } from '~/lib/money.ts'
@@ -151,7 +151,7 @@ export interface PotDashboard {
   leverage: LeverageFigures
 }
 
-const ZERO: MoneyFigures = {
+export const ZERO_FIGURES: MoneyFigures = {
   pledgedPence: 0,
   receivedPence: 0,
   outstandingPence: 0,
@@ -179,7 +179,7 @@ export function figuresFor(balances: ContributionBalances, receivedPence: number
 }
 
 export function addFigures(a: MoneyFigures, b: MoneyFigures): MoneyFigures {
-  return Object.fromEntries(Object.keys(ZERO).map((k) => [k, a[k as keyof MoneyFigures] + b[k as keyof MoneyFigures]])) as unknown as MoneyFigures
+  return Object.fromEntries(Object.keys(ZERO_FIGURES).map((k) => [k, a[k as keyof MoneyFigures] + b[k as keyof MoneyFigures]])) as unknown as MoneyFigures
 }
 
 /** Pence per pound of `part` to `whole`, rounded half up, in integer arithmetic: 24 for £240 on £1,000. */
@@ -258,45 +258,32 @@ async function activeCommitments(db: Db, contributionIds: number[]): Promise<Com
 }
 
 /**
- * The active commitments and what has been paid against each (as paidByCommitment counts it), in one query: the
- * paid sums are subqueries per commitment through the tranche, ledger-reference and repayment indexes, so the
- * database does the sums and there is no second round trip with every commitment's id.
+ * What has been paid against the active commitment `alias` (award_commitments, or an alias of it), net of money
+ * repaid, as a correlated SQL expression (the rule paidByCommitment applies): the paid tranches' parts from its
+ * contribution, older 'award.paid' entries pointing at the commitment itself, less repayments and clawbacks taken back
+ * from the contribution for the award. Each part goes through an index (tranches by award, ledger entries by
+ * reference, repayments by award), so the database does the sums per commitment in the same query.
  */
+export function paidAgainstCommitment(alias: string): RawBuilder<number> {
+  const col = (name: string) => sql.ref(`${alias}.${name}`)
+  return sql<number>`(
+    coalesce((select sum(tp.amount_pence) from tranches t inner join tranche_parts tp on tp.tranche_id = t.id
+              where t.award_id = ${col('award_id')} and t.status = 'paid' and tp.contribution_id = ${col('contribution_id')}), 0)
+    + coalesce((select sum(e.amount_pence) from ledger_entries e
+              where e.ref_type = 'award_commitment' and e.ref_id = ${col('id')} and e.reason_code = ${REASONS.paid} and e.reverses_entry_id is null), 0)
+    - coalesce((select sum(e.amount_pence) from award_repayments rp
+              inner join ledger_entries e on e.ref_type = 'award_repayment' and e.ref_id = rp.id
+              inner join ledger_accounts da on da.id = e.debit_account_id
+              where rp.award_id = ${col('award_id')} and da.owner_id = ${col('contribution_id')}), 0))`
+}
+
+/** The active commitments and what has been paid against each, in one query (no second round trip with every id). */
 async function activeCommitmentsWithPaid(db: Db, contributionIds: number[], awardIds?: number[]): Promise<{ commitments: CommitmentRow[]; paid: Map<number, number> }> {
   if (contributionIds.length === 0 || awardIds?.length === 0) return { commitments: [], paid: new Map() }
-  const rows = await activeCommitmentsQuery(db, contributionIds, awardIds)
-    .select((eb) => [
-      eb
-        .selectFrom('tranche_parts')
-        .innerJoin('tranches', 'tranches.id', 'tranche_parts.tranche_id')
-        .select((e) => e.fn.sum<number>('tranche_parts.amount_pence').as('total'))
-        .whereRef('tranches.award_id', '=', 'award_commitments.award_id')
-        .whereRef('tranche_parts.contribution_id', '=', 'award_commitments.contribution_id')
-        .where('tranches.status', '=', 'paid')
-        .as('paidInTranchesPence'),
-      eb
-        .selectFrom('ledger_entries')
-        .select((e) => e.fn.sum<number>('ledger_entries.amount_pence').as('total'))
-        .where('ledger_entries.ref_type', '=', 'award_commitment')
-        .whereRef('ledger_entries.ref_id', '=', 'award_commitments.id')
-        .where('ledger_entries.reason_code', '=', REASONS.paid)
-        .where('ledger_entries.reverses_entry_id', 'is', null)
-        .as('paidDirectPence'),
-      eb
-        .selectFrom('ledger_entries')
-        .innerJoin('award_repayments', 'award_repayments.id', 'ledger_entries.ref_id')
-        .innerJoin('ledger_accounts', 'ledger_accounts.id', 'ledger_entries.debit_account_id')
-        .select((e) => e.fn.sum<number>('ledger_entries.amount_pence').as('total'))
-        .where('ledger_entries.ref_type', '=', 'award_repayment')
-        .whereRef('award_repayments.award_id', '=', 'award_commitments.award_id')
-        .whereRef('ledger_accounts.owner_id', '=', 'award_commitments.contribution_id')
-        .as('repaidPence'),
-    ])
-    .execute()
+  const rows = await activeCommitmentsQuery(db, contributionIds, awardIds).select(paidAgainstCommitment('award_commitments').as('paidPence')).execute()
   const paid = new Map<number, number>()
-  const commitments: CommitmentRow[] = rows.map(({ paidInTranchesPence, paidDirectPence, repaidPence, ...commitment }) => {
-    const pence = Number(paidInTranchesPence ?? 0) + Number(paidDirectPence ?? 0) - Number(repaidPence ?? 0)
-    if (paidInTranchesPence !== null || paidDirectPence !== null || repaidPence !== null) paid.set(commitment.commitmentId, pence)
+  const commitments: CommitmentRow[] = rows.map(({ paidPence, ...commitment }) => {
+    paid.set(commitment.commitmentId, Number(paidPence))
     return commitment
   })
   return { commitments, paid }
@@ -507,7 +494,7 @@ async function potContributions(db: Db, potId: number) {
 }
 
 /** The funders' contributions across pots, with their pots' names, places and years. */
-async function funderContributionRows(db: Db, funderIds: number[]) {
+export async function funderContributionRows(db: Db, funderIds: number[]) {
   return db
     .selectFrom('contributions')
     .innerJoin('funders', 'funders.id', 'contributions.funder_id')
@@ -548,7 +535,7 @@ export async function potDashboard(db: Db, potId: number, options: PotDashboardO
   const [{ commitments, paid }, months] = await Promise.all([activeCommitmentsWithPaid(db, ids), overTime(db, ids)])
   return {
     pot,
-    totals: reports.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
+    totals: reports.reduce((sum, c) => addFigures(sum, c.figures), ZERO_FIGURES),
     contributions: reports,
     byPlace: view === 'rolled_up' ? await byPlaceRolledUp(db, commitments, paid, options.date!) : byPlace(commitments, paid),
     placeView: { view, date: view === 'rolled_up' ? options.date! : null },
@@ -666,7 +653,7 @@ export async function funderView(db: Db, funderIds: number[]): Promise<FunderVie
     return {
       funderId: f.id,
       funderName: f.name,
-      totals: own.reduce((sum, c) => addFigures(sum, c.figures), ZERO),
+      totals: own.reduce((sum, c) => addFigures(sum, c.figures), ZERO_FIGURES),
       leverage: leverageOf(commitments.filter((c) => ownIds.has(c.contributionId)), f.name),
     }
   })

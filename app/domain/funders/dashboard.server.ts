@@ -11,23 +11,11 @@
  */
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
-import { REASONS } from '../budgets/accounts.ts'
 import { contributionBalances, receivedTotals } from '../budgets/contributions.server.ts'
 import { conditionNames } from '../budgets/overview.server.ts'
-import { addFigures, figuresFor, leverageSentence, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
+import { addFigures, figuresFor, funderContributionRows, leverageSentence, paidAgainstCommitment, ZERO_FIGURES, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
 import { describeConditions, parseConditions } from '../budgets/ring-fence.ts'
 
-const ZERO: MoneyFigures = {
-  pledgedPence: 0,
-  receivedPence: 0,
-  outstandingPence: 0,
-  committedPence: 0,
-  committedUnpaidPence: 0,
-  paidPence: 0,
-  receivedUncommittedPence: 0,
-  availablePence: 0,
-  returnedPence: 0,
-}
 
 export interface FunderDashboardContribution {
   contributionId: number
@@ -51,22 +39,6 @@ export interface FunderDashboard {
   byPlace: PlaceRow[]
 }
 
-/**
- * What has been paid against one active commitment `ac` (joined as "ac"), as a correlated SQL expression: the paid
- * tranches' parts from its contribution, older direct payments on the commitment, less repayments from the contribution.
- */
-function paidAgainstCommitment(): RawBuilder<number> {
-  return sql<number>`(
-    coalesce((select sum(tp.amount_pence) from tranches t inner join tranche_parts tp on tp.tranche_id = t.id
-              where t.award_id = ac.award_id and t.status = 'paid' and tp.contribution_id = ac.contribution_id), 0)
-    + coalesce((select sum(e.amount_pence) from ledger_entries e
-              where e.ref_type = 'award_commitment' and e.ref_id = ac.id and e.reason_code = ${REASONS.paid} and e.reverses_entry_id is null), 0)
-    - coalesce((select sum(e.amount_pence) from award_repayments rp
-              inner join ledger_entries e on e.ref_type = 'award_repayment' and e.ref_id = rp.id
-              inner join ledger_accounts da on da.id = e.debit_account_id
-              where rp.award_id = ac.award_id and da.owner_id = ac.contribution_id), 0))`
-}
-
 /** The funders' share of an award's declared match funding: match × committed ÷ award, rounded down per award. */
 function shareOf(column: 'applications.match_cash_pence' | 'applications.match_in_kind_pence'): RawBuilder<number> {
   return sql<number>`${sql.ref(column)} * ac.amount_pence / awards.amount_pence`
@@ -80,33 +52,6 @@ function activeCommitments(db: Db, contributionIds: number[]) {
     .innerJoin('applications', 'applications.id', 'awards.application_id')
     .where('ac.contribution_id', 'in', contributionIds)
     .where('ac.released_at', 'is', null)
-}
-
-/** The funders' contributions across pots, with their pots' names, places and years. */
-async function contributionRows(db: Db, funderIds: number[]) {
-  return db
-    .selectFrom('contributions')
-    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
-    .innerJoin('pots', 'pots.id', 'contributions.pot_id')
-    .leftJoin('places', 'places.id', 'pots.place_id')
-    .select([
-      'contributions.id',
-      'contributions.pot_id as potId',
-      'contributions.funder_id as funderId',
-      'contributions.pledged_pence as pledgedPence',
-      'contributions.is_in_kind as isInKind',
-      'contributions.conditions',
-      'funders.name as funderName',
-      'pots.name as potName',
-      'pots.financial_year as financialYear',
-      'pots.available_basis as availableBasis',
-      'places.name as placeName',
-    ])
-    .where('contributions.funder_id', 'in', funderIds)
-    .orderBy('pots.financial_year', 'desc')
-    .orderBy('pots.name')
-    .orderBy('contributions.id')
-    .execute()
 }
 
 /** Per contribution: how many awards it funds. */
@@ -132,7 +77,7 @@ async function sumsByFunderAndPlace(db: Db, contributionIds: number[]) {
       'places.name as placeName',
       eb.fn.count<number>('ac.award_id').distinct().as('awards'),
       eb.fn.sum<number>('ac.amount_pence').as('committed'),
-      eb.fn.sum<number>(paidAgainstCommitment()).as('paid'),
+      eb.fn.sum<number>(paidAgainstCommitment('ac')).as('paid'),
       eb.fn.sum<number>(shareOf('applications.match_cash_pence')).as('matchCash'),
       eb.fn.sum<number>(shareOf('applications.match_in_kind_pence')).as('matchInKind'),
     ])
@@ -166,7 +111,7 @@ async function distinctAwardsByPlace(db: Db, contributionIds: number[]): Promise
 export async function funderDashboard(db: Db, funderIds: number[]): Promise<FunderDashboard> {
   if (funderIds.length === 0) return { funders: [], contributions: [], byPlace: [] }
   const [rows, funderNames] = await Promise.all([
-    contributionRows(db, funderIds),
+    funderContributionRows(db, funderIds),
     db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds).orderBy('name').execute(),
   ])
   const ids = rows.map((r) => r.id)
@@ -202,7 +147,7 @@ export async function funderDashboard(db: Db, funderIds: number[]): Promise<Fund
     return {
       funderId: f.id,
       funderName: f.name,
-      totals: contributions.filter((c) => c.funderId === f.id).reduce((t, c) => addFigures(t, c.figures), ZERO),
+      totals: contributions.filter((c) => c.funderId === f.id).reduce((t, c) => addFigures(t, c.figures), ZERO_FIGURES),
       leverage: { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from: f.name, fundingPence, matchCashPence, matchInKindPence }) },
     }
   })
@@ -281,7 +226,7 @@ export async function fundedAwardsPage(
       'places.name as placeName',
       'awards.status',
       'ac.amount_pence as committedPence',
-      paidAgainstCommitment().as('paidPence'),
+      paidAgainstCommitment('ac').as('paidPence'),
     ])
     .orderBy('ac.id', backwards ? 'desc' : 'asc')
     .limit(limit + 1)
