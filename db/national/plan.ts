@@ -25,7 +25,7 @@ import { offerDeclaration } from '../../app/domain/awards/offer-labels.ts'
 import { outcomeSumsOf } from '../../app/domain/returns/returns.server.ts'
 import { emptyReturnData, spentOf, type ReturnData } from '../../app/domain/returns/return-form.ts'
 import { reminderFrom, returnFormFor } from '../../app/domain/returns/return-schedule.ts'
-import { allocateByWeights, formatPence, percentOfPence } from '../../app/lib/money.ts'
+import { allocateByWeights, formatPence, percentOfPence, scalePence, splitEvenly } from '../../app/lib/money.ts'
 import { DEMO_CRITERIA } from '../seed/criteria.ts'
 import { THRIVING_GUIDANCE, THRIVING_QUESTIONS } from '../seed/rounds.ts'
 import { at, daysBetween, financialYearEnd, financialYearOf, longDate, plusDays, plusMonths, plusYears } from './calendar.ts'
@@ -868,11 +868,11 @@ export function planNationalDataset(input: PlanInput, sink?: RowSink): NationalP
     for (const c of pot.contributions) {
       contributionById.set(c.id, c)
       const base = 5_000_000 * c.weight
-      const pledge = Math.max(base, Math.ceil((c.committedPence * 1.15) / 100_000) * 100_000)
+      const pledge = Math.max(base, roundUpTo(scalePence(c.committedPence, 115, 100), 100_000))
       pledged.set(c.id, pledge)
       t.contributions.add(c.id, pot.id, c.funderId, pledge, JSON.stringify(c.conditions), c.spendBy, 0, createdAt)
       // Two instalments: April and October. In the current year the first already covers every commitment.
-      const first = currentYear ? Math.min(pledge, Math.max(Math.ceil(pledge / 2), Math.ceil(c.committedPence / 100) * 100)) : Math.ceil(pledge / 2)
+      const first = currentYear ? Math.min(pledge, Math.max(half(pledge), roundUpTo(c.committedPence, 100))) : half(pledge)
       const instalments = [
         { due: fyStart, amount: first },
         { due: `${pot.financialYear.slice(0, 4)}-10-01`, amount: pledge - first },
@@ -1136,7 +1136,7 @@ function returnDataFor(amountPence: number, form: 'short' | 'full', seed: number
     story: 'More people came each month; several now help run the sessions. Link workers tell us people arrive through the surgery and stay.',
     plans: 'Keep the weekly sessions going and start a second group on Saturdays.',
   }
-  const yearSpend = Math.round(amountPence / 3)
+  const yearSpend = scalePence(amountPence, 1, 3)
   if (form === 'short') {
     data.outcomes = { ucla3: { basis: 'cohort', cohort: { ucla3: cohort(7 + (seed % 2), -1 - (seed % 3) / 10) } } }
     data.spentPence = yearSpend
@@ -1158,9 +1158,19 @@ function returnDataFor(amountPence: number, form: 'short' | 'full', seed: number
   }
   const cash = amountPence + percentOfPence(amountPence, 10)
   data.spendLines = [
-    { line: 1, spentPence: Math.round(cash / 3) + int(random, -50, 50) * 100, reason: null },
-    { line: 2, spentPence: Math.round(percentOfPence(amountPence, 15) / 3), reason: null },
+    { line: 1, spentPence: scalePence(cash, 1, 3) + int(random, -50, 50) * 100, reason: null },
+    { line: 2, spentPence: scalePence(percentOfPence(amountPence, 15), 1, 3), reason: null },
   ]
-  data.matchFundingPence = Math.round(percentOfPence(amountPence, 10) / 3)
+  data.matchFundingPence = scalePence(percentOfPence(amountPence, 10), 1, 3)
   return data
+}
+
+/** `pence` rounded up to a whole number of `step` pence (e.g. to the next £1,000), in integer arithmetic. */
+function roundUpTo(pence: number, step: number): number {
+  return pence + ((step - (pence % step)) % step)
+}
+
+/** The larger half of `pence` (the odd penny goes to it). */
+function half(pence: number): number {
+  return splitEvenly(pence, 2)[0]!
 }
