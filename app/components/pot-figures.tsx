@@ -28,11 +28,12 @@ export function FiguresSummary({ totals, basis, headingLevel = 2 }: { totals: Mo
   )
 }
 
-export function AwardsTable({ awards }: { awards: FundedAward[] }) {
+export function AwardsTable({ awards, caption }: { awards: FundedAward[]; caption?: string }) {
   if (awards.length === 0) return <p>No awards funded yet.</p>
   return (
     <div className="table-wrap">
       <table>
+        {caption ? <caption>{caption}</caption> : null}
         <thead>
           <tr>
             <th scope="col">Award</th>

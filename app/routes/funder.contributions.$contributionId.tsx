@@ -2,6 +2,8 @@ import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/nod
 import { Link, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PageLinks } from '~/components/page-links.tsx'
+import { AwardsTable } from '~/components/pot-figures.tsx'
 import { fundedAwardsPage } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
@@ -44,57 +46,8 @@ export default function FundedAwards() {
         {d.count === 1 ? '1 award' : `${d.count} awards`}, {formatPence(d.committedPence)} committed in all. Amounts are{' '}
         {d.contribution.funderName}&rsquo;s share of each award.
       </p>
-      {d.awards.length === 0 ? (
-        <p>No awards funded yet.</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption>Awards funded from {d.contribution.potName}, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Award</th>
-                <th scope="col">Organisation</th>
-                <th scope="col">Place</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Committed
-                </th>
-                <th scope="col" className="num">
-                  Paid
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.awards.map((a) => (
-                <tr key={a.commitmentId}>
-                  <th scope="row">{a.reference}</th>
-                  <td>{a.organisationName}</td>
-                  <td>{a.placeName ?? 'Not recorded'}</td>
-                  <td>{a.status}</td>
-                  <td className="num">{formatPence(a.committedPence)}</td>
-                  <td className="num">{formatPence(a.paidPence)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {d.previous || d.next ? (
-        <nav aria-label="Pages of awards">
-          <ul className="actions-list">
-            {d.previous ? (
-              <li>
-                <Link to={`${base}?before=${d.previous}`}>Previous page</Link>
-              </li>
-            ) : null}
-            {d.next ? (
-              <li>
-                <Link to={`${base}?after=${d.next}`}>Next page</Link>
-              </li>
-            ) : null}
-          </ul>
-        </nav>
-      ) : null}
+      <AwardsTable awards={d.awards} caption={`Awards funded from ${d.contribution.potName}, oldest first`} />
+      <PageLinks label="Pages of awards" path={base} previousBefore={d.previous} nextAfter={d.next} />
     </>
   )
 }
