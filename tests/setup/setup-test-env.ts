@@ -6,8 +6,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, vi } from 'vitest'
+import { closeDatabase } from '../../app/lib/db.server.ts'
+import { resetEnvForTests } from '../../app/lib/env.server.ts'
 import { freshDatabaseOptions } from './test-database.ts'
 
+// The server the run was given, kept before this file points DATABASE_URL at its own database (files share a worker).
+if (process.env.DATABASE_URL?.startsWith('postgres')) process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL
 const options = await freshDatabaseOptions()
 process.env.NODE_ENV = 'test'
 process.env.SEED_DEMO = 'false'
@@ -19,6 +23,10 @@ else {
   delete process.env.DATABASE_URL
   process.env.DATABASE_PATH = options.path
 }
+// Test files share their worker's modules (vitest.config.ts): make the app read this file's environment and open this
+// file's database, not the ones a file before it used.
+resetEnvForTests()
+await closeDatabase()
 
 let consoleErrors: unknown[][] = []
 beforeEach(() => {
@@ -35,7 +43,6 @@ afterEach(() => {
 })
 
 afterAll(async () => {
-  const { closeDatabase } = await import('../../app/lib/db.server.ts')
   await closeDatabase()
   fs.rmSync(process.env.DATA_DIR!, { recursive: true, force: true })
 })
