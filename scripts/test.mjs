@@ -265,6 +265,10 @@ async function main() {
     }
     const [unit, ...journeys] = runs
     totals = addTotals(totals, await start(unit, false))
+    // The reliability proofs (scripts/verify-reliability.mjs: access matrix, hostile input, races, crashes, backup,
+    // sessions and headers) next, also alone, printing their table of what was tried and what held.
+    const { runReliability } = await import('./verify-reliability.mjs')
+    totals = addTotals(totals, await runReliability(env, tmp))
     const results = await Promise.all(journeys.map((run) => start(run, journeys.length > 1)))
     for (const result of results) totals = addTotals(totals, result)
   } finally {
