@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: { alias: { '~': path.resolve('app') } },
   test: {
     include: ['tests/reliability/**/*.test.ts'],
-    globalSetup: ['tests/setup/global-setup.ts'],
+    globalSetup: ['tests/reliability/support/global-setup.ts'],
     setupFiles: ['tests/setup/setup-test-env.ts'],
     pool: 'forks',
     testTimeout: 300_000,

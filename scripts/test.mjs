@@ -103,7 +103,7 @@ function isPostgresUrl(value) {
   return !!value && /^postgres(ql)?:\/\//.test(value)
 }
 
-function chromiumPath(env) {
+export function chromiumPath(env) {
   const candidate = env.CHROMIUM_PATH || '/usr/bin/chromium'
   try {
     fs.accessSync(candidate, fs.constants.X_OK)
@@ -146,14 +146,18 @@ export async function runVitest(label, args, reportFile, { env = process.env, qu
   return totals
 }
 
-/** The journey files, as paths relative to the repository (tests/e2e/**\/*.test.ts), sorted. @returns {string[]} */
+/**
+ * The journey files, as paths relative to the repository (tests/e2e/**\/*.test.ts), sorted. Those under
+ * tests/e2e/reliability/ are left out: they are reliability proofs, run by scripts/verify-reliability.mjs.
+ * @returns {string[]}
+ */
 export function journeyFiles(root = ROOT) {
   const dir = path.join(root, E2E_DIR)
   if (!fs.existsSync(dir)) return []
   return fs
     .readdirSync(dir, { recursive: true })
     .map(String)
-    .filter((f) => f.endsWith('.test.ts') && !f.split(path.sep).includes('support'))
+    .filter((f) => f.endsWith('.test.ts') && !f.split(path.sep).includes('support') && !f.split(path.sep).includes('reliability'))
     .map((f) => path.join(E2E_DIR, f))
     .sort()
 }

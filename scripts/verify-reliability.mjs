@@ -12,10 +12,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import url from 'node:url'
-import { runVitest, totalsLine } from './test.mjs'
+import { addTotals, chromiumPath, E2E_CONFIG, runVitest, totalsLine } from './test.mjs'
 
 const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), '..')
 export const RELIABILITY_CONFIG = 'vitest.reliability.config.ts'
+/** Proofs that need a browser (escaping of hostile text): journeys with the journey config, run here, not by npm test's journey phase. */
+export const BROWSER_DIR = path.join('tests', 'e2e', 'reliability')
 export const TABLE_START = '<!-- reliability:start -->'
 export const TABLE_END = '<!-- reliability:end -->'
 const AREAS = ['Access matrix', 'Hostile input', 'Races', 'Crashes', 'Backup and restore', 'Sessions and headers']
@@ -44,8 +46,12 @@ export function readRecords(dir) {
   return [...rows.values()].sort((a, b) => order(a.area) - order(b.area) || a.area.localeCompare(b.area))
 }
 
-/** The markdown table for some records. */
-export function renderTable(records, { engine, when = new Date() } = {}) {
+/**
+ * The markdown table for some records.
+ * @param {Array<{ area: string, check: string, tried: number, held: number }>} records
+ * @param {{ engine?: string, when?: Date }} [options]
+ */
+export function renderTable(records, { engine = 'SQLite', when = new Date() } = {}) {
   const lines = [
     `Engine: ${engine}; run ${when.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     '',
@@ -79,10 +85,25 @@ export async function runReliability(env, tmp, { updateReadme = false, logFile }
   const results = path.join(tmp, 'reliability-records')
   fs.rmSync(results, { recursive: true, force: true })
   fs.mkdirSync(results, { recursive: true })
-  const totals = await runVitest('reliability', ['--config', RELIABILITY_CONFIG], path.join(tmp, 'reliability.json'), {
+  let totals = await runVitest('reliability', ['--config', RELIABILITY_CONFIG], path.join(tmp, 'reliability.json'), {
     env: { ...env, RELIABILITY_RESULTS_DIR: results },
     logFile,
   })
+  const browserFiles = fs.existsSync(path.join(ROOT, BROWSER_DIR))
+    ? fs.readdirSync(path.join(ROOT, BROWSER_DIR)).filter((f) => f.endsWith('.test.ts')).map((f) => path.join(BROWSER_DIR, f))
+    : []
+  if (browserFiles.length > 0) {
+    const chromium = chromiumPath(env)
+    if (chromium) {
+      const browserEnv = { ...env, RELIABILITY_RESULTS_DIR: results, CHROMIUM_PATH: chromium, E2E_SHARD: 'reliability' }
+      totals = addTotals(totals, await runVitest('reliability (browser)', ['--config', E2E_CONFIG, ...browserFiles], path.join(tmp, 'reliability-browser.json'), { env: browserEnv }))
+    } else if (env.CI && env.CI !== 'false' && env.CI !== '0') {
+      totals = addTotals(totals, { passed: 0, failed: 1, skipped: 0, problems: ['reliability (browser): Chromium not found; CI must run it (apt-get install chromium)'] })
+    } else {
+      console.log(`\n!! SKIPPED reliability (browser): Chromium not found; ${browserFiles.length} file(s) did not run`)
+      totals = addTotals(totals, { passed: 0, failed: 0, skipped: browserFiles.length, problems: [] })
+    }
+  }
   const records = readRecords(results)
   const engine = env.DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'
   const table = renderTable(records, { engine })

@@ -118,7 +118,8 @@ function isStale(): boolean {
  * Builds under a lock (a directory holding the builder's pid): journey processes started side by side would
  * otherwise all build into the same build/ at once. A lock whose process has gone is taken over.
  */
-async function buildIfStale() {
+export async function buildIfStale() {
+  fs.mkdirSync(E2E_DIR, { recursive: true })
   if (!isStale()) return
   const deadline = Date.now() + 10 * 60_000
   for (;;) {
