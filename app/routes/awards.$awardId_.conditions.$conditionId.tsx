@@ -2,7 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Link, useActionData, useParams } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { sendConditionEvidence } from '~/domain/awards/terms.server.ts'
+import { NotAwardMemberError, sendConditionEvidence } from '~/domain/awards/terms.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { env } from '~/lib/env.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
@@ -54,7 +54,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     await db.transaction().execute((trx) => sendConditionEvidence(trx, user.id, { awardId, conditionId, upload: stored }))
   } catch (e) {
     await deleteUpload(dataDir, stored.storageKey)
-    if (e instanceof NotFoundError) throw notFound()
+    // Another organisation's award is 404 here as on its page, its letters and its offer: whether it exists is not told.
+    if (e instanceof NotFoundError || e instanceof NotAwardMemberError) throw notFound()
     if (e instanceof DomainError) return json({ message: e.message }, { status: e.status })
     throw e
   }

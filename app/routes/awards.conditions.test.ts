@@ -1,6 +1,6 @@
 /**
  * POST /awards/<awardId>/conditions/<conditionId>: a member of the organisation sends a file as evidence for a
- * condition; it is checked by content, linked to the condition, and readable by the fund manager; outsiders get 403.
+ * condition; it is checked by content, linked to the condition, and readable by the fund manager; outsiders get 404, as on the award's page.
  */
 import { describe, expect, test } from 'vitest'
 import { createPaymentScenario } from '../../tests/factories/payments.ts'
@@ -21,7 +21,7 @@ async function send(awardId: number, conditionId: number, userId: number, file: 
 }
 
 describe('evidence for a condition', () => {
-  test('a member sends a PDF; a file that is not what it says is refused; another group gets 403', async () => {
+  test('a member sends a PDF; a file that is not what it says is refused; another group gets 404', async () => {
     const s = await createPaymentScenario(db)
     const award = await s.acceptedAward({ conditions: ['Send us your safeguarding policy'], conditionsOutstanding: true })
     const other = await s.acceptedAward()
@@ -29,7 +29,7 @@ describe('evidence for a condition', () => {
     const fake = await send(award.awardId, condition.id, award.adminUserId, new File(['<html>not a pdf</html>'], 'policy.pdf', { type: 'application/pdf' }))
     expect(fake.status).toBe(400)
     expect(((await fake.json()) as { message: string }).message).toContain('must be a PDF')
-    expect((await send(award.awardId, condition.id, other.adminUserId, new File([tinyPdf()], 'policy.pdf', { type: 'application/pdf' }))).status).toBe(403)
+    expect((await send(award.awardId, condition.id, other.adminUserId, new File([tinyPdf()], 'policy.pdf', { type: 'application/pdf' }))).status).toBe(404)
     const ok = await send(award.awardId, condition.id, award.adminUserId, new File([tinyPdf()], 'policy.pdf', { type: 'application/pdf' }))
     expect(ok.status).toBe(302)
     expect(ok.headers.get('Location')).toBe(`/awards/${award.awardId}`)
