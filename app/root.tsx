@@ -89,13 +89,14 @@ function Header() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
+  // In the layout, not App, so error pages (a 403, a 404) are marked as settled too.
+  useSettledNavigationMarker()
   return <Document>{children}</Document>
 }
 
 export default function App() {
   const data = useLoaderData<typeof loader>()
   const navigation = useNavigation()
-  useSettledNavigationMarker()
   return (
     <>
       <Header />
