@@ -98,6 +98,30 @@ describe('payments', () => {
     expect(problems).toEqual([])
   })
 
+  test('a finance officer’s prepare-run form is sent twice at the same moment (a double click): one run, both answered with it', async () => {
+    let held = 0
+    const problems: string[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const award = await s.acceptedAward({ amountPence: 100_000 })
+      const cookie = await sessionCookie(preparer)
+      const form = { rail: 'bacs', scope: 'ticked', trancheIds: String(award.trancheIds[0]), idempotencyKey: crypto.randomUUID() }
+      const answers = await together([0, 1].map(() => () => postForm(app, '/finance', cookie, form)))
+      const runs = await db.selectFrom('payment_runs').select('id').where('idempotency_key', '=', form.idempotencyKey).execute()
+      const tranche = await db.selectFrom('tranches').select(['status', 'payment_run_id']).where('id', '=', award.trancheIds[0]!).executeTakeFirstOrThrow()
+      const missed = failed({
+        'no answer was a 5xx': serverErrors(answers) === 0,
+        'both were sent to the run': answers.every((a) => isRedirect(a.status) && a.location === `/finance/payment-runs/${runs[0]?.id}`),
+        'one run was made': runs.length === 1,
+        'the payment is in it': tranche.status === 'in_run' && tranche.payment_run_id === runs[0]?.id,
+        'one run in the audit trail': runs.length === 1 && (await auditCount('payment_run.prepared', 'payment_run', runs[0]!.id)) === 1,
+      })
+      if (missed.length === 0) held++
+      else problems.push(`round ${round}: ${missed.join('; ')} (answers ${answers.map((a) => `${a.status} ${a.body.slice(0, 200)}`).join(', ')})`)
+    }
+    recordCheck({ area: 'Races', check: 'a finance officer’s prepare-run form is sent twice at the same moment', tried: ROUNDS, held })
+    expect(problems).toEqual([])
+  })
+
   test('two bank statements confirming the same payment are imported at the same moment: it is paid once', async () => {
     let held = 0
     const problems: string[] = []

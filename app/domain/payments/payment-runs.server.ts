@@ -76,11 +76,8 @@ export interface PreparedRun {
 export async function prepareRun(trx: Transaction<DB>, actorUserId: number, input: PrepareRunInput): Promise<PreparedRun> {
   const key = input.idempotencyKey.trim()
   if (!key) throw new RunInputError('The form is missing its key: reload the page and try again', 'idempotencyKey')
-  const previous = await trx.selectFrom('payment_runs').select(['id', 'reference', 'status', 'total_pence', 'needs_approval', 'created_by']).where('idempotency_key', '=', key).executeTakeFirst()
-  if (previous) {
-    if (previous.created_by !== actorUserId) throw new ConflictError('That form was already used by someone else.', 'idempotency_key_reused')
-    return { id: previous.id, reference: previous.reference, status: previous.status as RunStatus, totalPence: previous.total_pence, needsApproval: previous.needs_approval === 1, replayed: true }
-  }
+  const previous = await runMadeBy(trx, key, actorUserId)
+  if (previous) return previous
   const ids = [...new Set(input.trancheIds)]
   if (ids.length === 0) throw new RunInputError('Choose at least one payment to include')
   const due = await listDueTranches(trx, { today: input.today })
@@ -118,8 +115,11 @@ export async function prepareRun(trx: Transaction<DB>, actorUserId: number, inpu
       submitted_at: now,
       approved_at: needsApproval ? null : now,
     })
+    .onConflict((oc) => oc.column('idempotency_key').doNothing())
     .returning('id')
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
+  // The same form sent twice at once (PostgreSQL: the insert waited for the other submission, which made the run).
+  if (!run) return (await runMadeBy(trx, key, actorUserId))!
   const reference = `PR-${String(run.id).padStart(5, '0')}`
   await trx.updateTable('payment_runs').set({ reference }).where('id', '=', run.id).execute()
   for (const t of chosen) {
@@ -139,6 +139,14 @@ export async function prepareRun(trx: Transaction<DB>, actorUserId: number, inpu
     after: { reference, rail: input.rail, totalPence, trancheIds: ids, needsApproval, thresholdPence: settings.approvalThresholdPence },
   })
   return { id: run.id, reference, status, totalPence, needsApproval, replayed: false }
+}
+
+/** The run a form's key already made (a replay), or null; refused when someone else's form made it. */
+async function runMadeBy(trx: Transaction<DB>, key: string, actorUserId: number): Promise<PreparedRun | null> {
+  const previous = await trx.selectFrom('payment_runs').select(['id', 'reference', 'status', 'total_pence', 'needs_approval', 'created_by']).where('idempotency_key', '=', key).executeTakeFirst()
+  if (!previous) return null
+  if (previous.created_by !== actorUserId) throw new ConflictError('That form was already used by someone else.', 'idempotency_key_reused')
+  return { id: previous.id, reference: previous.reference, status: previous.status as RunStatus, totalPence: previous.total_pence, needsApproval: previous.needs_approval === 1, replayed: true }
 }
 
 function describeStatus(t: TrancheForPayment): string {
