@@ -24,11 +24,11 @@ export interface Answer {
 }
 
 /** POSTs a form (urlencoded, or multipart for FormData) from the app's own origin, as a browser would. */
-export async function postForm(app: Pick<RunningApp, 'baseUrl'>, path: string, cookie: string, body: Record<string, string> | FormData, signal?: AbortSignal): Promise<Answer> {
+export async function postForm(app: Pick<RunningApp, 'baseUrl'>, path: string, cookie: string, body: Record<string, string> | URLSearchParams | FormData, signal?: AbortSignal): Promise<Answer> {
   const res = await fetch(`${app.baseUrl}${path}`, {
     method: 'POST',
     headers: { Cookie: cookie, Origin: app.baseUrl },
-    body: body instanceof FormData ? body : new URLSearchParams(body),
+    body: body instanceof FormData || body instanceof URLSearchParams ? body : new URLSearchParams(body),
     redirect: 'manual',
     signal,
   })
