@@ -21,6 +21,17 @@ export interface PaymentRowFields {
   gate: AnyField
 }
 
+/**
+ * The payment rows' fields. Conform's getFieldset() is a Proxy that makes each field when it is read by name, so it
+ * cannot be spread (`{ ...row.getFieldset() }` is empty and the form failed to render).
+ */
+export function paymentRows(tranches: { getFieldList: () => Array<{ key: string | undefined; getFieldset: () => Omit<PaymentRowFields, 'key'> }> }): PaymentRowFields[] {
+  return tranches.getFieldList().map((row) => {
+    const fieldset = row.getFieldset()
+    return { key: row.key, amount: fieldset.amount, dueDate: fieldset.dueDate, gate: fieldset.gate }
+  })
+}
+
 export function VariationFields({
   fields,
   rows,

@@ -5,7 +5,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SubmitButton } from '~/components/forms.tsx'
-import { VariationFields, VariationHistory } from '~/components/variation-fields.tsx'
+import { paymentRows, VariationFields, VariationHistory } from '~/components/variation-fields.tsx'
 import { formFieldOf, scheduleFromForm, VARIATION_FIELD_LABELS, VARIATION_ROWS, VariationSchema } from '~/domain/awards/variation-form.ts'
 import { awardForVariation, listVariations, requestVariation, summariseVariation } from '~/domain/awards/variations.server.ts'
 import { db } from '~/lib/db.server.ts'
@@ -66,7 +66,7 @@ export default function AskToChangeGrant() {
     shouldRevalidate: 'onInput',
     defaultValue: { tranches: Array.from({ length: VARIATION_ROWS }, () => ({ amount: '', dueDate: '', gate: 'date' })) },
   })
-  const rows = fields.tranches.getFieldList().map((row) => ({ key: row.key, ...row.getFieldset() }))
+  const rows = paymentRows(fields.tranches)
   const pending = variations.some((v) => v.status === 'pending')
   return (
     <>

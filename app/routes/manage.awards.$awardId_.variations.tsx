@@ -5,7 +5,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SubmitButton, TextArea } from '~/components/forms.tsx'
-import { VariationFields, VariationHistory } from '~/components/variation-fields.tsx'
+import { paymentRows, VariationFields, VariationHistory } from '~/components/variation-fields.tsx'
 import { awardStatusLabel } from '~/domain/awards/offer-labels.ts'
 import { formFieldOf, scheduleFromForm, VARIATION_FIELD_LABELS, VARIATION_ROWS, VariationSchema, type VariationSummary } from '~/domain/awards/variation-form.ts'
 import { awardForVariation, decideVariation, listVariations, requestVariation, summariseVariation, VariationNotFoundError } from '~/domain/awards/variations.server.ts'
@@ -170,7 +170,7 @@ function ProposeForm({ keptPence }: { keptPence: number }) {
     shouldRevalidate: 'onInput',
     defaultValue: { tranches: Array.from({ length: VARIATION_ROWS }, () => ({ amount: '', dueDate: '', gate: 'date' })) },
   })
-  const rows = fields.tranches.getFieldList().map((row) => ({ key: row.key, ...row.getFieldset() }))
+  const rows = paymentRows(fields.tranches)
   return (
     <Form method="post" {...getFormProps(form)}>
       <ErrorSummary form={form} fields={{ amount: fields.amount, tranches: fields.tranches, reason: fields.reason }} labels={VARIATION_FIELD_LABELS} />
