@@ -1,0 +1,166 @@
+/**
+ * Hostile input (issue 9, item 2): generated bodies sent to every form action in app/routes, as the superuser (every
+ * role, so past every permission check) against the demo world. Every body carries one value its form must refuse
+ * (support/hostile-values.ts), so every answer must be a 4xx with a message, never a 5xx or an unhandled throw, and the
+ * database must be exactly as it was (every table's rows hashed before and after each body).
+ *
+ * RELIABILITY_RUNS (default 15) sets the bodies per action; RELIABILITY_SEED replays a run.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { db } from '../../app/lib/db.server.ts'
+import { commitSessionCookie, startSession } from '../../app/lib/session.server.ts'
+import { changedCounts, changedTables, databaseFingerprint, rowCounts } from './support/hostile-db.ts'
+import { hostileRoutes, type HostileRoute } from './support/hostile-routes.ts'
+import { anyBody, encodeBody, encoding, hostileBody, type Encoding, type HostileBody } from './support/hostile-values.ts'
+import { recordCheck } from './support/record.ts'
+import { requestAs, seedWorld, superuserId } from './support/world.ts'
+
+const RUNS = Number(process.env.RELIABILITY_RUNS ?? 15)
+const SEED = process.env.RELIABILITY_SEED === undefined ? undefined : Number(process.env.RELIABILITY_SEED)
+const REFUSALS = [400, 403, 404, 409, 413, 422]
+/**
+ * Tables a refused request may change. `sessions`: every signed-in request here starts its own session (the harness),
+ * and the app moves a session's last-seen time as it is used. Nothing else, unless a route says why (login counts
+ * refused sign-ins; a wrong second-factor code is audited).
+ */
+const ALWAYS_EXCLUDED = ['sessions']
+
+/** The route files that export an action, read from app/routes (tests skipped). */
+const ACTION_FILES = fs
+  .readdirSync('app/routes')
+  .filter((f) => /\.tsx?$/.test(f) && !/\.test\.tsx?$/.test(f))
+  .filter((f) => /^export (async function action\b|const action\b|\{[^}]*\baction\b)/m.test(fs.readFileSync(path.join('app/routes', f), 'utf8')))
+  .sort()
+
+let routes: HostileRoute[] = []
+const cookies = new Map<string, string>()
+const tally = { tried: 0, held: 0 }
+
+async function sessionCookie(userId: number, secondFactor: boolean): Promise<string> {
+  const { token } = await db.transaction().execute((trx) => startSession(trx, { userId, ip: '127.0.0.1', userAgent: 'vitest', secondFactor }))
+  return (await commitSessionCookie(token)).split(';')[0]!
+}
+
+beforeAll(async () => {
+  await seedWorld()
+  const superuser = await superuserId()
+  cookies.set('superuser', await sessionCookie(superuser, true))
+  cookies.set('half-signed-in', await sessionCookie(superuser, false))
+  routes = await hostileRoutes()
+  for (const actor of new Set(routes.map((r) => r.actor))) {
+    if (cookies.has(actor) || actor === 'anonymous') continue
+    cookies.set(actor, (await requestAs(actor as Parameters<typeof requestAs>[0], '/')).headers.get('Cookie')!)
+  }
+}, 120_000)
+
+afterAll(() => {
+  recordCheck({ area: 'Hostile input', check: `generated hostile bodies to each of ${ACTION_FILES.length} form actions (4xx with a message, database unchanged)`, tried: tally.tried, held: tally.held })
+})
+
+interface Answer {
+  status: number
+  data: unknown
+  threw?: unknown
+}
+
+async function post(route: HostileRoute, body: HostileBody, how: Encoding): Promise<Answer> {
+  const { body: encoded, contentType } = encodeBody(body.entries, how)
+  const headers = new Headers({ Origin: 'http://localhost' })
+  if (contentType) headers.set('Content-Type', contentType)
+  const cookie = cookies.get(route.actor)
+  if (cookie) headers.set('Cookie', cookie)
+  const request = new Request(new URL(route.path, 'http://localhost'), { method: 'POST', headers, body: encoded })
+  const mod = (await import(`../../app/routes/${route.file}`)) as { action: (args: unknown) => Promise<unknown> }
+  let result: unknown
+  try {
+    result = await mod.action({ request, params: route.params, context: { cspNonce: '', clientIp: '127.0.0.1' } })
+  } catch (e) {
+    if (!(e instanceof Response)) return { status: 500, data: null, threw: e }
+    result = e
+  }
+  if (!(result instanceof Response)) return { status: 200, data: result }
+  const text = await result.text()
+  let data: unknown = text
+  try {
+    data = JSON.parse(text)
+  } catch {
+    // a plain-text answer (a thrown 4xx Response)
+  }
+  return { status: result.status, data }
+}
+
+/** A message a person can read: non-empty text, or a JSON answer with an error, message, problem or reason in it. */
+export function hasMessage(data: unknown): boolean {
+  if (typeof data === 'string') return data.trim().length > 0
+  const found = (value: unknown, keyed: boolean): boolean => {
+    if (typeof value === 'string') return keyed && value.trim().length > 0
+    if (Array.isArray(value)) return value.some((v) => found(v, keyed))
+    if (value && typeof value === 'object') {
+      return Object.entries(value).some(([k, v]) => {
+        // What was typed comes back to refill the form; it is not a message.
+        if (k === 'initialValue' || k === 'values' || k === 'csv' || k === 'preview') return false
+        return found(v, keyed || /error|message|problem|reason/i.test(k))
+      })
+    }
+    return false
+  }
+  return found(data, false)
+}
+
+function describeAnswer(a: Answer): string {
+  if (a.threw) return `threw ${a.threw instanceof Error ? a.threw.stack : String(a.threw)}`
+  return `${a.status} ${JSON.stringify(a.data)?.slice(0, 300)}`
+}
+
+function held(route: HostileRoute, a: Answer): boolean {
+  if (a.threw) return false
+  if (route.alsoRight?.test(a.status, a.data)) return true
+  return [...REFUSALS, ...(route.extraStatuses ?? [])].includes(a.status) && hasMessage(a.data)
+}
+
+describe('hostile bodies to every form action', () => {
+  test('every route file that exports an action is covered', () => {
+    const covered = new Set(routes.map((r) => r.file))
+    expect(ACTION_FILES.length).toBeGreaterThan(50)
+    expect(ACTION_FILES.filter((f) => !covered.has(f))).toEqual([])
+  })
+
+  for (const file of ACTION_FILES) {
+    test(`${file}: every hostile body is refused with a message and changes nothing`, async () => {
+      const mine = routes.filter((r) => r.file === file)
+      expect(mine.length, `${file} has no entry in support/hostile-routes.ts`).toBeGreaterThan(0)
+      for (const route of mine) {
+        const exclude = [...ALWAYS_EXCLUDED, ...(route.mayChange?.tables ?? [])]
+        const bodies = route.body ? hostileBody(route.body) : anyBody
+        let last: string | null = null
+        let samples = 0
+        // Rows added or removed are caught around each body; rows changed in place by the hash around the whole run.
+        const before = await databaseFingerprint({ exclude })
+        await fc
+          .assert(
+            fc.asyncProperty(bodies, encoding, async (body, how) => {
+              const counts = await rowCounts({ exclude })
+              const answer = await post(route, body, how)
+              const changed = changedCounts(counts, await rowCounts({ exclude }))
+              const ok = held(route, answer) && changed.length === 0
+              samples += 1
+              tally.tried += 1
+              if (ok) tally.held += 1
+              last = ok ? null : `${route.path} with ${body.poison} (${how}): ${describeAnswer(answer)}${changed.length ? `; changed ${changed.join(', ')}` : ''}`
+              return ok
+            }),
+            { numRuns: RUNS, seed: SEED, endOnFailure: true },
+          )
+          .catch((e: unknown) => {
+            throw new Error(`${last ?? ''}\n${e instanceof Error ? e.message.split('\n').slice(0, 3).join('\n') : String(e)}`)
+          })
+        const changed = changedTables(before, await databaseFingerprint({ exclude }))
+        if (changed.length > 0) tally.held -= samples
+        expect(changed, `${route.path}: rows changed in place by refused bodies`).toEqual([])
+      }
+    })
+  }
+})
