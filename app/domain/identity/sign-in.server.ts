@@ -4,7 +4,8 @@
  * password is right (otherwise the throttle would tell a guesser when they had succeeded). A wrong password and an
  * unknown email address take the same time and get the same answer.
  */
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
@@ -48,6 +49,18 @@ async function recordAttempt(trx: Transaction<DB>, input: { email: string; ip: s
     .execute()
 }
 
+/**
+ * One attempt at a time per account and per IP, until the attempt is committed: otherwise a burst of concurrent wrong
+ * passwords all count the failures before any is recorded, and far more than the limit get checked. SQLite already
+ * runs one write transaction at a time (BEGIN IMMEDIATE); on PostgreSQL two transaction-scoped advisory locks, always
+ * taken in this order (account, then IP), do it. Unknown addresses have no row to lock, hence advisory locks.
+ */
+async function takeTurn(trx: Transaction<DB>, input: { email: string; ip: string }): Promise<void> {
+  if (engineOf(trx) !== 'postgres') return
+  await sql`select pg_advisory_xact_lock(hashtext('commonpot.sign-in.account'), hashtext(${input.email}))`.execute(trx)
+  await sql`select pg_advisory_xact_lock(hashtext('commonpot.sign-in.ip'), hashtext(${input.ip}))`.execute(trx)
+}
+
 export interface AuthenticatedUser {
   id: number
   email: string
@@ -61,6 +74,7 @@ export type AuthenticationResult = { status: 'authenticated'; user: Authenticate
 export async function authenticate(trx: Transaction<DB>, input: SignInAttemptInput & { password: string }): Promise<AuthenticationResult> {
   const email = normaliseEmail(input.email)
   const now = input.now ?? new Date()
+  await takeTurn(trx, { email, ip: input.ip })
   if (await isThrottled(trx, { email, ip: input.ip, now })) {
     await recordAttempt(trx, { email, ip: input.ip, succeeded: false, now })
     return { status: 'throttled' }

@@ -9,6 +9,7 @@
 import { Secret, TOTP } from 'otpauth'
 import QRCode from 'qrcode'
 import type { Transaction } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { enqueueEmail } from '~/domain/messages/outbox.server.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
@@ -110,7 +111,11 @@ export type SecondFactorResult = { status: 'verified' } | { status: 'invalid' } 
  */
 export async function verifySecondFactor(trx: Transaction<DB>, input: { userId: number; sessionId: number; code: string; now?: Date }): Promise<SecondFactorResult> {
   const now = input.now ?? new Date()
-  const user = await trx.selectFrom('users').select(['id', 'totp_secret', 'totp_enabled_at']).where('id', '=', input.userId).executeTakeFirstOrThrow()
+  // On PostgreSQL the user's row is locked until this attempt is committed, so a burst of codes takes turns and each
+  // counts the failures before it (SQLite's BEGIN IMMEDIATE already does); otherwise they all pass the throttle at once.
+  let query = trx.selectFrom('users').select(['id', 'totp_secret', 'totp_enabled_at']).where('id', '=', input.userId)
+  if (engineOf(trx) === 'postgres') query = query.forUpdate()
+  const user = await query.executeTakeFirstOrThrow()
   if (!user.totp_enabled_at || !user.totp_secret) return { status: 'not_enabled' }
   if ((await recentSecondFactorFailures(trx, user.id, now)) >= MAX_SECOND_FACTOR_FAILURES) return { status: 'throttled' }
   if (!isValidTotpCode(user.totp_secret, input.code, now.getTime())) {
