@@ -109,6 +109,8 @@ export async function parseMultipartForm(request: Request): Promise<FormData> {
     return await unstable_parseMultipartFormData(request, handler)
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) throw new UploadTooLargeError(error.field)
+    // A body that is not well-formed multipart (a part without a name, a broken header) is the sender's fault: 400.
+    if (error instanceof Error && !(error instanceof DomainError)) throw new UploadRejectedError('The form could not be read. Please try again from the page.')
     throw error
   }
 }

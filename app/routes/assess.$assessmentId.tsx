@@ -103,7 +103,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await request.formData()
   const intent = String(formData.get('intent') ?? '')
   if (intent === 'conflict-check') return conflictCheck(request, user.id, assessment, formData)
-  if (intent !== 'save' && intent !== 'submit') return json({ form: null, result: null }, { status: 400 })
+  if (intent !== 'save' && intent !== 'submit') throw new Response('Choose what to do: declare a conflict of interest, save your scores or submit them.', { status: 400 })
   const criteria = await listCriteria(db, assessment.roundId)
   const submission = parseWithZod(formData, { schema: scoreFormSchema(criteria, { intent, commentsRequired: settings.commentsRequired }) })
   if (submission.status !== 'success') return json({ form: 'scores' as const, result: submission.reply() }, { status: 400 })

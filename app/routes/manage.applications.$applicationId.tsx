@@ -100,7 +100,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (await hasDeclaredConflict(db, user.id, id)) throw forbidden('You declared a conflict of interest on this bid, so you cannot act on it.')
   const formData = await request.formData()
   const intent = String(formData.get('intent') ?? '')
-  if (!(intent in SCHEMAS)) return json({ intent: null, result: null, message: 'Choose what to do with this application.' }, { status: 400 })
+  if (!Object.hasOwn(SCHEMAS, intent)) return json({ intent: null, result: null, message: 'Choose what to do with this application.' }, { status: 400 })
   const submission = parseWithZod(formData, { schema: SCHEMAS[intent as Intent] })
   if (submission.status !== 'success') return json({ intent, result: submission.reply(), message: null }, { status: 400 })
   const now = new Date()

@@ -63,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const roundId = roundIdOf(params.roundId)
   const formData = await request.formData()
   const intent = String(formData.get('intent') ?? '')
-  if (!(intent in SCHEMAS)) return json({ intent: null, applicationId: null, result: null }, { status: 400 })
+  if (!Object.hasOwn(SCHEMAS, intent)) throw new Response('Choose what to do: give out bids, give or take back one, or record a conflict of interest.', { status: 400 })
   const applicationId = Number(formData.get('applicationId')) || null
   const submission = parseWithZod(formData, { schema: SCHEMAS[intent as Intent] })
   if (submission.status !== 'success') return json({ intent, applicationId, result: submission.reply() }, { status: 400 })

@@ -49,7 +49,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const roundId = roundIdOf(params.roundId)
   const formData = await request.formData()
   const intent = String(formData.get('intent') ?? '')
-  if (!(intent in SCHEMAS)) return json({ intent: null, userId: null, result: null }, { status: 400 })
+  if (!Object.hasOwn(SCHEMAS, intent)) throw new Response('Choose what to do: add someone to the panel, take them off, or set their places.', { status: 400 })
   const submission = parseWithZod(formData, { schema: SCHEMAS[intent as Intent] })
   const who = Number(formData.get('userId')) || null
   if (submission.status !== 'success') return json({ intent, userId: who, result: submission.reply() }, { status: 400 })

@@ -36,6 +36,17 @@ export interface Attendee extends AttendeeInput {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 
+function isRealDate(value: string): boolean {
+  return DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value
+}
+
+/** Which of these user ids have an account (an id past any integer column is nobody's, and is not asked about). */
+async function knownUserIds(trx: Transaction<DB>, ids: number[]): Promise<Set<number>> {
+  const askable = ids.filter((id) => Number.isSafeInteger(id) && id > 0 && id <= 2_147_483_647)
+  if (askable.length === 0) return new Set()
+  return new Set((await trx.selectFrom('users').select('id').where('id', 'in', askable).execute()).map((r) => r.id))
+}
+
 /**
  * Replaces the round's attendee list (and, when given, the date the panel met). Blank rows are ignored; each
  * attendee needs a name and a role, and a name may appear once. Audited.
@@ -50,8 +61,11 @@ export async function setAttendees(trx: Transaction<DB>, actorUserId: number, ro
     if (seen.has(a.name.toLowerCase())) throw new AttendeesInputError(`attendees[${i}].name`, `${a.name} is listed twice`)
     seen.add(a.name.toLowerCase())
   })
+  const known = await knownUserIds(trx, rows.flatMap((a) => (a.userId === null ? [] : [a.userId])))
+  const stranger = rows.findIndex((a) => a.userId !== null && !known.has(a.userId))
+  if (stranger >= 0) throw new AttendeesInputError(`attendees[${stranger}].name`, `We could not find ${rows[stranger]!.name}’s account: remove the row and type their name in a blank one`)
   const heldOn = options.panelHeldOn === undefined ? round.panelHeldOn : options.panelHeldOn?.trim() || null
-  if (heldOn !== null && (!DATE.test(heldOn) || Number.isNaN(Date.parse(`${heldOn}T00:00:00Z`)))) throw new AttendeesInputError('panelHeldOn', 'Enter the date the panel met, like 2027-02-14')
+  if (heldOn !== null && !isRealDate(heldOn)) throw new AttendeesInputError('panelHeldOn', 'Enter the date the panel met, like 2027-02-14')
   const before = await listAttendees(trx, roundId)
   await trx.deleteFrom('panel_attendees').where('round_id', '=', roundId).execute()
   for (const a of rows) await trx.insertInto('panel_attendees').values({ round_id: roundId, user_id: a.userId, name: a.name, role: a.role }).execute()
