@@ -128,6 +128,31 @@ describe('hostile bodies to every form action', () => {
     expect(ACTION_FILES.filter((f) => !covered.has(f))).toEqual([])
   })
 
+  // Bodies that each broke an action once (a 500, a bare 400, a foreign-key failure); they must stay refused.
+  const PINNED: Array<{ file: string; entries: Array<[string, string]>; how: Encoding; why: string }> = [
+    { file: 'applications.$applicationId.sections.$sectionNumber.tsx', entries: [['', 'x'], ['intent', 'later']], how: 'multipart', why: 'a multipart part without a name threw in the parser (500)' },
+    { file: 'finance.statements._index.tsx', entries: [['', 'x']], how: 'multipart', why: 'a multipart part without a name threw in the parser (500)' },
+    { file: 'manage.rounds.$roundId.assignments.tsx', entries: [['intent', 'toString']], how: 'urlencoded', why: '"toString" in SCHEMAS is true: the route parsed with Object.prototype.toString as its schema (500)' },
+    { file: 'manage.rounds.$roundId.panel.tsx', entries: [['intent', 'constructor']], how: 'urlencoded', why: 'the same, through the panel page' },
+    { file: 'manage.applications.$applicationId.tsx', entries: [['intent', 'hasOwnProperty']], how: 'urlencoded', why: 'the same, through the application page' },
+    { file: 'assess.$assessmentId.tsx', entries: [], how: 'urlencoded', why: 'no intent was a 400 without a word of why' },
+    { file: 'panel.$roundId.minutes.tsx', entries: [['attendees[0].userId', '99999999999999999999'], ['attendees[0].name', 'Ann'], ['attendees[0].role', 'Chair']], how: 'urlencoded', why: 'an attendee id with no account failed a foreign key (500)' },
+    { file: 'panel.$roundId.minutes.tsx', entries: [['panelHeldOn', '2026-02-30']], how: 'urlencoded', why: '30 February was taken as the day the panel met' },
+  ]
+  test('bodies that once broke an action are refused with a message and change nothing', async () => {
+    for (const pin of PINNED) {
+      const route = routes.find((r) => r.file === pin.file)!
+      const exclude = [...ALWAYS_EXCLUDED, ...(route.mayChange?.tables ?? [])]
+      const before = await databaseFingerprint({ exclude })
+      const answer = await post(route, { entries: pin.entries, poison: pin.why }, pin.how)
+      const changed = changedTables(before, await databaseFingerprint({ exclude }))
+      tally.tried += 1
+      if (held(route, answer) && changed.length === 0) tally.held += 1
+      expect({ file: pin.file, why: pin.why, answer: describeAnswer(answer).slice(0, 200), changed }).toMatchObject({ answer: expect.stringMatching(/^4\d\d /), changed: [] })
+      expect(hasMessage(answer.data), `${pin.file}: ${pin.why}`).toBe(true)
+    }
+  })
+
   for (const file of ACTION_FILES) {
     test(`${file}: every hostile body is refused with a message and changes nothing`, async () => {
       const mine = routes.filter((r) => r.file === file)

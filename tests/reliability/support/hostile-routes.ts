@@ -71,11 +71,12 @@ async function demoPlaces() {
   const run = await one('completed payment run', db.selectFrom('payment_runs').select('id').where('status', '=', 'completed').executeTakeFirst())
   const bankAccount = await one('verified bank account', db.selectFrom('bank_accounts').select('id').where('status', '=', 'verified').executeTakeFirst())
   const pot = await one('open pot', db.selectFrom('pots').select('id').where('status', '=', 'open').orderBy('id').executeTakeFirst())
+  const carryingPot = await one('open pot that carries money forward', db.selectFrom('pots').select('id').where('status', '=', 'open').where('year_end_policy', '=', 'carry_forward').executeTakeFirst())
   const contribution = await one('contribution', db.selectFrom('contributions').select('id').where('pot_id', '=', pot.id).orderBy('id').executeTakeFirst())
   const question = await one('question', db.selectFrom('questions').select('id').where('round_id', '=', openRound.id).where('type', '=', 'short_text').executeTakeFirst())
   const criterion = await one('criterion', db.selectFrom('criteria').select('id').where('round_id', '=', openRound.id).orderBy('id').executeTakeFirst())
   const applicant = await one('applicant', db.selectFrom('users').select('id').where('email', 'like', 'applicant@%').executeTakeFirst())
-  return { wandle, draft, openRound, assessment, accepted, committed, scoredRound, scoredBid, recommended, releasedRound, expectedReturn, submittedReturn, condition, run, bankAccount, pot, contribution, question, criterion, applicant }
+  return { wandle, draft, openRound, assessment, accepted, committed, scoredRound, scoredBid, recommended, releasedRound, expectedReturn, submittedReturn, condition, run, bankAccount, pot, contribution, carryingPot, question, criterion, applicant }
 }
 
 /** The fields of one section of the draft application, from its questions (as the section's schema reads them). */
@@ -297,7 +298,8 @@ export async function hostileRoutes(): Promise<HostileRoute[]> {
     },
     { file: 'pots.$potId.contributions.$contributionId.tsx', path: `/pots/${w.pot.id}/contributions/${w.contribution.id}`, params: { potId: String(w.pot.id), contributionId: String(w.contribution.id) }, actor: s, body: form({ amount: money(), receivedOn: date(), reference: text(100, true), overPledgeReason: text(500), idempotencyKey: key }) },
     { file: 'pots.$potId.donate.tsx', path: `/pots/${w.pot.id}/donate`, params: { potId: String(w.pot.id) }, actor: 'anonymous', body: form({ amount: money(), donorName: text(100), formToken: format('0123456789abcdef0123456789abcdef', ['abc', 'g'.repeat(32), '<script>alert(1)</script>', '0123456789ABCDEF0123456789ABCDEF']) }) },
-    { file: 'pots.$potId.year-end.tsx', path: `/pots/${w.pot.id}/year-end`, params: { potId: String(w.pot.id) }, actor: s, body: form({ nextPotId: id(false) }) },
+    // A pot that carries its money forward reads the next year's pot; one that returns it ignores the field (and closing its year is a valid post).
+    { file: 'pots.$potId.year-end.tsx', path: `/pots/${w.carryingPot.id}/year-end`, params: { potId: String(w.carryingPot.id) }, actor: s, body: form({ nextPotId: id(true) }) },
     // ---------------------------------------------------------------- finance
     { file: 'finance._index.tsx', path: '/finance', params: {}, actor: s, body: form({ rail: oneOf(['bacs', 'stripe']), scope: oneOf(['ticked'], false), trancheIds: ids, idempotencyKey: key }) },
     { file: 'finance.awards.$awardId.repayments.tsx', path: `/finance/awards/${w.accepted.id}/repayments`, params: { awardId: String(w.accepted.id) }, actor: s, body: form({ kind: oneOf(['repayment', 'clawback']), amount: money(), receivedOn: date(), trancheId: id(false), reason: text(2000, true), idempotencyKey: key }) },
