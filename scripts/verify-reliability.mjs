@@ -5,7 +5,8 @@
 // tests/reliability/support/record.ts into a fresh folder; this script adds them up. A check that did not hold is also a
 // failing test, so the closing line (`N passed, N failed`) and the exit code say so too.
 //
-//   --update-readme   put the table between <!-- reliability:start --> and <!-- reliability:end --> in README.md
+//   --update-readme   put the table between <!-- reliability:sqlite:start --> and <!-- reliability:sqlite:end --> in
+//                     README.md (postgresql for a PostgreSQL run)
 //
 // `npm test` calls runReliability() between the unit suite and the browser journeys, so CI runs it on both engines.
 import fs from 'node:fs'
@@ -18,8 +19,9 @@ const ROOT = path.resolve(path.dirname(url.fileURLToPath(import.meta.url)), '..'
 export const RELIABILITY_CONFIG = 'vitest.reliability.config.ts'
 /** Proofs that need a browser (escaping of hostile text): journeys with the journey config, run here, not by npm test's journey phase. */
 export const BROWSER_DIR = path.join('tests', 'e2e', 'reliability')
-export const TABLE_START = '<!-- reliability:start -->'
-export const TABLE_END = '<!-- reliability:end -->'
+/** README markers for one engine's table, e.g. `<!-- reliability:sqlite:start -->`. */
+export const tableStart = (engine) => `<!-- reliability:${engine.toLowerCase()}:start -->`
+export const tableEnd = (engine) => `<!-- reliability:${engine.toLowerCase()}:end -->`
 const AREAS = ['Access matrix', 'Hostile input', 'Races', 'Crashes', 'Backup and restore', 'Sessions and headers']
 
 /**
@@ -66,12 +68,14 @@ export function renderTable(records, { engine = 'SQLite', when = new Date() } = 
   return `${lines.join('\n')}\n`
 }
 
-export function replaceTable(readme, table) {
-  const start = readme.indexOf(TABLE_START)
-  const end = readme.indexOf(TABLE_END)
-  if (start < 0 || end < 0) throw new Error(`README.md has no ${TABLE_START} … ${TABLE_END} markers`)
-  if (end < start) throw new Error(`${TABLE_END} comes before ${TABLE_START} in README.md`)
-  return `${readme.slice(0, start + TABLE_START.length)}\n${table}${readme.slice(end)}`
+/** The README with one engine's table (between that engine's markers) replaced. */
+export function replaceTable(readme, table, engine) {
+  const [open, close] = [tableStart(engine), tableEnd(engine)]
+  const start = readme.indexOf(open)
+  const end = readme.indexOf(close)
+  if (start < 0 || end < 0) throw new Error(`README.md has no ${open} … ${close} markers`)
+  if (end < start) throw new Error(`${close} comes before ${open} in README.md`)
+  return `${readme.slice(0, start + open.length)}\n${table}${readme.slice(end)}`
 }
 
 /**
@@ -118,7 +122,7 @@ export async function runReliability(env, tmp, { updateReadme = false, logFile }
   }
   if (updateReadme) {
     const file = path.join(ROOT, 'README.md')
-    fs.writeFileSync(file, replaceTable(fs.readFileSync(file, 'utf8'), table))
+    fs.writeFileSync(file, replaceTable(fs.readFileSync(file, 'utf8'), table, engine))
     console.log('README.md: reliability table updated')
   }
   return totals

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { readRecords, renderTable, replaceTable, TABLE_END, TABLE_START } from './verify-reliability.mjs'
+import { readRecords, renderTable, replaceTable, tableEnd, tableStart } from './verify-reliability.mjs'
 
 describe('verify:reliability table', () => {
   test('sums the records of every test process by area, check and engine, in the issue’s order of areas', () => {
@@ -30,12 +30,12 @@ describe('verify:reliability table', () => {
     expect(renderTable([], { engine: 'PostgreSQL' })).toContain('no checks were recorded')
   })
 
-  test('replaces only what lies between the markers, and refuses a README without them', () => {
-    const readme = `# Title\n${TABLE_START}\nold\n${TABLE_END}\nafter\n`
-    const once = replaceTable(readme, '| new |\n')
-    expect(once).toBe(`# Title\n${TABLE_START}\n| new |\n${TABLE_END}\nafter\n`)
-    expect(replaceTable(once, '| new |\n')).toBe(once)
-    expect(() => replaceTable('# none', 'x')).toThrow(/markers/)
-    expect(() => replaceTable(`${TABLE_END}${TABLE_START}`, 'x')).toThrow(/before/)
+  test('replaces only what lies between one engine’s markers, and refuses a README without them', () => {
+    const readme = `# Title\n${tableStart('SQLite')}\nold\n${tableEnd('SQLite')}\n${tableStart('PostgreSQL')}\npg\n${tableEnd('PostgreSQL')}\n`
+    const once = replaceTable(readme, '| new |\n', 'SQLite')
+    expect(once).toBe(`# Title\n<!-- reliability:sqlite:start -->\n| new |\n<!-- reliability:sqlite:end -->\n${tableStart('PostgreSQL')}\npg\n${tableEnd('PostgreSQL')}\n`)
+    expect(replaceTable(once, '| new |\n', 'SQLite')).toBe(once)
+    expect(() => replaceTable('# none', 'x', 'SQLite')).toThrow(/markers/)
+    expect(() => replaceTable(`${tableEnd('SQLite')}${tableStart('SQLite')}`, 'x', 'SQLite')).toThrow(/before/)
   })
 })
