@@ -20,15 +20,16 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { GRANTABLE_ROLES, ROLE_LABELS } from '~/lib/policy.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'User – Commonpot' }]
 
 const GrantSchema = z.object({
   intent: z.literal('grant'),
   role: z.enum(GRANTABLE_ROLES, { errorMap: () => ({ message: 'Select a role' }) }),
-  funderId: z.number({ invalid_type_error: 'Select a funder from the list' }).int().positive().optional(),
+  funderId: z.number({ invalid_type_error: 'Select a funder from the list' }).int().positive().max(MAX_ID).optional(),
 })
-const ActionSchema = z.discriminatedUnion('intent', [GrantSchema, z.object({ intent: z.literal('revoke'), grantId: z.number().int().positive() })])
+const ActionSchema = z.discriminatedUnion('intent', [GrantSchema, z.object({ intent: z.literal('revoke'), grantId: z.number().int().positive().max(MAX_ID) })])
 
 function userIdFrom(params: { userId?: string }): number {
   const id = Number(params.userId)

@@ -14,11 +14,12 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Check if you can apply${data ? ` to ${data.round.title}` : ''} – Commonpot` }]
 
 const EligibilitySchema = z
-  .object({ organisationId: z.number({ required_error: 'Select the organisation that is applying' }).int().positive() })
+  .object({ organisationId: z.number({ required_error: 'Select the organisation that is applying' }).int().positive().max(MAX_ID) })
   .catchall(z.string().optional())
 
 async function roundOr404(slug: string) {

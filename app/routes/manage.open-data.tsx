@@ -15,6 +15,7 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Open data (360Giving) – Fund management – Commonpot' }]
 
@@ -22,7 +23,7 @@ const SettingsForm = OpenDataSettingsSchema.extend({ intent: z.literal('settings
 
 const BulkSchema = z.object({
   intent: z.enum(['publish', 'unpublish']),
-  awardIds: z.array(z.coerce.number().int().positive()).min(1, 'Choose at least one award'),
+  awardIds: z.array(z.coerce.number().int().positive().max(MAX_ID)).min(1, 'Choose at least one award'),
 })
 
 const QuerySchema = z.object({ show: z.enum(PUBLICATION_FILTERS).catch('unpublished') })

@@ -15,10 +15,11 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Assignments – ${data?.round.title ?? 'Round'} – Fund management – Commonpot` }]
 
-const id = (message: string) => z.number({ required_error: message, invalid_type_error: message }).int().positive(message)
+const id = (message: string) => z.number({ required_error: message, invalid_type_error: message }).int().positive(message).max(MAX_ID)
 const AutoSchema = z.object({ intent: z.literal('auto'), preferPlace: z.boolean().optional() })
 const AssignSchema = z.object({ intent: z.literal('assign'), applicationId: id('Choose a bid'), assessorUserId: id('Choose an assessor') })
 const TakeBackSchema = z.object({ intent: z.literal('take-back'), assessmentId: id('Choose an assignment') })
@@ -35,7 +36,7 @@ const SCHEMAS = { auto: AutoSchema, assign: AssignSchema, 'take-back': TakeBackS
 type Intent = keyof typeof SCHEMAS
 
 function roundIdOf(param: string | undefined): number {
-  const parsed = z.coerce.number().int().positive().safeParse(param)
+  const parsed = z.coerce.number().int().positive().max(MAX_ID).safeParse(param)
   if (!parsed.success) throw notFound()
   return parsed.data
 }

@@ -14,12 +14,13 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Assessment criteria: ${data?.round.title ?? 'round'} – Commonpot` }]
 
 const ChangeSchema = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('move'), criterionId: z.number().int().positive(), direction: z.enum(['up', 'down']) }),
-  z.object({ intent: z.literal('delete'), criterionId: z.number().int().positive() }),
+  z.object({ intent: z.literal('move'), criterionId: z.number().int().positive().max(MAX_ID), direction: z.enum(['up', 'down']) }),
+  z.object({ intent: z.literal('delete'), criterionId: z.number().int().positive().max(MAX_ID) }),
 ])
 
 function roundIdFrom(params: { roundId?: string }): number {

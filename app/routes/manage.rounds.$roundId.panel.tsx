@@ -13,22 +13,23 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Panel – ${data?.round.title ?? 'Round'} – Fund management – Commonpot` }]
 
-const userId = z.number({ required_error: 'Select a person', invalid_type_error: 'Select a person' }).int().positive('Select a person')
+const userId = z.number({ required_error: 'Select a person', invalid_type_error: 'Select a person' }).int().positive('Select a person').max(MAX_ID)
 const AddSchema = z.object({
   intent: z.literal('add'),
   userId,
   role: z.enum(['assessor', 'chair'], { errorMap: () => ({ message: 'Choose assessor or chair' }) }),
 })
 const RemoveSchema = z.object({ intent: z.literal('remove'), userId })
-const PlacesSchema = z.object({ intent: z.literal('places'), userId, placeIds: z.array(z.number().int().positive()).default([]) })
+const PlacesSchema = z.object({ intent: z.literal('places'), userId, placeIds: z.array(z.number().int().positive().max(MAX_ID)).default([]) })
 const SCHEMAS = { add: AddSchema, remove: RemoveSchema, places: PlacesSchema } as const
 type Intent = keyof typeof SCHEMAS
 
 function roundIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
+  const id = z.coerce.number().int().positive().max(MAX_ID).safeParse(param)
   if (!id.success) throw notFound()
   return id.data
 }

@@ -17,6 +17,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Propose the best set of bids – Panels – Commonpot' }]
 
@@ -24,18 +25,18 @@ const RunSchema = z.object({ intent: z.literal('run') })
 
 const LimitSchema = z.object({
   intent: z.literal('limit'),
-  placeId: z.coerce.number().int().positive(),
+  placeId: z.coerce.number().int().positive().max(MAX_ID),
   min: moneyField({ label: 'minimum', required: false }),
   max: moneyField({ label: 'maximum', required: false }),
 })
 
 const AcceptSchema = z.object({
   intent: z.literal('accept'),
-  runId: z.coerce.number().int().positive(),
+  runId: z.coerce.number().int().positive().max(MAX_ID),
   overrides: z
     .array(
       z.object({
-        applicationId: z.coerce.number().int().positive(),
+        applicationId: z.coerce.number().int().positive().max(MAX_ID),
         status: z.enum(DECISION_STATUSES).optional(),
         reason: z.string().trim().max(2000, 'The reason must be 2,000 characters or fewer').optional(),
         declineReason: z.string().trim().optional(),
@@ -157,6 +158,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         status: e.status,
       })
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)
+    if (e instanceof NotFoundError) throw notFound(e.message)
     throw e
   }
 }
@@ -174,7 +176,7 @@ async function saveLimit(request: Request, actorUserId: number, roundId: number,
   const refuse = (fieldErrors: LimitErrors['fieldErrors']) => json<LimitErrors>({ limitPlaceId, fieldErrors }, { status: 400 })
   if (submission.status !== 'success') {
     const errors = submission.error ?? {}
-    if (!Number.isInteger(limitPlaceId) || limitPlaceId <= 0) throw notFound()
+    if (errors.placeId || !Number.isInteger(limitPlaceId) || limitPlaceId <= 0) throw notFound()
     return refuse({ min: errors.min ?? undefined, max: errors.max ?? undefined })
   }
   const v = submission.value

@@ -12,13 +12,14 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.pot.name ?? 'Pot'} – Commonpot` }]
 
 const ActionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('open') }),
-  z.object({ intent: z.literal('link-round'), roundId: z.number({ required_error: 'Select a round', invalid_type_error: 'Select a round' }).int().positive() }),
+  z.object({ intent: z.literal('link-round'), roundId: z.number({ required_error: 'Select a round', invalid_type_error: 'Select a round' }).int().positive().max(MAX_ID) }),
 ])
 
 function potId(params: { potId?: string }): number {

@@ -12,10 +12,11 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Close the year – Commonpot' }]
 
-const YearEndSchema = z.object({ nextPotId: z.number({ invalid_type_error: "Select next year's pot" }).int().positive().optional() })
+const YearEndSchema = z.object({ nextPotId: z.number({ invalid_type_error: "Select next year's pot" }).int().positive().max(MAX_ID).optional() })
 
 function potIdFrom(params: { potId?: string }): number {
   const id = Number(params.potId)
