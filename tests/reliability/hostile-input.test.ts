@@ -14,7 +14,7 @@ import { db } from '../../app/lib/db.server.ts'
 import { commitSessionCookie, startSession } from '../../app/lib/session.server.ts'
 import { changedCounts, changedTables, databaseFingerprint, rowCounts } from './support/hostile-db.ts'
 import { hostileRoutes, type HostileRoute } from './support/hostile-routes.ts'
-import { anyBody, encodeBody, encoding, hostileBody, type Encoding, type HostileBody } from './support/hostile-values.ts'
+import { anyBody, encodeBody, encoding, hostileBody, OVERFLOW_IDS, type Encoding, type HostileBody } from './support/hostile-values.ts'
 import { recordCheck } from './support/record.ts'
 import { requestAs, seedWorld, superuserId } from './support/world.ts'
 
@@ -138,6 +138,7 @@ describe('hostile bodies to every form action', () => {
     { file: 'assess.$assessmentId.tsx', entries: [], how: 'urlencoded', why: 'no intent was a 400 without a word of why' },
     { file: 'panel.$roundId.minutes.tsx', entries: [['attendees[0].userId', '99999999999999999999'], ['attendees[0].name', 'Ann'], ['attendees[0].role', 'Chair']], how: 'urlencoded', why: 'an attendee id with no account failed a foreign key (500)' },
     { file: 'panel.$roundId.minutes.tsx', entries: [['panelHeldOn', '2026-02-30']], how: 'urlencoded', why: '30 February was taken as the day the panel met' },
+    { file: 'panel.$roundId.optimiser.tsx', entries: [['intent', 'accept'], ['runId', '999999']], how: 'urlencoded', why: 'accepting a proposal that does not exist threw NotFoundError (500)' },
   ]
   test('bodies that once broke an action are refused with a message and change nothing', async () => {
     for (const pin of PINNED) {
@@ -151,6 +152,30 @@ describe('hostile bodies to every form action', () => {
       expect({ file: pin.file, why: pin.why, answer: describeAnswer(answer).slice(0, 200), changed }).toMatchObject({ answer: expect.stringMatching(/^4\d\d /), changed: [] })
       expect(hasMessage(answer.data), `${pin.file}: ${pin.why}`).toBe(true)
     }
+  })
+
+  test('an id past any integer column is refused, not a database error', async () => {
+    const misses: string[] = []
+    let tried = 0
+    for (const route of routes) {
+      for (const intent of route.body?.intents ?? []) {
+        for (const [name, kind] of Object.entries(intent.fields)) {
+          if (kind.k !== 'id' && kind.k !== 'ids') continue
+          const entries: Array<[string, string]> = intent.intent === undefined ? [] : [[route.body!.intentField, intent.intent]]
+          // An id inside a table row counts only when the row is filled in: fill its text cells.
+          const row = /^(.*\[\d+\])\./.exec(name)?.[1]
+          for (const [other, k] of Object.entries(intent.fields)) if (row && other !== name && other.startsWith(`${row}.`) && k.k === 'text') entries.push([other, 'A plain answer'])
+          entries.push([name, OVERFLOW_IDS[tried % OVERFLOW_IDS.length]!])
+          const exclude = [...ALWAYS_EXCLUDED, ...(route.mayChange?.tables ?? [])]
+          const counts = await rowCounts({ exclude })
+          const answer = await post(route, { entries, poison: name }, 'urlencoded')
+          tried += 1
+          if (!held(route, answer) || changedCounts(counts, await rowCounts({ exclude })).length > 0) misses.push(`${route.path} ${intent.intent ?? ''} ${name}: ${describeAnswer(answer).split('\n')[0]}`)
+        }
+      }
+    }
+    recordCheck({ area: 'Hostile input', check: 'an id past any integer column (2147483648 and up) in each id field', tried, held: tried - misses.length })
+    expect(misses).toEqual([])
   })
 
   for (const file of ACTION_FILES) {

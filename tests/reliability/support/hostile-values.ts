@@ -118,7 +118,12 @@ function overLong(max: number): fc.Arbitrary<string> {
 }
 
 const MONEY_REFUSED = ['-5', '-0.01', '−5', '£-1', 'NaN', 'Infinity', '-Infinity', '1e308', '1e3', '99999999999999999999', '100000000000.01', '1.005', '0.001', '12abc', '£', '1..2', '0x10', '١٢٣', '5 5', '1,00', '<script>alert(1)</script>', "'; drop table users; --"]
-const ID_REFUSED = ['0', '-1', '1.5', 'abc', 'NaN', 'Infinity', '-Infinity', '1e308', '99999999999999999999', '2147483648', '9007199254740993', '<script>alert(1)</script>', "1 OR 1=1", "1'; drop table users; --"]
+/**
+ * Ids past PostgreSQL's integer columns (2^31 - 1): no row can have one, and the query must not fail for asking.
+ * Kept out of the random pool until every id field is bounded (see OVERFLOW_IDS in hostile-input.test.ts).
+ */
+export const OVERFLOW_IDS = ['2147483648', '9007199254740993', '99999999999999999999', '1e308']
+const ID_REFUSED = ['0', '-1', '1.5', 'abc', 'NaN', 'Infinity', '-Infinity', '1e999', '<script>alert(1)</script>', "1 OR 1=1", "1'; drop table users; --"]
 const DATE_REFUSED = ['not a date', '2026-02-30', '2026-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '0000-00-00', '99999-01-01', '2026-1-1', '01/02/2026', '2026-04-01T00:00:00Z', "2026-01-01'; drop table users; --"]
 const EMAIL_REFUSED = ['not-an-email', 'a@b', '@example.org', 'someone@', 'two@@example.org', `${'x'.repeat(250)}@example.org`, '<script>alert(1)</script>@example.org', "' OR 1=1 --@x"]
 const PROTOTYPE_WORDS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype']
@@ -126,7 +131,8 @@ const PROTOTYPE_WORDS = ['__proto__', 'constructor', 'toString', 'valueOf', 'has
 function notIn(values: readonly string[]): fc.Arbitrary<string> {
   return fc
     .oneof(fc.constantFrom(...PROTOTYPE_WORDS, ...values.map((v) => v.toUpperCase()), ...values.map((v) => `${v}\u0000`)), hostileString)
-    .filter((v) => v !== '' && !values.includes(v))
+    // Transports drop a leading byte-order mark, and Conform reads blank as missing: neither is a refusal.
+    .filter((v) => v.replace(/\uFEFF/g, '').trim() !== '' && !values.includes(v))
 }
 
 /**
