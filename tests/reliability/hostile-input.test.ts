@@ -178,6 +178,57 @@ describe('hostile bodies to every form action', () => {
     expect(misses).toEqual([])
   })
 
+  test('uploads whose name or type lies, empty or over-size, are refused with a field message and nothing is stored', async () => {
+    const MB = 1024 * 1024
+    const exe = new Uint8Array(4096)
+    exe.set([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xff, 0xff])
+    const zip = new Uint8Array(2048)
+    zip.set([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00])
+    const liars = [
+      { what: 'a Windows program saved as .pdf, sent as application/pdf', file: () => new File([exe], 'budget.pdf', { type: 'application/pdf' }) },
+      { what: 'an HTML page with a script, saved as .pdf', file: () => new File(['<!doctype html><html><body><script>window.__pwned = 1</script></body></html>'], 'constitution.pdf', { type: 'application/pdf' }) },
+      { what: 'an SVG with a script, saved as .png', file: () => new File(['<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'], 'photo.png', { type: 'image/png' }) },
+      { what: 'a zip that is not a Word document, saved as .docx', file: () => new File([zip], 'letter.docx', { type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }) },
+      // A browser sends an empty file when none was chosen, so an empty file is refused only where a file is required.
+      { what: 'an empty file', file: () => new File([], 'empty.pdf', { type: 'application/pdf' }), onlyWhereRequired: true },
+      { what: 'a PDF over 10 MB', file: () => new File(['%PDF-1.4\n', new Uint8Array(10 * MB + 1)], 'huge.pdf', { type: 'application/pdf' }) },
+    ]
+    const w = routes
+    const sections = w.find((r) => r.file === 'applications.$applicationId.sections.$sectionNumber.tsx')!
+    const draftPath = sections.path.replace(/\/sections\/\d+$/, '')
+    const targets: Array<{ route: HostileRoute; field: string; extra: Array<[string, string]>; required: boolean }> = [
+      { route: w.find((r) => r.file === 'awards.$awardId_.conditions.$conditionId.tsx')!, field: 'evidence', extra: [], required: true },
+      { route: { ...sections, path: `${draftPath}/sections/4`, params: { ...sections.params, sectionNumber: '4' } }, field: 'governing_document', extra: [['intent', 'later']], required: false },
+      { route: w.find((r) => r.file === 'awards.$awardId_.returns.$returnId.tsx')!, field: 'photos[0].file', extra: [['intent', 'save'], ['photos[0].caption', 'Our choir'], ['photos[0].consent', 'on']], required: false },
+    ]
+    const uploads = path.join(process.env.DATA_DIR!, 'uploads')
+    const stored = () => (fs.existsSync(uploads) ? fs.readdirSync(uploads).sort() : [])
+    const misses: string[] = []
+    let tried = 0
+    for (const target of targets) {
+      for (const liar of liars) {
+        if ('onlyWhereRequired' in liar && !target.required) continue
+        const filesBefore = stored()
+        const before = await databaseFingerprint({ exclude: ALWAYS_EXCLUDED })
+        const form = new FormData()
+        for (const [n, v] of target.extra) form.append(n, v)
+        form.append(target.field, liar.file())
+        const answer = await post(target.route, { entries: [...form.entries()] as Array<[string, string | File]>, poison: liar.what }, 'multipart')
+        const changed = changedTables(before, await databaseFingerprint({ exclude: ALWAYS_EXCLUDED }))
+        const filesAfter = stored()
+        tried += 1
+        const refusedForTheFile = answer.status === 400 || answer.status === 413
+        const message = JSON.stringify(answer.data) ?? ''
+        const namesTheProblem = /must be a PDF|is empty|smaller than 10 MB|Choose the file/.test(message)
+        if (!refusedForTheFile || !namesTheProblem || changed.length > 0 || filesAfter.join() !== filesBefore.join()) {
+          misses.push(`${target.route.path} ${target.field} with ${liar.what}: ${describeAnswer(answer).slice(0, 200)}${changed.length ? `; changed ${changed.join(', ')}` : ''}${filesAfter.length !== filesBefore.length ? '; a file was stored' : ''}`)
+        }
+      }
+    }
+    recordCheck({ area: 'Hostile input', check: `uploads with a lying extension or type, empty or over 10 MB, to each of ${targets.length} upload forms`, tried, held: tried - misses.length })
+    expect(misses).toEqual([])
+  })
+
   for (const file of ACTION_FILES) {
     test(`${file}: every hostile body is refused with a message and changes nothing`, async () => {
       const mine = routes.filter((r) => r.file === file)
