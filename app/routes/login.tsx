@@ -16,7 +16,9 @@ export const meta: MetaFunction = () => [{ title: 'Sign in – Commonpot' }]
 
 const LoginSchema = z.object({
   // Only trimmed and lower-cased here: a wrongly formed address simply fails to match, with the same message as any other.
-  email: z.string({ required_error: 'Enter your email address' }).trim().toLowerCase().max(254, 'Email address must be 254 characters or fewer'),
+  // No control characters: no account has them, and PostgreSQL's text cannot hold NUL (the attempt is recorded).
+  // eslint-disable-next-line no-control-regex
+  email: z.string({ required_error: 'Enter your email address' }).trim().toLowerCase().max(254, 'Email address must be 254 characters or fewer').regex(/^[^\u0000-\u001f\u007f]*$/, 'Enter your email address without control characters'),
   password: z.string({ required_error: 'Enter your password' }).max(1000, 'Password must be 1000 characters or fewer'),
   redirectTo: z.string().optional(),
 })
