@@ -139,6 +139,7 @@ describe('hostile bodies to every form action', () => {
     { file: 'panel.$roundId.minutes.tsx', entries: [['attendees[0].userId', '99999999999999999999'], ['attendees[0].name', 'Ann'], ['attendees[0].role', 'Chair']], how: 'urlencoded', why: 'an attendee id with no account failed a foreign key (500)' },
     { file: 'panel.$roundId.minutes.tsx', entries: [['panelHeldOn', '2026-02-30']], how: 'urlencoded', why: '30 February was taken as the day the panel met' },
     { file: 'panel.$roundId.optimiser.tsx', entries: [['intent', 'accept'], ['runId', '999999']], how: 'urlencoded', why: 'accepting a proposal that does not exist threw NotFoundError (500)' },
+    { file: 'login.tsx', entries: [['email', 'a\u0000@example.org'], ['password', 'x']], how: 'urlencoded', why: 'a NUL in the email was recorded as a sign-in attempt: a 500 on PostgreSQL' },
   ]
   test('bodies that once broke an action are refused with a message and change nothing', async () => {
     for (const pin of PINNED) {

@@ -212,7 +212,8 @@ export async function hostileRoutes(): Promise<HostileRoute[]> {
       body: withIntents(intents({ intent: 'conflict-check', fields: { answer: oneOf(['none', 'conflict']), type: oneOf(CONFLICT_TYPES, false), note: text(2000) } })),
     },
     { file: 'panel.$roundId.bids.$applicationId._index.tsx', path: `/panel/${scored}/bids/${w.scoredBid.id}`, params: { roundId: String(scored), applicationId: String(w.scoredBid.id) }, actor: s, body: withIntents(intents({ intent: 'moderate', fields: { criterionId: id(), score: int(0, 10, true), rationale: text(2000, true) } }, { intent: 'clear', fields: { criterionId: id() } })) },
-    { file: 'panel.$roundId.bids.$applicationId.decision.tsx', path: `/panel/${scored}/bids/${w.scoredBid.id}/decision`, params: { roundId: String(scored), applicationId: String(w.scoredBid.id) }, actor: s, body: form({ status: oneOf(DECISION_STATUSES), amount: money(false), rationale: text(4000, true), declineReason: text(2000), feedback: text(4000), overrideReason: text(4000) }) },
+    // declineReason is one of the round's reasons, checked only when the decision is to decline (else ignored).
+    { file: 'panel.$roundId.bids.$applicationId.decision.tsx', path: `/panel/${scored}/bids/${w.scoredBid.id}/decision`, params: { roundId: String(scored), applicationId: String(w.scoredBid.id) }, actor: s, body: form({ status: oneOf(DECISION_STATUSES), amount: money(false), rationale: text(4000, true), declineReason: free, feedback: text(4000), overrideReason: text(4000) }) },
     { file: 'panel.$roundId.calibration.tsx', path: `/panel/${scored}/calibration`, params: { roundId: String(scored) }, actor: s, body: form({ normalise: oneOf(['on', 'off']) }) },
     { file: 'panel.$roundId.minutes.tsx', path: `/panel/${scored}/minutes`, params: { roundId: String(scored) }, actor: s, body: form({ panelHeldOn: date(false), 'attendees[0].userId': id(false), 'attendees[0].name': text(200), 'attendees[0].role': text(200) }) },
     {
