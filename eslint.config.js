@@ -13,7 +13,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../shared/*', '../../shared/*'], message: 'The product must not read ../shared at run time.' }] },
+        {
+          patterns: [{ group: ['../shared/*', '../../shared/*'], message: 'The product must not read ../shared at run time.' }],
+          paths: [{ name: '@conform-to/zod', importNames: ['parseWithZod'], message: 'Read forms with parseWithZod from ~/lib/form-submission.ts: it refuses what no form can send.' }],
+        },
       ],
     },
   },

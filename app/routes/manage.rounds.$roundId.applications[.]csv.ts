@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { createReadableStreamFromReadable, type LoaderFunctionArgs } from '@remix-run/node'
-import { parseWithZod } from '@conform-to/zod'
+import { parseWithZod } from '~/lib/form-submission.ts'
 import { stringify } from 'csv-stringify'
 import { z } from 'zod'
 import { ApplicationFilterSchema, toApplicationFilters } from '~/domain/applications/listing-filters.ts'
