@@ -6,6 +6,7 @@ import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { verifyAuditChain } from '~/lib/audit.server.ts'
 import { db, type Db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Audit trail – Commonpot' }]
 
@@ -13,7 +14,7 @@ const PAGE_SIZE = 50
 
 const QuerySchema = z.object({
   entity: z.string().trim().max(100).optional(),
-  before: z.number().int().positive().optional(),
+  before: idField().optional(),
 })
 
 /**

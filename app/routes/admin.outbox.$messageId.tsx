@@ -1,6 +1,5 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { OUTBOX_STATUS_LABELS, type OutboxStatus } from '~/domain/messages/outbox-status.ts'
 import { getOutboxMessage } from '~/domain/messages/outbox.server.ts'
@@ -8,10 +7,11 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.message.subject ?? 'Message'} – Outbox – Commonpot` }]
 
-const MessageIdSchema = z.coerce.number().int().positive()
+const MessageIdSchema = idText
 
 /**
  * GET /admin/outbox/:messageId: one queued email exactly as it was (or will be) sent. Admins can see any links in it,

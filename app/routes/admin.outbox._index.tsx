@@ -8,12 +8,13 @@ import { listOutboxMessages } from '~/domain/messages/outbox.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { mailConfigured } from '~/lib/mail.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Outbox – Commonpot' }]
 
 const FilterSchema = z.object({
   status: z.enum(OUTBOX_STATUSES).optional(),
-  before: z.number().int().positive().optional(),
+  before: idField().optional(),
 })
 
 /** GET /admin/outbox: every email the app has queued, newest first, 50 a page, filterable by status. */

@@ -20,21 +20,19 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { GRANTABLE_ROLES, ROLE_LABELS } from '~/lib/policy.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'User – Commonpot' }]
 
 const GrantSchema = z.object({
   intent: z.literal('grant'),
   role: z.enum(GRANTABLE_ROLES, { errorMap: () => ({ message: 'Select a role' }) }),
-  funderId: z.number({ invalid_type_error: 'Select a funder from the list' }).int().positive().max(MAX_ID).optional(),
+  funderId: idField({ invalid_type_error: 'Select a funder from the list' }).optional(),
 })
-const ActionSchema = z.discriminatedUnion('intent', [GrantSchema, z.object({ intent: z.literal('revoke'), grantId: z.number().int().positive().max(MAX_ID) })])
+const ActionSchema = z.discriminatedUnion('intent', [GrantSchema, z.object({ intent: z.literal('revoke'), grantId: idField() })])
 
 function userIdFrom(params: { userId?: string }): number {
-  const id = Number(params.userId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.userId)
 }
 
 /** GET /admin/users/<id>: a person's details, role grants and organisation memberships. */

@@ -3,12 +3,12 @@ import { exportPersonalData, subjectAccessFilename } from '~/domain/privacy/subj
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 /** GET /admin/users/<id>/data.json: a subject access export of anyone, for an administrator (audited). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const admin = await requirePermission(request, 'manage:personal-data:any')
-  const userId = Number(params.userId)
-  if (!Number.isSafeInteger(userId) || userId <= 0) throw notFound('We could not find that user.')
+  const userId = idParam(params.userId, 'We could not find that user.')
   const now = new Date()
   const data = await db
     .transaction()

@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { ROLE_LABELS, type Role } from '~/lib/policy.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Erase a person’s personal data – Administration – Commonpot' }]
 
@@ -29,9 +30,7 @@ const EraseSchema = z.object({
 const LABELS = { reason: 'Reason', confirm: 'Confirmation' }
 
 function userIdFrom(params: { userId?: string }): number {
-  const id = Number(params.userId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound('We could not find that user.')
-  return id
+  return idParam(params.userId, 'We could not find that user.')
 }
 
 /** GET /admin/users/<id>/erase: who will be erased and what happens, with a reason and a typed confirmation. */

@@ -7,6 +7,7 @@ import { listUsers } from '~/domain/identity/roles.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { ROLE_LABELS, type Role } from '~/lib/policy.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Users – Commonpot' }]
 
@@ -14,7 +15,7 @@ const PAGE_SIZE = 50
 
 const QuerySchema = z.object({
   q: z.string().trim().max(200).optional(),
-  after: z.number().int().positive().optional(),
+  after: idField().optional(),
 })
 
 /** GET /admin/users: everyone with an account, 50 a page, searchable by name or email. */

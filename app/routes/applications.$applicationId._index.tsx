@@ -9,14 +9,14 @@ import { describeDeadline } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.reference}: ` : ''}Your application – Commonpot` }]
 
 /** GET /applications/<id>: the task list, one line per section with its status ("3 of 6 sections complete"). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:application:own')
-  const id = Number(params.applicationId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -12,6 +12,7 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Check your answers – Commonpot' }]
 
@@ -31,8 +32,7 @@ function show(q: QuestionDef, value: AnswerValue | undefined): string[] {
 /** GET /applications/<id>/check: every answer with a Change link, the problems left, the declaration. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:application:own')
-  const id = Number(params.applicationId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })
@@ -58,8 +58,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 /** POST: submits. 400 without the declaration or with problems left; 409 after the deadline or once submitted. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'write:application:own')
-  const id = Number(params.applicationId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.applicationId)
   const submission = parseWithZod(await request.formData(), { schema: SubmitSchema })
   if (submission.status !== 'success') return json({ result: submission.reply() }, { status: 400 })
   try {

@@ -8,14 +8,14 @@ import { formatDeadline } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Application history – Commonpot' }]
 
 /** GET /applications/<id>/history: the timeline and every submitted version. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:application:own')
-  const id = Number(params.applicationId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -27,6 +27,7 @@ import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { deleteUpload, parseMultipartForm, UploadRejectedError } from '~/lib/uploads.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.section.title}: ` : ''}Your application – Commonpot` }]
 
@@ -44,9 +45,9 @@ function isAutosavedField(name: string, value: FormDataEntryValue): value is str
 
 async function load(request: Request, params: LoaderFunctionArgs['params']) {
   const user = await requirePermission(request, 'write:application:own')
-  const id = Number(params.applicationId)
+  const id = idParam(params.applicationId)
   const number = Number(params.sectionNumber)
-  if (!Number.isSafeInteger(id) || !Number.isSafeInteger(number)) throw notFound()
+  if (!Number.isSafeInteger(number)) throw notFound()
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -9,6 +9,7 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Withdraw your application – Commonpot' }]
 
@@ -17,8 +18,7 @@ const WithdrawSchema = z.object({ reason: z.string().trim().max(1000, 'The reaso
 /** GET /applications/<id>/withdraw: are you sure? */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'write:application:own')
-  const id = Number(params.applicationId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })
@@ -28,8 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 /** POST: withdraws (audited); 409 once a decision has been made. */
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'write:application:own')
-  const id = Number(params.applicationId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.applicationId)
   const submission = parseWithZod(await request.formData(), { schema: WithdrawSchema })
   if (submission.status !== 'success') return json(submission.reply(), { status: 400 })
   try {

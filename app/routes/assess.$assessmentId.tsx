@@ -21,6 +21,7 @@ import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
 import { AnswerSections } from '~/components/answer-sections.tsx'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.assessment.reference ?? 'Bid'} – Bids to assess – Commonpot` }]
 
@@ -38,9 +39,7 @@ const ConflictCheckSchema = z
   })
 
 function assessmentIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 /** The assessor's own assessment (403 for anyone else's or a declared conflict, 404 when there is none). */

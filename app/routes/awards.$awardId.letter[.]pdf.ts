@@ -6,6 +6,7 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
 import { pdfResponse } from '~/lib/pdf.server.ts'
 import { readUpload } from '~/lib/uploads.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const VERSIONS = ['original', 'accepted'] as const
 
@@ -16,8 +17,7 @@ const VERSIONS = ['original', 'accepted'] as const
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request)
-  const awardId = Number(params.awardId)
-  if (!Number.isSafeInteger(awardId) || awardId <= 0) throw notFound()
+  const awardId = idParam(params.awardId)
   const asked = new URL(request.url).searchParams.get('version')
   const version = VERSIONS.find((v) => v === asked) ?? 'latest'
   const readsAllAwards = user.permissions.has('issue:award:any') || user.permissions.has('prepare:payment-run:any')

@@ -21,6 +21,7 @@ import { env } from '~/lib/env.server.ts'
 import { notFound, requirePermission, requireUser, type CurrentUser } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `Grant offer ${data.award.reference}` : 'Grant offer'} – Commonpot` }]
 
@@ -41,9 +42,7 @@ const ReplySchema = z.discriminatedUnion('intent', [AcceptSchema, DeclineSchema]
 const LABELS = { name: 'Full name', role: 'Role', declaration: 'Declaration', reason: 'Reason' }
 
 function awardIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 /** The award's offer, for members of its organisation and those who issue awards; 404 for anyone else. */

@@ -9,10 +9,11 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { deleteUpload, parseMultipartForm, storeUpload, UploadRejectedError } from '~/lib/uploads.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Evidence for a condition – Commonpot' }]
 
-const Ids = z.object({ awardId: z.coerce.number().int().positive(), conditionId: z.coerce.number().int().positive() })
+const Ids = z.object({ awardId: idText, conditionId: idText })
 
 function idsOf(params: Record<string, string | undefined>) {
   const ids = Ids.safeParse(params)

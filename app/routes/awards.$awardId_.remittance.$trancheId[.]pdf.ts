@@ -5,6 +5,7 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
 import { pdfResponse, renderPdf } from '~/lib/pdf.server.ts'
 import { remittanceAdviceLayout } from '../../templates/pdf/remittance-advice.ts'
+import { idParam } from '~/lib/ids.ts'
 
 /**
  * GET /awards/<awardId>/remittance/<trancheId>.pdf: the remittance advice for a paid payment. For members of the
@@ -12,9 +13,8 @@ import { remittanceAdviceLayout } from '../../templates/pdf/remittance-advice.ts
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request)
-  const awardId = Number(params.awardId)
-  const trancheId = Number(params.trancheId)
-  if (!Number.isSafeInteger(awardId) || !Number.isSafeInteger(trancheId)) throw notFound()
+  const awardId = idParam(params.awardId)
+  const trancheId = idParam(params.trancheId)
   const advice = await remittanceAdvice(db, { awardId, trancheId }).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -20,13 +20,14 @@ import { notFound, requirePermission, type CurrentUser } from '~/lib/guards.serv
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { deleteUpload, parseMultipartForm, storeUpload, UploadRejectedError, type StoredUpload } from '~/lib/uploads.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.ret.periodLabel} impact return, ${data.ret.awardReference}` : 'Impact return'} – Commonpot` }]
 
 /** New photo slots offered each time the form is shown. */
 const PHOTO_SLOTS = 3
 
-const Ids = z.object({ awardId: z.coerce.number().int().positive(), returnId: z.coerce.number().int().positive() })
+const Ids = z.object({ awardId: idText, returnId: idText })
 
 function idsOf(params: Record<string, string | undefined>) {
   const ids = Ids.safeParse(params)
@@ -60,7 +61,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'write:return:own')
   const view = await loadReturn(user, params)
   const versionParam = new URL(request.url).searchParams.get('version')
-  const version = versionParam ? z.coerce.number().int().positive().safeParse(versionParam) : null
+  const version = versionParam ? idText.safeParse(versionParam) : null
   if (version && !version.success) throw notFound()
   const shown = version?.success ? await returnVersionData(db, view.id, version.data).catch(() => { throw notFound() }) : null
   const { data, context, ...ret } = view

@@ -2,7 +2,6 @@ import { getFormProps, useForm } from '@conform-to/react'
 import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SubmitButton } from '~/components/forms.tsx'
 import { paymentRows, VariationFields, VariationHistory } from '~/components/variation-fields.tsx'
@@ -13,12 +12,13 @@ import { DomainError } from '~/lib/errors.ts'
 import { notFound, requirePermission, type CurrentUser } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Ask to change your grant – Commonpot' }]
 
 /** The award, if it is for one of the user's organisations; otherwise 404 (we do not say whether it exists). */
 async function loadAward(user: CurrentUser, param: string | undefined) {
-  const id = z.coerce.number().int().positive().safeParse(param)
+  const id = idText.safeParse(param)
   if (!id.success) throw notFound()
   const award = await awardForVariation(db, id.data, { organisationIds: user.organisationIds })
   if (!award) throw notFound()

@@ -5,6 +5,7 @@ import { env } from '~/lib/env.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
 import { readUpload } from '~/lib/uploads.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 /**
  * GET /documents/<id>: an uploaded file, for members of its organisation, fund managers and assessors assigned to
@@ -12,8 +13,7 @@ import { readUpload } from '~/lib/uploads.server.ts'
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request)
-  const id = Number(params.documentId)
-  if (!Number.isSafeInteger(id)) throw notFound()
+  const id = idParam(params.documentId)
   const doc = await findViewableDocument(db, { id: user.id, readsAnyApplication: user.permissions.has('read:application:any') }, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -13,13 +13,14 @@ import { DomainError } from '~/lib/errors.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Payments – Finance – Commonpot' }]
 
 const PrepareSchema = z.object({
   rail: z.enum(['bacs', 'stripe'], { errorMap: () => ({ message: 'Choose how to pay: BACS or Stripe' }) }),
   scope: z.enum(['ticked', 'every']).default('ticked'),
-  trancheIds: z.array(z.coerce.number().int().positive()).default([]),
+  trancheIds: z.array(idText).default([]),
   idempotencyKey: z.string().min(1).max(100),
 })
 

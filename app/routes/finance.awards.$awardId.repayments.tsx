@@ -14,6 +14,7 @@ import { DomainError } from '~/lib/errors.ts'
 import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Repayments and clawbacks – Finance – Commonpot' }]
 
@@ -26,15 +27,13 @@ const RepaymentSchema = z.object({
   kind: z.enum(['repayment', 'clawback'], { required_error: 'Choose whether this is a repayment or a clawback', invalid_type_error: 'Choose whether this is a repayment or a clawback' }),
   amount: moneyField({ label: 'amount received', min: 1 }),
   receivedOn: z.string({ required_error: 'Enter the date the money arrived' }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD, like 2027-01-31'),
-  trancheId: z.number().int().positive().optional(),
+  trancheId: idField().optional(),
   reason: z.string({ required_error: 'Say why the money came back' }).trim().min(1, 'Say why the money came back').max(2000, 'The reason must be 2,000 characters or fewer'),
   idempotencyKey: z.string({ required_error: 'The form is missing its key: reload the page and try again' }).min(1).max(100),
 })
 
 async function loadAward(param: string | undefined) {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  const award = await awardForVariation(db, id.data)
+  const award = await awardForVariation(db, idParam(param))
   if (!award) throw notFound()
   return award
 }

@@ -21,6 +21,7 @@ import { db } from '~/lib/db.server.ts'
 import { formatLondonDate } from '~/lib/dates.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Check bank details – Finance – Commonpot' }]
 
@@ -40,9 +41,7 @@ const RejectSchema = z.object({
 const ActionSchema = z.discriminatedUnion('intent', [VerifySchema, RejectSchema])
 
 function bankAccountIdFrom(params: { bankAccountId?: string }): number {
-  const id = Number(params.bankAccountId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.bankAccountId)
 }
 
 /**

@@ -12,6 +12,7 @@ import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { stripeClient } from '~/lib/stripe.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Stripe account – Finance – Commonpot' }]
 
@@ -31,9 +32,7 @@ const RemoveSchema = z.object({ intent: z.literal('remove') })
 const ActionSchema = z.discriminatedUnion('intent', [SaveSchema, RemoveSchema])
 
 function organisationIdFrom(params: { organisationId?: string }): number {
-  const id = Number(params.organisationId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.organisationId)
 }
 
 /** GET /finance/organisations/<id>/stripe: the organisation's connected account, and whether Stripe can pay it out. */

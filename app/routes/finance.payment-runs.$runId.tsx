@@ -13,6 +13,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `Payment run ${data.run.reference}` : 'Payment run'} – Finance – Commonpot` }]
 
@@ -23,15 +24,13 @@ const ActionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('cancel'), reason: z.string().trim().min(1, 'Say why the run is cancelled').max(2000) }),
   z.object({
     intent: z.literal('failed'),
-    trancheId: z.coerce.number().int().positive(),
+    trancheId: idText,
     reason: z.string().trim().min(1, 'Say why the payment failed or came back, as the bank reported it').max(2000),
   }),
 ])
 
 function runIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function loadRun(param: string | undefined) {

@@ -6,6 +6,7 @@ import { exportRun } from '~/domain/payments/exports.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Bank file – Finance – Commonpot' }]
 
@@ -14,9 +15,7 @@ const ExportSchema = z.object({
 })
 
 function runIdFrom(params: { runId?: string }): number {
-  const id = Number(params.runId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound('We could not find that payment run.')
-  return id
+  return idParam(params.runId, 'We could not find that payment run.')
 }
 
 /** GET: there is nothing to show here; the download form is on the run's page. */

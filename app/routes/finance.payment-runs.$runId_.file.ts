@@ -4,6 +4,7 @@ import { exportRun } from '~/domain/payments/exports.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const FileQuery = z.object({ format: z.enum(['standard18', 'csv']) })
 
@@ -13,8 +14,7 @@ const FileQuery = z.object({ format: z.enum(['standard18', 'csv']) })
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'prepare:payment-run:any')
-  const runId = Number(params.runId)
-  if (!Number.isSafeInteger(runId) || runId <= 0) throw notFound('We could not find that payment run.')
+  const runId = idParam(params.runId, 'We could not find that payment run.')
   const query = FileQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams))
   if (!query.success) throw new Response('Choose the kind of bank file: format=standard18 or format=csv.', { status: 400 })
   const status = await db.selectFrom('payment_runs').select('status').where('id', '=', runId).executeTakeFirst()

@@ -4,16 +4,15 @@ import { LARGE_STRIPE_RUN, STRIPE_RUN_JOB_KIND, sendRunTransfers, transfersWaiti
 import { enqueueJob } from '~/lib/jobs.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
-import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
+import { requireAnyPermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { stripeClient } from '~/lib/stripe.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const PERMISSIONS = ['approve:payment-run:any', 'prepare:payment-run:any'] as const
 
 function runIdFrom(params: { runId?: string }): number {
-  const id = Number(params.runId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.runId)
 }
 
 /** GET: nothing to show here; the buttons live on the run's page. */

@@ -9,14 +9,14 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Bank statement – Finance – Commonpot' }]
 
 /** GET /finance/statements/<importId>: every line of an imported statement and what it matched. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'prepare:payment-run:any')
-  const importId = Number(params.importId)
-  if (!Number.isSafeInteger(importId) || importId <= 0) throw notFound('We could not find that statement.')
+  const importId = idParam(params.importId, 'We could not find that statement.')
   try {
     const imported = await statementImport(db, importId)
     const counts = Object.fromEntries(STATEMENT_LINE_STATUSES.map((s) => [s, imported.lines.filter((l) => l.status === s).length]))

@@ -1,6 +1,5 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
 import { AwardsTable } from '~/components/pot-figures.tsx'
@@ -8,10 +7,11 @@ import { fundedAwardsPage } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Awards funded from ${data?.contribution.potName ?? 'a pot'} – Commonpot` }]
 
-const Cursor = z.coerce.number().int().positive().optional().catch(undefined)
+const Cursor = idText.optional().catch(undefined)
 
 /**
  * GET /funder/contributions/:contributionId (read:report:funder): the awards one of the viewer's own contributions
@@ -19,8 +19,7 @@ const Cursor = z.coerce.number().int().positive().optional().catch(undefined)
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:report:funder')
-  const contributionId = Number(params.contributionId)
-  if (!Number.isSafeInteger(contributionId) || contributionId <= 0) throw notFound()
+  const contributionId = idParam(params.contributionId)
   const search = new URL(request.url).searchParams
   const page = await fundedAwardsPage(db, {
     funderIds: user.funderIds,

@@ -11,6 +11,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `SROI inputs: ${data.fundName}` : 'SROI inputs'} – Commonpot` }]
 
@@ -24,9 +25,7 @@ const LABELS: Record<string, string> = {
 }
 
 function fundIdOf(params: { fundId?: string }): number {
-  const id = Number(params.fundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound('We could not find that fund.')
-  return id
+  return idParam(params.fundId, 'We could not find that fund.')
 }
 
 async function modelOr404(fundId: number) {

@@ -1,11 +1,11 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useRevalidator } from '@remix-run/react'
 import { useEffect } from 'react'
-import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { db } from '~/lib/db.server.ts'
 import { forbidden, notFound, requireUser } from '~/lib/guards.server.ts'
 import { getJob } from '~/lib/jobs.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const REFRESH_SECONDS = 2
 
@@ -22,9 +22,7 @@ const localPath = (value: unknown): string | null => (typeof value === 'string' 
 /** GET /jobs/<id>: a background job's progress, for the person who started it (or an administrator). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request)
-  const id = z.coerce.number().int().positive().safeParse(params.jobId)
-  if (!id.success) throw notFound()
-  const job = await getJob(db, id.data)
+  const job = await getJob(db, idParam(params.jobId))
   if (!job) throw notFound()
   if (job.createdBy !== user.id && !user.roles.includes('admin')) throw forbidden()
   const shown = { ...job.payload, ...(job.result ?? {}) }

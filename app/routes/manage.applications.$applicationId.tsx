@@ -25,6 +25,7 @@ import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
 import { AnswerSections } from '~/components/answer-sections.tsx'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.reference ?? 'Application'} – Fund management – Commonpot` }]
 
@@ -46,9 +47,7 @@ const SCHEMAS = { screening: ScreeningSchema, changes: ChangesSchema, invite: In
 type Intent = keyof typeof SCHEMAS
 
 function applicationIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 /** GET /manage/applications/<id>: the application as submitted, its screening, and what the fund manager can do next. */

@@ -26,13 +26,14 @@ import { DomainError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField, penceToDecimalPounds } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Make the award${data ? `: ${data.bid.reference}` : ''} – Commonpot` }]
 
 /** The award's amount, pot and outcome areas: the preview form (GET) and the commit form (POST) both carry them. */
 const TermsSchema = z.object({
   amount: moneyField({ label: 'amount to award', min: 1 }),
-  potId: z.number({ required_error: 'Choose a pot', invalid_type_error: 'Choose a pot' }).int().positive(),
+  potId: idField({ required_error: 'Choose a pot', invalid_type_error: 'Choose a pot' }),
   outcomeAreas: z.array(z.enum(OUTCOME_AREAS)).default([]),
 })
 
@@ -55,9 +56,7 @@ const AwardSchema = TermsSchema.extend({
 const LABELS = { amount: 'Amount', potId: 'Pot', outcomeAreas: 'Outcome areas', splitChoice: 'Split', split: 'Your own split', overrideReason: 'Reason' }
 
 function applicationIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function loadBid(param: string | undefined): Promise<AwardableBid> {

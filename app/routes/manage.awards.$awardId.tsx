@@ -18,6 +18,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField, penceToDecimalPounds } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `Award ${data.award.reference}` : 'Award'} – Commonpot` }]
 
@@ -64,7 +65,7 @@ const TermsSchema = z
 
 const ConditionSchema = z.object({
   intent: z.literal('condition'),
-  conditionId: z.coerce.number().int().positive(),
+  conditionId: idText,
   decision: z.enum(['met', 'waived'], { errorMap: () => ({ message: 'Choose met or waived' }) }),
   note: z.string().trim().max(2000, 'Keep the note to 2,000 characters').default(''),
 })
@@ -72,9 +73,7 @@ const ConditionSchema = z.object({
 const LABELS = { kind: 'How it is paid', startDate: 'Start date', years: 'Years', amountPerYear: 'Amount each year', tranches: 'Instalments', conditions: 'Conditions' }
 
 function awardIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function loadAward(param: string | undefined) {

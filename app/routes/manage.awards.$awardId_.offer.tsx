@@ -7,13 +7,12 @@ import { db } from '~/lib/db.server.ts'
 import { appOrigin, env } from '~/lib/env.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const IssueSchema = z.object({ respondBy: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(z.literal('')) })
 
 function awardIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 /** GET: there is nothing to see here; the award's page has the button. */

@@ -6,13 +6,12 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const PublishSchema = z.object({ intent: z.enum(['publish', 'unpublish']) })
 
 function awardIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 /** GET: nothing to see here; the award's page has the buttons. */

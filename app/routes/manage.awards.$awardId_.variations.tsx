@@ -15,12 +15,13 @@ import { DomainError } from '~/lib/errors.ts'
 import { formatPence } from '~/lib/money.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Change an award – Commonpot' }]
 
 const DecisionSchema = z
   .object({
-    variationId: z.number().int().positive(),
+    variationId: idField(),
     decision: z.enum(['approved', 'rejected'], { required_error: 'Choose approve or reject' }),
     note: z.string().trim().max(2000, 'The note must be 2,000 characters or fewer').optional(),
   })
@@ -29,9 +30,7 @@ const DecisionSchema = z
   })
 
 function awardIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function loadAward(param: string | undefined) {

@@ -12,6 +12,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.fund.name ?? 'Fund'} – Fund management – Commonpot` }]
 
@@ -20,9 +21,7 @@ const CreateRoundSchema = z.object({
 })
 
 function fundIdFrom(params: { fundId?: string }): number {
-  const id = Number(params.fundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.fundId)
 }
 
 /** GET /manage/funds/<id>: the fund's rounds, and the form to create a round. */

@@ -10,6 +10,7 @@ import { createFund, listFunders, listFunds, uniqueFundSlug } from '~/domain/fun
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Fund management – Commonpot' }]
 
@@ -24,7 +25,7 @@ const FundSchema = z.object({
   name: z.string({ required_error: 'Enter the name of the fund' }).trim().min(1, 'Enter the name of the fund').max(200, 'The name must be 200 characters or fewer'),
   description: z.string().trim().max(2000, 'The description must be 2,000 characters or fewer').optional(),
   shape: z.enum(Object.keys(SHAPES) as [keyof typeof SHAPES, ...(keyof typeof SHAPES)[]], { errorMap: () => ({ message: 'Select the kind of fund' }) }),
-  funderIds: z.array(z.number().int().positive(), { required_error: 'Select at least one funder' }).min(1, 'Select at least one funder'),
+  funderIds: z.array(idField(), { required_error: 'Select at least one funder' }).min(1, 'Select at least one funder'),
 })
 
 /** GET /manage/funds: every fund with its funders, and the form to create one. */

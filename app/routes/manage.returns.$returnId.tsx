@@ -19,6 +19,7 @@ import { appOrigin } from '~/lib/env.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.ret.periodLabel} return, ${data.ret.organisationName}` : 'Impact return'} – Fund management – Commonpot` }]
 
@@ -31,9 +32,7 @@ const ReviewSchema = z.discriminatedUnion('decision', [
 ])
 
 function returnIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function load(param: string | undefined) {
@@ -50,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'review:return:any')
   const view = await load(params.returnId)
   const versionParam = new URL(request.url).searchParams.get('version')
-  const parsed = versionParam ? z.coerce.number().int().positive().safeParse(versionParam) : null
+  const parsed = versionParam ? idText.safeParse(versionParam) : null
   if (parsed && !parsed.success) throw notFound()
   const shownVersion = parsed?.success ? parsed.data : view.version > 0 ? view.version : null
   const data = shownVersion ? await returnVersionData(db, view.id, shownVersion).catch(() => { throw notFound() }) : null

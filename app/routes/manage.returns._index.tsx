@@ -9,6 +9,7 @@ import { countReturnsByView, listReturnsForReview, roundsWithReturns } from '~/d
 import { formatLondonDate } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Impact returns – Fund management – Commonpot' }]
 
@@ -23,9 +24,9 @@ const VIEW_LABELS: Record<(typeof RETURN_LIST_VIEWS)[number], string> = {
 
 const Filters = z.object({
   view: z.enum(RETURN_LIST_VIEWS).catch('awaiting_review'),
-  round: z.coerce.number().int().positive().optional().catch(undefined),
-  after: z.coerce.number().int().positive().optional().catch(undefined),
-  before: z.coerce.number().int().positive().optional().catch(undefined),
+  round: idText.optional().catch(undefined),
+  after: idText.optional().catch(undefined),
+  before: idText.optional().catch(undefined),
 })
 
 /** GET /manage/returns?view=&round=&after=&before=: returns waiting for review, overdue or due, filtered by round, 50 a page. */

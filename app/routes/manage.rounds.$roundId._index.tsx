@@ -16,6 +16,7 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField, parsePounds } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.title ?? 'Round'} – Fund management – Commonpot` }]
 
@@ -55,7 +56,7 @@ const RoundSchema = z
     partnershipMinimum: whole('the minimum number of partners', 1, 50),
     leadTypes: z.array(z.enum(LEGAL_TYPES)).default([]),
     orgTypes: z.array(z.enum(LEGAL_TYPES)).default([]),
-    placeIds: z.array(z.number().int().positive()).default([]),
+    placeIds: z.array(idField()).default([]),
     stages: z.enum(['single', 'two_stage'], { errorMap: () => ({ message: 'Choose single stage or two stages' }) }),
     allocationMethod: z.enum(['panel', 'fcfs'], { errorMap: () => ({ message: 'Choose how grants are allocated' }) }),
     fcfsGrantCount: whole('the number of grants', 1, 100000),
@@ -138,9 +139,7 @@ const LABELS: Record<string, string> = {
 }
 
 function roundIdFrom(params: { roundId?: string }): number {
-  const id = Number(params.roundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.roundId)
 }
 
 const pounds = (p: number | null | undefined) => (p === null || p === undefined ? '' : formatPence(p, { pence: 'auto' }))

@@ -2,7 +2,6 @@ import { getFormProps, useForm } from '@conform-to/react'
 import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
-import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextField } from '~/components/forms.tsx'
 import { fcfsState, fcfsStatusMessage } from '~/domain/applications/allocation.server.ts'
@@ -19,10 +18,11 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Applications: ${data?.round.title ?? 'round'} – Commonpot` }]
 
-const RoundIdSchema = z.coerce.number().int().positive()
+const RoundIdSchema = idText
 
 async function roundOr404(roundIdParam: string | undefined) {
   const roundId = RoundIdSchema.safeParse(roundIdParam)

@@ -2,7 +2,6 @@ import { Readable } from 'node:stream'
 import { createReadableStreamFromReadable, type LoaderFunctionArgs } from '@remix-run/node'
 import { parseWithZod } from '~/lib/form-submission.ts'
 import { stringify } from 'csv-stringify'
-import { z } from 'zod'
 import { ApplicationFilterSchema, toApplicationFilters } from '~/domain/applications/listing-filters.ts'
 import { streamRoundApplications, type ApplicationListRow } from '~/domain/applications/listing.server.ts'
 import { SCREENING_LABELS } from '~/domain/applications/screening.server.ts'
@@ -14,6 +13,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { penceToDecimalPounds } from '~/lib/money.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const COLUMNS = ['Reference', 'Organisation', 'Legal type', 'Place', 'Region', 'Status', 'Amount requested (£)', 'Submitted at (London time)', 'Screening result']
 
@@ -39,9 +39,7 @@ function toRecord(r: ApplicationListRow): string[] {
 /** GET /manage/rounds/<id>/applications.csv: the filtered list, streamed as CSV (same filters as the page). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'read:application:any')
-  const roundId = z.coerce.number().int().positive().safeParse(params.roundId)
-  if (!roundId.success) throw notFound()
-  const round = await getRound(db, roundId.data).catch((e: unknown) => {
+  const round = await getRound(db, idParam(params.roundId)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })
   const submission = parseWithZod(new URL(request.url).searchParams, { schema: ApplicationFilterSchema })

@@ -15,7 +15,7 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { MAX_ID, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Assignments – ${data?.round.title ?? 'Round'} – Fund management – Commonpot` }]
 
@@ -36,9 +36,7 @@ const SCHEMAS = { auto: AutoSchema, assign: AssignSchema, 'take-back': TakeBackS
 type Intent = keyof typeof SCHEMAS
 
 function roundIdOf(param: string | undefined): number {
-  const parsed = z.coerce.number().int().positive().max(MAX_ID).safeParse(param)
-  if (!parsed.success) throw notFound()
-  return parsed.data
+  return idParam(param)
 }
 
 /** GET /manage/rounds/<id>/assignments: each eligible bid with its assessors, and the conflicts declared. */

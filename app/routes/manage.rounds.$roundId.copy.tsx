@@ -13,6 +13,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Copy a round – Commonpot' }]
 
@@ -36,9 +37,7 @@ const CopySchema = z
   })
 
 function roundIdFrom(params: { roundId?: string }): number {
-  const id = Number(params.roundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.roundId)
 }
 
 /** GET /manage/rounds/<id>/copy: the form to start a new draft round from this one. */

@@ -14,19 +14,17 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Assessment criteria: ${data?.round.title ?? 'round'} – Commonpot` }]
 
 const ChangeSchema = z.discriminatedUnion('intent', [
-  z.object({ intent: z.literal('move'), criterionId: z.number().int().positive().max(MAX_ID), direction: z.enum(['up', 'down']) }),
-  z.object({ intent: z.literal('delete'), criterionId: z.number().int().positive().max(MAX_ID) }),
+  z.object({ intent: z.literal('move'), criterionId: idField(), direction: z.enum(['up', 'down']) }),
+  z.object({ intent: z.literal('delete'), criterionId: idField() }),
 ])
 
 function roundIdFrom(params: { roundId?: string }): number {
-  const id = Number(params.roundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.roundId)
 }
 
 /** GET /manage/rounds/<id>/criteria: the round's criteria with each weight's share of the total, and a form to add one. */

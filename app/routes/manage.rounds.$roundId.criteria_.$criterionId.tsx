@@ -12,14 +12,12 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Edit the criterion${data ? ` “${data.name}”` : ''} – Commonpot` }]
 
 function idsFrom(params: { roundId?: string; criterionId?: string }): { roundId: number; criterionId: number } {
-  const roundId = Number(params.roundId)
-  const criterionId = Number(params.criterionId)
-  if (![roundId, criterionId].every((id) => Number.isSafeInteger(id) && id > 0)) throw notFound()
-  return { roundId, criterionId }
+  return { roundId: idParam(params.roundId), criterionId: idParam(params.criterionId) }
 }
 
 const orNotFound = (e: unknown): never => {

@@ -10,6 +10,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Eligibility questions – Commonpot' }]
 
@@ -26,9 +27,7 @@ const RemoveSchema = z.object({ intent: z.literal('remove'), key: z.string().min
 const ActionSchema = z.discriminatedUnion('intent', [AddSchema, RemoveSchema])
 
 function roundIdFrom(params: { roundId?: string }): number {
-  const id = Number(params.roundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.roundId)
 }
 
 /** GET /manage/rounds/<id>/eligibility: the questions an applicant answers before starting, with blocking answers. */

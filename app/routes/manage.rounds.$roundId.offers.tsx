@@ -13,6 +13,7 @@ import { appOrigin } from '~/lib/env.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Offers${data ? `: ${data.round.title}` : ''} – Commonpot` }]
 
@@ -27,9 +28,7 @@ const SendSchema = z.object({
 const LABELS = { respondBy: 'Reply by' }
 
 function roundIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function load(roundId: number) {

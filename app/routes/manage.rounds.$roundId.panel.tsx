@@ -13,7 +13,7 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { MAX_ID, idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Panel – ${data?.round.title ?? 'Round'} – Fund management – Commonpot` }]
 
@@ -24,14 +24,12 @@ const AddSchema = z.object({
   role: z.enum(['assessor', 'chair'], { errorMap: () => ({ message: 'Choose assessor or chair' }) }),
 })
 const RemoveSchema = z.object({ intent: z.literal('remove'), userId })
-const PlacesSchema = z.object({ intent: z.literal('places'), userId, placeIds: z.array(z.number().int().positive().max(MAX_ID)).default([]) })
+const PlacesSchema = z.object({ intent: z.literal('places'), userId, placeIds: z.array(idField()).default([]) })
 const SCHEMAS = { add: AddSchema, remove: RemoveSchema, places: PlacesSchema } as const
 type Intent = keyof typeof SCHEMAS
 
 function roundIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().max(MAX_ID).safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 /** GET /manage/rounds/<id>/panel: who sits on the round's panel, their workload and the places each knows. */

@@ -8,14 +8,12 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Delete a question – Commonpot' }]
 
 function idsFrom(params: { roundId?: string; questionId?: string }): { roundId: number; questionId: number } {
-  const roundId = Number(params.roundId)
-  const questionId = Number(params.questionId)
-  if (![roundId, questionId].every((id) => Number.isSafeInteger(id) && id > 0)) throw notFound()
-  return { roundId, questionId }
+  return { roundId: idParam(params.roundId), questionId: idParam(params.questionId) }
 }
 
 /** GET /manage/rounds/<id>/questions/<questionId>/delete: asks the manager to confirm. */

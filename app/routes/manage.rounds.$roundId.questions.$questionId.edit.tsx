@@ -13,6 +13,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Edit the question${data ? ` “${data.question.label}”` : ''} – Commonpot` }]
 
@@ -37,10 +38,7 @@ function optionLines(text: string | undefined): string[] {
 }
 
 function idsFrom(params: { roundId?: string; questionId?: string }): { roundId: number; questionId: number } {
-  const roundId = Number(params.roundId)
-  const questionId = Number(params.questionId)
-  if (![roundId, questionId].every((id) => Number.isSafeInteger(id) && id > 0)) throw notFound()
-  return { roundId, questionId }
+  return { roundId: idParam(params.roundId), questionId: idParam(params.questionId) }
 }
 
 /** GET /manage/rounds/<id>/questions/<questionId>/edit: the question's settings, ready to change. */

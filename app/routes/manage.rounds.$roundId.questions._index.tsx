@@ -13,6 +13,7 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Questions: ${data?.round.title ?? 'round'} – Commonpot` }]
 
@@ -39,7 +40,7 @@ const AddSchema = z.object({
   if (!v.showIfQuestion && v.showIfValue) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['showIfQuestion'], message: 'Choose the question whose answer shows this one' })
 })
 
-const MoveSchema = z.object({ intent: z.literal('move'), questionId: z.number().int().positive(), direction: z.enum(['up', 'down']) })
+const MoveSchema = z.object({ intent: z.literal('move'), questionId: idField(), direction: z.enum(['up', 'down']) })
 const MoveSectionSchema = z.object({ intent: z.literal('move-section'), stage: z.enum(['eoi', 'full']), section: z.string().min(1), direction: z.enum(['up', 'down']) })
 const ActionSchema = z.discriminatedUnion('intent', [AddSchema.innerType(), MoveSchema, MoveSectionSchema])
 
@@ -48,9 +49,7 @@ function optionLines(text: string | undefined): string[] {
 }
 
 function roundIdFrom(params: { roundId?: string }): number {
-  const id = Number(params.roundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.roundId)
 }
 
 /** GET /manage/rounds/<id>/questions: the question builder, stage by stage and section by section. */

@@ -15,6 +15,7 @@ import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Impact returns – ${data?.settings.roundTitle ?? 'Round'} – Commonpot` }]
 
@@ -37,9 +38,7 @@ const SettingsSchema = z
 const LABELS = { kind: 'When returns are due', interimMonths: 'Months to the interim return', shortReturnMax: 'Short form threshold', swemwbsLicence: 'SWEMWBS licence' }
 
 function roundIdOf(param: string | undefined): number {
-  const id = z.coerce.number().int().positive().safeParse(param)
-  if (!id.success) throw notFound()
-  return id.data
+  return idParam(param)
 }
 
 async function load(param: string | undefined) {

@@ -10,10 +10,11 @@ import { getOrganisationForMember, listOrganisationsForMember } from '~/domain/o
 import { db } from '~/lib/db.server.ts'
 import { notFound, requireUser } from '~/lib/guards.server.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Your organisation – Commonpot' }]
 
-const QuerySchema = z.object({ org: z.number().int().positive().optional() })
+const QuerySchema = z.object({ org: idField().optional() })
 
 /**
  * GET /organisation: the organisation the signed-in person belongs to (?org=<id> picks one when they belong to

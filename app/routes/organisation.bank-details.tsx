@@ -12,10 +12,11 @@ import { db } from '~/lib/db.server.ts'
 import { formatLondonDate } from '~/lib/dates.ts'
 import { forbidden, notFound, requirePermission, type CurrentUser } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Bank details – Your organisation – Commonpot' }]
 
-const QuerySchema = z.object({ org: z.number().int().positive().optional() })
+const QuerySchema = z.object({ org: idField().optional() })
 const LABELS = { accountName: 'Name on the account', sortCode: 'Sort code', accountNumber: 'Account number' }
 
 /** The organisation asked for (?org=<id>, else the user's first): one the user belongs to, or 403. */

@@ -23,12 +23,13 @@ import { appOrigin } from '~/lib/env.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission, type CurrentUser } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Members and invitations – Commonpot' }]
 
 const MEMBERSHIP_ROLES = ['member', 'admin'] as const
 const roleField = z.enum(MEMBERSHIP_ROLES, { errorMap: () => ({ message: 'Select a role' }) })
-const userIdField = z.number({ required_error: 'Choose a member' }).int().positive()
+const userIdField = idField({ required_error: 'Choose a member' })
 
 const InviteSchema = z.object({
   intent: z.literal('invite'),
@@ -40,7 +41,7 @@ const ActionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('change-role'), userId: userIdField, role: roleField }),
   z.object({ intent: z.literal('remove'), userId: userIdField }),
 ])
-const QuerySchema = z.object({ org: z.number().int().positive().optional(), remove: z.number().int().positive().optional() })
+const QuerySchema = z.object({ org: idField().optional(), remove: idField().optional() })
 
 /** The organisation the page is about: ?org=<id>, or the first (by name) the user administers. */
 async function organisationFor(request: Request, user: CurrentUser) {

@@ -12,6 +12,7 @@ import { placesValidOn, ukToday } from '~/domain/places/places.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requireUser } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Register your organisation – Commonpot' }]
 
@@ -41,8 +42,8 @@ const OrganisationSchema = z.intersection(
       .string({ required_error: 'Enter the postcode' })
       .trim()
       .refine((value) => normalisePostcode(value) !== null, 'Enter a real postcode, like SW1A 1AA'),
-    placeId: z.number({ required_error: 'Select the integrated care board area you mainly work in', invalid_type_error: 'Select an area from the list' }).int().positive(),
-    otherPlaceIds: z.array(z.number({ invalid_type_error: 'Select areas from the list' }).int().positive()).optional(),
+    placeId: idField({ required_error: 'Select the integrated care board area you mainly work in', invalid_type_error: 'Select an area from the list' }),
+    otherPlaceIds: z.array(idField({ invalid_type_error: 'Select areas from the list' })).optional(),
   }),
   IdentifiersSchema,
 )

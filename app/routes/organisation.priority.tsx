@@ -12,10 +12,11 @@ import { db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Priority communities – Your organisation – Commonpot' }]
 
-const QuerySchema = z.object({ org: z.number().int().positive() })
+const QuerySchema = z.object({ org: idField() })
 const PrioritySchema = z.object({
   priority: z.enum(['yes', 'no'], { errorMap: () => ({ message: 'Select yes if your group is led by or mainly serves a priority community' }) }),
 })

@@ -10,13 +10,12 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.view.round.title ?? 'Panel'} – Panels – Commonpot` }]
 
 function roundIdOf(param: string | undefined): number {
-  const id = Number(param)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(param)
 }
 
 /** GET /panel/<roundId>: the ranked list with decisions and the money left below each bid. */

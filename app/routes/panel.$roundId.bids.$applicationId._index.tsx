@@ -15,23 +15,21 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requireAnyPermission, requirePermission, type CurrentUser } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.view.bid.reference ?? 'Bid'}: scores and moderation – Commonpot` }]
 
 const ModerateSchema = z.object({
   intent: z.literal('moderate'),
-  criterionId: z.number().int().positive(),
+  criterionId: idField(),
   score: z.number({ required_error: 'Choose the moderated score', invalid_type_error: 'Choose the moderated score' }).int('Choose the moderated score'),
   rationale: z.string({ required_error: 'Explain why you are moderating this score' }).trim().min(1, 'Explain why you are moderating this score').max(2000, 'The rationale must be 2,000 characters or fewer'),
 })
-const ClearSchema = z.object({ intent: z.literal('clear'), criterionId: z.number().int().positive() })
+const ClearSchema = z.object({ intent: z.literal('clear'), criterionId: idField() })
 const ActionSchema = z.discriminatedUnion('intent', [ModerateSchema, ClearSchema])
 
 function idsFrom(params: { roundId?: string; applicationId?: string }): { roundId: number; applicationId: number } {
-  const roundId = Number(params.roundId)
-  const applicationId = Number(params.applicationId)
-  if (![roundId, applicationId].every((id) => Number.isSafeInteger(id) && id > 0)) throw notFound()
-  return { roundId, applicationId }
+  return { roundId: idParam(params.roundId), applicationId: idParam(params.applicationId) }
 }
 
 /** The panel bid, when the user may see it: the round's chair or a fund manager, without a conflict on this bid. */

@@ -15,6 +15,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Decide ${data?.bid.reference ?? 'a bid'} – Panels – Commonpot` }]
 
@@ -32,9 +33,7 @@ const DecisionSchema = z.object({
 const LABELS = { status: 'Decision', amount: 'Recommended amount', rationale: 'Reason', declineReason: 'Reason for declining', feedback: 'Feedback', overrideReason: 'Reason for changing the proposal' }
 
 function idOf(param: string | undefined): number {
-  const id = Number(param)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(param)
 }
 
 /** The bid on the round's panel, when the user may decide it (403 for a conflict or another chair's round). */

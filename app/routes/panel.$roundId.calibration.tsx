@@ -12,15 +12,14 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requireAnyPermission, requirePermission, type CurrentUser } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Calibration: ${data?.round.title ?? 'panel'} – Commonpot` }]
 
 const SwitchSchema = z.object({ normalise: z.enum(['on', 'off']) })
 
 function roundIdFrom(params: { roundId?: string }): number {
-  const id = Number(params.roundId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(params.roundId)
 }
 
 async function panelRoundFor(user: CurrentUser, roundId: number) {

@@ -14,6 +14,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Panel minutes – Panels – Commonpot' }]
 
@@ -25,7 +26,7 @@ const AttendeesSchema = z.object({
   attendees: z
     .array(
       z.object({
-        userId: z.coerce.number().int().positive().optional(),
+        userId: idText.optional(),
         name: z.string().trim().max(200, 'The name must be 200 characters or fewer').optional(),
         role: z.string().trim().max(200, 'The role must be 200 characters or fewer').optional(),
       }),
@@ -34,8 +35,7 @@ const AttendeesSchema = z.object({
 })
 
 async function access(user: PanelViewer, param: string | undefined) {
-  const roundId = Number(param)
-  if (!Number.isSafeInteger(roundId) || roundId <= 0) throw notFound()
+  const roundId = idParam(param)
   return requirePanelAccess(db, user, roundId).catch((e: unknown) => {
     if (e instanceof NotFoundError) throw notFound()
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)

@@ -6,12 +6,12 @@ import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { pdfResponse, renderPdf } from '~/lib/pdf.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 /** GET /panel/<roundId>/minutes.pdf: the minutes (attendees, conflicts, decisions, changes to the proposal). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'decide:application:any')
-  const roundId = Number(params.roundId)
-  if (!Number.isSafeInteger(roundId) || roundId <= 0) throw notFound()
+  const roundId = idParam(params.roundId)
   const round = await requirePanelAccess(db, user, roundId).catch((e: unknown) => {
     if (e instanceof NotFoundError) throw notFound()
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)

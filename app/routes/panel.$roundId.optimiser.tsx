@@ -17,7 +17,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { forbidden, notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Propose the best set of bids – Panels – Commonpot' }]
 
@@ -25,18 +25,18 @@ const RunSchema = z.object({ intent: z.literal('run') })
 
 const LimitSchema = z.object({
   intent: z.literal('limit'),
-  placeId: z.coerce.number().int().positive().max(MAX_ID),
+  placeId: idText,
   min: moneyField({ label: 'minimum', required: false }),
   max: moneyField({ label: 'maximum', required: false }),
 })
 
 const AcceptSchema = z.object({
   intent: z.literal('accept'),
-  runId: z.coerce.number().int().positive().max(MAX_ID),
+  runId: idText,
   overrides: z
     .array(
       z.object({
-        applicationId: z.coerce.number().int().positive().max(MAX_ID),
+        applicationId: idText,
         status: z.enum(DECISION_STATUSES).optional(),
         reason: z.string().trim().max(2000, 'The reason must be 2,000 characters or fewer').optional(),
         declineReason: z.string().trim().optional(),
@@ -48,8 +48,7 @@ const AcceptSchema = z.object({
 const Schema = z.discriminatedUnion('intent', [RunSchema, AcceptSchema])
 
 async function access(user: PanelViewer, param: string | undefined) {
-  const roundId = Number(param)
-  if (!Number.isSafeInteger(roundId) || roundId <= 0) throw notFound()
+  const roundId = idParam(param)
   return requirePanelAccess(db, user, roundId).catch((e: unknown) => {
     if (e instanceof NotFoundError) throw notFound()
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)

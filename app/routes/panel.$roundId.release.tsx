@@ -10,13 +10,12 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Release decisions – Panels – Commonpot' }]
 
 function roundIdOf(param: string | undefined): number {
-  const id = Number(param)
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound()
-  return id
+  return idParam(param)
 }
 
 async function roundOr404(roundId: number) {

@@ -6,14 +6,14 @@ import { getPlace, placeHistory, type PlaceLink } from '~/domain/places/places.s
 import { db } from '~/lib/db.server.ts'
 import { getOptionalUser } from '~/lib/guards.server.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.place.name ?? 'Place'} – Commonpot` }]
 
 /** GET /places/:placeId: one place's codes, dates, region and history (what it came from and what it became). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await getOptionalUser(request)
-  const id = Number(params.placeId)
-  const place = Number.isSafeInteger(id) && id > 0 ? await getPlace(db, id) : undefined
+  const place = await getPlace(db, idParam(params.placeId, 'Place not found'))
   if (!place) throw new Response('Place not found', { status: 404 })
   return json({ place, history: await placeHistory(db, place.id), splitRule: SPLIT_RULE })
 }

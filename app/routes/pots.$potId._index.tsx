@@ -12,20 +12,18 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.pot.name ?? 'Pot'} – Commonpot` }]
 
 const ActionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('open') }),
-  z.object({ intent: z.literal('link-round'), roundId: z.number({ required_error: 'Select a round', invalid_type_error: 'Select a round' }).int().positive().max(MAX_ID) }),
+  z.object({ intent: z.literal('link-round'), roundId: idField({ required_error: 'Select a round', invalid_type_error: 'Select a round' }) }),
 ])
 
 function potId(params: { potId?: string }): number {
-  const id = Number(params.potId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response('Pot not found', { status: 404 })
-  return id
+  return idParam(params.potId, 'Pot not found')
 }
 
 /** GET /pots/:potId: the pot's facts, contributions with their conditions in words, rounds and commitments. */

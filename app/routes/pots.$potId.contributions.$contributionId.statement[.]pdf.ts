@@ -6,6 +6,7 @@ import { contributionFunderId, contributorStatement, statementDocumentData, Stat
 import { db } from '~/lib/db.server.ts'
 import { notFound, requireAnyPermission } from '~/lib/guards.server.ts'
 import { pdfResponse, renderPdf } from '~/lib/pdf.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 /**
  * GET /pots/:potId/contributions/:contributionId/statement.pdf?from=YYYY-MM-DD&to=YYYY-MM-DD: the contributor
@@ -14,9 +15,8 @@ import { pdfResponse, renderPdf } from '~/lib/pdf.server.ts'
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { user, permission } = await requireAnyPermission(request, ['read:pot:any', 'read:report:funder'])
-  const potId = Number(params.potId)
-  const contributionId = Number(params.contributionId)
-  if (![potId, contributionId].every((n) => Number.isSafeInteger(n) && n > 0)) throw notFound()
+  const potId = idParam(params.potId)
+  const contributionId = idParam(params.contributionId)
   const funderId = await contributionFunderId(db, potId, contributionId)
   if (funderId === null || (permission === 'read:report:funder' && !user.funderIds.includes(funderId))) throw notFound()
   const pot = await getPot(db, potId)

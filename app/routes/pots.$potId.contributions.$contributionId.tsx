@@ -15,6 +15,7 @@ import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence, moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { SummaryRow } from '~/components/summary-list.tsx'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.contribution.funderName ?? 'Contribution'} – Commonpot` }]
 
@@ -27,9 +28,8 @@ const ReceiptSchema = z.object({
 })
 
 async function load(params: { potId?: string; contributionId?: string }) {
-  const potId = Number(params.potId)
-  const contributionId = Number(params.contributionId)
-  if (!Number.isSafeInteger(potId) || !Number.isSafeInteger(contributionId)) throw new Response('Contribution not found', { status: 404 })
+  const potId = idParam(params.potId, 'Contribution not found')
+  const contributionId = idParam(params.contributionId, 'Contribution not found')
   const overview = await potOverview(db, potId).catch((e) => {
     if (e instanceof PotNotFoundError) throw new Response('Contribution not found', { status: 404 })
     throw e

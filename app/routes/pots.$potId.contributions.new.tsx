@@ -14,6 +14,7 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { moneyField } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Add a contribution – Commonpot' }]
 
@@ -23,17 +24,17 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 const ContributionSchema = z
   .object({
-    funderId: z.number({ required_error: 'Select the contributor', invalid_type_error: 'Select the contributor' }).int().positive(),
+    funderId: idField({ required_error: 'Select the contributor', invalid_type_error: 'Select the contributor' }),
     pledged: moneyField({ label: 'amount pledged', min: 1 }),
     instalments: z
       .array(z.object({ dueDate: z.string().trim().regex(DATE, 'Enter the date as YYYY-MM-DD, like 2026-04-01').optional(), amount: moneyField({ label: 'instalment amount', required: false, min: 1 }) }))
       .max(INSTALMENT_ROWS)
       .default([]),
     isInKind: z.literal('on').optional(),
-    placeIds: z.array(z.number().int().positive()).optional(),
+    placeIds: z.array(idField()).optional(),
     outcomeAreas: z.array(z.enum(OUTCOME_AREAS)).optional(),
-    fundIds: z.array(z.number().int().positive()).optional(),
-    roundIds: z.array(z.number().int().positive()).optional(),
+    fundIds: z.array(idField()).optional(),
+    roundIds: z.array(idField()).optional(),
     spendBy: z.string().trim().regex(DATE, 'Enter the spend-by date as YYYY-MM-DD, like 2027-03-31').optional(),
     maxSharePercent: z.number({ invalid_type_error: 'Enter the maximum share as a whole number, like 50' }).int('Enter the maximum share as a whole number, like 50').optional(),
   })
@@ -48,9 +49,7 @@ const ContributionSchema = z
   })
 
 function potIdFrom(params: { potId?: string }): number {
-  const id = Number(params.potId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response('Pot not found', { status: 404 })
-  return id
+  return idParam(params.potId, 'Pot not found')
 }
 
 /** GET /pots/:potId/contributions/new: pledge, instalments and ring-fence conditions. */

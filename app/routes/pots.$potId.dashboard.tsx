@@ -15,6 +15,7 @@ import { longDate } from '~/domain/budgets/ring-fence.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idParam, idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.pot.name}: dashboard` : 'Pot dashboard'} – Commonpot` }]
 
@@ -24,7 +25,7 @@ const PLACE_VIEW_OPTIONS = [
 ] as const
 
 /** An award id from a page link; anything else is ignored (the first page). */
-const Cursor = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().catch(undefined)
+const Cursor = idText.optional().catch(undefined)
 
 /** ?places=as_they_were|rolled_up (anything else shows places as they were); ?after= or ?before= an award id. */
 const QuerySchema = z.object({ places: z.enum(['as_they_were', 'rolled_up']).catch('as_they_were'), after: Cursor, before: Cursor })
@@ -36,8 +37,7 @@ const QuerySchema = z.object({ places: z.enum(['as_they_were', 'rolled_up']).cat
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'read:pot:any')
-  const potId = Number(params.potId)
-  if (!Number.isSafeInteger(potId) || potId <= 0) throw notFound('We could not find that pot.')
+  const potId = idParam(params.potId, 'We could not find that pot.')
   const query = new URL(request.url).searchParams
   const { places, after, before } = QuerySchema.parse({ places: query.get('places') ?? undefined, after: query.get('after') ?? undefined, before: query.get('before') ?? undefined })
   try {

@@ -12,6 +12,7 @@ import { appOrigin } from '~/lib/env.server.ts'
 import { getOptionalUser, notFound } from '~/lib/guards.server.ts'
 import { moneyField } from '~/lib/money.ts'
 import { donationsConfigured, stripeClient } from '~/lib/stripe.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.pot ? `Donate to ${data.pot.name}` : 'Donate'} – Commonpot` }]
 
@@ -28,8 +29,7 @@ const DonateSchema = z.object({
 const LABELS = { amount: 'Amount', donorName: 'Your name' }
 
 async function loadPot(params: LoaderFunctionArgs['params']) {
-  const potId = Number(params.potId)
-  const pot = Number.isSafeInteger(potId) && potId > 0 ? await donationPot(db, potId) : null
+  const pot = await donationPot(db, idParam(params.potId, 'We could not find that pot.'))
   if (!pot) throw notFound('We could not find that pot.')
   return pot
 }

@@ -5,6 +5,7 @@ import { penceToDecimalPounds } from '~/lib/money.ts'
 import { csvResponse, type CsvColumn } from '~/lib/csv.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
+import { idParam } from '~/lib/ids.ts'
 
 const COLUMNS: CsvColumn<PotLedgerEntry>[] = [
   { header: 'Date', value: (e) => e.createdAt },
@@ -20,8 +21,7 @@ const COLUMNS: CsvColumn<PotLedgerEntry>[] = [
 /** GET /pots/:potId/ledger.csv: every ledger entry on the pot's contribution accounts, streamed (read:pot:any). */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'read:pot:any')
-  const potId = Number(params.potId)
-  if (!Number.isSafeInteger(potId) || potId <= 0) throw notFound('We could not find that pot.')
+  const potId = idParam(params.potId, 'We could not find that pot.')
   try {
     await getPot(db, potId)
   } catch (e) {

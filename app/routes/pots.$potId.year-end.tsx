@@ -12,16 +12,14 @@ import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { formatPence } from '~/lib/money.ts'
 import { setFlash } from '~/lib/session.server.ts'
-import { MAX_ID } from '~/lib/ids.ts'
+import { idField, idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Close the year – Commonpot' }]
 
-const YearEndSchema = z.object({ nextPotId: z.number({ invalid_type_error: "Select next year's pot" }).int().positive().max(MAX_ID).optional() })
+const YearEndSchema = z.object({ nextPotId: idField({ invalid_type_error: "Select next year's pot" }).optional() })
 
 function potIdFrom(params: { potId?: string }): number {
-  const id = Number(params.potId)
-  if (!Number.isSafeInteger(id) || id <= 0) throw new Response('Pot not found', { status: 404 })
-  return id
+  return idParam(params.potId, 'Pot not found')
 }
 
 /** GET /pots/:potId/year-end: what closing the year will do, and afterwards each contributor's statement. */

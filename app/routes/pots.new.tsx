@@ -12,6 +12,7 @@ import { placesValidOn, ukToday } from '~/domain/places/places.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Create a pot – Commonpot' }]
 
@@ -20,8 +21,8 @@ const NATIONAL = 'national'
 const PotSchema = z.object({
   name: z.string({ required_error: 'Enter a name for the pot' }).trim().min(1, 'Enter a name for the pot').max(200, 'The name must be 200 characters or fewer'),
   place: z.string({ required_error: 'Select a place, or "National (no single place)"' }).regex(/^(national|\d+)$/, 'Select a place from the list'),
-  hostFunderId: z.number({ required_error: 'Select the funder that hosts the pot', invalid_type_error: 'Select the funder that hosts the pot' }).int().positive(),
-  poolManagerUserId: z.number({ invalid_type_error: 'Select the pool manager' }).int().positive().optional(),
+  hostFunderId: idField({ required_error: 'Select the funder that hosts the pot', invalid_type_error: 'Select the funder that hosts the pot' }),
+  poolManagerUserId: idField({ invalid_type_error: 'Select the pool manager' }).optional(),
   financialYear: z
     .string({ required_error: 'Enter the financial year, like 2026-27' })
     .trim()

@@ -7,13 +7,14 @@ import { publicRoundStats } from '~/domain/stats/round-stats.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { formatLondonDate } from '~/lib/dates.ts'
 import { formatPence } from '~/lib/money.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [
   { title: 'Statistics – Commonpot' },
   { name: 'description', content: 'How many applications each funding round received, how many were funded, how long decisions took, why bids were declined and where the money went.' },
 ]
 
-const Cursor = z.coerce.number().int().positive().optional().catch(undefined)
+const Cursor = idText.optional().catch(undefined)
 const PageQuery = z.object({ after: Cursor, before: Cursor })
 
 /**

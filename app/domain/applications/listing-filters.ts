@@ -4,17 +4,18 @@
  */
 import { z } from 'zod'
 import { moneyField } from '~/lib/money.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const ApplicationFilterSchema = z
   .object({
     status: z.string().trim().max(50).optional(),
-    place: z.number({ invalid_type_error: 'Select a place from the list' }).int().positive().optional(),
+    place: idField({ invalid_type_error: 'Select a place from the list' }).optional(),
     type: z.string().trim().max(50).optional(),
     min: moneyField({ label: 'smallest amount', required: false }),
     max: moneyField({ label: 'largest amount', required: false }),
     screening: z.enum(['eligible', 'ineligible', 'not_screened'], { errorMap: () => ({ message: 'Select a screening result from the list' }) }).optional(),
-    after: z.number().int().positive().optional(),
-    before: z.number().int().positive().optional(),
+    after: idField().optional(),
+    before: idField().optional(),
   })
   .refine((v) => v.min === undefined || v.max === undefined || v.min <= v.max, { path: ['max'], message: 'The largest amount must be at least the smallest amount' })
 

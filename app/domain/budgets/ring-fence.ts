@@ -16,6 +16,7 @@
 import { z } from 'zod'
 import { formatPence, percentOfPence } from '~/lib/money.ts'
 import { parseFinancialYear } from './financial-year.ts'
+import { idField } from '~/lib/ids.ts'
 
 export const OUTCOME_AREAS = [
   'health_and_wellbeing',
@@ -41,7 +42,7 @@ export const OUTCOME_AREA_LABELS: Record<OutcomeArea, string> = {
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
-const ids = z.array(z.number().int().positive()).nullable().default(null)
+const ids = z.array(idField()).nullable().default(null)
 
 export const ConditionsSchema = z
   .object({

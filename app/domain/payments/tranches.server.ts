@@ -25,6 +25,7 @@ import { postEntries, reverseEntry, type PostEntryInput } from '../budgets/ledge
 import { enqueueEmail } from '../messages/outbox.server.ts'
 import { remittanceAdvice } from './remittance.server.ts'
 import { ukToday } from '../places/places.server.ts'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export class TrancheNotFoundError extends NotFoundError {
   constructor() {
@@ -194,8 +195,8 @@ export function formatDueCursor(c: DueCursor): string {
 }
 
 export function parseDueCursor(value: string | null): DueCursor | null {
-  const m = value ? /^(\d{4}-\d{2}-\d{2})\.(\d{1,15})$/.exec(value) : null
-  return m ? { dueDate: m[1]!, id: Number(m[2]) } : null
+  const m = value ? /^(\d{4}-\d{2}-\d{2})\.(\d{1,10})$/.exec(value) : null
+  return m && Number(m[2]) <= MAX_ID ? { dueDate: m[1]!, id: Number(m[2]) } : null
 }
 
 export interface DueTranchesPage {
