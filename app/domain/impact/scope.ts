@@ -4,6 +4,7 @@
  * report PDF's query string all read it with the same schema.
  */
 import { z } from 'zod'
+import { MAX_ID } from '~/lib/ids.ts'
 
 export interface ImpactScope {
   roundId?: number
@@ -17,11 +18,11 @@ export interface ImpactScope {
 export const SCOPE_KEYS = ['round', 'fund', 'pot', 'place', 'funder'] as const
 export type ScopeKey = (typeof SCOPE_KEYS)[number]
 
-/** An id from the query string; blank or anything that is not a positive whole number means "not chosen". */
+/** An id from the query string; blank or anything that is not an id (a whole number from 1 to MAX_ID) means "not chosen". */
 const optionalId = z
   .string()
   .optional()
-  .transform((v) => (v && /^[1-9]\d{0,14}$/.test(v.trim()) ? Number(v.trim()) : undefined))
+  .transform((v) => (v && /^[1-9]\d{0,9}$/.test(v.trim()) && Number(v.trim()) <= MAX_ID ? Number(v.trim()) : undefined))
 
 const ScopeQuerySchema = z.object({ round: optionalId, fund: optionalId, pot: optionalId, place: optionalId, funder: optionalId })
 
