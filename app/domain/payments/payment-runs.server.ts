@@ -93,7 +93,14 @@ export async function prepareRun(trx: Transaction<DB>, actorUserId: number, inpu
     const reasons = reasonsNotPayable(t, input.rail)
     if (reasons.length) problems.push(`${t.reference} (${t.organisationName}) cannot be paid: ${reasons.join('; ')}`)
   }
-  if (problems.length) throw new RunInputError(problems)
+  if (problems.length) {
+    // The same form sent twice at once: on PostgreSQL (read committed) the other submission can commit its run between
+    // this one's look for the key and its look at the payments, which then read "already in a payment run". That run
+    // is this form's answer too.
+    const madeMeanwhile = await runMadeBy(trx, key, actorUserId)
+    if (madeMeanwhile) return madeMeanwhile
+    throw new RunInputError(problems)
+  }
 
   const chosen = ids.map((id) => byId.get(id)!)
   const totalPence = chosen.reduce((sum, t) => sum + t.amountPence, 0)
