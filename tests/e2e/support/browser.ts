@@ -205,15 +205,31 @@ export async function landOn(page: Page, path: string): Promise<void> {
 }
 
 /**
- * Documents axe has already passed in this process, by a fingerprint of their markup: the same document (the sign-in
- * page, a person's home page seen again) gives axe the same result, so it is checked once, not at every visit.
- * The per-request CSP nonce is left out of the fingerprint; anything else that differs means a fresh check.
+ * Documents axe has already passed in this process, by a fingerprint of their shape (pageShape): the same page seen
+ * again (the sign-in page, a person's home page, a form shown with a new form key or another bid's figures) gives
+ * axe the same result, so it is checked once, not at every visit. Any difference of structure means a fresh check.
  */
 const passedDocuments = new Set<string>()
 
 function documentFingerprint(mode: 'on' | 'off', url: string, html: string): string {
-  const markup = html.replace(/ nonce="[^"]*"/g, '')
-  return crypto.createHash('sha256').update(`${mode}\n${url.split('#')[0]}\n${markup}`).digest('hex')
+  const address = url.split('#')[0]!.replace(/\d+/g, '0')
+  return crypto.createHash('sha256').update(`${mode}\n${address}\n${pageShape(html)}`).digest('hex')
+}
+
+/**
+ * The markup as axe sees it, without what changes between two showings of the same page and never changes axe's
+ * verdict: the CSP nonce, the words of each text run (kept: whether there is any, so an empty link or heading still
+ * counts), the value of form fields (one-time form keys, what was typed; kept: empty or not) and the numbers in
+ * addresses (links, form actions). Elements, attributes (ids and labels' targets whole, so a duplicate id still
+ * counts), classes and the stylesheet's name all stay, so any change of structure or style is checked afresh.
+ * Without this, every form page was new to axe on every showing (its form key differs).
+ */
+export function pageShape(markup: string): string {
+  return markup
+    .replace(/ nonce="[^"]*"/g, '')
+    .replace(/ value="[^"]+"/g, ' value="v"')
+    .replace(/>[^<]*[^\s<][^<]*</g, '>T<')
+    .replace(/ (href|action|src)="[^"]*"/g, (address) => address.replace(/\d+/g, '0'))
 }
 
 /**
