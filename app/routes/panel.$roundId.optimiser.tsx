@@ -176,7 +176,9 @@ async function saveLimit(request: Request, actorUserId: number, roundId: number,
   if (submission.status !== 'success') {
     const errors = submission.error ?? {}
     if (errors.placeId || !Number.isInteger(limitPlaceId) || limitPlaceId <= 0) throw notFound()
-    return refuse({ min: errors.min ?? undefined, max: errors.max ?? undefined })
+    // A refusal of the whole form (app/lib/form-submission.ts: a NUL, an impossible list) is shown with the first field.
+    const first = [...(errors.min ?? []), ...(errors[''] ?? [])]
+    return refuse({ min: first.length > 0 ? first : undefined, max: errors.max ?? undefined })
   }
   const v = submission.value
   if (v.min !== undefined && v.max !== undefined && v.min > v.max) return refuse({ max: ['The maximum must be at least the minimum'] })
