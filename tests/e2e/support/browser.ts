@@ -249,13 +249,22 @@ let axeSkipAnnounced = false
 
 /**
  * Lets hydration and any navigation finish: the app marks <html> with the location it shows once React has hydrated
- * and no navigation is under way (app/components/settled-navigation.tsx). That is sooner than 'networkidle', which
+ * and no navigation is under way (app/components/settled-navigation.tsx); the mark must be this address's. That is sooner than 'networkidle', which
  * always waits half a second more (about 250 checked pages a run). A document that never marks itself falls back to
  * 'networkidle'.
  */
 async function waitForSettledPage(page: Page): Promise<void> {
   await page
-    .waitForFunction(() => document.readyState === 'complete' && document.documentElement.dataset.location !== undefined, undefined, { timeout: 10_000 })
+    .waitForFunction(
+      () =>
+        document.readyState === 'complete' &&
+        // The page at this address is drawn (not the one before it, while the address has already changed) ...
+        document.documentElement.dataset.location === `${window.location.pathname}${window.location.search}` &&
+        // ... and no navigation or submission is under way.
+        !document.querySelector('main[aria-busy="true"]'),
+      undefined,
+      { timeout: 10_000 },
+    )
     .catch(() => page.waitForLoadState('networkidle'))
 }
 
