@@ -28,6 +28,7 @@ import { db } from '../../app/lib/db.server.ts'
 import { createPaymentScenario, type PaymentScenario } from '../factories/payments.ts'
 import { createUserWithRole } from '../factories/sessions.ts'
 import { CutOff, paymentRunWork, statementCsv, statementImportWork, type Officer, type Work } from './support/crashes-client.ts'
+import { mulberry32 as prng } from '../../db/national/random.ts'
 import { recordCheck } from './support/record.ts'
 import { sessionCookie } from './support/races-http.ts'
 import { freePort, startApp, type RunningApp } from './support/server.ts'
@@ -36,17 +37,6 @@ const CYCLES = Math.max(2, Number(process.env.RELIABILITY_CRASH_CYCLES ?? 20))
 const SEED = Number(process.env.RELIABILITY_CRASH_SEED ?? 20_261_121)
 const BULK_LINES = 24
 
-/** mulberry32: a small seeded PRNG, so a failing cycle's kill delays can be replayed with the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 let app: RunningApp
 let port: number
