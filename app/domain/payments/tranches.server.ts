@@ -189,6 +189,12 @@ export interface DueCursor {
 
 export const DUE_PAGE_SIZE = 50
 
+/**
+ * Scheduled or offered, written out (not bound) so both engines read the partial index tranches_due_payments_idx
+ * (due date, id, award, amount of only these tranches): SQLite uses a partial index only for the same literal terms.
+ */
+const WAITING_TO_BE_PAID = sql<boolean>`tranches.status in ('scheduled', 'offered')`
+
 /** "2026-11-01.123" for the due date and tranche id; parseDueCursor reads it back (null when it is not one). */
 export function formatDueCursor(c: DueCursor): string {
   return `${c.dueDate}.${c.id}`
@@ -225,7 +231,7 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
     .selectFrom('tranches')
     .innerJoin('awards', 'awards.id', 'tranches.award_id')
     .select('tranches.id')
-    .where('tranches.status', 'in', ['scheduled', 'offered'])
+    .where(WAITING_TO_BE_PAID)
     .where('awards.status', '=', 'accepted')
     .where('tranches.due_date', '<=', today)
     .orderBy('tranches.due_date', direction)
@@ -242,7 +248,7 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
       .selectFrom('tranches')
       .innerJoin('awards', 'awards.id', 'tranches.award_id')
       .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('tranches.amount_pence').as('pence')])
-      .where('tranches.status', 'in', ['scheduled', 'offered'])
+      .where(WAITING_TO_BE_PAID)
       .where('awards.status', '=', 'accepted')
       .where('tranches.due_date', '<=', today)
       .executeTakeFirstOrThrow(),

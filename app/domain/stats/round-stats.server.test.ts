@@ -164,3 +164,21 @@ describe('publicRoundStats pages', () => {
     expect((await publicRoundStats(db, { before: 987_654 })).previousBefore).toBeNull()
   })
 })
+
+describe('publicRoundStats, first come first served', () => {
+  test('an allocated bid is successful once whether or not its award is made yet; a refused one is decided, not successful', async () => {
+    const fund = await db.insertInto('funds').values({ name: `FCFS Fund ${tag()}`, slug: `fcfs-${tag()}`, shape: 'other' }).returning('id').executeTakeFirstOrThrow()
+    const saved = roundId
+    roundId = (await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Quick grants', slug: `quick-${tag()}`, status: 'published', closes_at: '2026-12-01T12:00:00.000Z' }).returning('id').executeTakeFirstOrThrow()).id
+    try {
+      await application({ status: 'allocated' })
+      await award(await application({ status: 'allocated' }), 10_000)
+      await application({ status: 'refused' })
+      await application({ status: 'submitted' })
+      const s = (await publicRoundStats(db, { limit: 50 })).rounds.find((r) => r.roundId === roundId)!
+      expect({ received: s.received, decided: s.decided, successful: s.successful }).toEqual({ received: 4, decided: 3, successful: 2 })
+    } finally {
+      roundId = saved
+    }
+  })
+})

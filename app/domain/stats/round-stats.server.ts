@@ -125,7 +125,7 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
   if (rounds.length === 0) return []
   const ids = rounds.map((r) => r.id)
 
-  const [received, outcomes, hours, reasons, places] = await Promise.all([
+  const [received, outcomes, awarded, hours, reasons, places] = await Promise.all([
     db
       .selectFrom('applications')
       .select(['round_id', (eb) => eb.fn.countAll<number>().as('n')])
@@ -134,15 +134,27 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
       .where('eoi_application_id', 'is', null)
       .groupBy('round_id')
       .execute(),
+    // Decided bids from the applications' covering index alone; those allocated a grant count as successful here.
     db
       .selectFrom('applications')
-      .leftJoin('awards', 'awards.application_id', 'applications.id')
       .select([
         'applications.round_id',
         sql<number>`sum(case when ${DECIDED} then 1 else 0 end)`.as('decided'),
-        sql<number>`sum(case when ${DECIDED} and (awards.id is not null or applications.status = 'allocated') then 1 else 0 end)`.as('successful'),
+        sql<number>`sum(case when ${DECIDED} and applications.status = 'allocated' then 1 else 0 end)`.as('allocated'),
       ])
       .where('applications.round_id', 'in', ids)
+      .groupBy('applications.round_id')
+      .execute(),
+    // The other successful ones: decided bids with an award, read from the rounds' awards (an award is made in its
+    // application's round) rather than looking for an award for every application.
+    db
+      .selectFrom('awards')
+      .innerJoin('applications', 'applications.id', 'awards.application_id')
+      .select(['applications.round_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('awards.round_id', 'in', ids)
+      .where('applications.round_id', 'in', ids)
+      .where(DECIDED)
+      .where('applications.status', '<>', 'allocated')
       .groupBy('applications.round_id')
       .execute(),
     // Decisions are released in batches, so the exact times come from the index in order with few distinct values,
@@ -185,7 +197,7 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
   return rounds.map((r) => {
     const outcome = outcomes.find((o) => o.round_id === r.id)
     const decided = Number(outcome?.decided ?? 0)
-    const successful = Number(outcome?.successful ?? 0)
+    const successful = Number(outcome?.allocated ?? 0) + Number(awarded.find((a) => a.round_id === r.id)?.n ?? 0)
     const byPlace = places
       .filter((p) => p.round_id === r.id)
       .map((p) => ({ placeName: p.name ?? 'Place not recorded', gssCode: p.gss_code, awards: Number(p.n), amountPence: Number(p.pence) }))
