@@ -90,6 +90,49 @@ describe('potDashboard sums in the database', () => {
   })
 })
 
+describe('potDashboard places and leverage summed in the database', () => {
+  test('equal the same figures worked out award by award, with a released award left out and its month netted', async () => {
+    const scenario = await createPotScenario(db)
+    const commit = async (amountPence: number, matchCashPence: number, matchInKindPence: number) => {
+      const award = await createAward(db, { placeId: scenario.placeId, amountPence, matchCashPence, matchInKindPence })
+      await db.transaction().execute((trx) =>
+        commitAward(trx, scenario.managerUserId, {
+          awardId: award.awardId,
+          potId: scenario.potId,
+          amountPence,
+          award: { placeId: scenario.placeId, categories: ['health_and_wellbeing'], fundId: award.fundId, roundId: award.roundId, date: '2026-06-01' },
+          idempotencyKey: `award:${award.awardId}:commit`,
+        }),
+      )
+      return award.awardId
+    }
+    await commit(333_333, 100_001, 7)
+    const released = await commit(200_000, 50_000, 0)
+    await db.transaction().execute((trx) => releaseCommitment(trx, scenario.managerUserId, { awardId: released, reason: 'Declined', idempotencyKey: `award:${released}:release` }))
+
+    const dashboard = await potDashboard(db, scenario.potId)
+    const { awards, total } = await potAwardsPage(db, scenario.potId)
+    expect(total).toBe(awards.length)
+    expect(awards.some((a) => a.awardId === released)).toBe(false)
+    const byPlace = new Map<string, { committedPence: number; paidPence: number; awards: number }>()
+    for (const a of awards) {
+      const row = byPlace.get(a.placeName ?? 'No place recorded') ?? { committedPence: 0, paidPence: 0, awards: 0 }
+      byPlace.set(a.placeName ?? 'No place recorded', { committedPence: row.committedPence + a.committedPence, paidPence: row.paidPence + a.paidPence, awards: row.awards + 1 })
+    }
+    expect(dashboard.byPlace.map(({ placeName, committedPence, paidPence, awards: n }) => [placeName, { committedPence, paidPence, awards: n }])).toEqual([...byPlace.entries()])
+    // Leverage: each funder's share worked out commitment by commitment (funderView) adds up to the pot's.
+    const view = await funderView(db, [...new Set(dashboard.contributions.map((c) => c.funderId))])
+    const sum = (k: 'fundingPence' | 'matchCashPence' | 'matchInKindPence') => view.funders.reduce((t, f) => t + f.leverage[k], 0)
+    expect(dashboard.leverage).toMatchObject({ fundingPence: sum('fundingPence'), matchCashPence: sum('matchCashPence'), matchInKindPence: sum('matchInKindPence') })
+    expect(dashboard.leverage.fundingPence).toBe(1_333_333)
+    // The rolled-up view (worked out award by award) agrees where no place has changed.
+    expect((await potDashboard(db, scenario.potId, { places: 'rolled_up', date: '2026-03-31' })).byPlace).toEqual(dashboard.byPlace)
+    // The release nets off in its month: the running total is what is still committed.
+    expect(dashboard.overTime.at(-1)!.cumulativeCommittedPence).toBe(dashboard.totals.committedPence)
+    expect(dashboard.totals.committedPence).toBe(1_333_333)
+  })
+})
+
 describe('potAwardsPage', () => {
   test('lists each award drawing on the pot once, with the pot’s money in it and the contributions it draws on', async () => {
     const page = await potAwardsPage(db, s.potId)

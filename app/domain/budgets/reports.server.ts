@@ -415,44 +415,65 @@ const COMMITTED_KINDS = ['contribution_committed', 'contribution_scheduled']
 const COMMITTED_OR_PAID = [...COMMITTED_KINDS, 'contribution_paid']
 
 /**
- * Monthly committed (net of releases) and paid, summed by the database from the ledger entries on the contributions'
- * committed, scheduled and paid accounts (a month is the first 7 characters of the stored UTC time, '2026-11').
- * Committed means committed or scheduled (accepted). Into that from outside (available/outstanding): committed.
- * Out of it except to paid: released. Moving between committed, scheduled and paid changes neither.
+ * Monthly committed (net of releases) and paid, from the ledger entries on the contributions' committed, scheduled and
+ * paid accounts (a month is the first 7 characters of the stored UTC time, '2026-11'). Committed means committed or
+ * scheduled (accepted). Into that from outside (available/outstanding): committed. Out of it except to paid: released.
+ * Moving between committed, scheduled and paid changes neither.
+ *
+ * The database sums each side separately, by month and the account on the other side (the credit side's entries, then
+ * the debit side's, each read from an index holding both accounts, the time and the amount: a few rows a month); the
+ * other accounts' kinds are then read once and each row counted here. An entry between two of these accounts is
+ * counted from both sides, which is what its effect on each account is.
  */
 async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> {
   if (contributionIds.length === 0) return []
-  const accounts = db
+  const accounts = await db
     .selectFrom('ledger_accounts')
-    .select('ledger_accounts.id')
-    .where('ledger_accounts.owner_type', '=', 'contribution')
-    .where('ledger_accounts.owner_id', 'in', contributionIds)
-    .where('ledger_accounts.kind', 'in', COMMITTED_OR_PAID)
-  const month = sql<string>`substr(ledger_entries.created_at, 1, 7)`
-  const kinds = (list: string[]) => sql.join(list)
-  const rows = await db
-    .selectFrom('ledger_entries')
-    .innerJoin('ledger_accounts as credit', 'credit.id', 'ledger_entries.credit_account_id')
-    .innerJoin('ledger_accounts as debit', 'debit.id', 'ledger_entries.debit_account_id')
-    .select([
-      month.as('month'),
-      sql<number>`sum(case when credit.kind in (${kinds(COMMITTED_KINDS)}) and debit.kind not in (${kinds(COMMITTED_OR_PAID)}) then ledger_entries.amount_pence else 0 end)
-        - sum(case when debit.kind in (${kinds(COMMITTED_KINDS)}) and credit.kind not in (${kinds(COMMITTED_OR_PAID)}) then ledger_entries.amount_pence else 0 end)`.as('committed'),
-      sql<number>`sum(case when credit.kind = 'contribution_paid' then ledger_entries.amount_pence else 0 end)
-        - sum(case when debit.kind = 'contribution_paid' then ledger_entries.amount_pence else 0 end)`.as('paid'),
-    ])
-    .where((eb) => eb.or([eb('ledger_entries.credit_account_id', 'in', accounts), eb('ledger_entries.debit_account_id', 'in', accounts)]))
-    .groupBy(month)
-    .orderBy(month)
+    .select(['id', 'kind'])
+    .where('owner_type', '=', 'contribution')
+    .where('owner_id', 'in', contributionIds)
+    .where('kind', 'in', COMMITTED_OR_PAID)
     .execute()
+  if (accounts.length === 0) return []
+  const ids = accounts.map((a) => a.id)
+  const month = sql<string>`substr(created_at, 1, 7)`
+  const [credits, debits] = await Promise.all([
+    db
+      .selectFrom('ledger_entries')
+      .select((eb) => [month.as('month'), 'credit_account_id as account', 'debit_account_id as other', eb.fn.sum<number>('amount_pence').as('pence')])
+      .where('credit_account_id', 'in', ids)
+      .groupBy(['credit_account_id', 'debit_account_id', month])
+      .execute(),
+    db
+      .selectFrom('ledger_entries')
+      .select((eb) => [month.as('month'), 'debit_account_id as account', 'credit_account_id as other', eb.fn.sum<number>('amount_pence').as('pence')])
+      .where('debit_account_id', 'in', ids)
+      .groupBy(['debit_account_id', 'credit_account_id', month])
+      .execute(),
+  ])
+  const kindOf = new Map(accounts.map((a) => [a.id, a.kind]))
+  const others = [...new Set([...credits, ...debits].map((r) => r.other))].filter((id) => !kindOf.has(id))
+  if (others.length) for (const a of await db.selectFrom('ledger_accounts').select(['id', 'kind']).where('id', 'in', others).execute()) kindOf.set(a.id, a.kind)
+  const months = new Map<string, { committed: number; paid: number }>()
+  const count = (rows: typeof credits, sign: 1 | -1) => {
+    for (const r of rows) {
+      const kind = kindOf.get(r.account)!
+      const other = kindOf.get(r.other) ?? ''
+      const m = months.get(r.month) ?? { committed: 0, paid: 0 }
+      if (COMMITTED_KINDS.includes(kind) && !COMMITTED_OR_PAID.includes(other)) m.committed += sign * Number(r.pence)
+      if (kind === 'contribution_paid') m.paid += sign * Number(r.pence)
+      months.set(r.month, m)
+    }
+  }
+  count(credits, 1)
+  count(debits, -1)
   let cumulativeCommittedPence = 0
   let cumulativePaidPence = 0
-  return rows.map((r) => {
-    const committedPence = Number(r.committed)
-    const paidPence = Number(r.paid)
+  return [...months.keys()].sort().map((month) => {
+    const { committed: committedPence, paid: paidPence } = months.get(month)!
     cumulativeCommittedPence += committedPence
     cumulativePaidPence += paidPence
-    return { month: r.month, committedPence, paidPence, cumulativeCommittedPence, cumulativePaidPence }
+    return { month, committedPence, paidPence, cumulativeCommittedPence, cumulativePaidPence }
   })
 }
 
@@ -532,16 +553,69 @@ export async function potDashboard(db: Db, potId: number, options: PotDashboardO
   if (view === 'rolled_up' && !options.date) throw new RangeError('potDashboard needs a date to roll places up to')
   const { pot, contributions: reports } = await potContributions(db, potId)
   const ids = reports.map((c) => c.contributionId)
-  const [{ commitments, paid }, months] = await Promise.all([activeCommitmentsWithPaid(db, ids), overTime(db, ids)])
-  return {
-    pot,
-    totals: reports.reduce((sum, c) => addFigures(sum, c.figures), ZERO_FIGURES),
-    contributions: reports,
-    byPlace: view === 'rolled_up' ? await byPlaceRolledUp(db, commitments, paid, options.date!) : byPlace(commitments, paid),
-    placeView: { view, date: view === 'rolled_up' ? options.date! : null },
-    overTime: months,
-    leverage: leverageOf(commitments, 'the pot'),
+  const common = { pot, totals: reports.reduce((sum, c) => addFigures(sum, c.figures), ZERO_FIGURES), contributions: reports }
+  if (view === 'rolled_up') {
+    const [{ commitments, paid }, months] = await Promise.all([activeCommitmentsWithPaid(db, ids), overTime(db, ids)])
+    return {
+      ...common,
+      byPlace: await byPlaceRolledUp(db, commitments, paid, options.date!),
+      placeView: { view, date: options.date! },
+      overTime: months,
+      leverage: leverageOf(commitments, 'the pot'),
+    }
   }
+  const [places, months] = await Promise.all([placeSums(db, ids), overTime(db, ids)])
+  const fundingPence = places.reduce((t, p) => t + p.committedPence, 0)
+  const matchCashPence = places.reduce((t, p) => t + p.matchCashPence, 0)
+  const matchInKindPence = places.reduce((t, p) => t + p.matchInKindPence, 0)
+  return {
+    ...common,
+    byPlace: places
+      .map(({ matchCashPence: _cash, matchInKindPence: _inKind, ...row }) => row)
+      .sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName)),
+    placeView: { view, date: null },
+    overTime: months,
+    leverage: { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from: 'the pot', fundingPence, matchCashPence, matchInKindPence }) },
+  }
+}
+
+/**
+ * Per place (as each award's application recorded it): the awards drawing on the contributions (each counted once),
+ * their active commitments, what has been paid against those (paidAgainstCommitment) and the contributions' share of
+ * the awards' declared match funding (match × committed ÷ award, rounded down per commitment, as leverageOf does).
+ * Summed by the database in one pass: a row per place, never a row per award.
+ */
+async function placeSums(db: Db, contributionIds: number[]): Promise<Array<PlaceRow & { matchCashPence: number; matchInKindPence: number }>> {
+  if (contributionIds.length === 0) return []
+  const share = (column: 'applications.match_cash_pence' | 'applications.match_in_kind_pence') =>
+    sql<number>`case when awards.amount_pence > 0 then ${sql.ref(column)} * award_commitments.amount_pence / awards.amount_pence else 0 end`
+  const rows = await db
+    .selectFrom('award_commitments')
+    .innerJoin('awards', 'awards.id', 'award_commitments.award_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
+    .leftJoin('places', 'places.id', 'applications.place_id')
+    .select((eb) => [
+      'applications.place_id as placeId',
+      'places.name as placeName',
+      eb.fn.count<number>('award_commitments.award_id').distinct().as('awards'),
+      eb.fn.sum<number>('award_commitments.amount_pence').as('committed'),
+      eb.fn.sum<number>(paidAgainstCommitment('award_commitments')).as('paid'),
+      eb.fn.sum<number>(share('applications.match_cash_pence')).as('matchCash'),
+      eb.fn.sum<number>(share('applications.match_in_kind_pence')).as('matchInKind'),
+    ])
+    .where('award_commitments.contribution_id', 'in', contributionIds)
+    .where('award_commitments.released_at', 'is', null)
+    .groupBy(['applications.place_id', 'places.name'])
+    .execute()
+  return rows.map((r) => ({
+    placeId: r.placeId,
+    placeName: r.placeName ?? 'No place recorded',
+    committedPence: Number(r.committed),
+    paidPence: Number(r.paid),
+    awards: Number(r.awards),
+    matchCashPence: Number(r.matchCash),
+    matchInKindPence: Number(r.matchInKind),
+  }))
 }
 
 /**
