@@ -20,8 +20,18 @@ function publishedAwards(db: Db) {
     .where('awards.status', 'in', PUBLISHABLE_AWARD_STATUSES)
 }
 
+/**
+ * The batch's awards, read along the primary key from `afterId`. The status test is written as coalesce(status, '')
+ * so that SQLite cannot answer it from awards_status_idx: with that index it read every award of both statuses past
+ * `afterId`, joined them all and sorted them to keep 500 (about 110 ms a batch at national scale, so the 76 batches of
+ * 40,000 grants cost 8 s, and the last batches cost what the first did only by luck of the sort); along the primary
+ * key a batch reads its 500 and stops (about 3 ms). PostgreSQL reads the primary key either way.
+ */
 async function awardRows(db: Db, afterId: number, limit: number) {
-  return publishedAwards(db)
+  return db
+    .selectFrom('awards')
+    .where('awards.published_at', 'is not', null)
+    .where((eb) => eb(eb.fn.coalesce('awards.status', sql.lit('')), 'in', PUBLISHABLE_AWARD_STATUSES))
     .innerJoin('applications', 'applications.id', 'awards.application_id')
     .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
     .innerJoin('rounds', 'rounds.id', 'awards.round_id')

@@ -68,16 +68,33 @@ export function packageHeader(settings: OpenDataSettings, options: { origin: str
   }
 }
 
-/** The JSON text of the package, a piece at a time: header, then each grant, then the end. */
+/**
+ * Grants' JSON is gathered into pieces of about this many characters before it is handed on. One piece per grant
+ * (about 1.6 KB) made 40,000 separate writes to the socket, each with its own promise, encoding and chunk header;
+ * 64 KB pieces make a few hundred, and stay small enough that nothing large sits in memory.
+ */
+export const JSON_PIECE_CHARS = 64 * 1024
+
+/** The JSON text of the package, a piece at a time: header, then the grants (many to a piece), then the end. */
 export async function* packageJsonChunks(header: PackageHeader, grants: AsyncIterable<Grant>): AsyncGenerator<string> {
   const head = JSON.stringify({ ...header, grants: [] })
   yield head.slice(0, -2) // everything up to and including `"grants":[`
+  let piece: string[] = []
+  let chars = 0
   let first = true
   for await (const grant of grants) {
-    yield (first ? '' : ',') + JSON.stringify(grant)
+    const text = (first ? '' : ',') + JSON.stringify(grant)
     first = false
+    piece.push(text)
+    chars += text.length
+    if (chars >= JSON_PIECE_CHARS) {
+      yield piece.join('')
+      piece = []
+      chars = 0
+    }
   }
-  yield ']}'
+  piece.push(']}')
+  yield piece.join('')
 }
 
 /** A byte stream of the chunks that reads the next only when the client has taken the last (back-pressure). */
