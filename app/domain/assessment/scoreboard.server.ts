@@ -100,24 +100,7 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
   const [criteria, bidRows, assessmentRows, tallyRows, moderationRows] = await Promise.all([
     listCriteria(db, roundId),
     panelBids(db, roundId),
-    db
-      .selectFrom('assessments')
-      .innerJoin('applications', 'applications.id', 'assessments.application_id')
-      .innerJoin('users', 'users.id', 'assessments.assessor_user_id')
-      .select([
-        'assessments.application_id',
-        'assessments.assessor_user_id',
-        'assessments.status',
-        'assessments.weighted_score_milli',
-        'assessments.conflict_type',
-        'assessments.conflict_note',
-        'assessments.conflict_recorded_by',
-        'users.name',
-      ])
-      .where('applications.round_id', '=', roundId)
-      .orderBy('users.name')
-      .orderBy('assessments.assessor_user_id')
-      .execute(),
+    roundAssessments(db, roundId),
     db
       .selectFrom('criterion_scores')
       .innerJoin('assessments', 'assessments.id', 'criterion_scores.assessment_id')
@@ -126,7 +109,7 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
         'assessments.application_id',
         'criterion_scores.criterion_id',
         eb.fn.sum<number | string>('criterion_scores.score').as('total'),
-        eb.fn.count<number | string>('criterion_scores.id').as('count'),
+        eb.fn.countAll<number | string>().as('count'),
         eb.fn.min<number | string>('criterion_scores.score').as('lowest'),
       ])
       .where('applications.round_id', '=', roundId)
@@ -164,7 +147,8 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
     names.set(a.assessor_user_id, a.name)
     if (a.status === 'conflict') {
       const list = conflicts.get(a.application_id) ?? []
-      list.push({ assessorId: a.assessor_user_id, name: a.name, conflictType: a.conflict_type, note: a.conflict_note, recordedByUserId: a.conflict_recorded_by })
+      const declared = a.conflict
+      list.push({ assessorId: a.assessor_user_id, name: a.name, conflictType: declared?.conflict_type ?? null, note: declared?.conflict_note ?? null, recordedByUserId: declared?.conflict_recorded_by ?? null })
       conflicts.set(a.application_id, list)
       continue
     }
@@ -230,19 +214,42 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
   }
 }
 
+/**
+ * Every assessment of the round's bids with its assessor's name, in name order. The scores come from the covering
+ * (application, status, assessor, weighted score, id) index alone; the few declared conflicts' details are read after,
+ * by id (reading them in the same query makes PostgreSQL scan every assessment in the programme).
+ */
+async function roundAssessments(db: Db, roundId: number) {
+  const rows = await db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .innerJoin('users', 'users.id', 'assessments.assessor_user_id')
+    .select(['assessments.id', 'assessments.application_id', 'assessments.assessor_user_id', 'assessments.status', 'assessments.weighted_score_milli', 'users.name'])
+    .where('applications.round_id', '=', roundId)
+    .orderBy('users.name')
+    .orderBy('assessments.assessor_user_id')
+    .execute()
+  const conflictIds = rows.filter((r) => r.status === 'conflict').map((r) => r.id)
+  const declared = conflictIds.length
+    ? await db.selectFrom('assessments').select(['id', 'conflict_type', 'conflict_note', 'conflict_recorded_by']).where('id', 'in', conflictIds).execute()
+    : []
+  const byId = new Map(declared.map((d) => [d.id, d]))
+  return rows.map((r) => ({ ...r, conflict: byId.get(r.id) ?? null }))
+}
+
 /** The round's bids in front of the panel (see PANEL_BID_STATUSES; not screened ineligible), by application id. */
 function panelBids(db: Db, roundId: number) {
   return db
     .selectFrom('applications')
-    .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
     .leftJoin('places', 'places.id', 'applications.place_id')
-    .select([
+    .select((eb) => [
       'applications.id',
       'applications.reference',
       'applications.title',
       'applications.place_id',
       'applications.amount_requested_pence',
-      'organisations.name as organisation_name',
+      // A lookup per bid by primary key: as a join, PostgreSQL hashes all 50,000 organisations for a round's 1,000 bids.
+      eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name'),
       'places.name as place_name',
     ])
     .where('applications.round_id', '=', roundId)
