@@ -26,7 +26,40 @@ let fonts: { regular: Font; bold: Font } | undefined
 function parseFont(file: string): Font {
   const font = fontkit.create(fs.readFileSync(file))
   if (!('layout' in font)) throw new Error(`${file} is a font collection, not a single font`)
-  return font as Font
+  return withSharedLayouts(font as Font)
+}
+
+/** How many shaped words each font keeps for the next document (oldest forgotten first): a few MB at most. */
+export const SHAPED_WORDS_KEPT = 10_000
+
+/**
+ * The font with its shaping shared by every document. pdfkit shapes text a word at a time (fontkit's OpenType layout:
+ * ligatures, kerning) and remembers the words only for the document in hand, so every letter shaped the same few
+ * hundred words again: about 60% of an offer letter's time. Here each word is shaped once per process and each
+ * document gets its own copy of the result (pdfkit scales the positions it is given in place), so every document is
+ * laid out exactly as before. Layouts with extra features are not kept.
+ */
+function withSharedLayouts(font: Font): Font {
+  const shaped = new Map<string, fontkit.GlyphRun>()
+  const shared = Object.create(font) as Font
+  shared.layout = (text: string, ...rest: unknown[]) => {
+    if (rest.some((r) => r !== undefined)) return (font.layout as (...a: unknown[]) => fontkit.GlyphRun)(text, ...rest)
+    let run = shaped.get(text)
+    if (!run) {
+      run = font.layout(text)
+      if (shaped.size >= SHAPED_WORDS_KEPT) shaped.delete(shaped.keys().next().value!)
+      shaped.set(text, run)
+    }
+    return copyOf(run)
+  }
+  return shared
+}
+
+/** A copy of a shaped run that pdfkit may change: its own positions; the glyphs, which it only reads, shared. */
+function copyOf(run: fontkit.GlyphRun): fontkit.GlyphRun {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(run) as object) as fontkit.GlyphRun, run)
+  copy.positions = run.positions.map((p) => Object.assign(Object.create(Object.getPrototypeOf(p) as object) as fontkit.GlyphPosition, p))
+  return copy
 }
 
 /**
@@ -191,8 +224,11 @@ function drawTable(doc: PDFKit.PDFDocument, layout: PdfLayout, block: Extract<Pd
 export function renderPdf(layout: PdfLayout, data: PdfData): Promise<Buffer> {
   const doc = new PDFDocument({ size: layout.size, margin: layout.margin, info: { Title: fill(layout.title, data.values), Author: 'Commonpot' }, lang: 'en-GB', displayTitle: true })
   const { regular, bold } = loadFonts()
-  doc.registerFont('regular', regular)
-  doc.registerFont('bold', bold)
+  // Each font is registered with a family name, which pdfkit ignores for a parsed font but uses as the key of the
+  // document's open fonts: without it, a table putting back the font it found (every cell, measured and drawn) named
+  // the font by itself, matched no key, and pdfkit opened it again and compared the two fonts' name tables as JSON.
+  doc.registerFont('regular', regular, 'regular')
+  doc.registerFont('bold', bold, 'bold')
   const chunks: Buffer[] = []
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (chunk: Buffer) => chunks.push(chunk))
