@@ -1,0 +1,31 @@
+/**
+ * How the app connects. On PostgreSQL every pooled connection runs with the JIT compiler off: it only ever added
+ * compile time to this app's short queries (issue 8). On SQLite there is nothing to check here.
+ */
+import { sql } from 'kysely'
+import { afterEach, expect, test } from 'vitest'
+import { freshDatabaseOptions, testPostgresUrl } from '../tests/setup/test-database.ts'
+import { createDatabase, type DatabaseHandle } from './connect.ts'
+
+let handle: DatabaseHandle | undefined
+afterEach(async () => {
+  await handle?.close()
+  handle = undefined
+})
+
+test('each engine opens with its settings: on PostgreSQL the JIT compiler is off, and options given in the URL are kept', async () => {
+  const options = await freshDatabaseOptions()
+  if (!testPostgresUrl()) {
+    handle = createDatabase(options)
+    expect(handle.engine).toBe('sqlite')
+    expect(handle.location).toBe(options.path)
+    return
+  }
+  const url = new URL(options.url!)
+  url.searchParams.set('options', '-c statement_timeout=123456')
+  handle = createDatabase({ url: url.href })
+  const jit = await sql<{ jit: string }>`show jit`.execute(handle.db)
+  const timeout = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(handle.db)
+  expect(jit.rows[0]!.jit).toBe('off')
+  expect(timeout.rows[0]!.statement_timeout).toBe('123456ms')
+})
