@@ -1,19 +1,27 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { listAssessmentsForAssessor } from '~/domain/assessment/access.server.ts'
+import { PageLinks } from '~/components/page-links.tsx'
+import { assessorQueuePage } from '~/domain/assessment/access.server.ts'
 import { assessorStatusLabel } from '~/domain/assessment/assessment-labels.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Bids to assess – Commonpot' }]
 
-/** GET /assess: the signed-in assessor's own bids, by round, only in rounds whose panel they sit on. */
+const PageCursor = z.object({ after: idText.optional(), before: idText.optional() })
+
+/** GET /assess: the signed-in assessor's own bids, by round, only in rounds whose panel they sit on; 50 a page. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'score:application:assigned')
-  const rounds = await listAssessmentsForAssessor(db, user.id)
+  const cursor = PageCursor.safeParse(Object.fromEntries(new URL(request.url).searchParams))
+  if (!cursor.success) throw new Response('That page of your bids does not exist', { status: 400 })
+  const { rounds, ...page } = await assessorQueuePage(db, user.id, cursor.data)
   return json({
+    page: { total: page.total, toDo: page.toDo, rounds: page.summary.length, previousBefore: page.previousBefore, nextAfter: page.nextAfter },
     rounds: rounds.map((r) => ({
       ...r,
       assessments: r.assessments.map((a) => ({
@@ -28,13 +36,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const TAG: Record<string, string> = { assigned: 'tag', draft: 'tag', submitted: 'tag tag--green', conflict: 'tag tag--grey' }
 
 export default function BidsToAssess() {
-  const { rounds } = useLoaderData<typeof loader>()
+  const { rounds, page } = useLoaderData<typeof loader>()
+  const paged = page.previousBefore !== null || page.nextAfter !== null
   return (
     <>
       <h1>Bids to assess</h1>
-      {rounds.length === 0 ? <p>You have no bids to assess yet. The fund manager will let you know when bids are given to you.</p> : null}
+      {page.total === 0 ? <p>You have no bids to assess yet. The fund manager will let you know when bids are given to you.</p> : null}
+      {paged ? (
+        <p>
+          You have {page.total} bids in {page.rounds} {page.rounds === 1 ? 'round' : 'rounds'}, {page.toDo} still to score. They are shown 50 at a time, in round order.
+        </p>
+      ) : null}
       {rounds.map((round) => {
-        const toDo = round.assessments.filter((a) => a.status === 'assigned' || a.status === 'draft').length
+        const toDo = round.toDo
         return (
           <section key={round.roundId} aria-labelledby={`round-${round.roundId}`}>
             <h2 id={`round-${round.roundId}`}>{round.roundTitle}</h2>
@@ -78,6 +92,7 @@ export default function BidsToAssess() {
           </section>
         )
       })}
+      <PageLinks label="Pages of your bids" path="/assess" previousBefore={page.previousBefore} nextAfter={page.nextAfter} />
     </>
   )
 }

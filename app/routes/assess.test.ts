@@ -49,6 +49,24 @@ describe('/assess', () => {
     expect(JSON.stringify(data)).not.toContain(other.bids[0]!.reference)
   })
 
+  test('shows 50 bids a page with Previous and Next links, and counts over every page', async () => {
+    const panel = await createPanelRound(db, { bids: 52, assessors: 1 })
+    const me = panel.assessors[0]!
+    for (const bid of panel.bids) await assignRaw(db, bid.applicationId, me.id)
+    const page = async (query: string) => (await respond(async () => listLoader({ request: await signedInRequest(`/assess${query}`, { userId: me.id }), params: {}, context }))).json()
+    const first = await page('')
+    const references = (data: { rounds: { assessments: { reference: string }[] }[] }) => data.rounds.flatMap((r) => r.assessments.map((a) => a.reference))
+    expect(references(first)).toEqual(panel.bids.slice(0, 50).map((b) => b.reference))
+    expect(first.page).toMatchObject({ total: 52, toDo: 52, rounds: 1, previousBefore: null })
+    expect(first.rounds[0].toDo).toBe(52)
+    const second = await page(`?after=${first.page.nextAfter}`)
+    expect(references(second)).toEqual(panel.bids.slice(50).map((b) => b.reference))
+    expect(second.page.nextAfter).toBeNull()
+    expect(second.rounds[0].toDo).toBe(52)
+    expect(references(await page(`?before=${second.page.previousBefore}`))).toEqual(references(first))
+    expect((await respond(async () => listLoader({ request: await signedInRequest('/assess?after=first', { userId: me.id }), params: {}, context }))).status).toBe(400)
+  })
+
   test('is for assessors only', async () => {
     const applicant = await createUserWithRole(db, 'fund_manager')
     expect((await respond(async () => listLoader({ request: await signedInRequest('/assess', { userId: applicant.id }), params: {}, context }))).status).toBe(403)

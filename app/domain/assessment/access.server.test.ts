@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { db } from '~/lib/db.server.ts'
 import { assignRaw, createPanelRound, type PanelRound } from '../../../tests/factories/assessment.ts'
-import { bidForAssessor, listAssessmentsForAssessor, redactorFor, requireAssessmentAccess } from './access.server.ts'
+import { assessorQueuePage, bidForAssessor, listAssessmentsForAssessor, redactorFor, requireAssessmentAccess } from './access.server.ts'
 
 /** Gives the round questions whose answers name the organisation, its people, its numbers and address. */
 async function identifyingAnswers(panel: PanelRound) {
@@ -84,5 +84,49 @@ describe('access', () => {
       [one.bids[1]!.applicationId, 'conflict'],
     ])
     expect(list[0]!.assessments.every((a) => !a.title.includes(one.bids[0]!.organisationName) && !a.title.includes(one.bids[1]!.organisationName))).toBe(true)
+  })
+
+  test('the assessor’s queue a page at a time: round then bid order, both ways, with counts over every page', async () => {
+    const one = await createPanelRound(db, { bids: 3, assessors: 1, settings: { blind_review: 1 } })
+    const two = await createPanelRound(db, { bids: 2, assessors: 1 })
+    const me = one.assessors[0]!
+    await db.insertInto('round_assessors').values({ round_id: two.roundId, user_id: me.id, is_chair: 1 }).execute()
+    await assignRaw(db, two.bids[1]!.applicationId, me.id, 'conflict')
+    await assignRaw(db, one.bids[2]!.applicationId, me.id)
+    await assignRaw(db, one.bids[0]!.applicationId, me.id, 'conflict')
+    await assignRaw(db, two.bids[0]!.applicationId, me.id)
+    await assignRaw(db, one.bids[1]!.applicationId, me.id)
+    const order = [one.bids[0], one.bids[1], one.bids[2], two.bids[0], two.bids[1]].map((b) => b!.applicationId)
+    const ids = (page: Awaited<ReturnType<typeof assessorQueuePage>>) => page.rounds.flatMap((r) => r.assessments.map((a) => a.applicationId))
+
+    const first = await assessorQueuePage(db, me.id, {}, 2)
+    expect(ids(first)).toEqual(order.slice(0, 2))
+    expect(first.previousBefore).toBeNull()
+    expect(first.summary).toEqual([
+      { roundId: one.roundId, roundTitle: expect.any(String), isChair: false, bids: 3, toDo: 2 },
+      { roundId: two.roundId, roundTitle: expect.any(String), isChair: true, bids: 2, toDo: 1 },
+    ])
+    expect([first.total, first.toDo]).toEqual([5, 3])
+    const second = await assessorQueuePage(db, me.id, { after: first.nextAfter! }, 2)
+    expect(ids(second)).toEqual(order.slice(2, 4))
+    expect(second.rounds.map((r) => [r.roundId, r.bids, r.toDo])).toEqual([
+      [one.roundId, 3, 2],
+      [two.roundId, 2, 1],
+    ])
+    const third = await assessorQueuePage(db, me.id, { after: second.nextAfter! }, 2)
+    expect(ids(third)).toEqual(order.slice(4))
+    expect(third.nextAfter).toBeNull()
+    const back = await assessorQueuePage(db, me.id, { before: third.previousBefore! }, 2)
+    expect(ids(back)).toEqual(order.slice(2, 4))
+    const start = await assessorQueuePage(db, me.id, { before: back.previousBefore! }, 2)
+    expect(ids(start)).toEqual(order.slice(0, 2))
+    expect(start.previousBefore).toBeNull()
+    expect(start.nextAfter).toBe(first.nextAfter)
+    // Blind review hides the organisation in titles on every page, as the whole list does.
+    const titles = [...first.rounds, ...second.rounds].filter((r) => r.roundId === one.roundId).flatMap((r) => r.assessments.map((a) => a.title))
+    expect(titles.some((t) => one.bids.some((b) => t.includes(b.organisationName)))).toBe(false)
+    // Someone else's assessment as a cursor starts from the beginning.
+    const theirs = await assignRaw(db, two.bids[0]!.applicationId, two.assessors[0]!.id)
+    expect(ids(await assessorQueuePage(db, me.id, { after: theirs }, 2))).toEqual(order.slice(0, 2))
   })
 })

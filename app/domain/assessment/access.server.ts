@@ -276,3 +276,122 @@ export async function listAssessmentsForAssessor(db: Db, userId: number): Promis
   }
   return [...rounds.values()]
 }
+
+export const ASSESSOR_QUEUE_PAGE_SIZE = 50
+
+export interface AssessorQueueRound {
+  roundId: number
+  roundTitle: string
+  isChair: boolean
+  /** The assessor's bids in the round, and those still to score (assigned or in draft), over every page. */
+  bids: number
+  toDo: number
+}
+
+export interface AssessorQueuePage {
+  /** This page's bids, grouped by round, in round then bid order; each round with its counts over every page. */
+  rounds: (AssessorRound & Pick<AssessorQueueRound, 'bids' | 'toDo'>)[]
+  /** Every round the assessor sits on with bids, and the totals over them. */
+  summary: AssessorQueueRound[]
+  total: number
+  toDo: number
+  /** Cursors (assessment ids) for the links: the rows before `previousBefore`, the rows after `nextAfter`. */
+  previousBefore: number | null
+  nextAfter: number | null
+}
+
+/** The assessor's bids per round (in rounds whose panel they sit on) and how many are still to score: one GROUP BY. */
+async function assessorQueueRounds(db: Db, userId: number): Promise<AssessorQueueRound[]> {
+  const rows = await db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
+    .select((eb) => [
+      'rounds.id',
+      'rounds.title',
+      'round_assessors.is_chair',
+      eb.fn.countAll<number | string>().as('bids'),
+      eb.fn.sum<number | string>(eb.case().when('assessments.status', 'in', ['assigned', 'draft']).then(1).else(0).end()).as('to_do'),
+    ])
+    .where('assessments.assessor_user_id', '=', userId)
+    .groupBy(['rounds.id', 'rounds.title', 'round_assessors.is_chair'])
+    .orderBy('rounds.id')
+    .execute()
+  return rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) }))
+}
+
+/**
+ * One page of the assessor's own bids (ASSESSOR_QUEUE_PAGE_SIZE), in round then bid order, only in rounds whose panel
+ * they sit on; titles redacted in blind-review rounds as listAssessmentsForAssessor. Keyset: `after` (or `before`) is
+ * the id of the last (or first) assessment on the page seen, and the page continues from that bid's place in the order.
+ */
+export async function assessorQueuePage(db: Db, userId: number, cursor: { after?: number; before?: number } = {}, size = ASSESSOR_QUEUE_PAGE_SIZE): Promise<AssessorQueuePage> {
+  const cursorId = cursor.before ?? cursor.after
+  const [summary, at] = await Promise.all([
+    assessorQueueRounds(db, userId),
+    cursorId === undefined
+      ? undefined
+      : db
+          .selectFrom('assessments')
+          .innerJoin('applications', 'applications.id', 'assessments.application_id')
+          .select(['applications.round_id', 'applications.id'])
+          .where('assessments.id', '=', cursorId)
+          .where('assessments.assessor_user_id', '=', userId)
+          .executeTakeFirst(),
+  ])
+  const backwards = cursor.before !== undefined && at !== undefined
+  let query = db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
+    .select((eb) => [
+      'assessments.id',
+      'assessments.status',
+      'assessments.weighted_score_milli',
+      'applications.id as application_id',
+      'applications.reference',
+      'applications.title',
+      // A lookup per row by primary key (PostgreSQL would hash every organisation for a join).
+      eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name'),
+      'rounds.id as round_id',
+      'rounds.title as round_title',
+      'rounds.blind_review',
+      'round_assessors.is_chair',
+    ])
+    .where('assessments.assessor_user_id', '=', userId)
+  if (at) {
+    const past = backwards ? '<' : '>'
+    query = query.where((eb) => eb.or([eb('applications.round_id', past, at.round_id), eb.and([eb('applications.round_id', '=', at.round_id), eb('applications.id', past, at.id)])]))
+  }
+  const direction = backwards ? 'desc' : 'asc'
+  const rows = await query.orderBy('applications.round_id', direction).orderBy('applications.id', direction).limit(size + 1).execute()
+  const page = rows.slice(0, size)
+  if (backwards) page.reverse()
+  const more = rows.length > size
+  const byRound = new Map(summary.map((s) => [s.roundId, s]))
+  const rounds = new Map<number, AssessorQueuePage['rounds'][number]>()
+  for (const r of page) {
+    // The counts come from a separate query: an assignment made in between is counted from this page's rows.
+    const facts = byRound.get(r.round_id) ?? { roundId: r.round_id, roundTitle: r.round_title, isChair: r.is_chair === 1, bids: 0, toDo: 0 }
+    const round = rounds.get(r.round_id) ?? { ...facts, assessments: [] }
+    round.assessments.push({
+      id: r.id,
+      applicationId: r.application_id,
+      reference: r.reference,
+      title: r.blind_review === 1 ? redactorFor([r.organisation_name])(r.title) : r.title,
+      status: r.status,
+      weightedScoreMilli: r.weighted_score_milli === null ? null : Number(r.weighted_score_milli),
+    })
+    rounds.set(r.round_id, round)
+  }
+  return {
+    rounds: [...rounds.values()],
+    summary,
+    total: summary.reduce((sum, s) => sum + s.bids, 0),
+    toDo: summary.reduce((sum, s) => sum + s.toDo, 0),
+    previousBefore: page.length === 0 ? null : backwards ? (more ? page[0]!.id : null) : at ? page[0]!.id : null,
+    nextAfter: page.length === 0 ? null : backwards || more ? page.at(-1)!.id : null,
+  }
+}
