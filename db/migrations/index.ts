@@ -16,6 +16,9 @@ import * as m20261121140000 from './2026_11_21_140000_create_impact_and_open_dat
 import * as m20261121200000 from './2026_11_21_200000_add_indexes_for_funder_and_finance_pages.ts'
 import * as m20261121200100 from './2026_11_21_200100_add_indexes_for_stats_returns_and_assessor_queue.ts'
 import * as m20261121200200 from './2026_11_21_200200_add_indexes_for_open_data_and_pot_dashboards.ts'
+import * as m20261122020000 from './2026_11_22_020000_speed_up_pot_and_funder_dashboards.ts'
+import * as m20261122020100 from './2026_11_22_020100_speed_up_panel_ranking_and_assessor_queue.ts'
+import * as m20261122020200 from './2026_11_22_020200_speed_up_finance_returns_and_stats.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -30,4 +33,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_21_200000_add_indexes_for_funder_and_finance_pages': m20261121200000,
   '2026_11_21_200100_add_indexes_for_stats_returns_and_assessor_queue': m20261121200100,
   '2026_11_21_200200_add_indexes_for_open_data_and_pot_dashboards': m20261121200200,
+  '2026_11_22_020000_speed_up_pot_and_funder_dashboards': m20261122020000,
+  '2026_11_22_020100_speed_up_panel_ranking_and_assessor_queue': m20261122020100,
+  '2026_11_22_020200_speed_up_finance_returns_and_stats': m20261122020200,
 }
