@@ -23,9 +23,10 @@ export function neutraliseFormula(text: string): string {
  * Rows are stringified this many at a time (csv-stringify's synchronous form, one call a batch, the header with the
  * first) and each batch goes out as one chunk. Through csv-stringify's stream, every row became its own chunk on its
  * way to the socket: 40,000 rows made 40,000 writes, each behind a stream hop and a promise, and the 360Giving CSV
- * took several times as long to download as to make. A batch of the 360Giving CSV is about 70 KB.
+ * took several times as long to download as to make. A batch of the 360Giving CSV is about 35 KB, under V8's
+ * large-object size (as app/domain/open-data/package.server.ts explains for the JSON).
  */
-export const CSV_BATCH_ROWS = 100
+export const CSV_BATCH_ROWS = 50
 
 /** A streaming text/csv download of the rows, with a header line. */
 export function csvResponse<Row>(filename: string, columns: CsvColumn<Row>[], rows: AsyncIterable<Row>): Response {

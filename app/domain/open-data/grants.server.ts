@@ -196,16 +196,22 @@ async function paymentsFor(db: Db, batch: AwardIdRange) {
   return { paid: groupBy(paid, (r) => r.award_id), repaid: groupBy(repaid, (r) => r.award_id) }
 }
 
-/** One batch of grants: the published awards after `afterId`, in id order, mapped. */
-export async function grantBatch(db: Db, options: { prefix: string; afterId: number; limit: number }): Promise<{ grants: Grant[]; lastId: number | null }> {
+/** A batch as read: its awards in id order, and how to make each one's grant from what the batch's queries found. */
+interface BatchRead {
+  awards: AwardRow[]
+  lastId: number | null
+  toGrant: (award: AwardRow) => Grant
+}
+
+async function readBatch(db: Db, options: { prefix: string; afterId: number; limit: number }): Promise<BatchRead> {
   const awards = await awardRows(db, options.afterId, options.limit)
-  if (awards.length === 0) return { grants: [], lastId: null }
-  const ids = awards.map((a) => a.id)
-  const batch: AwardIdRange = { afterId: options.afterId, lastId: ids[ids.length - 1]!, ids: new Set(ids) }
+  if (awards.length === 0) return { awards, lastId: null, toGrant: () => { throw new Error('an empty batch has no grants') } }
+  const lastId = awards[awards.length - 1]!.id
+  const batch: AwardIdRange = { afterId: options.afterId, lastId, ids: new Set(awards.map((a) => a.id)) }
   const [committed, payments] = await Promise.all([committedFunders(db, batch), paymentsFor(db, batch)])
   const needFallback = awards.filter((a) => (committed.get(a.id)?.funders.length ?? 0) === 0)
   const fallback = needFallback.length > 0 ? await fallbackFunders(db, needFallback) : () => []
-  const grants = awards.map((a) => {
+  const grantOf = (a: AwardRow): Grant => {
     const money = committed.get(a.id)
     const source: GrantSource = {
       award: {
@@ -229,8 +235,14 @@ export async function grantBatch(db: Db, options: { prefix: string; afterId: num
       repayments: (payments.repaid.get(a.id) ?? []).map((r) => ({ id: r.id, kind: r.kind, amountPence: r.amount_pence, receivedOn: r.received_on, createdAt: r.created_at })),
     }
     return toGrant(options.prefix, source)
-  })
-  return { grants, lastId: ids[ids.length - 1]! }
+  }
+  return { awards, lastId, toGrant: grantOf }
+}
+
+/** One batch of grants: the published awards after `afterId`, in id order, mapped. */
+export async function grantBatch(db: Db, options: { prefix: string; afterId: number; limit: number }): Promise<{ grants: Grant[]; lastId: number | null }> {
+  const { awards, lastId, toGrant } = await readBatch(db, options)
+  return { grants: awards.map(toGrant), lastId }
 }
 
 /**
@@ -238,6 +250,10 @@ export async function grantBatch(db: Db, options: { prefix: string; afterId: num
  * event loop a turn: SQLite answers synchronously, so without it the whole export ran as one chain of microtasks and
  * nothing reached the client (nor did any other request get served) until the last grant was made. `signal` (the
  * request's) stops it when the client goes away.
+ *
+ * Each grant is made as it is taken and its award row let go: a batch's 500 rows and grants, alive while the
+ * consumer worked through them, outlived the young generation's collections and were promoted, and the old
+ * generation filled with them between full collections (about 60 MB of a 40,000-grant export's peak memory).
  */
 export async function* publishedGrants(db: Db, options: { prefix: string; batchSize?: number; signal?: AbortSignal }): AsyncGenerator<Grant> {
   const limit = options.batchSize ?? BATCH_SIZE
@@ -245,9 +261,15 @@ export async function* publishedGrants(db: Db, options: { prefix: string; batchS
   for (;;) {
     // A download the client has given up on stops here, rather than reading every remaining grant for nobody.
     if (options.signal?.aborted) return
-    const { grants, lastId } = await grantBatch(db, { prefix: options.prefix, afterId, limit })
-    yield* grants
-    if (lastId === null || grants.length < limit) return
+    const { awards, lastId, toGrant } = await readBatch(db, { prefix: options.prefix, afterId, limit })
+    const count = awards.length
+    const rows: (AwardRow | undefined)[] = awards
+    for (let i = 0; i < count; i++) {
+      const grant = toGrant(rows[i]!)
+      rows[i] = undefined
+      yield grant
+    }
+    if (lastId === null || count < limit) return
     afterId = lastId
     await nextTurn()
   }

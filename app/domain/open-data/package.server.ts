@@ -71,9 +71,10 @@ export function packageHeader(settings: OpenDataSettings, options: { origin: str
 /**
  * Grants' JSON is gathered into pieces of about this many characters before it is handed on. One piece per grant
  * (about 1.6 KB) made 40,000 separate writes to the socket, each with its own promise, encoding and chunk header;
- * 64 KB pieces make a few hundred, and stay small enough that nothing large sits in memory.
+ * 32 KB pieces make under 2,000, and a piece stays under V8's large-object size even when a name's accent makes it a
+ * two-byte string (a large object lives until the next full collection, and 2,000 of them raised peak memory).
  */
-export const JSON_PIECE_CHARS = 64 * 1024
+export const JSON_PIECE_CHARS = 32 * 1024
 
 /** The JSON text of the package, a piece at a time: header, then the grants (many to a piece), then the end. */
 export async function* packageJsonChunks(header: PackageHeader, grants: AsyncIterable<Grant>): AsyncGenerator<string> {
