@@ -8,7 +8,8 @@ import { DomainError } from '~/lib/errors.ts'
 import { createAwardFromDecision } from '~/domain/awards/awards.server.ts'
 import { recordDecision, type RecordDecisionInput } from './decisions.server.ts'
 import { listAttendees, setAttendees } from './minutes.server.ts'
-import { canSeePanel, listPanelRounds, panelView } from './panel.server.ts'
+import { potSplitBasis } from '~/domain/budgets/commitments.server.ts'
+import { canSeePanel, listPanelRounds, panelView, readPotSplitBases } from './panel.server.ts'
 import { releaseDecisions, releasePreview } from './release.server.ts'
 import { permissionsFor } from '~/lib/policy.ts'
 
@@ -132,6 +133,25 @@ describe('the ranked list at scale', () => {
     expect(view.rows.filter((r) => r.pot?.potId === pot.id)).toHaveLength(bids)
     return counter.queries
   }
+
+  test('all the round’s pots’ balances come from one query and equal each pot’s own split basis', async () => {
+    const places = await placesValidOn(db, ukToday())
+    const here = places[0]!.id
+    const local = await createPotWithContributions(db, {
+      placeId: here,
+      contributions: [
+        { funderName: 'Council', pledgedPence: 3_000_000, receivedPence: 1_000_000 },
+        { funderName: 'NHS', pledgedPence: 2_000_000, receivedPence: 2_000_000, conditions: { placeIds: [here], maxSharePercent: 40 } },
+      ],
+    })
+    const national = await createPotWithContributions(db, { contributions: [{ funderName: 'Trust', pledgedPence: 5_000_000, receivedPence: 4_500_000 }] })
+    const potIds = [local.pot.id, national.pot.id]
+    const { counted, counter } = countingDb()
+    const batched = await readPotSplitBases(counted, potIds)
+    expect(counter.queries).toBe(2)
+    for (const potId of potIds) expect(batched.get(potId)).toEqual(await potSplitBasis(db, potId))
+    expect(batched.get(local.pot.id)!.balances.get(local.contributions[0]!.id)).toMatchObject({ available: 1_000_000, outstanding: 2_000_000 })
+  })
 
   test('reads each pot once, not once per bid: eight bids take as many queries as two', async () => {
     expect(await queriesForPanelOf(8)).toBe(await queriesForPanelOf(2))

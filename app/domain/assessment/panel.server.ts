@@ -16,7 +16,10 @@
  * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
 import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
-import { candidatesFrom, potSplitBasis, type PotSplitBasis } from '~/domain/budgets/commitments.server.ts'
+import type { ContributionBucket } from '~/domain/budgets/accounts.ts'
+import { candidatesFrom, type PotSplitBasis } from '~/domain/budgets/commitments.server.ts'
+import type { ContributionBalances } from '~/domain/budgets/contributions.server.ts'
+import { balanceFromTotals } from '~/domain/budgets/ledger-accounts.ts'
 import { conditionNames } from '~/domain/budgets/overview.server.ts'
 import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit } from '~/domain/budgets/split.ts'
@@ -26,7 +29,7 @@ import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { Permission } from '~/lib/policy.ts'
 import { chairsRound } from './moderation.server.ts'
 import type { DecisionStatus } from './panel-labels.ts'
-import { roundScoreboard, type ScoreboardBid } from './scoreboard.server.ts'
+import { roundRanking, type RankedBid } from './scoreboard.server.ts'
 
 export interface PanelViewer {
   id: number
@@ -277,6 +280,7 @@ interface RoundPot {
   name: string
   placeId: number | null
   placeName: string | null
+  availableBasis: 'received' | 'pledged'
 }
 
 async function roundPots(db: Db, roundId: number): Promise<RoundPot[]> {
@@ -284,12 +288,12 @@ async function roundPots(db: Db, roundId: number): Promise<RoundPot[]> {
     .selectFrom('round_pots')
     .innerJoin('pots', 'pots.id', 'round_pots.pot_id')
     .leftJoin('places', 'places.id', 'pots.place_id')
-    .select(['pots.id', 'pots.name', 'pots.place_id', 'places.name as place_name'])
+    .select(['pots.id', 'pots.name', 'pots.place_id', 'pots.available_basis', 'places.name as place_name'])
     .where('round_pots.round_id', '=', roundId)
     .where('pots.status', '=', 'open')
     .orderBy('pots.id')
     .execute()
-  return rows.map((r) => ({ id: r.id, name: r.name, placeId: r.place_id, placeName: r.place_name }))
+  return rows.map((r) => ({ id: r.id, name: r.name, placeId: r.place_id, placeName: r.place_name, availableBasis: r.available_basis }))
 }
 
 /** The pots a bid may draw on, in the order tried: its own place's pots, then national pots. */
@@ -304,11 +308,15 @@ interface Allocation {
 
 /**
  * Tries each pot in turn against what is left; the first that can fund the whole amount wins. The pots' contributions
- * and starting balances are read once per list (`bases`); what is left after the bids above comes from `left`.
+ * and starting balances are read once per list (`bases`); what is left after the bids above comes from `left` (by
+ * contribution) and `potLeft` (by pot, the sum of its cash contributions' `left`).
  */
-function allocate(bases: Map<number, PotSplitBasis>, pots: RoundPot[], facts: AwardFacts, left: Map<number, number>): Allocation | { refusal: string } {
+function allocate(bases: Map<number, PotSplitBasis>, pots: RoundPot[], facts: AwardFacts, left: Map<number, number>, potLeft: Map<number, number>): Allocation | { refusal: string } {
   let refusal = 'No pot in this round serves the bid’s place'
-  for (const pot of pots) {
+  for (const [i, pot] of pots.entries()) {
+    // A pot with nothing left cannot fund any amount, so skip it; only the last pot tried is named in the refusal,
+    // so the last is always worked out (its message names the binding condition).
+    if ((potLeft.get(pot.id) ?? 0) <= 0 && i < pots.length - 1) continue
     const candidates = candidatesFrom(bases.get(pot.id)!, facts).map((c) => ({ ...c, availablePence: left.get(c.contributionId) ?? c.availablePence }))
     const split = proportionalSplit(facts.amountPence, candidates)
     if (split.ok) return { pot, parts: split.parts }
@@ -330,19 +338,12 @@ interface StartingBalances {
 
 /** What each pot's cash contributions can commit now, as the commit split sees it (splitCandidates). */
 async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts, 'placeId' | 'amountPence'>): Promise<StartingBalances> {
-  const rows = await db
-    .selectFrom('contributions')
-    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
-    .select(['contributions.id', 'contributions.pot_id', 'contributions.conditions', 'contributions.is_in_kind', 'funders.name'])
-    .where('contributions.pot_id', 'in', pots.length ? pots.map((p) => p.id) : [-1])
-    .where('contributions.is_in_kind', '=', 0)
-    .orderBy('contributions.id')
-    .execute()
-  const cash = new Set(rows.map((r) => r.id))
+  const rows = await potContributionAccounts(db, pots.map((p) => p.id))
+  const cash = new Set(rows.filter((r) => r.is_in_kind === 0).map((r) => r.id))
   const left = new Map<number, number>()
   const potStart = new Map<number, number>()
-  const bases = new Map<number, PotSplitBasis>()
-  for (const pot of pots) bases.set(pot.id, await potSplitBasis(db, pot.id))
+  const bases = potSplitBases(pots, rows)
+  const potOf = new Map(rows.map((r) => [r.id, r.pot_id]))
   for (const pot of pots) {
     const candidates = candidatesFrom(bases.get(pot.id)!, { ...facts, placeId: pot.placeId, amountPence: 1 })
     let total = 0
@@ -353,7 +354,7 @@ async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts
     }
     potStart.set(pot.id, total)
   }
-  const parsed = rows.map((r) => ({ r, conditions: parseConditions(r.conditions) }))
+  const parsed = [...bases.values()].flatMap((b) => b.contributions).filter((c) => cash.has(c.id)).sort((a, b) => a.id - b.id).map((c) => ({ r: { id: c.id, pot_id: potOf.get(c.id)!, name: c.funderName }, conditions: c.conditions }))
   const names = await conditionNames(db, parsed.map((p) => p.conditions))
   const ringFenced = parsed
     .filter(({ conditions }) => Object.values(conditions).some((v) => v !== null))
@@ -368,7 +369,67 @@ async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts
   return { bases, ringFenced, left, potStart }
 }
 
-function countedAmount(bid: ScoreboardBid, decision: PanelDecision | undefined): number | null {
+/**
+ * Every contribution of the given pots with its funder and its ledger accounts' posted totals: one query for all the
+ * pots (a row per contribution and account; a contribution with no accounts yet has one row of nulls), in contribution
+ * then account order.
+ */
+async function potContributionAccounts(db: Db, potIds: number[]) {
+  if (potIds.length === 0) return []
+  return db
+    .selectFrom('contributions')
+    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
+    .leftJoin('ledger_accounts', (join) =>
+      join.onRef('ledger_accounts.owner_id', '=', 'contributions.id').on('ledger_accounts.owner_type', '=', 'contribution'),
+    )
+    .select([
+      'contributions.id',
+      'contributions.pot_id',
+      'contributions.conditions',
+      'contributions.is_in_kind',
+      'funders.name',
+      'ledger_accounts.kind',
+      'ledger_accounts.normal_balance',
+      'ledger_accounts.debits_posted_pence',
+      'ledger_accounts.credits_posted_pence',
+    ])
+    .where('contributions.pot_id', 'in', potIds)
+    .orderBy('contributions.id')
+    .orderBy('ledger_accounts.id')
+    .execute()
+}
+
+/**
+ * Each pot's split basis (what potSplitBasis reads with three queries a pot) from potContributionAccounts' rows: the
+ * same contributions in id order and the same balance in every bucket.
+ */
+function potSplitBases(pots: RoundPot[], rows: Awaited<ReturnType<typeof potContributionAccounts>>): Map<number, PotSplitBasis> {
+  const bases = new Map<number, PotSplitBasis>(pots.map((p) => [p.id, { availableBasis: p.availableBasis, contributions: [], balances: new Map() }]))
+  for (const r of rows) {
+    const basis = bases.get(r.pot_id)
+    if (!basis) continue
+    let balance = basis.balances.get(r.id)
+    if (!balance) {
+      basis.contributions.push({ id: r.id, funderName: r.name, isInKind: r.is_in_kind === 1, conditions: parseConditions(r.conditions) })
+      balance = { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 } satisfies ContributionBalances
+      basis.balances.set(r.id, balance)
+    }
+    if (r.kind !== null) balance[r.kind.replace(/^contribution_/, '') as ContributionBucket] = balanceFromTotals(r.normal_balance!, Number(r.debits_posted_pence), Number(r.credits_posted_pence))
+  }
+  return bases
+}
+
+/** The pots' split bases read in one query (see potSplitBases); exported so a test can hold it to potSplitBasis. */
+export async function readPotSplitBases(db: Db, potIds: number[]): Promise<Map<number, PotSplitBasis>> {
+  if (potIds.length === 0) return new Map()
+  const pots = await db.selectFrom('pots').select(['id', 'name', 'place_id', 'available_basis']).where('id', 'in', potIds).execute()
+  return potSplitBases(
+    pots.map((p) => ({ id: p.id, name: p.name, placeId: p.place_id, placeName: null, availableBasis: p.available_basis })),
+    await potContributionAccounts(db, potIds),
+  )
+}
+
+function countedAmount(bid: RankedBid, decision: PanelDecision | undefined): number | null {
   if (decision) return decision.status === 'recommended' ? (decision.amountPence ?? bid.amountRequestedPence) : null
   return bid.gatewayFailed ? null : bid.amountRequestedPence
 }
@@ -377,7 +438,7 @@ function countedAmount(bid: ScoreboardBid, decision: PanelDecision | undefined):
 export async function panelView(db: Db, roundId: number): Promise<PanelView> {
   const round = await panelRound(db, roundId)
   const [board, decisions, pots, latestRun, outcomeRows, awardRows] = await Promise.all([
-    roundScoreboard(db, roundId, { normalise: false }),
+    roundRanking(db, roundId),
     decisionsFor(db, roundId),
     roundPots(db, roundId),
     db.selectFrom('optimiser_runs').select(['id', 'status']).where('round_id', '=', roundId).orderBy('id', 'desc').executeTakeFirst(),
@@ -403,7 +464,7 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
   let running = 0
   let recommended = 0
   const rows: PanelRow[] = []
-  for (const bid of board.bids) {
+  for (const bid of board) {
     const decision = decisions.get(bid.applicationId)
     const amount = countedAmount(bid, decision)
     const row: PanelRow = {
@@ -438,7 +499,7 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
       if (award) row.award = award
       else if (pots.length > 0 && amount > 0) {
         const facts: AwardFacts = { placeId: bid.placeId, categories: outcomeAreas.get(bid.applicationId) ?? [], fundId: round.fundId, roundId, date: today, amountPence: amount }
-        const result = allocate(bases, potsForBid(pots, bid.placeId), facts, left)
+        const result = allocate(bases, potsForBid(pots, bid.placeId), facts, left, potLeft)
         if ('refusal' in result) row.shortfall = result.refusal
         else {
           for (const part of result.parts) {

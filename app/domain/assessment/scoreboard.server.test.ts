@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { assignRaw, createPanelRound, submitScoresRaw } from '../../../tests/factories/assessment.ts'
 import { db } from '~/lib/db.server.ts'
-import { roundScoreboard } from './scoreboard.server.ts'
+import { roundRanking, roundScoreboard } from './scoreboard.server.ts'
 import { weightedScoreMilli } from './scoring.ts'
 
 describe('the round scoreboard', () => {
@@ -112,5 +112,25 @@ describe('the round scoreboard', () => {
 
   test('a round that does not exist is not found', async () => {
     await expect(roundScoreboard(db, 999_999)).rejects.toMatchObject({ status: 404 })
+  })
+
+  test('the ranked list’s lean ranking (scores aggregated in SQL) agrees with the scoreboard bid for bid, in the same order', async () => {
+    const panel = await createPanelRound(db, { bids: 4, assessors: 3, settings: { disagreement_threshold: 20 } })
+    const [a, b, c, d] = panel.bids.map((x) => x.applicationId) as [number, number, number, number]
+    const [one, two, three] = panel.assessors.map((x) => x.id) as [number, number, number]
+    await submitScoresRaw(db, panel, { applicationId: a, assessorId: one, scores: [5, 5, 10, 1] })
+    await submitScoresRaw(db, panel, { applicationId: a, assessorId: two, scores: [3, 3, 5, 1] })
+    await submitScoresRaw(db, panel, { applicationId: a, assessorId: three, scores: [2, 4, 7, 1] })
+    await submitScoresRaw(db, panel, { applicationId: b, assessorId: one, scores: [5, 4, 8, 1] })
+    await submitScoresRaw(db, panel, { applicationId: b, assessorId: two, scores: [5, 4, 8, 1] })
+    await submitScoresRaw(db, panel, { applicationId: c, assessorId: one, scores: [5, 5, 10, 0] })
+    await assignRaw(db, d, one, 'draft')
+    await assignRaw(db, c, three, 'conflict')
+    const board = await roundScoreboard(db, panel.roundId, { normalise: false })
+    const ranking = await roundRanking(db, panel.roundId)
+    expect(ranking.map((x) => x.applicationId)).toEqual([b, a, d, c])
+    expect(ranking).toEqual(board.bids.map(({ assessors: _a, conflicts: _c, normalisedZ: _z, normalisedRank: _r, ...rest }) => rest))
+    expect(ranking.find((x) => x.applicationId === a)).toMatchObject({ submittedCount: 3, spreadMilli: 50_833, disagreement: true })
+    await expect(roundRanking(db, 999_999)).rejects.toMatchObject({ status: 404 })
   })
 })

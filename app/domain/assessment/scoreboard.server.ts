@@ -12,7 +12,7 @@
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { listCriteria, type Criterion } from './criteria.server.ts'
-import { calibrationOffsets, moderatedOutcome, normalisedScores, rankBids, spreadOf, type CriterionTally, type WeightedRow } from './scoring.ts'
+import { calibrationOffsets, MILLI, moderatedOutcome, normalisedScores, rankBids, spreadOf, type CriterionTally, type WeightedRow } from './scoring.ts'
 
 /** Application statuses that put a bid in front of the panel: submitted, and the outcomes a released decision sets. */
 export const PANEL_BID_STATUSES = ['submitted', 'successful', 'reserve', 'unsuccessful'] as const
@@ -101,43 +101,13 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
     listCriteria(db, roundId),
     panelBids(db, roundId),
     roundAssessments(db, roundId),
-    db
-      .selectFrom('criterion_scores')
-      .innerJoin('assessments', 'assessments.id', 'criterion_scores.assessment_id')
-      .innerJoin('applications', 'applications.id', 'assessments.application_id')
-      .select((eb) => [
-        'assessments.application_id',
-        'criterion_scores.criterion_id',
-        eb.fn.sum<number | string>('criterion_scores.score').as('total'),
-        eb.fn.countAll<number | string>().as('count'),
-        eb.fn.min<number | string>('criterion_scores.score').as('lowest'),
-      ])
-      .where('applications.round_id', '=', roundId)
-      .where('assessments.status', '=', 'submitted')
-      .groupBy(['assessments.application_id', 'criterion_scores.criterion_id'])
-      .execute(),
-    db
-      .selectFrom('moderations')
-      .innerJoin('applications', 'applications.id', 'moderations.application_id')
-      .select(['moderations.application_id', 'moderations.criterion_id', 'moderations.score'])
-      .where('applications.round_id', '=', roundId)
-      .execute(),
+    roundTallies(db, roundId),
+    roundModerations(db, roundId),
   ])
 
   const bidIds = new Set(bidRows.map((b) => b.id))
-  const tallies = new Map<number, Map<number, CriterionTally>>()
-  for (const t of tallyRows) {
-    if (!bidIds.has(t.application_id)) continue
-    const byCriterion = tallies.get(t.application_id) ?? new Map<number, CriterionTally>()
-    byCriterion.set(t.criterion_id, { sum: Number(t.total), count: Number(t.count), lowest: Number(t.lowest) })
-    tallies.set(t.application_id, byCriterion)
-  }
-  const moderations = new Map<number, Map<number, { score: number }>>()
-  for (const m of moderationRows) {
-    const byCriterion = moderations.get(m.application_id) ?? new Map<number, { score: number }>()
-    byCriterion.set(m.criterion_id, { score: m.score })
-    moderations.set(m.application_id, byCriterion)
-  }
+  const tallies = talliesByBid(tallyRows)
+  const moderations = moderationsByBid(moderationRows)
   const assessors = new Map<number, ScoreboardAssessor[]>()
   const conflicts = new Map<number, ScoreboardConflict[]>()
   const weightedRows: WeightedRow[] = []
@@ -212,6 +182,120 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
     bids,
     calibration,
   }
+}
+
+/** A bid as the ranked list needs it: the scoreboard's bid without its assessors, conflicts and normalised ranking. */
+export type RankedBid = Omit<ScoreboardBid, 'assessors' | 'conflicts' | 'normalisedZ' | 'normalisedRank'>
+
+/**
+ * The round's bids in moderated rank order with exactly the scoreboard's rank, scores, spread and gateway result
+ * (roundScoreboard with normalise: false), for the panel's ranked list. It skips what that list never shows: assessors'
+ * names, conflicts, calibration and normalisation; each bid's submitted weighted scores are counted, summed and ranged
+ * in SQL (one row per bid, not one per assessment). Throws NotFoundError for no such round.
+ */
+export async function roundRanking(db: Db, roundId: number): Promise<RankedBid[]> {
+  const round = await db.selectFrom('rounds').select(['id', 'disagreement_threshold']).where('id', '=', roundId).executeTakeFirst()
+  if (!round) throw new NotFoundError('round')
+  const [criteria, bidRows, weightRows, tallyRows, moderationRows] = await Promise.all([
+    listCriteria(db, roundId),
+    panelBids(db, roundId),
+    db
+      .selectFrom('assessments')
+      .innerJoin('applications', 'applications.id', 'assessments.application_id')
+      .select((eb) => [
+        'assessments.application_id',
+        eb.fn.countAll<number | string>().as('count'),
+        eb.fn.sum<number | string>('assessments.weighted_score_milli').as('total'),
+        eb.fn.min<number | string>('assessments.weighted_score_milli').as('lowest'),
+        eb.fn.max<number | string>('assessments.weighted_score_milli').as('highest'),
+      ])
+      .where('applications.round_id', '=', roundId)
+      .where('assessments.status', '=', 'submitted')
+      .where('assessments.weighted_score_milli', 'is not', null)
+      .groupBy('assessments.application_id')
+      .execute(),
+    roundTallies(db, roundId),
+    roundModerations(db, roundId),
+  ])
+  const weights = new Map(weightRows.map((w) => [w.application_id, { count: Number(w.count), total: Number(w.total), lowest: Number(w.lowest), highest: Number(w.highest) }]))
+  const tallies = talliesByBid(tallyRows)
+  const moderations = moderationsByBid(moderationRows)
+  const bids = bidRows.map((b) => {
+    const w = weights.get(b.id)
+    const bidModerations = moderations.get(b.id) ?? new Map<number, { score: number }>()
+    const outcome = moderatedOutcome(criteria, tallies.get(b.id) ?? new Map(), bidModerations)
+    const spreadMilli = w ? w.highest - w.lowest : null
+    return {
+      applicationId: b.id,
+      reference: b.reference,
+      title: b.title,
+      organisationName: b.organisation_name,
+      placeId: b.place_id,
+      placeName: b.place_name,
+      amountRequestedPence: Number(b.amount_requested_pence),
+      submittedCount: w?.count ?? 0,
+      // As spreadOf: the mean of the weighted scores, rounded; the spread against the round's threshold.
+      meanMilli: w ? Math.round(w.total / w.count) : null,
+      spreadMilli,
+      disagreement: spreadMilli !== null && spreadMilli > round.disagreement_threshold * MILLI,
+      moderatedTotalMilli: outcome.moderatedTotalMilli,
+      moderatedCriteria: bidModerations.size,
+      gatewayFailed: outcome.gatewayFailed,
+      failedGatewayNames: outcome.failedGatewayNames,
+      rank: 0,
+    } satisfies RankedBid
+  })
+  const ranks = rankBids(bids.map((b) => ({ applicationId: b.applicationId, score: b.moderatedTotalMilli, gatewayFailed: b.gatewayFailed })))
+  for (const b of bids) b.rank = ranks.get(b.applicationId)!
+  return bids.sort((a, b) => a.rank - b.rank || a.applicationId - b.applicationId)
+}
+
+/** Per bid and criterion: the sum, count and lowest of the submitted raw scores (aggregated in SQL). */
+function roundTallies(db: Db, roundId: number) {
+  return db
+    .selectFrom('criterion_scores')
+    .innerJoin('assessments', 'assessments.id', 'criterion_scores.assessment_id')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .select((eb) => [
+      'assessments.application_id',
+      'criterion_scores.criterion_id',
+      eb.fn.sum<number | string>('criterion_scores.score').as('total'),
+      eb.fn.countAll<number | string>().as('count'),
+      eb.fn.min<number | string>('criterion_scores.score').as('lowest'),
+    ])
+    .where('applications.round_id', '=', roundId)
+    .where('assessments.status', '=', 'submitted')
+    .groupBy(['assessments.application_id', 'criterion_scores.criterion_id'])
+    .execute()
+}
+
+function roundModerations(db: Db, roundId: number) {
+  return db
+    .selectFrom('moderations')
+    .innerJoin('applications', 'applications.id', 'moderations.application_id')
+    .select(['moderations.application_id', 'moderations.criterion_id', 'moderations.score'])
+    .where('applications.round_id', '=', roundId)
+    .execute()
+}
+
+function talliesByBid(rows: Awaited<ReturnType<typeof roundTallies>>): Map<number, Map<number, CriterionTally>> {
+  const tallies = new Map<number, Map<number, CriterionTally>>()
+  for (const t of rows) {
+    const byCriterion = tallies.get(t.application_id) ?? new Map<number, CriterionTally>()
+    byCriterion.set(t.criterion_id, { sum: Number(t.total), count: Number(t.count), lowest: Number(t.lowest) })
+    tallies.set(t.application_id, byCriterion)
+  }
+  return tallies
+}
+
+function moderationsByBid(rows: Awaited<ReturnType<typeof roundModerations>>): Map<number, Map<number, { score: number }>> {
+  const moderations = new Map<number, Map<number, { score: number }>>()
+  for (const m of rows) {
+    const byCriterion = moderations.get(m.application_id) ?? new Map<number, { score: number }>()
+    byCriterion.set(m.criterion_id, { score: m.score })
+    moderations.set(m.application_id, byCriterion)
+  }
+  return moderations
 }
 
 /**
