@@ -19,6 +19,7 @@ import * as m20261121200200 from './2026_11_21_200200_add_indexes_for_open_data_
 import * as m20261122020000 from './2026_11_22_020000_speed_up_pot_and_funder_dashboards.ts'
 import * as m20261122020100 from './2026_11_22_020100_speed_up_panel_ranking_and_assessor_queue.ts'
 import * as m20261122020200 from './2026_11_22_020200_speed_up_finance_returns_and_stats.ts'
+import * as m20261122020300 from './2026_11_22_020300_speed_up_open_data_export.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_020000_speed_up_pot_and_funder_dashboards': m20261122020000,
   '2026_11_22_020100_speed_up_panel_ranking_and_assessor_queue': m20261122020100,
   '2026_11_22_020200_speed_up_finance_returns_and_stats': m20261122020200,
+  '2026_11_22_020300_speed_up_open_data_export': m20261122020300,
 }
