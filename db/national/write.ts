@@ -23,29 +23,55 @@ import type { NationalPlan, RowSink } from './plan.ts'
  * (sorting once is much faster than a million random inserts); their definitions are read back from the database, so
  * every index the migrations made is there afterwards, exactly as defined.
  */
+/** Rows per multi-row INSERT, and SQLite's limit on a statement's parameters (32,766 since SQLite 3.32). */
+const BATCH_ROWS = 100
+const MAX_VARIABLES = 32_766
+
 export function writeSqlite(sqlite: SQLite.Database, plan: (sink: RowSink) => NationalPlan, onTable?: (name: string, rows: number) => void, log: (line: string) => void = () => {}): NationalPlan {
   sqlite.pragma('journal_mode = MEMORY')
   sqlite.pragma('synchronous = OFF')
   sqlite.pragma('foreign_keys = OFF')
   sqlite.pragma('cache_size = -262144')
-  const statements = new Map<string, SQLite.Statement>()
-  const statementFor = (name: string, columns: readonly string[]) => {
-    let statement = statements.get(name)
-    if (!statement) {
-      statement = sqlite.prepare(`insert into "${name}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`)
-      statements.set(name, statement)
+  // Rows go in as multi-row INSERTs of up to BATCH_ROWS rows (the per-statement cost of a million one-row INSERTs was
+  // most of the load); a table's last few rows go in one at a time. Foreign keys are checked at the end, so the
+  // tables' batches may interleave in any order.
+  const batches = new Map<string, { columns: readonly string[]; rows: number; values: unknown[]; many: SQLite.Statement | null; one: SQLite.Statement }>()
+  const insertInto = (name: string, columns: readonly string[], rows: number) =>
+    sqlite.prepare(`insert into "${name}" (${columns.map((c) => `"${c}"`).join(', ')}) values ${Array.from({ length: rows }, () => `(${columns.map(() => '?').join(', ')})`).join(', ')}`)
+  const batchRowsFor = (columns: readonly string[]) => Math.max(1, Math.min(BATCH_ROWS, Math.floor(MAX_VARIABLES / columns.length)))
+  const add = (name: string, columns: readonly string[], row: readonly unknown[]) => {
+    let batch = batches.get(name)
+    if (!batch) {
+      batch = { columns, rows: 0, values: [], many: null, one: insertInto(name, columns, 1) }
+      batches.set(name, batch)
     }
-    return statement
+    for (const value of row) batch.values.push(value)
+    batch.rows++
+    if (batch.rows === batchRowsFor(columns)) {
+      batch.many ??= insertInto(name, columns, batch.rows)
+      batch.many.run(batch.values)
+      batch.values = []
+      batch.rows = 0
+    }
+  }
+  const flush = () => {
+    for (const batch of batches.values()) {
+      const width = batch.columns.length
+      for (let i = 0; i < batch.rows; i++) batch.one.run(batch.values.slice(i * width, (i + 1) * width))
+      batch.values = []
+      batch.rows = 0
+    }
   }
   try {
     const load = sqlite.transaction(() => {
       const indexes = sqlite.prepare(`select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name not like 'kysely_%'`).all() as Array<{ name: string; sql: string }>
       for (const index of indexes) sqlite.exec(`drop index "${index.name}"`)
-      const made = plan((name, columns, row) => statementFor(name, columns).run(row))
+      const made = plan((name, columns, row) => add(name, columns, row))
       log('streamed rows written')
       for (const [name, table] of made.tables) {
-        for (const row of table.rows) statementFor(name, table.columns).run(row)
+        for (const row of table.rows) add(name, table.columns, row)
       }
+      flush()
       for (const [name, count] of Object.entries(made.counts)) onTable?.(name, count)
       for (const index of indexes) sqlite.exec(index.sql)
       log(`${indexes.length} indexes made again`)
