@@ -2,7 +2,7 @@ import { parseWithZod } from '~/lib/form-submission.ts'
 import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
-import { MAX_PENCE, allocateByWeights, assertPence, formatPence, moneyField, parsePounds, penceToDecimalPounds, percentOfPence, scalePence, splitEvenly } from './money.ts'
+import { MAX_PENCE, allocateByWeights, assertPence, penceFromDatabase, formatPence, moneyField, parsePounds, penceToDecimalPounds, percentOfPence, scalePence, splitEvenly } from './money.ts'
 
 describe('parsePounds', () => {
   test.each([
@@ -245,5 +245,21 @@ describe('percentages, shares and decimal pounds', () => {
     expect([125_050, 5, 0, -1_999, 100].map(penceToDecimalPounds)).toEqual(['1250.50', '0.05', '0.00', '-19.99', '1.00'])
     fc.assert(fc.property(fc.integer({ min: -MAX_PENCE, max: MAX_PENCE }), (p) => parsePounds(penceToDecimalPounds(Math.abs(p))).ok && penceToDecimalPounds(p).endsWith(String(Math.abs(p) % 100).padStart(2, '0'))))
     expect(() => penceToDecimalPounds(1.5)).toThrow(RangeError)
+  })
+})
+
+describe('penceFromDatabase', () => {
+  test('reads pence as either driver returns them, a sum over no rows as 0', () => {
+    expect(penceFromDatabase(1234)).toBe(1234)
+    expect(penceFromDatabase('1234')).toBe(1234)
+    expect(penceFromDatabase('-500')).toBe(-500)
+    expect(penceFromDatabase(12n)).toBe(12)
+    expect(penceFromDatabase(null)).toBe(0)
+  })
+
+  test('refuses anything that is not a whole number of pence held exactly', () => {
+    for (const bad of [12.5, '12.5', '', 'abc', '9007199254740993', Number.NaN, {}, true]) {
+      expect(() => penceFromDatabase(bad, 'paid')).toThrow(/paid must be a whole number of pence/)
+    }
   })
 })

@@ -134,6 +134,18 @@ export function assertPence(n: unknown, name = 'amount'): asserts n is number {
   }
 }
 
+/**
+ * Pence as a database returns them from a column or an aggregate: a number (SQLite), a string (PostgreSQL's bigint
+ * and numeric sums), a bigint, or null for a sum over no rows (0). Throws unless the value is a whole number of pence a
+ * JavaScript number holds exactly, so a fractional or overflowing figure is never shown as money. May be negative (a
+ * net movement).
+ */
+export function penceFromDatabase(value: unknown, name = 'amount'): number {
+  const n = value === null || value === undefined ? 0 : typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${name} must be a whole number of pence, got ${String(value)}`)
+  return n
+}
+
 function assertWeight(w: unknown): asserts w is number {
   if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 0) {
     throw new RangeError(`weights must be whole, non-negative numbers, got ${String(w)}`)

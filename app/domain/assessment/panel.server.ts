@@ -28,6 +28,7 @@ import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { Permission } from '~/lib/policy.ts'
 import { chairsRound } from './moderation.server.ts'
+import { penceFromDatabase } from '~/lib/money.ts'
 import type { DecisionStatus } from './panel-labels.ts'
 import { roundRanking, type RankedBid } from './scoreboard.server.ts'
 
@@ -414,7 +415,7 @@ function potSplitBases(pots: RoundPot[], rows: Awaited<ReturnType<typeof potCont
       balance = { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 } satisfies ContributionBalances
       basis.balances.set(r.id, balance)
     }
-    if (r.kind !== null) balance[r.kind.replace(/^contribution_/, '') as ContributionBucket] = balanceFromTotals(r.normal_balance!, Number(r.debits_posted_pence), Number(r.credits_posted_pence))
+    if (r.kind !== null) balance[r.kind.replace(/^contribution_/, '') as ContributionBucket] = balanceFromTotals(r.normal_balance!, penceFromDatabase(r.debits_posted_pence), penceFromDatabase(r.credits_posted_pence))
   }
   return bases
 }

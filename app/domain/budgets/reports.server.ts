@@ -23,7 +23,7 @@
 import { sql, type RawBuilder } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
-import { formatPence, scalePence } from '~/lib/money.ts'
+import { formatPence, penceFromDatabase, scalePence } from '~/lib/money.ts'
 import type { PdfData } from '~/lib/pdf.server.ts'
 import { loadPlaceLinks } from '../places/places.server.ts'
 import { rollUpToSuccessors, type PlaceLinkRow } from '../places/rollup.ts'
@@ -460,8 +460,8 @@ async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> 
       const kind = kindOf.get(r.account)!
       const other = kindOf.get(r.other) ?? ''
       const m = months.get(r.month) ?? { committed: 0, paid: 0 }
-      if (COMMITTED_KINDS.includes(kind) && !COMMITTED_OR_PAID.includes(other)) m.committed += sign * Number(r.pence)
-      if (kind === 'contribution_paid') m.paid += sign * Number(r.pence)
+      if (COMMITTED_KINDS.includes(kind) && !COMMITTED_OR_PAID.includes(other)) m.committed += sign * penceFromDatabase(r.pence)
+      if (kind === 'contribution_paid') m.paid += sign * penceFromDatabase(r.pence)
       months.set(r.month, m)
     }
   }
@@ -610,11 +610,11 @@ async function placeSums(db: Db, contributionIds: number[]): Promise<Array<Place
   return rows.map((r) => ({
     placeId: r.placeId,
     placeName: r.placeName ?? 'No place recorded',
-    committedPence: Number(r.committed),
-    paidPence: Number(r.paid),
+    committedPence: penceFromDatabase(r.committed),
+    paidPence: penceFromDatabase(r.paid),
     awards: Number(r.awards),
-    matchCashPence: Number(r.matchCash),
-    matchInKindPence: Number(r.matchInKind),
+    matchCashPence: penceFromDatabase(r.matchCash),
+    matchInKindPence: penceFromDatabase(r.matchInKind),
   }))
 }
 
