@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { db } from '~/lib/db.server.ts'
 import { assignRaw, createPanelRound, type PanelRound } from '../../../tests/factories/assessment.ts'
-import { assessorQueuePage, bidForAssessor, listAssessmentsForAssessor, redactorFor, requireAssessmentAccess } from './access.server.ts'
+import { assessorQueuePage, bidForAssessor, redactorFor, requireAssessmentAccess } from './access.server.ts'
 
 /** Gives the round questions whose answers name the organisation, its people, its numbers and address. */
 async function identifyingAnswers(panel: PanelRound) {
@@ -77,7 +77,7 @@ describe('access', () => {
     await assignRaw(db, two.bids[0]!.applicationId, two.assessors[0]!.id)
     // An assessment in a round whose panel they are not on (left over, or written by mistake) is not listed.
     await assignRaw(db, two.bids[0]!.applicationId, me.id)
-    const list = await listAssessmentsForAssessor(db, me.id)
+    const { rounds: list } = await assessorQueuePage(db, me.id)
     expect(list.map((r) => r.roundId)).toEqual([one.roundId])
     expect(list[0]!.assessments.map((a) => [a.applicationId, a.status])).toEqual([
       [one.bids[0]!.applicationId, 'assigned'],

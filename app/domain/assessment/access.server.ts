@@ -233,48 +233,16 @@ export interface AssessorRound {
 }
 
 /**
- * The assessor's own assessments, grouped by round, only in rounds whose panel they sit on. Titles are redacted in
- * blind-review rounds (a bid's title often starts with its organisation's name).
+ * The assessor's own assessments with their bids and rounds, only in rounds whose panel they sit on (an assessment left
+ * in a round they no longer sit on is not theirs to see).
  */
-export async function listAssessmentsForAssessor(db: Db, userId: number): Promise<AssessorRound[]> {
-  const rows = await db
+function assessorBidsInPanelRounds(db: Db, userId: number) {
+  return db
     .selectFrom('assessments')
     .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
     .innerJoin('rounds', 'rounds.id', 'applications.round_id')
     .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
-    .select([
-      'assessments.id',
-      'assessments.status',
-      'assessments.weighted_score_milli',
-      'applications.id as application_id',
-      'applications.reference',
-      'applications.title',
-      'organisations.name as organisation_name',
-      'rounds.id as round_id',
-      'rounds.title as round_title',
-      'rounds.blind_review',
-      'round_assessors.is_chair',
-    ])
     .where('assessments.assessor_user_id', '=', userId)
-    .orderBy('rounds.id')
-    .orderBy('applications.id')
-    .execute()
-  const rounds = new Map<number, AssessorRound>()
-  for (const r of rows) {
-    const round = rounds.get(r.round_id) ?? { roundId: r.round_id, roundTitle: r.round_title, isChair: r.is_chair === 1, assessments: [] }
-    const title = r.blind_review === 1 ? redactorFor([r.organisation_name])(r.title) : r.title
-    round.assessments.push({
-      id: r.id,
-      applicationId: r.application_id,
-      reference: r.reference,
-      title,
-      status: r.status,
-      weightedScoreMilli: r.weighted_score_milli === null ? null : Number(r.weighted_score_milli),
-    })
-    rounds.set(r.round_id, round)
-  }
-  return [...rounds.values()]
 }
 
 export const ASSESSOR_QUEUE_PAGE_SIZE = 50
@@ -302,11 +270,7 @@ export interface AssessorQueuePage {
 
 /** The assessor's bids per round (in rounds whose panel they sit on) and how many are still to score: one GROUP BY. */
 async function assessorQueueRounds(db: Db, userId: number): Promise<AssessorQueueRound[]> {
-  const rows = await db
-    .selectFrom('assessments')
-    .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
+  const rows = await assessorBidsInPanelRounds(db, userId)
     .select((eb) => [
       'rounds.id',
       'rounds.title',
@@ -314,7 +278,6 @@ async function assessorQueueRounds(db: Db, userId: number): Promise<AssessorQueu
       eb.fn.countAll<number | string>().as('bids'),
       eb.fn.sum<number | string>(eb.case().when('assessments.status', 'in', ['assigned', 'draft']).then(1).else(0).end()).as('to_do'),
     ])
-    .where('assessments.assessor_user_id', '=', userId)
     .groupBy(['rounds.id', 'rounds.title', 'round_assessors.is_chair'])
     .orderBy('rounds.id')
     .execute()
@@ -323,7 +286,7 @@ async function assessorQueueRounds(db: Db, userId: number): Promise<AssessorQueu
 
 /**
  * One page of the assessor's own bids (ASSESSOR_QUEUE_PAGE_SIZE), in round then bid order, only in rounds whose panel
- * they sit on; titles redacted in blind-review rounds as listAssessmentsForAssessor. Keyset: `after` (or `before`) is
+ * they sit on; titles redacted in blind-review rounds (a bid's title often starts with its organisation's name). Keyset: `after` (or `before`) is
  * the id of the last (or first) assessment on the page seen, and the page continues from that bid's place in the order.
  */
 export async function assessorQueuePage(db: Db, userId: number, cursor: { after?: number; before?: number } = {}, size = ASSESSOR_QUEUE_PAGE_SIZE): Promise<AssessorQueuePage> {
@@ -341,12 +304,7 @@ export async function assessorQueuePage(db: Db, userId: number, cursor: { after?
           .executeTakeFirst(),
   ])
   const backwards = cursor.before !== undefined && at !== undefined
-  let query = db
-    .selectFrom('assessments')
-    .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
-    .select((eb) => [
+  let query = assessorBidsInPanelRounds(db, userId).select((eb) => [
       'assessments.id',
       'assessments.status',
       'assessments.weighted_score_milli',
@@ -360,7 +318,6 @@ export async function assessorQueuePage(db: Db, userId: number, cursor: { after?
       'rounds.blind_review',
       'round_assessors.is_chair',
     ])
-    .where('assessments.assessor_user_id', '=', userId)
   if (at) {
     const past = backwards ? '<' : '>'
     query = query.where((eb) => eb.or([eb('applications.round_id', past, at.round_id), eb.and([eb('applications.round_id', '=', at.round_id), eb('applications.id', past, at.id)])]))

@@ -12,7 +12,8 @@
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { listCriteria, type Criterion } from './criteria.server.ts'
-import { calibrationOffsets, MILLI, moderatedOutcome, normalisedScores, rankBids, spreadOf, type CriterionTally, type WeightedRow } from './scoring.ts'
+import { penceFromDatabase } from '~/lib/money.ts'
+import { calibrationOffsets, moderatedOutcome, normalisedScores, rankBids, spreadOf, spreadOfSummary, type CriterionTally, type WeightedRow } from './scoring.ts'
 
 /** Application statuses that put a bid in front of the panel: submitted, and the outcomes a released decision sets. */
 export const PANEL_BID_STATUSES = ['submitted', 'successful', 'reserve', 'unsuccessful'] as const
@@ -136,13 +137,7 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
     const bidModerations = moderations.get(b.id) ?? new Map<number, { score: number }>()
     const outcome = moderatedOutcome(criteria, tallies.get(b.id) ?? new Map(), bidModerations)
     return {
-      applicationId: b.id,
-      reference: b.reference,
-      title: b.title,
-      organisationName: b.organisation_name,
-      placeId: b.place_id,
-      placeName: b.place_name,
-      amountRequestedPence: Number(b.amount_requested_pence),
+      ...bidIdentity(b),
       assessors: own,
       conflicts: conflicts.get(b.id) ?? [],
       submittedCount: totals.length,
@@ -224,20 +219,10 @@ export async function roundRanking(db: Db, roundId: number): Promise<RankedBid[]
     const w = weights.get(b.id)
     const bidModerations = moderations.get(b.id) ?? new Map<number, { score: number }>()
     const outcome = moderatedOutcome(criteria, tallies.get(b.id) ?? new Map(), bidModerations)
-    const spreadMilli = w ? w.highest - w.lowest : null
     return {
-      applicationId: b.id,
-      reference: b.reference,
-      title: b.title,
-      organisationName: b.organisation_name,
-      placeId: b.place_id,
-      placeName: b.place_name,
-      amountRequestedPence: Number(b.amount_requested_pence),
+      ...bidIdentity(b),
       submittedCount: w?.count ?? 0,
-      // As spreadOf: the mean of the weighted scores, rounded; the spread against the round's threshold.
-      meanMilli: w ? Math.round(w.total / w.count) : null,
-      spreadMilli,
-      disagreement: spreadMilli !== null && spreadMilli > round.disagreement_threshold * MILLI,
+      ...spreadOfSummary(w ?? null, round.disagreement_threshold),
       moderatedTotalMilli: outcome.moderatedTotalMilli,
       moderatedCriteria: bidModerations.size,
       gatewayFailed: outcome.gatewayFailed,
@@ -319,6 +304,19 @@ async function roundAssessments(db: Db, roundId: number) {
     : []
   const byId = new Map(declared.map((d) => [d.id, d]))
   return rows.map((r) => ({ ...r, conflict: byId.get(r.id) ?? null }))
+}
+
+/** What a scoreboard row says about the bid itself, from a panelBids row. */
+function bidIdentity(b: Awaited<ReturnType<typeof panelBids>>[number]) {
+  return {
+    applicationId: b.id,
+    reference: b.reference,
+    title: b.title,
+    organisationName: b.organisation_name,
+    placeId: b.place_id,
+    placeName: b.place_name,
+    amountRequestedPence: penceFromDatabase(b.amount_requested_pence),
+  }
 }
 
 /** The round's bids in front of the panel (see PANEL_BID_STATUSES; not screened ineligible), by application id. */

@@ -101,9 +101,19 @@ export function tallyScores(assessments: readonly Pick<AssessmentForSummary, 'sc
 
 /** Mean, spread and the disagreement flag of the submitted assessors' weighted scores. */
 export function spreadOf(weightedMillis: readonly number[], thresholdPoints: number): Pick<BidSummary, 'meanMilli' | 'spreadMilli' | 'disagreement'> {
-  if (weightedMillis.length === 0) return { meanMilli: null, spreadMilli: null, disagreement: false }
-  const spreadMilli = Math.max(...weightedMillis) - Math.min(...weightedMillis)
-  return { meanMilli: Math.round(mean(weightedMillis)), spreadMilli, disagreement: spreadMilli > thresholdPoints * MILLI }
+  if (weightedMillis.length === 0) return spreadOfSummary(null, thresholdPoints)
+  const total = weightedMillis.reduce((t, m) => t + m, 0)
+  return spreadOfSummary({ count: weightedMillis.length, total, lowest: Math.min(...weightedMillis), highest: Math.max(...weightedMillis) }, thresholdPoints)
+}
+
+/** spreadOf from a bid's weighted scores already counted, summed and ranged (by SQL); null when it has none. */
+export function spreadOfSummary(
+  summary: { count: number; total: number; lowest: number; highest: number } | null,
+  thresholdPoints: number,
+): Pick<BidSummary, 'meanMilli' | 'spreadMilli' | 'disagreement'> {
+  if (!summary || summary.count === 0) return { meanMilli: null, spreadMilli: null, disagreement: false }
+  const spreadMilli = summary.highest - summary.lowest
+  return { meanMilli: Math.round(summary.total / summary.count), spreadMilli, disagreement: spreadMilli > thresholdPoints * MILLI }
 }
 
 /**
