@@ -6,13 +6,16 @@
  */
 import fs from 'node:fs'
 import pg from 'pg'
+import { rebuildDashboardSummaries } from '../../app/domain/budgets/place-figures.server.ts'
 import { hashPassword } from '../../app/domain/identity/passwords.server.ts'
+import { rebuildBidScoreSummaries } from '../../app/domain/assessment/score-summaries.server.ts'
+import { rebuildFinanceAndReturnCounts } from '../../app/domain/stats/maintained-counts.server.ts'
 import { recordAudit } from '../../app/lib/audit.server.ts'
 import { createDatabase, openSqlite } from '../connect.ts'
 import { migrateToLatest } from '../migrator.ts'
 import { DEMO_PASSWORD } from '../seed/demo.ts'
 import { DEFAULT_NOW, NATIONAL_DATASET_VERSION, planNationalDataset, type NationalPlan, type PlaceInput } from './plan.ts'
-import { writePostgres, writeSqlite } from './write.ts'
+import { writePostgres, writeSqlite, type PostgresLoadOptions } from './write.ts'
 
 export const NATIONAL_META_KEY = 'national_dataset'
 
@@ -29,6 +32,8 @@ export interface GenerateOptions {
   now?: string
   /** Empty the database first (SQLite: delete the file; PostgreSQL: drop and recreate the public schema). */
   fresh?: boolean
+  /** How PostgreSQL is loaded (write.ts PostgresLoadOptions.mode); by default in parallel where the server allows. */
+  postgresLoad?: PostgresLoadOptions['mode']
   log?: (line: string) => void
 }
 
@@ -81,9 +86,9 @@ export async function generateNationalDataset(options: GenerateOptions): Promise
   const planInput = { scale: options.scale, now, passwordHash, places }
   const elapsed = () => ((performance.now() - started) / 1000).toFixed(1)
   const onTable = (name: string, rows: number) => log(`  ${name}: ${rows} rows (${elapsed()} s)`)
-  let plan: NationalPlan
+  let plan: Pick<NationalPlan, 'counts'>
   if (options.database.url) {
-    plan = await writePostgres(options.database.url, (sink) => planNationalDataset(planInput, sink), onTable, (line) => log(`${line} (${elapsed()} s)`))
+    plan = await writePostgres(options.database.url, planInput, { onTable, log: (line) => log(`${line} (${elapsed()} s)`), mode: options.postgresLoad })
   } else {
     const sqlite = openSqlite(options.database.path!)
     try {
@@ -97,6 +102,9 @@ export async function generateNationalDataset(options: GenerateOptions): Promise
   log(`written in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   handle = createDatabase(options.database)
   try {
+    await rebuildDashboardSummaries(handle.db)
+    await rebuildFinanceAndReturnCounts(handle.db)
+    await rebuildBidScoreSummaries(handle.db)
     await handle.db.transaction().execute(async (trx) => {
       await trx.insertInto('app_meta').values({ key: NATIONAL_META_KEY, value: JSON.stringify(meta) }).execute()
       await recordAudit(trx, { actorUserId: null, action: 'national_dataset.generated', entityType: 'app_meta', entityId: NATIONAL_META_KEY, after: meta })

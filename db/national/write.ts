@@ -1,19 +1,19 @@
 /**
  * Writes a planned national dataset in bulk: SQLite through one better-sqlite3 connection (prepared INSERTs reused
  * inside one transaction, synchronous off for the load), PostgreSQL through `COPY … FROM STDIN` (pg-copy-streams), one
- * COPY per table inside one transaction, the rows sent as CSV made by csv-stringify. Ids are explicit, so PostgreSQL's
- * identity sequences are moved past them after.
+ * COPY per table, fed as CSV (made by csv-stringify, csv.ts) by a planning worker thread while it plans. Ids are
+ * explicit, so PostgreSQL's identity sequences are moved past them after.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { finished, pipeline } from 'node:stream/promises'
+import { Worker } from 'node:worker_threads'
 import type SQLite from 'better-sqlite3'
-import { stringify, type Options as CsvOptions } from 'csv-stringify/sync'
 import pg from 'pg'
-import { from as copyFrom } from 'pg-copy-streams'
-import type { NationalPlan, RowSink } from './plan.ts'
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams'
+import type { NationalPlan, PlanInput, RowSink } from './plan.ts'
+import type { PlanWorkerData, PlanWorkerMessage } from './plan-worker.ts'
 
 /**
  * Loads into SQLite. `plan(sink)` is called inside the load with a sink that inserts each streamed row at once; the
@@ -90,155 +90,264 @@ export function writeSqlite(sqlite: SQLite.Database, plan: (sink: RowSink) => Na
   }
 }
 
-/**
- * CSV as PostgreSQL's `COPY … (format csv)` reads it: an unquoted empty field is NULL, so every string is quoted
- * (an empty string arrives as `""`, not as NULL); numbers and bigints are written as the pg driver would send them as
- * parameters. Rows hold only what SQLite can bind too (numbers, strings, bigints, null): anything else is refused
- * rather than guessed at.
- */
-const CSV_OPTIONS: CsvOptions = {
-  quoted_string: true,
-  cast: {
-    boolean: (value) => (value ? 'true' : 'false'),
-    date: () => {
-      throw new TypeError('A national dataset row holds a Date: plan.ts writes instants as ISO strings')
-    },
-    object: (value) => {
-      throw new TypeError(`A national dataset row holds an object (${JSON.stringify(value).slice(0, 80)}): plan.ts writes JSON as strings`)
-    },
-  },
+/** What a PostgreSQL load reports back: the rows per table and the tables whose ids the plan gave. */
+export type PostgresLoad = Pick<NationalPlan, 'counts' | 'idTables'>
+
+export interface PostgresLoadOptions {
+  onTable?: (name: string, rows: number) => void
+  log?: (line: string) => void
+  /**
+   * 'parallel' (the default where the server allows it): each table COPYed on its own connection while the rest is
+   * still being planned, with foreign-key triggers off (session_replication_role = replica, which needs a superuser).
+   * 'one-transaction': each table spooled to a file as it is planned, then all COPYed in foreign-key order inside one
+   * transaction with the foreign keys checked (what happens when the server refuses replica).
+   */
+  mode?: 'parallel' | 'one-transaction'
 }
 
-/**
- * Rows turned into CSV per csv-stringify call: enough that its per-call set-up is noise. Larger batches are slower,
- * not faster (measured: 1,000 application rows of ~2.5 kB a call took 8 times as long per row as 10-20 a call).
- */
-const CSV_BATCH = 20
+const copyStatement = (name: string, columns: readonly string[]) => `copy "${name}" (${columns.map((c) => `"${c}"`).join(', ')}) from stdin with (format csv)`
 
-const csvOf = (rows: unknown[][]) => stringify(rows, CSV_OPTIONS)
-
-/**
- * A streamed table's rows, as CSV in a temporary file: the plan is synchronous, so nothing can be sent to the server
- * while it runs; spooling keeps memory flat (the rows never pile up as JavaScript arrays) and each file is then
- * COPYed in one go, in foreign-key order, inside the load's one transaction.
- */
-class CsvSpool {
-  private batch: unknown[][] = []
-  private readonly fd: number
-  rows = 0
-  constructor(
-    readonly file: string,
-    readonly columns: readonly string[],
-  ) {
-    this.fd = fs.openSync(file, 'w')
-  }
-  add(row: unknown[]): void {
-    this.batch.push(row)
-    this.rows++
-    if (this.batch.length >= CSV_BATCH) this.flush()
-  }
-  private flush(): void {
-    if (this.batch.length === 0) return
-    fs.writeSync(this.fd, csvOf(this.batch))
-    this.batch = []
-  }
-  close(): void {
-    this.flush()
-    fs.closeSync(this.fd)
-  }
+/** Where the planning worker's CSV goes. `write` resolves once the piece is handed on (to the server or a file). */
+interface CsvDestination {
+  write(table: string, columns: readonly string[], csv: string): Promise<void>
+  /** Every piece has been written: finish the tables, in the plan's (foreign-key) order. */
+  finish(order: string[], onTable: (name: string) => void): Promise<void>
+  /** Something failed: let go of connections and files without committing anything more. */
+  abandon(): Promise<void>
 }
 
-function* csvChunks(rows: unknown[][]): Generator<string> {
-  for (let offset = 0; offset < rows.length; offset += CSV_BATCH) yield csvOf(rows.slice(offset, offset + CSV_BATCH))
-}
-
-async function copyInto(client: pg.Client, name: string, columns: readonly string[], source: Readable): Promise<void> {
-  const copy = client.query(copyFrom(`copy "${name}" (${columns.map((c) => `"${c}"`).join(', ')}) from stdin with (format csv)`))
-  await pipeline(source, copy)
-}
-
-/**
- * Loads into PostgreSQL. `plan(sink)` runs first with a sink that spools each streamed row to a CSV file; then, in one
- * transaction, every table (spooled or kept) is COPYed in the plan's foreign-key order.
- */
-export async function writePostgres(url: string, plan: (sink: RowSink) => NationalPlan, onTable?: (name: string, rows: number) => void, log: (line: string) => void = () => {}): Promise<NationalPlan> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-national-'))
-  try {
-    const spools = new Map<string, CsvSpool>()
-    let made: NationalPlan
-    try {
-      made = plan((name, columns, row) => {
-        let spool = spools.get(name)
-        if (!spool) {
-          spool = new CsvSpool(path.join(dir, `${name}.csv`), columns)
-          spools.set(name, spool)
-        }
-        spool.add(row)
-      })
-    } finally {
-      for (const spool of spools.values()) spool.close()
-    }
-    log('planned; streamed rows spooled as CSV')
-    // counts lists every table in the plan's (foreign-key) order.
-    const order = Object.keys(made.counts).filter((name) => spools.has(name) || made.tables.has(name))
-
+/** One table's COPY on its own connection and transaction, fed piece by piece. */
+class TableCopy {
+  private readonly client: pg.Client
+  private ready: Promise<CopyStreamQuery>
+  private last: Promise<void>
+  constructor(url: string, name: string, columns: readonly string[]) {
     const client = new pg.Client({ connectionString: url })
+    this.client = client
+    this.ready = (async () => {
+      await client.connect()
+      await client.query('begin')
+      await client.query('set local synchronous_commit = off')
+      await client.query('set local session_replication_role = replica')
+      return client.query(copyFrom(copyStatement(name, columns)))
+    })()
+    this.last = this.ready.then(() => {})
+  }
+  write(csv: string): Promise<void> {
+    this.last = this.last.then(async () => {
+      const copy = await this.ready
+      await new Promise<void>((resolve, reject) => copy.write(csv, (error) => (error ? reject(error) : resolve())))
+    })
+    return this.last
+  }
+  async end(): Promise<void> {
+    await this.last
+    const copy = await this.ready
+    copy.end()
+    await finished(copy)
+    await this.client.query('commit')
+    await this.client.end()
+  }
+  async abandon(): Promise<void> {
+    await this.client.end().catch(() => {})
+  }
+}
+
+/** Each table COPYed on its own connection as its rows arrive; nothing checks foreign keys (the plan keeps them). */
+class ParallelCopy implements CsvDestination {
+  private readonly tables = new Map<string, TableCopy>()
+  constructor(private readonly url: string) {}
+  write(table: string, columns: readonly string[], csv: string): Promise<void> {
+    let copy = this.tables.get(table)
+    if (!copy) {
+      copy = new TableCopy(this.url, table, columns)
+      this.tables.set(table, copy)
+    }
+    return copy.write(csv)
+  }
+  async finish(order: string[], onTable: (name: string) => void): Promise<void> {
+    await Promise.all([...this.tables.values()].map((copy) => copy.end()))
+    for (const name of order) onTable(name)
+  }
+  async abandon(): Promise<void> {
+    await Promise.all([...this.tables.values()].map((copy) => copy.abandon()))
+  }
+}
+
+/** Each table spooled to a CSV file as it arrives, then COPYed in foreign-key order inside one transaction. */
+class SpooledCopy implements CsvDestination {
+  private readonly files = new Map<string, { file: string; fd: number; columns: readonly string[] }>()
+  constructor(
+    private readonly url: string,
+    private readonly dir: string,
+  ) {}
+  async write(table: string, columns: readonly string[], csv: string): Promise<void> {
+    let spool = this.files.get(table)
+    if (!spool) {
+      const file = path.join(this.dir, `${table}.csv`)
+      spool = { file, fd: fs.openSync(file, 'w'), columns }
+      this.files.set(table, spool)
+    }
+    fs.writeSync(spool.fd, csv)
+  }
+  async finish(order: string[], onTable: (name: string) => void): Promise<void> {
+    for (const spool of this.files.values()) fs.closeSync(spool.fd)
+    const client = new pg.Client({ connectionString: this.url })
     await client.connect()
     try {
       await client.query('begin')
-      // A bulk load into a database nobody else uses yet: no waiting for the WAL flush; foreign-key triggers off for
-      // the load where the server allows it (a superuser; the same rows pass SQLite's foreign_key_check in the tests);
-      // and the secondary indexes dropped and made again after, from their own definitions.
       await client.query('set local synchronous_commit = off')
-      // Memory for sorting while the indexes are made again (the server's default is 64 MB).
-      await client.query(`set local maintenance_work_mem = '256MB'`)
-      await client.query('savepoint replica')
-      try {
-        await client.query('set local session_replication_role = replica')
-        await client.query('release savepoint replica')
-      } catch {
-        await client.query('rollback to savepoint replica')
-      }
-      const indexes = (
-        await client.query<{ name: string; definition: string }>(
-          `select indexname as name, indexdef as definition from pg_indexes
-            where schemaname = 'public' and indexname not in (select conname from pg_constraint) and tablename not like 'kysely_%'`,
-        )
-      ).rows
-      for (const index of indexes) await client.query(`drop index "${index.name}"`)
       for (const name of order) {
-        const spool = spools.get(name)
+        const spool = this.files.get(name)
         if (spool) {
-          await copyInto(client, name, spool.columns, fs.createReadStream(spool.file, { highWaterMark: 1 << 20 }))
+          await pipeline(fs.createReadStream(spool.file, { highWaterMark: 1 << 20 }), client.query(copyFrom(copyStatement(name, spool.columns))))
           fs.rmSync(spool.file)
-        } else {
-          const table = made.tables.get(name)!
-          if (table.rows.length > 0) await copyInto(client, name, table.columns, Readable.from(csvChunks(table.rows)))
         }
-        onTable?.(name, made.counts[name] ?? 0)
-      }
-      for (const index of indexes) await client.query(index.definition)
-      log(`${indexes.length} indexes made again`)
-      for (const name of made.idTables) {
-        await client.query(`select setval(pg_get_serial_sequence('"${name}"', 'id'), coalesce((select max(id) from "${name}"), 0) + 1, false)`)
+        onTable(name)
       }
       await client.query('commit')
     } catch (error) {
       await client.query('rollback').catch(() => {})
       throw error
     } finally {
+      this.files.clear()
       await client.end()
     }
-    const analyse = new pg.Client({ connectionString: url })
-    await analyse.connect()
-    try {
-      await analyse.query('analyze')
-    } finally {
-      await analyse.end()
+  }
+  async abandon(): Promise<void> {
+    for (const spool of this.files.values()) fs.closeSync(spool.fd)
+    this.files.clear()
+  }
+}
+
+/** Whether this server lets us turn foreign-key triggers off for a load (a superuser may). */
+async function mayTurnOffForeignKeys(client: pg.Client): Promise<boolean> {
+  await client.query('begin')
+  try {
+    await client.query('set local session_replication_role = replica')
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.query('rollback')
+  }
+}
+
+/** Runs `work` over `items` on `connections` connections at once (each takes the next item when it is free). */
+async function onConnections<T>(url: string, connections: number, items: T[], work: (client: pg.Client, item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(connections, items.length) }, async () => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        // Memory for sorting while indexes are made (the server's default is 64 MB).
+        await client.query(`set maintenance_work_mem = '256MB'`)
+        while (next < items.length) await work(client, items[next++]!)
+      } finally {
+        await client.end()
+      }
+    }),
+  )
+}
+
+/** Plans the dataset on a worker thread, handing each piece of CSV to `destination` as it comes. */
+function planOnWorker(input: PlanInput, destination: CsvDestination): Promise<Extract<PlanWorkerMessage, { kind: 'done' }>> {
+  const pending = new Int32Array(new SharedArrayBuffer(4))
+  const data: PlanWorkerData = { input, pending }
+  // The worker is TypeScript: its entry loads it through tsx, whatever started this process (tsx, vitest).
+  const worker = new Worker(new URL('./plan-worker.mjs', import.meta.url), { workerData: data })
+  return new Promise((resolve, reject) => {
+    let done: Extract<PlanWorkerMessage, { kind: 'done' }> | null = null
+    let failed = false
+    const fail = (error: unknown) => {
+      if (failed) return
+      failed = true
+      void worker.terminate()
+      reject(error)
     }
+    worker.on('message', (message: PlanWorkerMessage) => {
+      if (message.kind === 'done') {
+        done = message
+        return
+      }
+      destination.write(message.table, message.columns, message.csv).then(() => {
+        Atomics.sub(pending, 0, message.csv.length)
+        Atomics.notify(pending, 0)
+      }, fail)
+    })
+    worker.on('error', fail)
+    worker.on('exit', (code) => {
+      if (done) resolve(done)
+      else fail(new Error(`The national dataset's planning worker stopped (exit code ${code}) before it finished`))
+    })
+  })
+}
+
+/**
+ * Loads into PostgreSQL. The plan runs on a worker thread (plan-worker.ts) that sends each table's rows as CSV as
+ * they are made; the main thread COPYs them (see PostgresLoadOptions.mode) while planning goes on, so the two cores
+ * plan and insert at once. The secondary indexes are dropped first and made again after (two at a time), from their
+ * own definitions; then the identity sequences are moved past the given ids and the tables analysed (two at a time).
+ * A load that fails part way leaves rows behind: run again with --fresh.
+ */
+export async function writePostgres(url: string, input: PlanInput, options: PostgresLoadOptions = {}): Promise<PostgresLoad> {
+  const log = options.log ?? (() => {})
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  let indexes: Array<{ name: string; definition: string }>
+  let mode: 'parallel' | 'one-transaction'
+  try {
+    mode = options.mode ?? ((await mayTurnOffForeignKeys(client)) ? 'parallel' : 'one-transaction')
+    indexes = (
+      await client.query<{ name: string; definition: string }>(
+        `select indexname as name, indexdef as definition from pg_indexes
+          where schemaname = 'public' and indexname not in (select conname from pg_constraint) and tablename not like 'kysely_%'`,
+      )
+    ).rows
+    await client.query('begin')
+    for (const index of indexes) await client.query(`drop index "${index.name}"`)
+    await client.query('commit')
+  } finally {
+    await client.end()
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'commonpot-national-'))
+  try {
+    const destination: CsvDestination = mode === 'parallel' ? new ParallelCopy(url) : new SpooledCopy(url, dir)
+    let planned: Extract<PlanWorkerMessage, { kind: 'done' }>
+    try {
+      planned = await planOnWorker(input, destination)
+      log(`planned (${mode === 'parallel' ? 'each table COPYed as it was planned' : 'spooled as CSV'})`)
+      await destination.finish(planned.order, (name) => options.onTable?.(name, planned.counts[name] ?? 0))
+    } catch (error) {
+      await destination.abandon()
+      throw error
+    }
+    await onConnections(url, 2, indexes, async (c, index) => {
+      await c.query(index.definition)
+    })
+    log(`${indexes.length} indexes made again`)
+    await onConnections(url, 1, planned.idTables, async (c, name) => {
+      await c.query(`select setval(pg_get_serial_sequence('"${name}"', 'id'), coalesce((select max(id) from "${name}"), 0) + 1, false)`)
+    })
+    const tables = await publicTables(url)
+    await onConnections(url, 2, tables, async (c, name) => {
+      await c.query(`analyze "${name}"`)
+    })
     log('analysed')
-    return made
+    return { counts: planned.counts, idTables: planned.idTables }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function publicTables(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = 'public' order by tablename`)).rows.map((r) => r.name)
+  } finally {
+    await client.end()
   }
 }
