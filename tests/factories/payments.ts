@@ -18,6 +18,7 @@ import { scheduleAward } from '../../app/domain/budgets/scheduling.server.ts'
 import { enterBankDetails, verifyBankDetails } from '../../app/domain/payments/bank-details.server.ts'
 import { prepareRun, type Rail } from '../../app/domain/payments/payment-runs.server.ts'
 import { ukToday } from '../../app/domain/places/places.server.ts'
+import { withReturnReviewCounts } from '../../app/domain/returns/review-counts.server.ts'
 import { createAwardScenario, type AwardScenario } from './award-decisions.ts'
 import { createUser } from './organisations.ts'
 
@@ -51,7 +52,10 @@ const key = () => crypto.randomBytes(6).toString('hex')
 /** Accepts an offer the way acceptOffer does for the ledger (status, then scheduleAward), without the letter. */
 async function acceptForTest(db: Kysely<DB>, awardId: number, userId: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('awards').set({ status: 'accepted', accepted_at: new Date().toISOString(), accepted_by: userId, accepted_name: 'Test Treasurer', accepted_role: 'Treasurer' }).where('id', '=', awardId).execute()
+    // As acceptOffer does: the award's returns start to count on the fund manager's returns list.
+    await withReturnReviewCounts(trx, awardId, () =>
+      trx.updateTable('awards').set({ status: 'accepted', accepted_at: new Date().toISOString(), accepted_by: userId, accepted_name: 'Test Treasurer', accepted_role: 'Treasurer' }).where('id', '=', awardId).execute(),
+    )
     await scheduleAward(trx, userId, { awardId })
   })
 }

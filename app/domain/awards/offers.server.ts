@@ -29,6 +29,7 @@ import { enqueueJob, type Job, type JobHandler } from '~/lib/jobs.server.ts'
 import { offerDeclaration } from './offer-labels.ts'
 import { acceptanceTime, isRealDate, offerLetterData, renderOfferLetter, type AcceptanceRecord, type OfferLetterData } from './offer-letter.server.ts'
 import { AwardNotFoundError } from './terms.server.ts'
+import { withReturnReviewCounts } from '../returns/review-counts.server.ts'
 
 export const OFFER_JOB_KIND = 'offers.issue'
 
@@ -277,22 +278,25 @@ export async function acceptOffer(trx: Transaction<DB>, actorUserId: number, inp
     purpose: 'offer_letter_accepted',
     actorUserId,
   })
-  await trx
-    .updateTable('awards')
-    .set({
-      status: 'accepted',
-      accepted_at: acceptance.acceptedAt,
-      accepted_by: actorUserId,
-      accepted_name: name,
-      accepted_role: role,
-      accepted_declaration: acceptance.declaration,
-      acceptance_document_id: doc.id,
-      acceptance_sha256: doc.sha256,
-      updated_at: acceptance.acceptedAt,
-    })
-    .where('id', '=', award.id)
-    .where('status', '=', 'offered')
-    .execute()
+  // Its returns start to count on the fund manager's returns list.
+  await withReturnReviewCounts(trx, award.id, () =>
+    trx
+      .updateTable('awards')
+      .set({
+        status: 'accepted',
+        accepted_at: acceptance.acceptedAt,
+        accepted_by: actorUserId,
+        accepted_name: name,
+        accepted_role: role,
+        accepted_declaration: acceptance.declaration,
+        acceptance_document_id: doc.id,
+        acceptance_sha256: doc.sha256,
+        updated_at: acceptance.acceptedAt,
+      })
+      .where('id', '=', award.id)
+      .where('status', '=', 'offered')
+      .execute(),
+  )
   await recordAudit(trx, {
     actorUserId,
     action: 'award.accepted',

@@ -15,6 +15,7 @@ import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { StoredUpload } from '~/lib/uploads.server.ts'
 import type { DB } from '../../../db/schema.ts'
 import { attachReturns } from '../returns/returns.server.ts'
+import { withReturnReviewCounts } from '../returns/review-counts.server.ts'
 import { buildSchedule, type Gate, type ScheduleDraft, type ScheduleInput } from './schedule.ts'
 
 export const MAX_CONDITIONS = 10
@@ -67,7 +68,7 @@ export async function setOfferTerms(trx: Transaction<DB>, actorUserId: number, i
   if (oldTranches.length) await trx.deleteFrom('tranche_parts').where('tranche_id', 'in', oldTranches.map((t) => t.id)).execute()
   await trx.deleteFrom('tranches').where('award_id', '=', award.id).execute()
   await trx.deleteFrom('award_conditions').where('award_id', '=', award.id).execute()
-  await trx.deleteFrom('returns').where('award_id', '=', award.id).where('status', '=', 'expected').execute()
+  await withReturnReviewCounts(trx, award.id, () => trx.deleteFrom('returns').where('award_id', '=', award.id).where('status', '=', 'expected').execute())
 
   const conditionIds: number[] = []
   for (const [i, text] of conditions.entries()) {
@@ -77,12 +78,14 @@ export async function setOfferTerms(trx: Transaction<DB>, actorUserId: number, i
   // A yearly award's annual returns are its return schedule (its later tranches wait for them); any other award gets
   // the round's schedule (by default an interim return and a final one) from its start date.
   const plannedStart = input.plannedStart ?? draft.tranches[0].dueDate
-  const attached = await attachReturns(trx, {
-    awardId: award.id,
-    annual: draft.kind === 'yearly' ? draft.returns.map((r) => ({ year: r.year, periodLabel: r.periodLabel, dueDate: r.dueDate })) : null,
-    start: plannedStart,
-    end: input.plannedEnd ?? null,
-  })
+  const attached = await withReturnReviewCounts(trx, award.id, () =>
+    attachReturns(trx, {
+      awardId: award.id,
+      annual: draft.kind === 'yearly' ? draft.returns.map((r) => ({ year: r.year, periodLabel: r.periodLabel, dueDate: r.dueDate })) : null,
+      start: plannedStart,
+      end: input.plannedEnd ?? null,
+    }),
+  )
   const returnIds = attached.idsByYear
   for (const t of draft.tranches) {
     const gateRef = t.gate === 'condition' ? String(conditionIds[t.conditionIndex!]) : t.gate === 'return' ? String(returnIds.get(t.returnYear!)) : null

@@ -20,6 +20,7 @@ import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { listDueTranches, reasonsNotPayable, tranchesForPayment, type TrancheForPayment } from './tranches.server.ts'
 import { paymentSettings } from './settings.server.ts'
+import { changeRunTrancheCount } from './run-counts.server.ts'
 
 export type Rail = 'bacs' | 'stripe'
 export type RunStatus = 'awaiting_approval' | 'approved' | 'sent' | 'completed' | 'cancelled'
@@ -138,6 +139,7 @@ export async function prepareRun(trx: Transaction<DB>, actorUserId: number, inpu
       .executeTakeFirst()
     if (Number(moved.numUpdatedRows) !== 1) throw new RunStatusError(`${t.reference} was put in another payment run a moment ago. Nothing was saved: choose the payments again.`)
   }
+  await changeRunTrancheCount(trx, run.id, chosen.length)
   await recordAudit(trx, {
     actorUserId,
     action: 'payment_run.prepared',
@@ -216,12 +218,13 @@ export async function cancelRun(trx: Transaction<DB>, actorUserId: number, input
     .where('status', 'in', ['awaiting_approval', 'approved'])
     .executeTakeFirst()
   if (Number(result.numUpdatedRows) !== 1) throw new RunStatusError('This payment run changed a moment ago: reload the page.')
-  await trx
+  const released = await trx
     .updateTable('tranches')
     .set({ status: 'scheduled', payment_run_id: null, bank_account_id: null, updated_at: now })
     .where('payment_run_id', '=', run.id)
     .where('status', '=', 'in_run')
-    .execute()
+    .executeTakeFirst()
+  await changeRunTrancheCount(trx, run.id, -Number(released.numUpdatedRows))
   await recordAudit(trx, { actorUserId, action: 'payment_run.cancelled', entityType: 'payment_run', entityId: run.id, after: { reason } })
 }
 
@@ -342,7 +345,7 @@ export async function listRuns(db: Db, options: { limit?: number } = {}): Promis
   const rows = await db
     .selectFrom('payment_runs')
     .innerJoin('users', 'users.id', 'payment_runs.created_by')
-    .select((eb) => [
+    .select([
       'payment_runs.id',
       'payment_runs.reference',
       'payment_runs.rail',
@@ -350,7 +353,7 @@ export async function listRuns(db: Db, options: { limit?: number } = {}): Promis
       'payment_runs.total_pence',
       'users.name',
       'payment_runs.submitted_at',
-      eb.selectFrom('tranches').select(eb.fn.countAll<number>().as('n')).whereRef('tranches.payment_run_id', '=', 'payment_runs.id').as('trancheCount'),
+      'payment_runs.tranche_count',
     ])
     .orderBy('payment_runs.id', 'desc')
     .limit(options.limit ?? 50)
@@ -363,7 +366,7 @@ export async function listRuns(db: Db, options: { limit?: number } = {}): Promis
     totalPence: r.total_pence,
     createdByName: r.name,
     submittedAt: r.submitted_at,
-    trancheCount: Number(r.trancheCount ?? 0),
+    trancheCount: Number(r.tranche_count),
   }))
 }
 
@@ -374,3 +377,4 @@ export function approvalSentence(run: Pick<RunSummary, 'needsApproval' | 'totalP
     ? `${formatPence(run.totalPence)} is above the ${threshold} threshold, so a second finance officer must approve this run.`
     : `${formatPence(run.totalPence)} is within the ${threshold} threshold, so this run was approved as it was submitted.`
 }
+

@@ -21,6 +21,7 @@ import { budgetLines, parseAnswers } from '../applications/answers.ts'
 import { sumsFromCohort, sumsFromParticipants, type OutcomeSums } from '../impact/outcome-statistics.ts'
 import { enqueueEmail } from '../messages/outbox.server.ts'
 import { isMeasureCode, type MeasureCode } from './measures.ts'
+import { withReturnReviewCounts } from './review-counts.server.ts'
 import {
   INSTRUMENTS,
   MAX_PHOTOS,
@@ -405,7 +406,9 @@ export async function saveReturnDraft(trx: Transaction<DB>, actorUserId: number,
   checkOrThrow(input.data, await contextOf(trx, row), 'draft')
   const data = await withPhotos(trx, actorUserId, row, input)
   const status = row.status === 'changes_requested' ? 'changes_requested' : 'draft'
-  await trx.updateTable('returns').set({ data: JSON.stringify(data), status, updated_at: new Date().toISOString() }).where('id', '=', row.id).execute()
+  await withReturnReviewCounts(trx, row.awardId, () =>
+    trx.updateTable('returns').set({ data: JSON.stringify(data), status, updated_at: new Date().toISOString() }).where('id', '=', row.id).execute(),
+  )
   await recordAudit(trx, { actorUserId, action: 'return.draft_saved', entityType: 'return', entityId: row.id, before: { status: row.status }, after: { status, photos: data.photos.length } })
   return { status }
 }
@@ -472,27 +475,29 @@ export async function submitReturn(trx: Transaction<DB>, actorUserId: number, in
   const version = row.version + 1
   const now = new Date().toISOString()
   const json = JSON.stringify(data)
-  const moved = await trx
-    .updateTable('returns')
-    .set({
-      status: 'submitted',
-      version,
-      data: json,
-      people_reached: data.peopleReached,
-      sessions_delivered: data.sessionsDelivered,
-      spent_pence: spentOf(data),
-      match_funding_pence: data.matchFundingPence,
-      submitted_at: now,
-      submitted_by: actorUserId,
-      reviewed_by: null,
-      reviewed_at: null,
-      review_comments: null,
-      updated_at: now,
-    })
-    .where('id', '=', row.id)
-    .where('version', '=', row.version)
-    .where('status', 'in', [...OPEN_RETURN_STATUSES])
-    .executeTakeFirst()
+  const moved = await withReturnReviewCounts(trx, row.awardId, () =>
+    trx
+      .updateTable('returns')
+      .set({
+        status: 'submitted',
+        version,
+        data: json,
+        people_reached: data.peopleReached,
+        sessions_delivered: data.sessionsDelivered,
+        spent_pence: spentOf(data),
+        match_funding_pence: data.matchFundingPence,
+        submitted_at: now,
+        submitted_by: actorUserId,
+        reviewed_by: null,
+        reviewed_at: null,
+        review_comments: null,
+        updated_at: now,
+      })
+      .where('id', '=', row.id)
+      .where('version', '=', row.version)
+      .where('status', 'in', [...OPEN_RETURN_STATUSES])
+      .executeTakeFirst(),
+  )
   if (Number(moved.numUpdatedRows) !== 1) throw new ReturnStatusError('This return was sent a moment ago by someone else.')
   await trx.insertInto('return_versions').values({ return_id: row.id, version, data: json, submitted_by: actorUserId, submitted_at: now }).execute()
   await writeFigures(trx, row.id, data)

@@ -8,6 +8,7 @@ import { db } from '~/lib/db.server.ts'
 import { ukToday } from '../places/places.server.ts'
 import { OPEN_RETURN_STATUSES } from './return-schedule.ts'
 import { countReturnsByView, listReturnsForReview, RETURNS_PER_PAGE } from './review.server.ts'
+import { rebuildReturnReviewCounts } from './review-counts.server.ts'
 
 const today = ukToday()
 let roundId: number
@@ -35,6 +36,8 @@ beforeAll(async () => {
   const cancelled = await s2.awardWithReturns({ startDate: '2020-01-01' })
   await db.updateTable('awards').set({ status: 'cancelled' }).where('id', '=', cancelled.awardId).execute()
   await addReturns(cancelled.awardId, 4, (i) => ({ status: i % 2 ? 'submitted' : 'expected', due_date: i < 2 ? '2021-01-01' : '2099-01-01', submitted_at: i % 2 ? '2021-03-01T10:00:00.000Z' : null }))
+  // The rows above were written directly, not by the domain functions that keep the tabs' counts: recount them.
+  await rebuildReturnReviewCounts(db)
 })
 
 /** The counts worked out the slow way: every open or sent return of an accepted or completed award, read and sorted here. */

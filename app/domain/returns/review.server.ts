@@ -4,7 +4,7 @@
  * return (listDueTranches treats an accepted return as the gate met). One fund manager's decision is enough (no four
  * eyes): a return is evidence of what happened, not a payment.
  */
-import { sql, type SelectQueryBuilder, type Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
@@ -12,6 +12,7 @@ import type { DB } from '../../../db/schema.ts'
 import { enqueueEmail } from '../messages/outbox.server.ts'
 import { MAX_REVIEW_COMMENTS, OPEN_RETURN_STATUSES, isOverdue, type ReturnListView } from './return-schedule.ts'
 import { loadReturn, ReturnStatusError, type ReturnRow } from './returns.server.ts'
+import { REPORTING_AWARD_STATUSES, withReturnReviewCounts } from './review-counts.server.ts'
 
 export class ReviewInputError extends DomainError {
   constructor(message: string) {
@@ -48,13 +49,15 @@ async function organisationEmails(db: Db, organisationId: number): Promise<strin
 
 async function decide(trx: Transaction<DB>, actorUserId: number, row: ReturnRow, outcome: 'accepted' | 'changes_requested', comments: string | null): Promise<void> {
   const now = new Date().toISOString()
-  const moved = await trx
-    .updateTable('returns')
-    .set({ status: outcome, reviewed_by: actorUserId, reviewed_at: now, review_comments: comments, updated_at: now })
-    .where('id', '=', row.id)
-    .where('status', '=', 'submitted')
-    .where('version', '=', row.version)
-    .executeTakeFirst()
+  const moved = await withReturnReviewCounts(trx, row.awardId, () =>
+    trx
+      .updateTable('returns')
+      .set({ status: outcome, reviewed_by: actorUserId, reviewed_at: now, review_comments: comments, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'submitted')
+      .where('version', '=', row.version)
+      .executeTakeFirst(),
+  )
   if (Number(moved.numUpdatedRows) !== 1) throw new ReturnStatusError('This return has just been reviewed by someone else.')
   await trx
     .updateTable('return_versions')
@@ -148,8 +151,6 @@ export interface ReturnListPage {
   previousBefore: number | null
 }
 
-/** Awards whose returns a fund manager follows: accepted by the group, or finished. */
-const REPORTING_AWARD_STATUSES = ['accepted', 'completed']
 
 /**
  * Returns of awards that have been accepted (or completed), filtered by view and round, a page at a time: 'due' still
@@ -193,7 +194,7 @@ export async function listReturnsForReview(
       'returns.version',
       'returns.submitted_at as submittedAt',
     ])
-    .where('awards.status', 'in', REPORTING_AWARD_STATUSES)
+    .where('awards.status', 'in', [...REPORTING_AWARD_STATUSES])
   if (options.roundId) query = query.where('awards.round_id', '=', options.roundId)
   const open = [...OPEN_RETURN_STATUSES]
   if (options.view === 'due') query = query.where('returns.status', 'in', open).where('returns.due_date', '>=', options.today)
@@ -218,53 +219,23 @@ export async function listReturnsForReview(
 
 type ReturnCounts = Record<'due' | 'overdue' | 'awaiting_review', number>
 
-/** The counts for the tabs, by SQL aggregate over the returns the query selects (open or waiting for review). */
-async function countReturns(query: SelectQueryBuilder<DB, 'returns' | 'awards', object>, today: string): Promise<ReturnCounts> {
-  const row = await query
-    .select([
-      sql<number>`coalesce(sum(case when returns.status = 'submitted' then 1 else 0 end), 0)`.as('awaiting_review'),
-      sql<number>`coalesce(sum(case when returns.status <> 'submitted' and returns.due_date < ${today} then 1 else 0 end), 0)`.as('overdue'),
-      sql<number>`coalesce(sum(case when returns.status <> 'submitted' and returns.due_date >= ${today} then 1 else 0 end), 0)`.as('due'),
-    ])
-    .where('returns.status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
-    .executeTakeFirstOrThrow()
-  return { awaiting_review: Number(row.awaiting_review), overdue: Number(row.overdue), due: Number(row.due) }
-}
-
 /**
- * How many returns of accepted (or completed) awards are in each view, for the tabs. In one round: one aggregate over
- * that round's awards. Across every round (a national programme has a hundred thousand returns): the returns counted
- * straight from their (status, due date) index, less those of the few awards that are not accepted or completed,
- * rather than looking up the award of every return.
+ * How many returns of accepted (or completed) awards are in each view, for the tabs, across every round or in one: sums
+ * over the maintained counts by round, status and due date (return_review_counts, a few hundred rows; see
+ * review-counts.server.ts), overdue or due by the due date against `today`. Equal to counting the returns themselves.
  */
 export async function countReturnsByView(db: Db, options: { roundId?: number | null; today: string }): Promise<ReturnCounts> {
-  const ofAwards = db.selectFrom('returns').innerJoin('awards', 'awards.id', 'returns.award_id')
-  if (options.roundId) return countReturns(ofAwards.where('awards.round_id', '=', options.roundId).where('awards.status', 'in', REPORTING_AWARD_STATUSES), options.today)
-  const open = [...OPEN_RETURN_STATUSES]
-  const count = (where: (q: SelectQueryBuilder<DB, 'returns', object>) => SelectQueryBuilder<DB, 'returns', object>) =>
-    where(db.selectFrom('returns'))
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n))
-  const [awaiting, overdue, due, others] = await Promise.all([
-    count((q) => q.where('status', '=', 'submitted')),
-    count((q) => q.where('status', 'in', open).where('due_date', '<', options.today)),
-    count((q) => q.where('status', 'in', open).where('due_date', '>=', options.today)),
-    // "Not accepted or completed" as ranges either side of each, so the awards' (status) index is searched, not scanned;
-    // CROSS JOIN keeps SQLite from turning the join round (it otherwise walked every open return and looked up its
-    // award: 130 ms at national scale). PostgreSQL plans a cross join with a join condition like any inner join.
-    countReturns(
-      db
-        .selectFrom('awards')
-        .crossJoin('returns')
-        .whereRef('returns.award_id', '=', 'awards.id')
-        .where((eb) =>
-          eb.or([eb('awards.status', '<', 'accepted'), eb.and([eb('awards.status', '>', 'accepted'), eb('awards.status', '<', 'completed')]), eb('awards.status', '>', 'completed')]),
-        ),
-      options.today,
-    ),
-  ])
-  return { awaiting_review: awaiting - others.awaiting_review, overdue: overdue - others.overdue, due: due - others.due }
+  let query = db
+    .selectFrom('return_review_counts')
+    .select([
+      sql<number>`coalesce(sum(case when status = 'submitted' then return_count else 0 end), 0)`.as('awaiting_review'),
+      sql<number>`coalesce(sum(case when status <> 'submitted' and due_date < ${options.today} then return_count else 0 end), 0)`.as('overdue'),
+      sql<number>`coalesce(sum(case when status <> 'submitted' and due_date >= ${options.today} then return_count else 0 end), 0)`.as('due'),
+    ])
+    .where('status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
+  if (options.roundId) query = query.where('round_id', '=', options.roundId)
+  const row = await query.executeTakeFirstOrThrow()
+  return { awaiting_review: Number(row.awaiting_review), overdue: Number(row.overdue), due: Number(row.due) }
 }
 
 /** Rounds that have awards with returns, for the filter on the returns list. */
