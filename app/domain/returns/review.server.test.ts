@@ -7,7 +7,7 @@ import { createReturnScenario } from '../../../tests/factories/returns.ts'
 import { db } from '~/lib/db.server.ts'
 import { ukToday } from '../places/places.server.ts'
 import { OPEN_RETURN_STATUSES } from './return-schedule.ts'
-import { countReturnsByView, listReturnsForReview, RETURNS_PER_PAGE } from './review.server.ts'
+import { countReturnsByView, listReturnsForReview, RETURNS_PER_PAGE, roundsWithReturns } from './review.server.ts'
 import { rebuildReturnReviewCounts } from './review-counts.server.ts'
 
 const today = ukToday()
@@ -65,6 +65,14 @@ describe('countReturnsByView', () => {
     expect(all.overdue).toBeGreaterThanOrEqual(60)
     expect(await countReturnsByView(db, { roundId, today })).toEqual(await countedByHand(roundId))
     expect(await countReturnsByView(db, { roundId: otherRoundId, today })).toEqual({ awaiting_review: 0, overdue: 0, due: 0 })
+  })
+})
+
+describe('roundsWithReturns', () => {
+  test('offers the rounds with returns of accepted or completed awards, not a round whose only award was cancelled', async () => {
+    const ids = (await roundsWithReturns(db)).map((r) => r.id)
+    expect(ids).toContain(roundId)
+    expect(ids).not.toContain(otherRoundId)
   })
 })
 

@@ -238,12 +238,15 @@ export async function countReturnsByView(db: Db, options: { roundId?: number | n
   return { awaiting_review: Number(row.awaiting_review), overdue: Number(row.overdue), due: Number(row.due) }
 }
 
-/** Rounds that have awards with returns, for the filter on the returns list. */
+/**
+ * Rounds that have returns a fund manager follows (of accepted or completed awards), for the filter on the returns
+ * list: the rounds in the maintained counts (a few hundred rows), not a search of the returns of every award.
+ */
 export async function roundsWithReturns(db: Db): Promise<Array<{ id: number; title: string }>> {
   return db
     .selectFrom('rounds')
     .select(['rounds.id', 'rounds.title'])
-    .where((eb) => eb.exists(eb.selectFrom('returns').innerJoin('awards', 'awards.id', 'returns.award_id').select('returns.id').whereRef('awards.round_id', '=', 'rounds.id')))
+    .where((eb) => eb.exists(eb.selectFrom('return_review_counts').select('return_review_counts.round_id').whereRef('return_review_counts.round_id', '=', 'rounds.id')))
     .orderBy('rounds.title')
     .execute()
 }
