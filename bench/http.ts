@@ -62,6 +62,26 @@ export async function getOnce(url: string, cookie: string | null): Promise<First
   return { status: res.status, contentType: res.headers.get('Content-Type') ?? '', body: Buffer.from(await res.arrayBuffer()) }
 }
 
+/**
+ * Waits until the server has finished what earlier load left it doing: autocannon stops sending when its time is up,
+ * but responses it gave up on (a 360Giving file is seconds of work) may still be running on the server, and would be
+ * counted against whatever is measured next. Quiet means `quietRuns` one-line floor pages in a row each answered within
+ * `quietMs`; gives up (and says so) after `maxSeconds`.
+ */
+export async function waitUntilQuiet(origin: string, options: { quietMs: number; quietRuns?: number; maxSeconds?: number }): Promise<{ seconds: number; quiet: boolean }> {
+  const started = performance.now()
+  const runs = options.quietRuns ?? 5
+  let inARow = 0
+  while (performance.now() - started < (options.maxSeconds ?? 60) * 1000) {
+    const before = performance.now()
+    await getOnce(`${origin}/bench/floor`, null)
+    inARow = performance.now() - before <= options.quietMs ? inARow + 1 : 0
+    if (inARow >= runs) return { seconds: (performance.now() - started) / 1000, quiet: true }
+    if (inARow === 0) await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { seconds: (performance.now() - started) / 1000, quiet: false }
+}
+
 /** Seconds to stream a whole response (to its last byte) and how many bytes it was. */
 export async function download(url: string): Promise<{ seconds: number; bytes: number; status: number }> {
   const started = performance.now()

@@ -20,7 +20,7 @@ import path from 'node:path'
 import { createDatabase } from '../db/connect.ts'
 import { parseBenchArgs, resultFiles, USAGE, UsageError, type BenchOptions } from './args.ts'
 import { accountsFor, CACHE_DIR, countRows, datasetMeta, ensurePostgresDatabase, pagesFor, prepareDataset, targetFor, type Accounts, type Role } from './datasets.ts'
-import { download, getOnce, load, signIn, startBareServer } from './http.ts'
+import { download, getOnce, load, signIn, startBareServer, waitUntilQuiet } from './http.ts'
 import { funderIdsOf, measureDashboards, measureExport, measureOfferLetter, openRawQuery } from './in-process.ts'
 import { measureOptimiser } from './optimiser.bench.ts'
 import { benchWorkers, ensureBuild, postgresServerUrl, startServer } from './processes.ts'
@@ -74,23 +74,32 @@ async function benchEngine(engine: EngineName, options: BenchOptions, accounts: 
         if (first.status !== 200) throw new Error(`${page.name} (${page.path}${page.account ? ` as ${accounts.emails[page.account]}` : ''}) answered ${first.status}, not 200`)
       }
       bare = await startBareServer(floorFirst.body, floorFirst.contentType)
-      const both = async (url: string, cookie: string | null) => ({
-        one: await load(url, { connections: CLIENTS.one, seconds: options.duration, cookie }),
-        many: await load(url, { connections: CLIENTS.many, seconds: options.duration, cookie }),
-      })
+      const both = async (url: string, cookie: string | null, settle: () => Promise<void> = async () => {}) => {
+        await settle()
+        const one = await load(url, { connections: CLIENTS.one, seconds: options.duration, cookie })
+        await settle()
+        return { one, many: await load(url, { connections: CLIENTS.many, seconds: options.duration, cookie }) }
+      }
       const floor = await both(`${server.origin}/bench/floor`, null)
       log(`${engine}: floor ${floor.many.rps} requests/s at ${CLIENTS.many} clients (p95 ${floor.one.p95} ms alone)`)
       const bareResult = await both(`${bare.origin}/`, null)
       log(`${engine}: bare node:http ${bareResult.many.rps} requests/s`)
+      // Quiet: a floor page answered within 3 times its single-client median (and at least 5 ms).
+      const quietMs = Math.max(5, 3 * floor.one.p50)
+      const settle = async () => {
+        const waited = await waitUntilQuiet(server.origin, { quietMs })
+        if (!waited.quiet) log(`${engine}: the server was still busy ${waited.seconds.toFixed(0)} s after the last measurement; measuring anyway`)
+      }
       const pageResults: PageResult[] = []
       for (const page of pages) {
-        const r = await both(`${server.origin}${page.path}`, page.account ? cookies.get(page.account)! : null)
+        const r = await both(`${server.origin}${page.path}`, page.account ? cookies.get(page.account)! : null, settle)
         const result: PageResult = { ...page, ...r, floorRatio: ratio(r.many.rps, floor.many.rps), bareRatio: ratio(r.many.rps, bareResult.many.rps) }
         pageResults.push(result)
         const verdict = pageVerdict(result)
         log(`${engine}: ${page.name}: p95 ${r.one.p95} / ${r.many.p95} ms, ${r.many.rps} requests/s, ${result.floorRatio}× floor ${verdict.met ? '✓' : `✗ ${verdict.misses.join('; ')}`}`)
         if (r.one.failures + r.many.failures > 0) throw new Error(`${page.name} failed under load: ${r.one.failures + r.many.failures} responses were not 200 (see ${server.logFile})`)
       }
+      await settle()
       const json = await download(`${server.origin}/data/360giving.json`)
       const csv = await download(`${server.origin}/data/360giving.csv`)
       measured = { floor, bare: bareResult, pages: pageResults, openDataHttp: { json: { httpSeconds: json.seconds, bytes: json.bytes }, csv: { httpSeconds: csv.seconds, bytes: csv.bytes } } }
