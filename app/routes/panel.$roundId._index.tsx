@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
 import { decisionLabel } from '~/domain/assessment/panel-labels.ts'
-import { panelPage, panelView, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
+import { panelRankingPage, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
@@ -29,8 +29,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   })
   const cursor = pageCursor.safeParse(Object.fromEntries(new URL(request.url).searchParams))
   if (!cursor.success) throw new Response('That page of the ranked list does not exist', { status: 400 })
-  const { rows, ...view } = await panelView(db, roundId)
-  return json({ view, page: panelPage(rows, cursor.data), canRelease: user.permissions.has('manage:round:any') })
+  const { page, ...view } = await panelRankingPage(db, roundId, cursor.data)
+  return json({ view, page, canRelease: user.permissions.has('manage:round:any') })
 }
 
 const position = z.coerce.number().int().min(0).max(1_000_000)

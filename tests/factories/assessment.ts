@@ -15,6 +15,7 @@ import { createOpenRound } from '../../app/domain/funds/test-support.server.ts'
 import { currentPlaceId } from './organisations.ts'
 import { createUserWithRole, type TestUser } from './sessions.ts'
 import { weightedScoreMilli, type CriterionForScoring } from '../../app/domain/assessment/scoring.ts'
+import { refreshBidScoreSummaries } from '../../app/domain/assessment/score-summaries.server.ts'
 
 export interface CriterionSpec {
   name: string
@@ -140,7 +141,8 @@ export async function assignRaw(db: Kysely<DB>, applicationId: number, assessorI
 
 /**
  * A submitted assessment with the given scores (in the order of panel.criteria), assigning the assessor first if
- * needed. The weighted score is computed with the real scoring module.
+ * needed. The weighted score is computed with the real scoring module, and the bid's score summary kept in step as
+ * submitScores keeps it.
  */
 export async function submitScoresRaw(
   db: Kysely<DB>,
@@ -159,5 +161,6 @@ export async function submitScoresRaw(
     .set({ status: 'submitted', weighted_score_milli: weightedScoreMilli(panel.criteria, map), submitted_at: now, conflict_confirmed_at: now, updated_at: now })
     .where('id', '=', assessmentId)
     .execute()
+  await refreshBidScoreSummaries(db, [input.applicationId])
   return assessmentId
 }

@@ -16,6 +16,7 @@ import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { CONFLICT_TYPES, conflictNeedsNote, conflictTypeLabel, type ConflictType } from './assessment-labels.ts'
 import { loadOwnAssessment } from './access.server.ts'
+import { refreshBidScoreSummaries } from './score-summaries.server.ts'
 
 export class ConflictInputError extends DomainError {
   constructor(field: string, message: string) {
@@ -56,6 +57,8 @@ async function markConflict(
     .set({ status: 'conflict', conflict_type: input.type, conflict_note: input.note || null, conflict_recorded_by: input.recordedBy, updated_at: now })
     .where('id', '=', assessment.id)
     .execute()
+  // A submitted assessment stops counting towards the bid's scores.
+  await refreshBidScoreSummaries(trx, [assessment.applicationId])
   await recordAudit(trx, {
     actorUserId,
     action: 'assessment.conflict_declared',

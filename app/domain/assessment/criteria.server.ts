@@ -11,6 +11,7 @@ import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { CriterionFormSchema, criterionFromForm, SCORE_POINTS, type CriterionInput } from './criterion-input.ts'
 import { weightShares, type CriterionForScoring } from './scoring.ts'
+import { refreshRoundScoreSummaries } from './score-summaries.server.ts'
 
 export interface Criterion extends CriterionForScoring {
   roundId: number
@@ -137,6 +138,7 @@ export async function addCriterion(trx: Transaction<DB>, actorUserId: number | n
     .returningAll()
     .executeTakeFirstOrThrow()
   const criterion = toCriterion(row)
+  await refreshRoundScoreSummaries(trx, roundId)
   await recordAudit(trx, { actorUserId, action: 'criterion.added', entityType: 'criterion', entityId: criterion.id, after: { roundId, ...auditView(criterion) } })
   return criterion
 }
@@ -148,6 +150,7 @@ export async function updateCriterion(trx: Transaction<DB>, actorUserId: number 
   await assertEditable(trx, ref.roundId)
   const row = await trx.updateTable('criteria').set(columns(value)).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow()
   const after = toCriterion(row)
+  await refreshRoundScoreSummaries(trx, ref.roundId)
   await recordAudit(trx, { actorUserId, action: 'criterion.updated', entityType: 'criterion', entityId: after.id, before: auditView(before), after: auditView(after) })
   return after
 }
@@ -160,6 +163,7 @@ export async function deleteCriterion(trx: Transaction<DB>, actorUserId: number 
   await trx.deleteFrom('moderations').where('criterion_id', '=', before.id).execute()
   await trx.deleteFrom('criteria').where('id', '=', before.id).execute()
   await renumber(trx, ref.roundId)
+  await refreshRoundScoreSummaries(trx, ref.roundId)
   await recordAudit(trx, {
     actorUserId,
     action: 'criterion.deleted',

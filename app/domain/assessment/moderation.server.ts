@@ -10,6 +10,7 @@ import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { getCriterion } from './criteria.server.ts'
+import { refreshBidScoreSummaries } from './score-summaries.server.ts'
 
 export { setNormalisation } from './settings.server.ts'
 
@@ -88,6 +89,7 @@ export async function moderate(trx: Transaction<DB>, actorUserId: number, input:
   } else {
     await trx.insertInto('moderations').values({ application_id: input.applicationId, criterion_id: criterion.id, score: input.score, rationale, moderated_by: actorUserId, updated_at: now }).execute()
   }
+  await refreshBidScoreSummaries(trx, [input.applicationId])
   await recordAudit(trx, {
     actorUserId,
     action: 'moderation.set',
@@ -109,6 +111,7 @@ export async function clearModeration(trx: Transaction<DB>, actorUserId: number,
     .executeTakeFirst()
   if (!existing) return false
   await trx.deleteFrom('moderations').where('id', '=', existing.id).execute()
+  await refreshBidScoreSummaries(trx, [input.applicationId])
   await recordAudit(trx, {
     actorUserId,
     action: 'moderation.cleared',

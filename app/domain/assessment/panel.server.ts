@@ -30,7 +30,7 @@ import type { Permission } from '~/lib/policy.ts'
 import { chairsRound } from './moderation.server.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import type { DecisionStatus } from './panel-labels.ts'
-import { roundRanking, type RankedBid } from './scoreboard.server.ts'
+import { rankedBids, roundRankingEntries, type RankingEntry } from './scoreboard.server.ts'
 
 export interface PanelViewer {
   id: number
@@ -169,9 +169,10 @@ export interface PanelDecision {
   releasedAt: string | null
 }
 
-/** The round's decisions by application id. */
-export async function decisionsFor(db: Db, roundId: number): Promise<Map<number, PanelDecision>> {
-  const rows = await db
+/** The round's decisions by application id (only those of the given bids, when given). */
+export async function decisionsFor(db: Db, roundId: number, applicationIds?: readonly number[]): Promise<Map<number, PanelDecision>> {
+  if (applicationIds?.length === 0) return new Map()
+  let query = db
     .selectFrom('panel_decisions')
     .innerJoin('users', 'users.id', 'panel_decisions.decided_by')
     .select([
@@ -189,7 +190,8 @@ export async function decisionsFor(db: Db, roundId: number): Promise<Map<number,
       'users.name',
     ])
     .where('panel_decisions.round_id', '=', roundId)
-    .execute()
+  if (applicationIds) query = query.where('panel_decisions.application_id', 'in', applicationIds)
+  const rows = await query.execute()
   return new Map(
     rows.map((r) => [
       r.application_id,
@@ -430,20 +432,35 @@ export async function readPotSplitBases(db: Db, potIds: number[]): Promise<Map<n
   )
 }
 
-function countedAmount(bid: RankedBid, decision: PanelDecision | undefined): number | null {
+/** A decision as the running totals read it. */
+interface DecidedAmount {
+  status: DecisionStatus
+  amountPence: number | null
+}
+
+function countedAmount(bid: Pick<RankingEntry, 'gatewayFailed' | 'amountRequestedPence'>, decision: DecidedAmount | undefined): number | null {
   if (decision) return decision.status === 'recommended' ? (decision.amountPence ?? bid.amountRequestedPence) : null
   return bid.gatewayFailed ? null : bid.amountRequestedPence
 }
 
-/** The ranked list with decisions and the running totals (see the module comment). */
-export async function panelView(db: Db, roundId: number): Promise<PanelView> {
+/** What the walk down the list works out for each bid: PanelRow's money fields. */
+type WalkedMoney = Pick<PanelRow, 'counted' | 'runningTotalPence' | 'roundLeftPence' | 'pot' | 'ringFenced' | 'shortfall' | 'award'>
+
+interface PanelWalk extends Omit<PanelView, 'rows'> {
+  entries: { entry: RankingEntry; money: WalkedMoney }[]
+}
+
+/**
+ * The whole list walked once for the running totals (see the module comment), from one row a bid (the maintained score
+ * summaries) and each decision's status and amount; what the rows show besides is read only for the rows shown.
+ */
+async function panelWalk(db: Db, roundId: number): Promise<PanelWalk> {
   const round = await panelRound(db, roundId)
-  const [board, decisions, pots, latestRun, outcomeRows, awardRows] = await Promise.all([
-    roundRanking(db, roundId),
-    decisionsFor(db, roundId),
+  const [board, decisionRows, pots, latestRun, awardRows] = await Promise.all([
+    roundRankingEntries(db, roundId),
+    db.selectFrom('panel_decisions').select(['application_id', 'status', 'amount_pence']).where('round_id', '=', roundId).execute(),
     roundPots(db, roundId),
     db.selectFrom('optimiser_runs').select(['id', 'status']).where('round_id', '=', roundId).orderBy('id', 'desc').executeTakeFirst(),
-    db.selectFrom('applications').select(['id', 'outcome_areas']).where('round_id', '=', roundId).where('status', '!=', 'draft').execute(),
     db
       .selectFrom('awards')
       .innerJoin('award_commitments', 'award_commitments.award_id', 'awards.id')
@@ -453,22 +470,75 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
       .groupBy(['awards.application_id', 'awards.reference'])
       .execute(),
   ])
+  const decisions = new Map(decisionRows.map((d) => [d.application_id, { status: d.status, amountPence: d.amount_pence === null ? null : penceFromDatabase(d.amount_pence) }]))
   // Bids whose award is already committed to a pot: their money has left the pots' available balances already.
   const committedAwards = new Map(awardRows.map((r) => [r.application_id, { reference: r.reference, committedPence: Number(r.committed) }]))
-  // The outcome areas the fund manager recorded on each bid, for ring-fences that fund only some outcomes.
-  const outcomeAreas = new Map(outcomeRows.map((r) => [r.id, parseOutcomeAreas(r.outcome_areas)]))
   const today = ukToday()
   const { bases, ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
   const potLeft = new Map(potStart)
   const ringFencedLeft = new Map(ringFenced.map((c) => [c.contributionId, c]))
+  const potsByPlace = new Map<number | null, RoundPot[]>()
+  const potsFor = (placeId: number | null) => {
+    let list = potsByPlace.get(placeId)
+    if (!list) potsByPlace.set(placeId, (list = potsForBid(pots, placeId)))
+    return list
+  }
 
   let running = 0
   let recommended = 0
-  const rows: PanelRow[] = []
+  const entries: PanelWalk['entries'] = []
   for (const bid of board) {
     const decision = decisions.get(bid.applicationId)
     const amount = countedAmount(bid, decision)
-    const row: PanelRow = {
+    const money: WalkedMoney = { counted: amount !== null, runningTotalPence: 0, roundLeftPence: 0, pot: null, ringFenced: [], shortfall: null }
+    if (amount !== null) {
+      running += amount
+      if (decision?.status === 'recommended') recommended += amount
+      const award = committedAwards.get(bid.applicationId)
+      if (award) money.award = award
+      else if (pots.length > 0 && amount > 0) {
+        // The outcome areas the fund manager recorded on the bid, for ring-fences that fund only some outcomes.
+        const facts: AwardFacts = { placeId: bid.placeId, categories: parseOutcomeAreas(bid.outcomeAreas), fundId: round.fundId, roundId, date: today, amountPence: amount }
+        const result = allocate(bases, potsFor(bid.placeId), facts, left, potLeft)
+        if ('refusal' in result) money.shortfall = result.refusal
+        else {
+          for (const part of result.parts) {
+            left.set(part.contributionId, (left.get(part.contributionId) ?? 0) - part.amountPence)
+            potLeft.set(result.pot.id, (potLeft.get(result.pot.id) ?? 0) - part.amountPence)
+            const fenced = ringFencedLeft.get(part.contributionId)
+            if (fenced) {
+              fenced.leftPence -= part.amountPence
+              money.ringFenced.push({ contributionId: fenced.contributionId, funderName: fenced.funderName, leftPence: fenced.leftPence })
+            }
+          }
+          money.pot = { potId: result.pot.id, name: result.pot.name, leftPence: potLeft.get(result.pot.id) ?? 0 }
+        }
+      }
+    }
+    money.runningTotalPence = running
+    money.roundLeftPence = round.budgetPence - running
+    entries.push({ entry: bid, money })
+  }
+
+  return {
+    round,
+    entries,
+    pots: pots.map((p) => ({ potId: p.id, name: p.name, placeId: p.placeId, placeName: p.placeName, startPence: potStart.get(p.id) ?? 0, leftPence: potLeft.get(p.id) ?? 0 })),
+    ringFenced,
+    totals: { countedPence: running, recommendedPence: recommended, roundLeftPence: round.budgetPence - running, decided: decisions.size, bids: entries.length },
+    latestRun: latestRun ?? null,
+  }
+}
+
+/** The rows shown for some walked entries: each bid's own fields and scores, its decision and the walk's money. */
+async function panelRows(db: Db, roundId: number, walked: PanelWalk['entries'], all: boolean): Promise<PanelRow[]> {
+  const [bids, decisions] = await Promise.all([
+    rankedBids(db, roundId, walked.map((w) => w.entry)),
+    decisionsFor(db, roundId, all ? undefined : walked.map((w) => w.entry.applicationId)),
+  ])
+  return bids.map((bid, i) => {
+    const decision = decisions.get(bid.applicationId) ?? null
+    return {
       rank: bid.rank,
       applicationId: bid.applicationId,
       reference: bid.reference,
@@ -485,56 +555,33 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
       submittedCount: bid.submittedCount,
       gatewayFailed: bid.gatewayFailed,
       failedGatewayNames: bid.failedGatewayNames,
-      decision: decision ?? null,
-      counted: amount !== null,
-      runningTotalPence: 0,
-      roundLeftPence: 0,
-      pot: null,
-      ringFenced: [],
-      shortfall: null,
+      decision,
+      ...walked[i]!.money,
     }
-    if (amount !== null) {
-      running += amount
-      if (decision?.status === 'recommended') recommended += amount
-      const award = committedAwards.get(bid.applicationId)
-      if (award) row.award = award
-      else if (pots.length > 0 && amount > 0) {
-        const facts: AwardFacts = { placeId: bid.placeId, categories: outcomeAreas.get(bid.applicationId) ?? [], fundId: round.fundId, roundId, date: today, amountPence: amount }
-        const result = allocate(bases, potsForBid(pots, bid.placeId), facts, left, potLeft)
-        if ('refusal' in result) row.shortfall = result.refusal
-        else {
-          for (const part of result.parts) {
-            left.set(part.contributionId, (left.get(part.contributionId) ?? 0) - part.amountPence)
-            potLeft.set(result.pot.id, (potLeft.get(result.pot.id) ?? 0) - part.amountPence)
-            const fenced = ringFencedLeft.get(part.contributionId)
-            if (fenced) {
-              fenced.leftPence -= part.amountPence
-              row.ringFenced.push({ contributionId: fenced.contributionId, funderName: fenced.funderName, leftPence: fenced.leftPence })
-            }
-          }
-          row.pot = { potId: result.pot.id, name: result.pot.name, leftPence: potLeft.get(result.pot.id) ?? 0 }
-        }
-      }
-    }
-    row.runningTotalPence = running
-    row.roundLeftPence = round.budgetPence - running
-    rows.push(row)
-  }
+  })
+}
 
-  return {
-    round,
-    rows,
-    pots: pots.map((p) => ({ potId: p.id, name: p.name, placeId: p.placeId, placeName: p.placeName, startPence: potStart.get(p.id) ?? 0, leftPence: potLeft.get(p.id) ?? 0 })),
-    ringFenced,
-    totals: { countedPence: running, recommendedPence: recommended, roundLeftPence: round.budgetPence - running, decided: decisions.size, bids: rows.length },
-    latestRun: latestRun ?? null,
-  }
+/** The ranked list with decisions and the running totals (see the module comment). */
+export async function panelView(db: Db, roundId: number): Promise<PanelView> {
+  const { entries, ...view } = await panelWalk(db, roundId)
+  return { ...view, rows: await panelRows(db, roundId, entries, true) }
+}
+
+/**
+ * One page of the ranked list (PANEL_PAGE_SIZE) with everything else panelView gives: the money is walked down the
+ * whole list from one summary row a bid (so a page shows the same money left as the full list), and the bids' own
+ * fields, scores and decisions are read for the page's rows only.
+ */
+export async function panelRankingPage(db: Db, roundId: number, cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): Promise<Omit<PanelView, 'rows'> & { page: PanelPage }> {
+  const { entries, ...view } = await panelWalk(db, roundId)
+  const { rows: shown, ...page } = panelPage(entries, cursor, size)
+  return { ...view, page: { ...page, rows: await panelRows(db, roundId, shown, false) } }
 }
 
 export const PANEL_PAGE_SIZE = 50
 
-export interface PanelPage {
-  rows: PanelRow[]
+export interface PanelPage<Row = PanelRow> {
+  rows: Row[]
   /** Positions (1-based) of the first and last row shown, and of the whole list. */
   first: number
   last: number
@@ -549,7 +596,7 @@ export interface PanelPage {
  * shows the same money left as the full list would; only the rows sent to the browser are cut. Cursors are positions
  * in the list: `after` shows the rows after that position, `before` those before it.
  */
-export function panelPage(rows: PanelRow[], cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): PanelPage {
+export function panelPage<Row>(rows: Row[], cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): PanelPage<Row> {
   const total = rows.length
   let start = 0
   if (cursor.before !== undefined) start = Math.max(0, Math.min(cursor.before, total + 1) - 1 - size)

@@ -9,6 +9,8 @@
  * Efficient at scale: six queries whatever the number of bids (the round, its criteria, the bids, the assessments,
  * per-bid-and-criterion score tallies aggregated in SQL, the moderations), then pure arithmetic from scoring.ts.
  */
+import type { ExpressionBuilder } from 'kysely'
+import type { DB } from '../../../db/schema.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { listCriteria, type Criterion } from './criteria.server.ts'
@@ -182,65 +184,111 @@ export async function roundScoreboard(db: Db, roundId: number, options: { normal
 /** A bid as the ranked list needs it: the scoreboard's bid without its assessors, conflicts and normalised ranking. */
 export type RankedBid = Omit<ScoreboardBid, 'assessors' | 'conflicts' | 'normalisedZ' | 'normalisedRank'>
 
+/** A bid's place in the ranked list and what the panel's running totals need, from its row of bid_score_summaries. */
+export interface RankingEntry {
+  applicationId: number
+  rank: number
+  placeId: number | null
+  amountRequestedPence: number
+  moderatedTotalMilli: number | null
+  gatewayFailed: boolean
+  /** The bid's outcome areas as stored (JSON), for ring-fences that fund only some outcomes. */
+  outcomeAreas: string
+}
+
 /**
- * The round's bids in moderated rank order with exactly the scoreboard's rank, scores, spread and gateway result
- * (roundScoreboard with normalise: false), for the panel's ranked list. It skips what that list never shows: assessors'
- * names, conflicts, calibration and normalisation; each bid's submitted weighted scores are counted, summed and ranged
- * in SQL (one row per bid, not one per assessment). Throws NotFoundError for no such round.
+ * The round's bids in front of the panel in moderated rank order (the scoreboard's rank: rankBids over the moderated
+ * totals and gateway results), one row a bid from the maintained score summaries (score-summaries.server.ts) joined to
+ * the bids, with no score aggregated on the way.
  */
-export async function roundRanking(db: Db, roundId: number): Promise<RankedBid[]> {
-  const round = await db.selectFrom('rounds').select(['id', 'disagreement_threshold']).where('id', '=', roundId).executeTakeFirst()
-  if (!round) throw new NotFoundError('round')
-  const [criteria, bidRows, weightRows, tallyRows, moderationRows] = await Promise.all([
-    listCriteria(db, roundId),
-    panelBids(db, roundId),
-    db
-      .selectFrom('assessments')
-      .innerJoin('applications', 'applications.id', 'assessments.application_id')
-      .select((eb) => [
-        'assessments.application_id',
-        eb.fn.countAll<number | string>().as('count'),
-        eb.fn.sum<number | string>('assessments.weighted_score_milli').as('total'),
-        eb.fn.min<number | string>('assessments.weighted_score_milli').as('lowest'),
-        eb.fn.max<number | string>('assessments.weighted_score_milli').as('highest'),
-      ])
-      .where('applications.round_id', '=', roundId)
-      .where('assessments.status', '=', 'submitted')
-      .where('assessments.weighted_score_milli', 'is not', null)
-      .groupBy('assessments.application_id')
-      .execute(),
-    roundTallies(db, roundId),
-    roundModerations(db, roundId),
+export async function roundRankingEntries(db: Db, roundId: number): Promise<RankingEntry[]> {
+  const rows = await panelBidQuery(db, roundId)
+    .leftJoin('bid_score_summaries', 'bid_score_summaries.application_id', 'applications.id')
+    .select(['applications.id', 'applications.place_id', 'applications.amount_requested_pence', 'applications.outcome_areas', 'bid_score_summaries.moderated_total_milli', 'bid_score_summaries.gateway_failed'])
+    .execute()
+  const entries = rows.map((r) => ({
+    applicationId: r.id,
+    rank: 0,
+    placeId: r.place_id,
+    amountRequestedPence: penceFromDatabase(r.amount_requested_pence),
+    moderatedTotalMilli: r.moderated_total_milli === null ? null : Number(r.moderated_total_milli),
+    gatewayFailed: r.gateway_failed === 1,
+    outcomeAreas: r.outcome_areas,
+  }))
+  const ranks = rankBids(entries.map((e) => ({ applicationId: e.applicationId, score: e.moderatedTotalMilli, gatewayFailed: e.gatewayFailed })))
+  for (const e of entries) e.rank = ranks.get(e.applicationId)!
+  return entries.sort((a, b) => a.rank - b.rank || a.applicationId - b.applicationId)
+}
+
+/**
+ * Everything the ranked list shows about some of the round's ranked bids (a page of them, or all), in the order given:
+ * the bid itself, and from its score summary the mean, spread and disagreement (spreadOfSummary), the moderated total
+ * and the gateway result; the names of the gateways failed are worked out for the failing bids only.
+ */
+export async function rankedBids(db: Db, roundId: number, entries: readonly RankingEntry[]): Promise<RankedBid[]> {
+  if (entries.length === 0) return []
+  const ids = entries.map((e) => e.applicationId)
+  const failing = entries.filter((e) => e.gatewayFailed).map((e) => e.applicationId)
+  const [round, identities, summaries, gatewayNames] = await Promise.all([
+    db.selectFrom('rounds').select('disagreement_threshold').where('id', '=', roundId).executeTakeFirstOrThrow(),
+    bidIdentityQuery(db).where('applications.id', 'in', ids).execute(),
+    db.selectFrom('bid_score_summaries').selectAll().where('application_id', 'in', ids).execute(),
+    failedGatewayNames(db, roundId, failing),
   ])
-  const weights = new Map(weightRows.map((w) => [w.application_id, { count: Number(w.count), total: Number(w.total), lowest: Number(w.lowest), highest: Number(w.highest) }]))
-  const tallies = talliesByBid(tallyRows)
-  const moderations = moderationsByBid(moderationRows)
-  const bids = bidRows.map((b) => {
-    const w = weights.get(b.id)
-    const bidModerations = moderations.get(b.id) ?? new Map<number, { score: number }>()
-    const outcome = moderatedOutcome(criteria, tallies.get(b.id) ?? new Map(), bidModerations)
+  const identityOf = new Map(identities.map((b) => [b.id, b]))
+  const summaryOf = new Map(summaries.map((s) => [s.application_id, s]))
+  return entries.map((e) => {
+    const s = summaryOf.get(e.applicationId)
+    const count = s ? Number(s.submitted_count) : 0
+    const weights = s && count > 0 ? { count, total: Number(s.weighted_total_milli), lowest: Number(s.weighted_lowest_milli), highest: Number(s.weighted_highest_milli) } : null
     return {
-      ...bidIdentity(b),
-      submittedCount: w?.count ?? 0,
-      ...spreadOfSummary(w ?? null, round.disagreement_threshold),
-      moderatedTotalMilli: outcome.moderatedTotalMilli,
-      moderatedCriteria: bidModerations.size,
-      gatewayFailed: outcome.gatewayFailed,
-      failedGatewayNames: outcome.failedGatewayNames,
-      rank: 0,
+      ...bidIdentity(identityOf.get(e.applicationId)!),
+      submittedCount: count,
+      ...spreadOfSummary(weights, round.disagreement_threshold),
+      moderatedTotalMilli: e.moderatedTotalMilli,
+      moderatedCriteria: s ? Number(s.moderated_criteria) : 0,
+      gatewayFailed: e.gatewayFailed,
+      failedGatewayNames: gatewayNames.get(e.applicationId) ?? [],
+      rank: e.rank,
     } satisfies RankedBid
   })
-  const ranks = rankBids(bids.map((b) => ({ applicationId: b.applicationId, score: b.moderatedTotalMilli, gatewayFailed: b.gatewayFailed })))
-  for (const b of bids) b.rank = ranks.get(b.applicationId)!
-  return bids.sort((a, b) => a.rank - b.rank || a.applicationId - b.applicationId)
+}
+
+/** The gateways each of some bids fails (moderatedOutcome over the round's gateway criteria), by application id. */
+async function failedGatewayNames(db: Db, roundId: number, applicationIds: number[]): Promise<Map<number, string[]>> {
+  if (applicationIds.length === 0) return new Map()
+  const gateways = (await listCriteria(db, roundId)).filter((c) => c.isGateway)
+  if (gateways.length === 0) return new Map()
+  const gatewayIds = gateways.map((c) => c.id)
+  const [tallyRows, moderationRows] = await Promise.all([
+    tallyQuery(db).where('assessments.application_id', 'in', applicationIds).where('criterion_scores.criterion_id', 'in', gatewayIds).execute(),
+    db.selectFrom('moderations').select(['application_id', 'criterion_id', 'score']).where('application_id', 'in', applicationIds).where('criterion_id', 'in', gatewayIds).execute(),
+  ])
+  const tallies = talliesByBid(tallyRows)
+  const moderations = moderationsByBid(moderationRows)
+  return new Map(applicationIds.map((id) => [id, moderatedOutcome(gateways, tallies.get(id) ?? new Map(), moderations.get(id) ?? new Map()).failedGatewayNames]))
+}
+
+/**
+ * The round's bids in moderated rank order with exactly the scoreboard's rank, scores, spread and gateway result
+ * (roundScoreboard with normalise: false), for the panel's ranked list, read from the maintained score summaries.
+ * Throws NotFoundError for no such round.
+ */
+export async function roundRanking(db: Db, roundId: number): Promise<RankedBid[]> {
+  const round = await db.selectFrom('rounds').select('id').where('id', '=', roundId).executeTakeFirst()
+  if (!round) throw new NotFoundError('round')
+  return rankedBids(db, roundId, await roundRankingEntries(db, roundId))
 }
 
 /** Per bid and criterion: the sum, count and lowest of the submitted raw scores (aggregated in SQL). */
 function roundTallies(db: Db, roundId: number) {
+  return tallyQuery(db).innerJoin('applications', 'applications.id', 'assessments.application_id').where('applications.round_id', '=', roundId).execute()
+}
+
+function tallyQuery(db: Db) {
   return db
     .selectFrom('criterion_scores')
     .innerJoin('assessments', 'assessments.id', 'criterion_scores.assessment_id')
-    .innerJoin('applications', 'applications.id', 'assessments.application_id')
     .select((eb) => [
       'assessments.application_id',
       'criterion_scores.criterion_id',
@@ -248,10 +296,8 @@ function roundTallies(db: Db, roundId: number) {
       eb.fn.countAll<number | string>().as('count'),
       eb.fn.min<number | string>('criterion_scores.score').as('lowest'),
     ])
-    .where('applications.round_id', '=', roundId)
     .where('assessments.status', '=', 'submitted')
     .groupBy(['assessments.application_id', 'criterion_scores.criterion_id'])
-    .execute()
 }
 
 function roundModerations(db: Db, roundId: number) {
@@ -321,6 +367,15 @@ function bidIdentity(b: Awaited<ReturnType<typeof panelBids>>[number]) {
 
 /** The round's bids in front of the panel (see PANEL_BID_STATUSES; not screened ineligible), by application id. */
 function panelBids(db: Db, roundId: number) {
+  return bidIdentityQuery(db)
+    .where('applications.round_id', '=', roundId)
+    .where(inFrontOfPanel)
+    .orderBy('applications.id')
+    .execute()
+}
+
+/** A bid as a scoreboard row names it (see bidIdentity). */
+function bidIdentityQuery(db: Db) {
   return db
     .selectFrom('applications')
     .leftJoin('places', 'places.id', 'applications.place_id')
@@ -334,17 +389,19 @@ function panelBids(db: Db, roundId: number) {
       eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name'),
       'places.name as place_name',
     ])
-    .where('applications.round_id', '=', roundId)
-    .where('applications.status', 'in', PANEL_BID_STATUSES)
-    .where((eb) =>
-      eb.or([
-        eb('applications.screening_override', '=', 'eligible'),
-        eb.and([
-          eb('applications.screening_override', 'is', null),
-          eb.or([eb('applications.screening_result', 'is', null), eb('applications.screening_result', '!=', 'ineligible')]),
-        ]),
-      ]),
-    )
-    .orderBy('applications.id')
-    .execute()
+}
+
+/** The round's bids in front of the panel, in application id order, for a caller to choose columns. */
+function panelBidQuery(db: Db, roundId: number) {
+  return db.selectFrom('applications').where('applications.round_id', '=', roundId).where(inFrontOfPanel).orderBy('applications.id')
+}
+
+function inFrontOfPanel(eb: ExpressionBuilder<DB, 'applications'>) {
+  return eb.and([
+    eb('applications.status', 'in', PANEL_BID_STATUSES),
+    eb.or([
+      eb('applications.screening_override', '=', 'eligible'),
+      eb.and([eb('applications.screening_override', 'is', null), eb.or([eb('applications.screening_result', 'is', null), eb('applications.screening_result', '!=', 'ineligible')])]),
+    ]),
+  ])
 }

@@ -17,6 +17,7 @@ import { ConflictError, DomainError } from '~/lib/errors.ts'
 import { loadOwnAssessment, type OwnAssessment } from './access.server.ts'
 import { listCriteria, type Criterion } from './criteria.server.ts'
 import { COMMENT_MAX, commentField, scoreField, scoreMessages, type ScoreInput } from './score-form.ts'
+import { refreshBidScoreSummaries } from './score-summaries.server.ts'
 import { failedGateways, weightedScoreMilli } from './scoring.ts'
 
 export type { ScoreInput } from './score-form.ts'
@@ -166,6 +167,7 @@ export async function submitScores(trx: Transaction<DB>, assessorUserId: number,
     .where('status', '=', 'draft')
     .executeTakeFirst()
   if (Number(updated.numUpdatedRows) !== 1) throw new AlreadySubmittedError()
+  await refreshBidScoreSummaries(trx, [assessment.applicationId])
   await recordAudit(trx, {
     actorUserId: assessorUserId,
     action: 'assessment.submitted',
