@@ -15,8 +15,8 @@ export const meta: MetaFunction = () => [{ title: 'Bids to assess – Commonpot'
 const PageCursor = z.object({ after: idText.optional(), before: idText.optional() })
 
 /** GET /assess: the signed-in assessor's own bids, by round, only in rounds whose panel they sit on; 50 a page. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'score:application:assigned')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'score:application:assigned', context)
   const cursor = PageCursor.safeParse(Object.fromEntries(new URL(request.url).searchParams))
   if (!cursor.success) throw new Response('That page of your bids does not exist', { status: 400 })
   const { rounds, ...page } = await assessorQueuePage(db, user.id, cursor.data)

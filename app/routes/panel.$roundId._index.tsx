@@ -19,8 +19,8 @@ function roundIdOf(param: string | undefined): number {
 }
 
 /** GET /panel/<roundId>: the ranked list with decisions and the money left below each bid. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'decide:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any', context)
   const roundId = roundIdOf(params.roundId)
   await requirePanelAccess(db, user, roundId).catch((e: unknown) => {
     if (e instanceof NotFoundError) throw notFound()
