@@ -1,10 +1,14 @@
 /**
  * The pot dashboard's and the funder dashboard's aggregates written as raw SQL, the yardstick their loaders are
  * measured against ("loader time ÷ raw SQL time", target ≤ 2). Same figures as app/domain/budgets/reports.server.ts
- * (potDashboard, funderView): each contribution's account balances and receipts, the active commitments with what has
- * been paid against each (paid tranche parts, older direct payments, less repayments), and for the pot the monthly
- * committed and paid. A few statements, each doing its sums in the database; run through better-sqlite3 prepared
- * statements or pg. The totals are checked against the loader's (agreesWith…) so the comparison is like for like.
+ * (potDashboard, funderDashboard): each contribution's account balances and receipts; the committed, paid (paid tranche
+ * parts, older direct payments, less repayments), match funding and awards per place, read as the loaders read them
+ * from the maintained place figures (place_figures, kept in step with the commitments by every writer in the same
+ * transaction; the per-commitment sums that fill it are app/domain/budgets/place-figures.server.ts's, checked against
+ * it by its tests); for the funder each contribution's award count; and for the pot the monthly committed and paid
+ * (from the maintained contribution_months, which the ledger keeps in step with its entries).
+ * A few statements, each doing its sums in the database; run through better-sqlite3 prepared statements or pg. The
+ * totals are checked against the loader's (differencesFrom…) so the comparison is like for like.
  */
 import type { FunderView, PotDashboard } from '../app/domain/budgets/reports.server.ts'
 import type { SqlArg } from './sql.ts'
@@ -18,6 +22,9 @@ const BALANCE = `case when a.normal_balance = 'debit' then a.debits_posted_pence
 interface Scope {
   where: string
   args: SqlArg[]
+  /** Whose maintained place figures: the pot's or the funders'. */
+  summary: 'pot' | 'funder'
+  summaryIds: number[]
 }
 
 export interface RawFigures {
@@ -25,7 +32,8 @@ export interface RawFigures {
   /** Sums over the contributions of each bucket's balance (outstanding, available, committed, scheduled, paid, returned). */
   buckets: Record<string, number>
   receivedPence: number
-  commitments: number
+  /** Awards with an active commitment, summed over the places (each counted once per pot or funder). */
+  awards: number
   committedPence: number
   paidPence: number
   /** Month, committed, paid (the pot only). */
@@ -34,7 +42,7 @@ export interface RawFigures {
 
 async function scoped(query: Query, scope: Scope, withMonths: boolean): Promise<RawFigures> {
   const inScope = `select c.id from contributions c where ${scope.where}`
-  const [contributions, balances, received, commitments] = await Promise.all([
+  const [contributions, balances, received, places] = await Promise.all([
     query(
       `select c.id, c.funder_id, f.name as funder_name, c.pledged_pence, c.conditions, c.is_in_kind, p.name as pot_name, p.financial_year, pl.name as place_name
        from contributions c join funders f on f.id = c.funder_id join pots p on p.id = c.pot_id left join places pl on pl.id = p.place_id
@@ -48,23 +56,14 @@ async function scoped(query: Query, scope: Scope, withMonths: boolean): Promise<
     ),
     query(`select r.contribution_id, sum(r.amount_pence) as total from contribution_receipts r where r.contribution_id in (${inScope}) group by r.contribution_id`, scope.args),
     query(
-      `select ac.id, ac.contribution_id, ac.amount_pence as committed, a.id as award_id, a.reference, a.amount_pence as award_amount, a.status,
-         o.name as organisation_name, ap.place_id, pl.name as place_name, ap.match_cash_pence, ap.match_in_kind_pence,
-         coalesce((select sum(tp.amount_pence) from tranche_parts tp join tranches t on t.id = tp.tranche_id
-                   where t.award_id = ac.award_id and tp.contribution_id = ac.contribution_id and t.status = 'paid'), 0)
-         + coalesce((select sum(e.amount_pence) from ledger_entries e
-                   where e.ref_type = 'award_commitment' and e.ref_id = ac.id and e.reason_code = 'award.paid' and e.reverses_entry_id is null), 0)
-         - coalesce((select sum(e.amount_pence) from ledger_entries e join award_repayments rp on rp.id = e.ref_id join ledger_accounts da on da.id = e.debit_account_id
-                   where e.ref_type = 'award_repayment' and rp.award_id = ac.award_id and da.owner_id = ac.contribution_id), 0) as paid
-       from award_commitments ac
-       join awards a on a.id = ac.award_id
-       join organisations o on o.id = a.organisation_id
-       join applications ap on ap.id = a.application_id
-       left join places pl on pl.id = ap.place_id
-       where ac.contribution_id in (${inScope}) and ac.released_at is null
-       order by a.reference, ac.id`,
-      scope.args,
+      `select f.place_key, pl.name as place_name, f.awards, f.committed_pence, f.paid_pence, f.match_cash_pence, f.match_in_kind_pence
+       from place_figures f left join places pl on pl.id = f.place_key
+       where f.scope = ? and f.scope_id in (?)`,
+      [scope.summary, scope.summaryIds],
     ),
+    scope.summary === 'funder'
+      ? query(`select f.scope_id, sum(f.awards) as awards from place_figures f where f.scope = 'contribution' and f.scope_id in (${inScope}) group by f.scope_id`, scope.args)
+      : Promise.resolve([]),
   ])
   const months = withMonths ? await monthly(query, inScope, scope.args) : []
   const buckets: Record<string, number> = {}
@@ -76,33 +75,20 @@ async function scoped(query: Query, scope: Scope, withMonths: boolean): Promise<
     contributions: contributions.length,
     buckets,
     receivedPence: received.reduce((s, r) => s + Number(r.total), 0),
-    commitments: commitments.length,
-    committedPence: commitments.reduce((s, c) => s + Number(c.committed), 0),
-    paidPence: commitments.reduce((s, c) => s + Number(c.paid), 0),
+    awards: places.reduce((s, p) => s + Number(p.awards), 0),
+    committedPence: places.reduce((s, p) => s + Number(p.committed_pence), 0),
+    paidPence: places.reduce((s, p) => s + Number(p.paid_pence), 0),
     months,
   }
 }
 
-const COMMITTED = `('contribution_committed', 'contribution_scheduled')`
-const COMMITTED_OR_PAID = `('contribution_committed', 'contribution_scheduled', 'contribution_paid')`
-
-/** Committed (net of releases) and paid per month, from the entries on the contributions' committed, scheduled and paid accounts. */
+/** Committed (net of releases) and paid per month, from the contributions' maintained month figures (contribution_months). */
 async function monthly(query: Query, inScope: string, args: SqlArg[]) {
-  const accounts = `select a.id from ledger_accounts a where a.owner_type = 'contribution' and a.kind in ${COMMITTED_OR_PAID} and a.owner_id in (${inScope})`
   const rows = await query(
-    `select substr(e.created_at, 1, 7) as month,
-       sum(case when cr.kind in ${COMMITTED} and dr.kind not in ${COMMITTED_OR_PAID} then e.amount_pence else 0 end)
-       - sum(case when dr.kind in ${COMMITTED} and cr.kind not in ${COMMITTED_OR_PAID} then e.amount_pence else 0 end) as committed,
-       sum(case when cr.kind = 'contribution_paid' then e.amount_pence else 0 end)
-       - sum(case when dr.kind = 'contribution_paid' then e.amount_pence else 0 end) as paid
-     from ledger_entries e
-     join ledger_accounts cr on cr.id = e.credit_account_id
-     join ledger_accounts dr on dr.id = e.debit_account_id
-     where e.id in (select x.id from ledger_entries x where x.credit_account_id in (${accounts})
-                    union select y.id from ledger_entries y where y.debit_account_id in (${accounts}))
-     group by substr(e.created_at, 1, 7)
-     order by month`,
-    [...args, ...args],
+    `select m.month, sum(m.committed_pence) as committed, sum(m.paid_pence) as paid
+     from contribution_months m where m.contribution_id in (${inScope})
+     group by m.month order by m.month`,
+    args,
   )
   return rows.map((r) => ({ month: String(r.month), committed: Number(r.committed), paid: Number(r.paid) }))
 }
@@ -113,12 +99,12 @@ export async function potDashboardRaw(query: Query, potId: number): Promise<RawF
      from pots p join funders f on f.id = p.host_funder_id left join places pl on pl.id = p.place_id where p.id = ?`,
     [potId],
   )
-  return scoped(query, { where: 'c.pot_id = ?', args: [potId] }, true)
+  return scoped(query, { where: 'c.pot_id = ?', args: [potId], summary: 'pot', summaryIds: [potId] }, true)
 }
 
 export async function funderDashboardRaw(query: Query, funderIds: number[]): Promise<RawFigures> {
   await query('select id, name from funders where id in (?) order by name', [funderIds])
-  return scoped(query, { where: 'c.funder_id in (?)', args: [funderIds] }, false)
+  return scoped(query, { where: 'c.funder_id in (?)', args: [funderIds], summary: 'funder', summaryIds: funderIds }, false)
 }
 
 /** Where the raw figures and the loader's differ (empty when they agree). */

@@ -44,6 +44,7 @@ import { ukToday } from '../places/places.server.ts'
 import { buildSchedule, ScheduleError, type Gate, type ScheduleInput } from './schedule.ts'
 import type { VariationSummary } from './variation-form.ts'
 import { AwardNotFoundError } from './terms.server.ts'
+import { refreshAwardFigures } from '../budgets/place-figures.server.ts'
 
 export const MAX_REASON_LENGTH = 2000
 
@@ -441,6 +442,7 @@ export async function decideVariation(trx: Transaction<DB>, actorUserId: number,
     before: applied?.before ?? { amountPence: award.amount_pence },
     after: { variationId: row.id, note: note || null, ...(applied?.after ?? {}) },
   })
+  if (applied) await refreshAwardFigures(trx, [award.id])
   return { variation: await getVariation(trx, row.id), replayed: false }
 }
 

@@ -20,6 +20,7 @@ import { postEntries, type PostEntryInput } from './ledger.server.ts'
 import { getPot, PotStatusError } from './pots.server.ts'
 import { checkConditions, maxContributionToAward, parseConditions, type AwardFacts, type ConditionNames } from './ring-fence.ts'
 import { checkOverrideSplit, proportionalSplit, type SplitCandidate, type SplitPart } from './split.ts'
+import { refreshAwardFigures } from './place-figures.server.ts'
 
 /** No split of the pot's contributions can fund the award; the message names the binding condition. */
 export class SplitRefusedError extends DomainError {
@@ -202,6 +203,7 @@ export async function commitAward(trx: Transaction<DB>, actorUserId: number | nu
     entityId: award.id,
     after: { potId: pot.id, amountPence: input.amountPence, parts: split.parts, overrideReason },
   })
+  await refreshAwardFigures(trx, [award.id])
   return { parts, replayed: false }
 }
 
@@ -288,6 +290,7 @@ export async function releaseCommitment(trx: Transaction<DB>, actorUserId: numbe
   await trx.updateTable('award_commitments').set({ released_at: now, release_reason: input.reason.trim() }).where('id', 'in', active.map((r) => r.id)).execute()
   const releasedPence = entries.reduce((sum, e) => sum + e.amountPence, 0)
   await recordAudit(trx, { actorUserId, action: 'award.commitment_released', entityType: 'award', entityId: input.awardId, after: { releasedPence, reason: input.reason.trim() } })
+  await refreshAwardFigures(trx, [input.awardId])
   return { releasedPence, replayed: false }
 }
 
@@ -338,6 +341,7 @@ export async function recordAwardPayment(trx: Transaction<DB>, actorUserId: numb
       memo: input.memo ?? null,
     }))
   await postEntries(trx, entries, { ensureNonNegative: entries.map((e) => e.debit) })
+  await refreshAwardFigures(trx, [input.awardId])
   return { replayed: false, parts: entries.map((e) => ({ contributionId: contributionOf.get(e.ref!.id)!, amountPence: e.amountPence })) }
 }
 

@@ -32,6 +32,7 @@ import { MAX_PENCE, formatPence } from '~/lib/money.ts'
 import { engineOf } from '../../../db/connect.ts'
 import type { DB, LedgerAccount, LedgerEntry } from '../../../db/schema.ts'
 import { balanceFromTotals, type NormalBalance } from './ledger-accounts.ts'
+import { recordMonthFigures } from './month-figures.server.ts'
 
 /** An account named by its code ("pot:12:available") or its id. */
 export type AccountRef = string | number
@@ -332,9 +333,15 @@ async function postDrafts(trx: Transaction<DB>, drafts: Draft[], options: PostOp
   const totals = applyToTotals(fresh)
   for (const ref of ensure) refuseOverdraft(account(ref), totals.get(account(ref).id))
 
+  const posted: Parameters<typeof recordMonthFigures>[1] = []
   for (let i = 0; i < resolved.length; i++) {
-    if (results[i] === null) results[i] = { entry: await insertEntry(trx, resolved[i]), replayed: false }
+    if (results[i] !== null) continue
+    const entry = await insertEntry(trx, resolved[i])
+    results[i] = { entry, replayed: false }
+    posted.push({ createdAt: entry.created_at, amountPence: entry.amount_pence, debit: resolved[i].debit, credit: resolved[i].credit })
   }
+  // The pot dashboard's monthly committed and paid, kept in step with the entries (month-figures.server.ts).
+  await recordMonthFigures(trx, posted)
   for (const [accountId, change] of totals) {
     await trx
       .updateTable('ledger_accounts')

@@ -10,8 +10,9 @@
  *   and received at once, so their pledge is what was given).
  * - "Committed" counts every pound reserved for awards and not released, including what has since been paid;
  *   "committed, not yet paid" is the committed account's balance.
- * - Over-time series and statements are built from ledger entries (they need dates); by-place figures from the
- *   award commitments (an award's place is its application's place). The dashboard can show places as they were or
+ * - Over-time series and statements are built from ledger entries (they need dates; the dashboard's months from their
+ *   maintained monthly sums, month-figures.server.ts); by-place figures from the award commitments (as they were,
+ *   from their maintained sums per place, place-figures.server.ts) (an award's place is its application's place). The dashboard can show places as they were or
  *   rolled up into the places in force on a date (places/rollup.ts, whose SPLIT_RULE the page states); rolled up, an
  *   award counts once in every place its money reaches.
  * - Each contribution's ring-fence is given in words (describeConditions), on the dashboard and in the funder view.
@@ -30,6 +31,8 @@ import { rollUpToSuccessors, type PlaceLinkRow } from '../places/rollup.ts'
 import { BUCKET_LABELS, CONTRIBUTION_BUCKETS, REASONS, type ContributionBucket } from './accounts.ts'
 import { contributionBalances, receivedTotals, type ContributionBalances } from './contributions.server.ts'
 import { conditionNames } from './overview.server.ts'
+import { monthFiguresOf } from './month-figures.server.ts'
+import { placeFiguresOf } from './place-figures.server.ts'
 import { getPot, type Pot } from './pots.server.ts'
 import { describeConditions, parseConditions } from './ring-fence.ts'
 
@@ -411,66 +414,15 @@ async function byPlaceRolledUp(db: Db, commitments: CommitmentRow[], paid: Map<n
   return [...rows, ...unplaced].sort((a, b) => b.committedPence - a.committedPence || a.placeName.localeCompare(b.placeName))
 }
 
-const COMMITTED_KINDS = ['contribution_committed', 'contribution_scheduled']
-const COMMITTED_OR_PAID = [...COMMITTED_KINDS, 'contribution_paid']
-
 /**
- * Monthly committed (net of releases) and paid, from the ledger entries on the contributions' committed, scheduled and
- * paid accounts (a month is the first 7 characters of the stored UTC time, '2026-11'). Committed means committed or
- * scheduled (accepted). Into that from outside (available/outstanding): committed. Out of it except to paid: released.
- * Moving between committed, scheduled and paid changes neither.
- *
- * The database sums each side separately, by month and the account on the other side (the credit side's entries, then
- * the debit side's, each read from an index holding both accounts, the time and the amount: a few rows a month); the
- * other accounts' kinds are then read once and each row counted here. An entry between two of these accounts is
- * counted from both sides, which is what its effect on each account is.
+ * Monthly committed (net of releases) and paid over the contributions, with running totals: read from the maintained
+ * month figures (month-figures.server.ts, which states the rule and is kept in step by the ledger's posting), a row
+ * per contribution and month summed per month by the database.
  */
 async function overTime(db: Db, contributionIds: number[]): Promise<MonthRow[]> {
-  if (contributionIds.length === 0) return []
-  const accounts = await db
-    .selectFrom('ledger_accounts')
-    .select(['id', 'kind'])
-    .where('owner_type', '=', 'contribution')
-    .where('owner_id', 'in', contributionIds)
-    .where('kind', 'in', COMMITTED_OR_PAID)
-    .execute()
-  if (accounts.length === 0) return []
-  const ids = accounts.map((a) => a.id)
-  const month = sql<string>`substr(created_at, 1, 7)`
-  const [credits, debits] = await Promise.all([
-    db
-      .selectFrom('ledger_entries')
-      .select((eb) => [month.as('month'), 'credit_account_id as account', 'debit_account_id as other', eb.fn.sum<number>('amount_pence').as('pence')])
-      .where('credit_account_id', 'in', ids)
-      .groupBy(['credit_account_id', 'debit_account_id', month])
-      .execute(),
-    db
-      .selectFrom('ledger_entries')
-      .select((eb) => [month.as('month'), 'debit_account_id as account', 'credit_account_id as other', eb.fn.sum<number>('amount_pence').as('pence')])
-      .where('debit_account_id', 'in', ids)
-      .groupBy(['debit_account_id', 'credit_account_id', month])
-      .execute(),
-  ])
-  const kindOf = new Map(accounts.map((a) => [a.id, a.kind]))
-  const others = [...new Set([...credits, ...debits].map((r) => r.other))].filter((id) => !kindOf.has(id))
-  if (others.length) for (const a of await db.selectFrom('ledger_accounts').select(['id', 'kind']).where('id', 'in', others).execute()) kindOf.set(a.id, a.kind)
-  const months = new Map<string, { committed: number; paid: number }>()
-  const count = (rows: typeof credits, sign: 1 | -1) => {
-    for (const r of rows) {
-      const kind = kindOf.get(r.account)!
-      const other = kindOf.get(r.other) ?? ''
-      const m = months.get(r.month) ?? { committed: 0, paid: 0 }
-      if (COMMITTED_KINDS.includes(kind) && !COMMITTED_OR_PAID.includes(other)) m.committed += sign * penceFromDatabase(r.pence)
-      if (kind === 'contribution_paid') m.paid += sign * penceFromDatabase(r.pence)
-      months.set(r.month, m)
-    }
-  }
-  count(credits, 1)
-  count(debits, -1)
   let cumulativeCommittedPence = 0
   let cumulativePaidPence = 0
-  return [...months.keys()].sort().map((month) => {
-    const { committed: committedPence, paid: paidPence } = months.get(month)!
+  return (await monthFiguresOf(db, contributionIds)).map(({ month, committedPence, paidPence }) => {
     cumulativeCommittedPence += committedPence
     cumulativePaidPence += paidPence
     return { month, committedPence, paidPence, cumulativeCommittedPence, cumulativePaidPence }
@@ -564,7 +516,7 @@ export async function potDashboard(db: Db, potId: number, options: PotDashboardO
       leverage: leverageOf(commitments, 'the pot'),
     }
   }
-  const [places, months] = await Promise.all([placeSums(db, ids), overTime(db, ids)])
+  const [places, months] = await Promise.all([placeSums(db, pot.id), overTime(db, ids)])
   const fundingPence = places.reduce((t, p) => t + p.committedPence, 0)
   const matchCashPence = places.reduce((t, p) => t + p.matchCashPence, 0)
   const matchInKindPence = places.reduce((t, p) => t + p.matchInKindPence, 0)
@@ -580,55 +532,34 @@ export async function potDashboard(db: Db, potId: number, options: PotDashboardO
 }
 
 /**
- * Per place (as each award's application recorded it): the awards drawing on the contributions (each counted once),
- * their active commitments, what has been paid against those (paidAgainstCommitment) and the contributions' share of
- * the awards' declared match funding (match × committed ÷ award, rounded down per commitment, as leverageOf does).
- * Summed by the database in one pass: a row per place, never a row per award.
+ * Per place (as each award's application recorded it): the awards drawing on the pot (each counted once), its active
+ * commitments, what has been paid against those (paidAgainstCommitment) and its share of the awards' declared match
+ * funding (match × committed ÷ award, rounded down per commitment, as leverageOf does). Read from the maintained place
+ * figures (place-figures.server.ts, kept in step by every writer in the same transaction): a row per place.
  */
-async function placeSums(db: Db, contributionIds: number[]): Promise<Array<PlaceRow & { matchCashPence: number; matchInKindPence: number }>> {
-  if (contributionIds.length === 0) return []
-  const share = (column: 'applications.match_cash_pence' | 'applications.match_in_kind_pence') =>
-    sql<number>`case when awards.amount_pence > 0 then ${sql.ref(column)} * award_commitments.amount_pence / awards.amount_pence else 0 end`
-  const rows = await db
-    .selectFrom('award_commitments')
-    .innerJoin('awards', 'awards.id', 'award_commitments.award_id')
-    .innerJoin('applications', 'applications.id', 'awards.application_id')
-    .leftJoin('places', 'places.id', 'applications.place_id')
-    .select((eb) => [
-      'applications.place_id as placeId',
-      'places.name as placeName',
-      eb.fn.count<number>('award_commitments.award_id').distinct().as('awards'),
-      eb.fn.sum<number>('award_commitments.amount_pence').as('committed'),
-      eb.fn.sum<number>(paidAgainstCommitment('award_commitments')).as('paid'),
-      eb.fn.sum<number>(share('applications.match_cash_pence')).as('matchCash'),
-      eb.fn.sum<number>(share('applications.match_in_kind_pence')).as('matchInKind'),
-    ])
-    .where('award_commitments.contribution_id', 'in', contributionIds)
-    .where('award_commitments.released_at', 'is', null)
-    .groupBy(['applications.place_id', 'places.name'])
-    .execute()
+async function placeSums(db: Db, potId: number): Promise<Array<PlaceRow & { matchCashPence: number; matchInKindPence: number }>> {
+  const rows = await placeFiguresOf(db, 'pot', [potId])
   return rows.map((r) => ({
     placeId: r.placeId,
     placeName: r.placeName ?? 'No place recorded',
-    committedPence: penceFromDatabase(r.committed),
-    paidPence: penceFromDatabase(r.paid),
-    awards: Number(r.awards),
-    matchCashPence: penceFromDatabase(r.matchCash),
-    matchInKindPence: penceFromDatabase(r.matchInKind),
+    committedPence: r.committedPence,
+    paidPence: r.paidPence,
+    awards: r.awards,
+    matchCashPence: r.matchCashPence,
+    matchInKindPence: r.matchInKindPence,
   }))
 }
 
 /**
  * One page of the awards drawing on the pot (an active commitment from any of its contributions), in award id order:
  * the first page, the page after award `after`, or the page before award `before`. Each award carries the pot's
- * committed and paid money in it and which contributions that comes from. The total is a COUNT in the database; the
- * page's awards and their paid sums are read for that page alone. Pages hold `limit` awards (POT_AWARDS_PAGE_SIZE).
+ * committed and paid money in it and which contributions that comes from. The total is the pot's maintained count of
+ * awards (place_figures); the page's awards and their paid sums are read for that page alone. Pages hold `limit` awards (POT_AWARDS_PAGE_SIZE).
  */
 export async function potAwardsPage(db: Db, potId: number, cursor: { after?: number; before?: number } = {}, limit = POT_AWARDS_PAGE_SIZE): Promise<PotAwardsPage> {
-  const contributions = await db.selectFrom('contributions').select('id').where('pot_id', '=', potId).execute()
-  const ids = contributions.map((c) => c.id)
-  if (ids.length === 0) return { awards: [], total: 0, previousBefore: null, nextAfter: null }
-  const awardsOfPot = () => db.selectFrom('award_commitments').where('contribution_id', 'in', ids).where('released_at', 'is', null)
+  // The awards with an active commitment from the pot: the maintained award figures hold one row per award and
+  // contribution, with the pot, read in award order from their (pot, award) index.
+  const awardsOfPot = () => db.selectFrom('award_figures').where('pot_id', '=', potId)
   const backwards = cursor.before !== undefined
   const [rows, counted] = await Promise.all([
     awardsOfPot()
@@ -639,8 +570,11 @@ export async function potAwardsPage(db: Db, potId: number, cursor: { after?: num
       .$if(!backwards, (qb) => qb.orderBy('award_id'))
       .limit(limit + 1)
       .execute(),
-    awardsOfPot()
-      .select((eb) => eb.fn.count<number>('award_id').distinct().as('total'))
+    db
+      .selectFrom('place_figures')
+      .select((eb) => eb.fn.sum<number>('awards').as('total'))
+      .where('scope', '=', 'pot')
+      .where('scope_id', '=', potId)
       .executeTakeFirstOrThrow(),
   ])
   const more = rows.length > limit
@@ -654,7 +588,26 @@ export async function potAwardsPage(db: Db, potId: number, cursor: { after?: num
     backwards ? more : cursor.after !== undefined && anyBeyond('<', first),
     backwards ? anyBeyond('>', last) : more,
   ])
-  const { commitments, paid } = await activeCommitmentsWithPaid(db, ids, pageIds)
+  // The page's awards with the pot's commitments to each and what was paid against them (the maintained award figures).
+  const commitments = pageIds.length
+    ? await awardsOfPot()
+        .innerJoin('awards', 'awards.id', 'award_figures.award_id')
+        .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
+        .innerJoin('applications', 'applications.id', 'awards.application_id')
+        .leftJoin('places', 'places.id', 'applications.place_id')
+        .select([
+          'award_figures.award_id as awardId',
+          'award_figures.contribution_id as contributionId',
+          'award_figures.committed_pence as committedPence',
+          'award_figures.paid_pence as paidPence',
+          'awards.reference',
+          'awards.status',
+          'organisations.name as organisationName',
+          'places.name as placeName',
+        ])
+        .where('award_figures.award_id', 'in', pageIds)
+        .execute()
+    : []
   const byAward = new Map<number, PotAward>()
   for (const c of commitments) {
     const award = byAward.get(c.awardId) ?? {
@@ -667,16 +620,17 @@ export async function potAwardsPage(db: Db, potId: number, cursor: { after?: num
       paidPence: 0,
       contributions: [],
     }
-    const paidPence = paid.get(c.commitmentId) ?? 0
-    award.committedPence += c.committedPence
+    const committedPence = penceFromDatabase(c.committedPence)
+    const paidPence = penceFromDatabase(c.paidPence)
+    award.committedPence += committedPence
     award.paidPence += paidPence
-    award.contributions.push({ contributionId: c.contributionId, committedPence: c.committedPence, paidPence })
+    award.contributions.push({ contributionId: c.contributionId, committedPence, paidPence })
     byAward.set(c.awardId, award)
   }
   for (const award of byAward.values()) award.contributions.sort((a, b) => a.contributionId - b.contributionId)
   return {
     awards: pageIds.map((id) => byAward.get(id)!),
-    total: Number(counted.total),
+    total: Number(counted.total ?? 0),
     previousBefore: earlier ? first! : null,
     nextAfter: later ? last! : null,
   }

@@ -1,18 +1,21 @@
 /**
  * The funder dashboard ("what did our money do?") at national size: a funder viewer's contributions with their
  * figures, ring-fences and how many awards each funded; leverage per funder and the places their money reached, each
- * summed in the database over the active award commitments; and the awards funded from one contribution a page at a
- * time (keyset on the commitment id).
+ * read from the maintained place figures (place-figures.server.ts, updated in the same transaction as the commitments,
+ * payments and repayments they sum); and the awards funded from one contribution a page at a time (keyset on the
+ * commitment id).
  *
  * The figures are the same as reports.server.ts's funderView (balances from the contributions' ledger account rows,
  * paid against a commitment = paid tranche parts from that contribution + older direct 'award.paid' entries on the
  * commitment − repayments taken back from that contribution), but no query returns a row per award except the page of
- * awards. Every query is scoped to the given funders' contributions. Read-only; nothing is cached.
+ * awards. Every query is scoped to the given funders' contributions. Read-only; nothing is cached outside the
+ * transaction-maintained summary.
  */
-import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
+import type { Expression, SqlBool } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
 import { contributionBalances, receivedTotals } from '../budgets/contributions.server.ts'
 import { conditionNames } from '../budgets/overview.server.ts'
+import { placeFiguresOf } from '../budgets/place-figures.server.ts'
 import { addFigures, figuresFor, funderContributionRows, leverageSentence, paidAgainstCommitment, ZERO_FIGURES, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
 import { describeConditions, parseConditions } from '../budgets/ring-fence.ts'
 
@@ -39,11 +42,6 @@ export interface FunderDashboard {
   byPlace: PlaceRow[]
 }
 
-/** The funders' share of an award's declared match funding: match × committed ÷ award, rounded down per award. */
-function shareOf(column: 'applications.match_cash_pence' | 'applications.match_in_kind_pence'): RawBuilder<number> {
-  return sql<number>`${sql.ref(column)} * ac.amount_pence / awards.amount_pence`
-}
-
 /** Active commitments from the contributions, with their awards and applications (for place and match funding). */
 function activeCommitments(db: Db, contributionIds: number[]) {
   return db
@@ -54,44 +52,33 @@ function activeCommitments(db: Db, contributionIds: number[]) {
     .where('ac.released_at', 'is', null)
 }
 
-/** Per contribution: how many awards it funds. */
+/** Per contribution: how many awards it funds (the maintained place figures, summed over its few places). */
 async function awardCounts(db: Db, contributionIds: number[]): Promise<Map<number, number>> {
   const rows = await db
-    .selectFrom('award_commitments')
-    .select((eb) => ['contribution_id', eb.fn.countAll<number>().as('n')])
-    .where('contribution_id', 'in', contributionIds)
-    .where('released_at', 'is', null)
-    .groupBy('contribution_id')
+    .selectFrom('place_figures')
+    .select((eb) => ['scope_id', eb.fn.sum<number>('awards').as('n')])
+    .where('scope', '=', 'contribution')
+    .where('scope_id', 'in', contributionIds)
+    .groupBy('scope_id')
     .execute()
-  return new Map(rows.map((r) => [r.contribution_id, Number(r.n)]))
+  return new Map(rows.map((r) => [r.scope_id, Number(r.n)]))
 }
 
-/** Per funder and place: committed, paid, awards and the share of match funding, summed in one pass. */
-async function sumsByFunderAndPlace(db: Db, contributionIds: number[]) {
-  const rows = await activeCommitments(db, contributionIds)
-    .innerJoin('contributions', 'contributions.id', 'ac.contribution_id')
-    .leftJoin('places', 'places.id', 'applications.place_id')
-    .select((eb) => [
-      'contributions.funder_id as funderId',
-      'applications.place_id as placeId',
-      'places.name as placeName',
-      eb.fn.count<number>('ac.award_id').distinct().as('awards'),
-      eb.fn.sum<number>('ac.amount_pence').as('committed'),
-      eb.fn.sum<number>(paidAgainstCommitment('ac')).as('paid'),
-      eb.fn.sum<number>(shareOf('applications.match_cash_pence')).as('matchCash'),
-      eb.fn.sum<number>(shareOf('applications.match_in_kind_pence')).as('matchInKind'),
-    ])
-    .groupBy(['contributions.funder_id', 'applications.place_id', 'places.name'])
-    .execute()
+/**
+ * Per funder and place: committed, paid, awards and the share of match funding, from the maintained place figures
+ * (place-figures.server.ts: kept in step with the commitments, payments and repayments in the same transaction).
+ */
+async function sumsByFunderAndPlace(db: Db, funderIds: number[]) {
+  const rows = await placeFiguresOf(db, 'funder', funderIds)
   return rows.map((r) => ({
-    funderId: r.funderId,
+    funderId: r.scopeId,
     placeId: r.placeId,
     placeName: r.placeName,
-    awards: Number(r.awards),
-    committed: Number(r.committed),
-    paid: Number(r.paid),
-    matchCash: Number(r.matchCash),
-    matchInKind: Number(r.matchInKind),
+    awards: r.awards,
+    committed: r.committedPence,
+    paid: r.paidPence,
+    matchCash: r.matchCashPence,
+    matchInKind: r.matchInKindPence,
   }))
 }
 
@@ -121,7 +108,7 @@ export async function funderDashboard(db: Db, funderIds: number[]): Promise<Fund
         contributionBalances(db, ids),
         receivedTotals(db, ids),
         awardCounts(db, ids),
-        sumsByFunderAndPlace(db, ids),
+        sumsByFunderAndPlace(db, funderIds),
         conditionNames(db, conditions),
         funderIds.length > 1 ? distinctAwardsByPlace(db, ids) : null,
       ])

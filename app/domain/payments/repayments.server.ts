@@ -23,6 +23,7 @@ import { REASONS, contributionAccountCode } from '../budgets/accounts.ts'
 import { contributionBalances } from '../budgets/contributions.server.ts'
 import { postEntries, type PostEntryInput } from '../budgets/ledger.server.ts'
 import { ukToday } from '../places/places.server.ts'
+import { refreshAwardFigures } from '../budgets/place-figures.server.ts'
 
 export type RepaymentKind = 'repayment' | 'clawback'
 
@@ -202,6 +203,7 @@ export async function recordRepayment(trx: Transaction<DB>, actorUserId: number,
       memo: `Award ${award.reference}: ${reason}`.slice(0, 500),
     }))
   await postEntries(trx, entries, { ensureNonNegative: entries.map((e) => e.debit) })
+  await refreshAwardFigures(trx, [award.id])
   const parts = entries.map((e) => ({ contributionId: Number(e.idempotencyKey.split(':')[2]), amountPence: e.amountPence }))
   await recordAudit(trx, {
     actorUserId,
