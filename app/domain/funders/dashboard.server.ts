@@ -11,9 +11,11 @@
  * awards. Every query is scoped to the given funders' contributions. Read-only; nothing is cached outside the
  * transaction-maintained summary.
  */
-import type { Expression, SqlBool } from 'kysely'
+import { sql, type Expression, type SqlBool } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
-import { contributionBalances, receivedTotals } from '../budgets/contributions.server.ts'
+import { penceFromDatabase } from '~/lib/money.ts'
+import { CONTRIBUTION_BUCKETS } from '../budgets/accounts.ts'
+import type { ContributionBalances } from '../budgets/contributions.server.ts'
 import { conditionNames } from '../budgets/overview.server.ts'
 import { placeFiguresOf } from '../budgets/place-figures.server.ts'
 import { addFigures, figuresFor, funderContributionRows, leverageSentence, paidAgainstCommitment, ZERO_FIGURES, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
@@ -51,6 +53,42 @@ function activeCommitments(db: Db, contributionIds: number[]) {
     .where('ac.contribution_id', 'in', contributionIds)
     .where('ac.released_at', 'is', null)
 }
+
+/**
+ * Every one of the funders' contributions' balances (its six ledger accounts' posted totals) and receipts, a row per
+ * contribution summed by the database (a funder paying into every pot has a hundred or more contributions: 144 rows,
+ * not 864 account rows and a list of every id).
+ */
+async function balancesAndReceipts(db: Db, funderIds: number[]): Promise<{ balances: Map<number, ContributionBalances>; received: Map<number, number> }> {
+  const own = db.selectFrom('contributions').select('id').where('funder_id', 'in', funderIds)
+  const balance = sql<number>`case when normal_balance = 'debit' then debits_posted_pence - credits_posted_pence else credits_posted_pence - debits_posted_pence end`
+  const [accounts, receipts] = await Promise.all([
+    db
+      .selectFrom('ledger_accounts')
+      .select((eb) => [
+        'owner_id',
+        ...CONTRIBUTION_BUCKETS.map((bucket) => eb.fn.sum<number>(sql`case when kind = ${`contribution_${bucket}`} then ${balance} else 0 end`).as(bucket)),
+      ])
+      .where('owner_type', '=', 'contribution')
+      .where('owner_id', 'in', own)
+      .groupBy('owner_id')
+      .execute(),
+    db
+      .selectFrom('contribution_receipts')
+      .select((eb) => ['contribution_id', eb.fn.sum<number>('amount_pence').as('total')])
+      .where('contribution_id', 'in', own)
+      .groupBy('contribution_id')
+      .execute(),
+  ])
+  const balances = new Map<number, ContributionBalances>()
+  for (const r of accounts) {
+    const row = r as unknown as Record<string, unknown>
+    balances.set(r.owner_id!, Object.fromEntries(CONTRIBUTION_BUCKETS.map((b) => [b, penceFromDatabase(row[b])])) as unknown as ContributionBalances)
+  }
+  return { balances, received: new Map(receipts.map((r) => [r.contribution_id, penceFromDatabase(r.total)])) }
+}
+
+const NO_BALANCES: ContributionBalances = { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 }
 
 /** Per contribution: how many awards it funds (the maintained place figures, summed over its few places). */
 async function awardCounts(db: Db, contributionIds: number[]): Promise<Map<number, number>> {
@@ -103,22 +141,21 @@ export async function funderDashboard(db: Db, funderIds: number[]): Promise<Fund
   ])
   const ids = rows.map((r) => r.id)
   const conditions = rows.map((r) => parseConditions(r.conditions))
-  const [balances, received, counts, sums, names, distinct] = ids.length
+  const [{ balances, received }, counts, sums, names, distinct] = ids.length
     ? await Promise.all([
-        contributionBalances(db, ids),
-        receivedTotals(db, ids),
+        balancesAndReceipts(db, funderIds),
         awardCounts(db, ids),
         sumsByFunderAndPlace(db, funderIds),
         conditionNames(db, conditions),
         funderIds.length > 1 ? distinctAwardsByPlace(db, ids) : null,
       ])
-    : [new Map(), new Map(), new Map<number, number>(), [], await conditionNames(db, []), null]
+    : [{ balances: new Map<number, ContributionBalances>(), received: new Map<number, number>() }, new Map<number, number>(), [], await conditionNames(db, []), null]
   const contributions: FunderDashboardContribution[] = rows.map((r, i) => ({
     contributionId: r.id,
     funderId: r.funderId,
     funderName: r.funderName,
     isInKind: r.isInKind === 1,
-    figures: figuresFor(balances.get(r.id)!, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis),
+    figures: figuresFor(balances.get(r.id) ?? NO_BALANCES, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis),
     ringFence: describeConditions(conditions[i]!, names),
     potId: r.potId,
     potName: r.potName,
