@@ -52,8 +52,8 @@ export async function bidsOfAssessments(db: Db, assessmentIds: readonly number[]
 /** Inserts the summaries of the applications `scope` selects (a condition on `bid`, an applications row). */
 async function insertSummaries(db: Db, scope: RawBuilder<unknown>): Promise<void> {
   await sql`
-    insert into bid_score_summaries (application_id, submitted_count, weighted_total_milli, weighted_lowest_milli, weighted_highest_milli, moderated_criteria, moderated_total_milli, gateway_failed)
-    select bid.id, coalesce(w.n, 0), w.total, w.lowest, w.highest, coalesce(m.moderated, 0),
+    insert into bid_score_summaries (application_id, round_id, submitted_count, weighted_total_milli, weighted_lowest_milli, weighted_highest_milli, moderated_criteria, moderated_total_milli, gateway_failed)
+    select bid.id, bid.round_id, coalesce(w.n, 0), w.total, w.lowest, w.highest, coalesce(m.moderated, 0),
       case when m.weighted = 0 or m.total_weight <= 0 or m.unscored > 0 then null else floor(m.weighted_sum / m.total_weight * 100 * 1000 + 0.5) end,
       coalesce(m.gateway_failed, 0)
     from applications bid

@@ -202,19 +202,24 @@ export interface RankingEntry {
  * the bids, with no score aggregated on the way.
  */
 export async function roundRankingEntries(db: Db, roundId: number): Promise<RankingEntry[]> {
-  const rows = await panelBidQuery(db, roundId)
-    .leftJoin('bid_score_summaries', 'bid_score_summaries.application_id', 'applications.id')
-    .select(['applications.id', 'applications.place_id', 'applications.amount_requested_pence', 'applications.outcome_areas', 'bid_score_summaries.moderated_total_milli', 'bid_score_summaries.gateway_failed'])
-    .execute()
-  const entries = rows.map((r) => ({
-    applicationId: r.id,
-    rank: 0,
-    placeId: r.place_id,
-    amountRequestedPence: penceFromDatabase(r.amount_requested_pence),
-    moderatedTotalMilli: r.moderated_total_milli === null ? null : Number(r.moderated_total_milli),
-    gatewayFailed: r.gateway_failed === 1,
-    outcomeAreas: r.outcome_areas,
-  }))
+  const [rows, summaries] = await Promise.all([
+    panelBidQuery(db, roundId).select(['applications.id', 'applications.place_id', 'applications.amount_requested_pence', 'applications.outcome_areas']).execute(),
+    // The round's summaries by one range of their round index (joined by bid, PostgreSQL hashes every summary).
+    db.selectFrom('bid_score_summaries').select(['application_id', 'moderated_total_milli', 'gateway_failed']).where('round_id', '=', roundId).execute(),
+  ])
+  const summaryOf = new Map(summaries.map((s) => [s.application_id, s]))
+  const entries = rows.map((r) => {
+    const s = summaryOf.get(r.id)
+    return {
+      applicationId: r.id,
+      rank: 0,
+      placeId: r.place_id,
+      amountRequestedPence: penceFromDatabase(r.amount_requested_pence),
+      moderatedTotalMilli: s && s.moderated_total_milli !== null ? Number(s.moderated_total_milli) : null,
+      gatewayFailed: s?.gateway_failed === 1,
+      outcomeAreas: r.outcome_areas,
+    }
+  })
   const ranks = rankBids(entries.map((e) => ({ applicationId: e.applicationId, score: e.moderatedTotalMilli, gatewayFailed: e.gatewayFailed })))
   for (const e of entries) e.rank = ranks.get(e.applicationId)!
   return entries.sort((a, b) => a.rank - b.rank || a.applicationId - b.applicationId)
