@@ -3,6 +3,7 @@ import type * as RemixReact from '@remix-run/react'
 import { createElement, type ReactNode } from 'react'
 import { renderToString } from 'react-dom/server'
 import { beforeAll, describe, expect, test, vi } from 'vitest'
+import { rebuildRoundStats } from '~/domain/stats/round-counts.server.ts'
 import { db } from '~/lib/db.server.ts'
 import Page, { loader } from './stats.tsx'
 
@@ -23,6 +24,8 @@ beforeAll(async () => {
   await db.insertInto('applications').values({ reference: 'SP-1', round_id: round.id, organisation_id: org.id, status: 'submitted', title: 'Walks', submitted_at: '2026-03-01T10:00:00.000Z' }).execute()
   await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Secret draft', slug: 'secret', status: 'draft' }).execute()
   await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Autumn 2099', slug: 'autumn-2099', status: 'published', closes_at: '2099-10-01T11:00:00.000Z' }).execute()
+  // Made here row by row, so the maintained counts are recounted as after a bulk load.
+  await rebuildRoundStats(db)
 })
 
 async function render(path: string): Promise<string> {

@@ -23,6 +23,7 @@ import { parseRoundRules, type FcfsRules } from '~/domain/funds/round-rules.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
+import { refreshRoundStats } from '~/domain/stats/round-counts.server.ts'
 
 /** What the quotas come to in grants, for a round's rules. */
 export interface FcfsLimits {
@@ -232,6 +233,7 @@ export async function allocateFirstComeFirstServed(trx: Transaction<DB>, input: 
     updated_at: input.now.toISOString(),
   }
   await trx.updateTable('applications').set(values).where('id', '=', applicant.id).execute()
+  await refreshRoundStats(trx, round.id)
   await recordAudit(trx, {
     actorUserId: input.actorUserId ?? null,
     action: `application.fcfs_${decision.outcome}`,

@@ -25,6 +25,7 @@ import {
   type Actor,
   type ApplicationDetail,
 } from './applications.server.ts'
+import { refreshRoundStats } from '~/domain/stats/round-counts.server.ts'
 
 export interface ApplicationProblem {
   message: string
@@ -167,6 +168,7 @@ export async function submitApplication(trx: Transaction<DB>, actor: Actor & { e
     const result = await allocateFirstComeFirstServed(trx, { applicationId: application.id, now: input.now, actorUserId: actor.id })
     allocation = { outcome: result.outcome, reason: result.reason }
   }
+  await refreshRoundStats(trx, application.round.id)
   await enqueueEmail(trx, {
     template: 'application-submitted',
     to: actor.email,
@@ -200,6 +202,7 @@ export async function withdrawApplication(trx: Transaction<DB>, actor: Actor, in
     .set({ status: 'withdrawn', decision_reason: input.reason, updated_at: input.now.toISOString() })
     .where('id', '=', application.id)
     .execute()
+  await refreshRoundStats(trx, application.round.id)
   await recordAudit(trx, {
     actorUserId: actor.id,
     action: 'application.withdrawn',
@@ -225,6 +228,7 @@ export async function reopenForChanges(trx: Transaction<DB>, manager: Actor, inp
     .set({ status: 'changes_requested', version, decision_reason: input.reason, updated_at: (input.now ?? new Date()).toISOString() })
     .where('id', '=', application.id)
     .execute()
+  await refreshRoundStats(trx, application.round.id)
   await recordAudit(trx, {
     actorUserId: manager.id,
     action: 'application.reopened',

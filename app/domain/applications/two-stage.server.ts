@@ -10,6 +10,7 @@ import { recordAudit } from '~/lib/audit.server.ts'
 import { ConflictError } from '~/lib/errors.ts'
 import { getApplication, nextApplicationReference, questionsFor, type Actor, type ApplicationDetail } from './applications.server.ts'
 import { isDocumentRef, type Answers } from './answers.ts'
+import { refreshRoundStats } from '~/domain/stats/round-counts.server.ts'
 
 async function organisationContacts(trx: Transaction<DB>, organisationId: number): Promise<string[]> {
   const rows = await trx
@@ -65,6 +66,7 @@ export async function inviteToFullApplication(trx: Transaction<DB>, manager: Act
     .returning(['id', 'reference'])
     .executeTakeFirstOrThrow()
   await trx.updateTable('applications').set({ status: 'invited', decided_at: nowIso, updated_at: nowIso }).where('id', '=', eoi.id).execute()
+  await refreshRoundStats(trx, eoi.round.id)
   await recordAudit(trx, {
     actorUserId: manager.id,
     action: 'application.invited',
@@ -94,6 +96,7 @@ export async function declineExpressionOfInterest(trx: Transaction<DB>, manager:
     .set({ status: 'eoi_declined', decided_at: nowIso, decision_reason: input.reason, updated_at: nowIso })
     .where('id', '=', eoi.id)
     .execute()
+  await refreshRoundStats(trx, eoi.round.id)
   await recordAudit(trx, {
     actorUserId: manager.id,
     action: 'application.eoi_declined',

@@ -16,6 +16,7 @@ import { RELEASED_STATUS, type DecisionStatus } from './panel-labels.ts'
 import { decisionsFor, panelRound, type PanelDecision } from './panel.server.ts'
 import { PANEL_BID_STATUSES } from './scoreboard.server.ts'
 import { DecisionsReleasedError } from './decisions.server.ts'
+import { refreshRoundStats } from '~/domain/stats/round-counts.server.ts'
 
 export class DecisionsMissingError extends ConflictError {
   readonly references: string[]
@@ -131,6 +132,7 @@ export async function releaseDecisions(trx: Transaction<DB>, actorUserId: number
     }
   }
   await trx.updateTable('rounds').set({ decisions_released_at: nowIso, updated_at: nowIso }).where('id', '=', round.id).execute()
+  await refreshRoundStats(trx, round.id)
   await recordAudit(trx, { actorUserId, action: 'panel.decisions_released', entityType: 'round', entityId: round.id, after: { released: bids.length, emails } })
   return { released: bids.length, emails }
 }

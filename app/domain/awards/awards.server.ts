@@ -29,6 +29,7 @@ import { conditionNames } from '../budgets/overview.server.ts'
 import { describeConditions, parseConditions, type AwardFacts, type ConditionNames, type OutcomeArea } from '../budgets/ring-fence.ts'
 import { proportionalSplit } from '../budgets/split.ts'
 import { ukToday } from '../places/places.server.ts'
+import { refreshRoundStats } from '~/domain/stats/round-counts.server.ts'
 
 export class BidNotFoundError extends NotFoundError {
   constructor() {
@@ -290,6 +291,7 @@ export async function createAwardFromDecision(trx: Transaction<DB>, actorUserId:
     .values({ reference: `${bid.reference}-AWD`, application_id: bid.applicationId, round_id: bid.roundId, organisation_id: bid.organisationId, amount_pence: input.amountPence, status: 'committed', conditions: '[]', outcome_areas: JSON.stringify(input.outcomeAreas ?? []) })
     .returning(['id', 'reference'])
     .executeTakeFirstOrThrow()
+  await refreshRoundStats(trx, bid.roundId)
   const { names } = await potConditions(trx, input.potId)
   const committed = await commitAward(trx, actorUserId, {
     awardId: award.id,

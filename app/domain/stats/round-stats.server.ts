@@ -1,7 +1,8 @@
 /**
  * Public statistics per round, for /stats: every figure is a grouped aggregate over all the rounds shown at once (a
  * handful of queries whatever the number of rounds or applications), never one query per round or a read of every
- * application.
+ * application. Received, decided and successful are read from round_stats, kept by their writers
+ * (round-counts.server.ts, which counts them as described here).
  *
  * What each figure counts (the choices a reader needs to trust them):
  * - Rounds shown: published, closed, decided and archived ones (never drafts), ten a page, latest closing date first.
@@ -48,8 +49,6 @@ export interface RoundStats {
   awardedByPlace: PlaceMoney[]
   awardedPence: number
 }
-
-const DECIDED = sql<boolean>`((applications.decided_at is not null and applications.status <> 'invited') or applications.status in ('allocated', 'refused'))`
 
 /** Rounds on a page of /stats. */
 export const ROUNDS_PER_PAGE = 10
@@ -125,38 +124,9 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
   if (rounds.length === 0) return []
   const ids = rounds.map((r) => r.id)
 
-  const [received, outcomes, awarded, hours, reasons, places] = await Promise.all([
-    db
-      .selectFrom('applications')
-      .select(['round_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('round_id', 'in', ids)
-      .where('submitted_at', 'is not', null)
-      .where('eoi_application_id', 'is', null)
-      .groupBy('round_id')
-      .execute(),
-    // Decided bids from the applications' covering index alone; those allocated a grant count as successful here.
-    db
-      .selectFrom('applications')
-      .select([
-        'applications.round_id',
-        sql<number>`sum(case when ${DECIDED} then 1 else 0 end)`.as('decided'),
-        sql<number>`sum(case when ${DECIDED} and applications.status = 'allocated' then 1 else 0 end)`.as('allocated'),
-      ])
-      .where('applications.round_id', 'in', ids)
-      .groupBy('applications.round_id')
-      .execute(),
-    // The other successful ones: decided bids with an award, read from the rounds' awards (an award is made in its
-    // application's round) rather than looking for an award for every application.
-    db
-      .selectFrom('awards')
-      .innerJoin('applications', 'applications.id', 'awards.application_id')
-      .select(['applications.round_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('awards.round_id', 'in', ids)
-      .where('applications.round_id', 'in', ids)
-      .where(DECIDED)
-      .where('applications.status', '<>', 'allocated')
-      .groupBy('applications.round_id')
-      .execute(),
+  const [counts, hours, reasons, places] = await Promise.all([
+    // Received, decided and successful, kept per round by their writers (round-counts.server.ts).
+    db.selectFrom('round_stats').select(['round_id', 'received', 'decided', 'successful']).where('round_id', 'in', ids).execute(),
     // Decisions are released in batches, so the exact times come from the index in order with few distinct values,
     // and only those few are cut to the hour.
     db
@@ -195,9 +165,9 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
   ])
 
   return rounds.map((r) => {
-    const outcome = outcomes.find((o) => o.round_id === r.id)
-    const decided = Number(outcome?.decided ?? 0)
-    const successful = Number(outcome?.allocated ?? 0) + Number(awarded.find((a) => a.round_id === r.id)?.n ?? 0)
+    const count = counts.find((c) => c.round_id === r.id)
+    const decided = Number(count?.decided ?? 0)
+    const successful = Number(count?.successful ?? 0)
     const byPlace = places
       .filter((p) => p.round_id === r.id)
       .map((p) => ({ placeName: p.name ?? 'Place not recorded', gssCode: p.gss_code, awards: Number(p.n), amountPence: Number(p.pence) }))
@@ -212,7 +182,7 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
       fundName: r.fund_name,
       status: r.status,
       closesAt,
-      received: Number(received.find((x) => x.round_id === r.id)?.n ?? 0),
+      received: Number(count?.received ?? 0),
       decided,
       successful,
       successRatePercent: percentOf(successful, decided),
