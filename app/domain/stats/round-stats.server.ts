@@ -151,16 +151,26 @@ async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
       .where('released_at', 'is not', null)
       .groupBy(['round_id', 'decline_reason'])
       .execute(),
+    // Each award's organisation is looked up by its key only where the application names no place (a join would have
+    // PostgreSQL hash every organisation, in parallel workers, even for rounds with no awards yet).
     db
-      .selectFrom('awards')
-      .innerJoin('applications', 'applications.id', 'awards.application_id')
-      .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
-      .leftJoin('places', (join) => join.on(sql<boolean>`places.id = coalesce(applications.place_id, organisations.place_id)`))
-      .select(['awards.round_id', 'places.name', 'places.gss_code', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('awards.amount_pence').as('pence')])
-      .where('awards.round_id', 'in', ids)
-      .where('awards.status', 'not in', ['declined', 'cancelled'])
-      .where(sql<boolean>`(applications.decided_at is not null or applications.status = 'allocated')`)
-      .groupBy(['awards.round_id', 'places.name', 'places.gss_code'])
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('awards')
+          .innerJoin('applications', 'applications.id', 'awards.application_id')
+          .select([
+            'awards.round_id',
+            'awards.amount_pence',
+            sql<number | null>`coalesce(applications.place_id, (select organisations.place_id from organisations where organisations.id = awards.organisation_id))`.as('place_id'),
+          ])
+          .where('awards.round_id', 'in', ids)
+          .where('awards.status', 'not in', ['declined', 'cancelled'])
+          .where(sql<boolean>`(applications.decided_at is not null or applications.status = 'allocated')`)
+          .as('told'),
+      )
+      .leftJoin('places', 'places.id', 'told.place_id')
+      .select(['told.round_id', 'places.name', 'places.gss_code', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('told.amount_pence').as('pence')])
+      .groupBy(['told.round_id', 'places.name', 'places.gss_code'])
       .execute(),
   ])
 
