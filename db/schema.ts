@@ -437,6 +437,22 @@ export interface AssessorPlacesTable {
   created_at: CreatedAt
 }
 
+/** Each bid's scores as the panel's ranked list reads them, kept by their writers (rebuildBidScoreSummaries). */
+export interface BidScoreSummariesTable {
+  application_id: number
+  round_id: number
+  /** Submitted assessments with a weighted total, and those totals' sum, lowest and highest (milli-points). */
+  submitted_count: number
+  weighted_total_milli: number | null
+  weighted_lowest_milli: number | null
+  weighted_highest_milli: number | null
+  /** Criteria the chair has moderated on the bid. */
+  moderated_criteria: number
+  /** The weighted total of the moderated per-criterion scores; null while a weighted criterion has no score. */
+  moderated_total_milli: number | null
+  gateway_failed: number
+}
+
 /** The panel chair's moderated score for one criterion of one bid; assessors' raw scores are kept unchanged. */
 export interface ModerationsTable {
   id: Id
@@ -560,6 +576,41 @@ export interface AwardCommitmentsTable {
   created_at: CreatedAt
 }
 
+/** What each award adds to place_figures: one row per award and contribution with an active commitment (maintained). */
+export interface AwardFiguresTable {
+  award_id: number
+  contribution_id: number
+  pot_id: number
+  funder_id: number
+  /** The award's application's place, 0 when none is recorded. */
+  place_key: number
+  committed_pence: number
+  paid_pence: number
+  match_cash_pence: number
+  match_in_kind_pence: number
+}
+
+/** The dashboards' figures per place for each contribution, pot and funder (maintained; see place-figures.server.ts). */
+export interface PlaceFiguresTable {
+  scope: 'contribution' | 'pot' | 'funder'
+  scope_id: number
+  place_key: number
+  awards: number
+  committed_pence: number
+  paid_pence: number
+  match_cash_pence: number
+  match_in_kind_pence: number
+}
+
+/** The pot dashboard's committed and paid per contribution and month (maintained by the ledger; see month-figures.server.ts). */
+export interface ContributionMonthsTable {
+  contribution_id: number
+  /** '2026-11' */
+  month: string
+  committed_pence: number
+  paid_pence: number
+}
+
 export interface PaymentRunsTable {
   id: Id
   reference: string
@@ -579,6 +630,8 @@ export interface PaymentRunsTable {
   cancelled_at: string | null
   cancelled_by: number | null
   created_at: CreatedAt
+  /** How many payments are in the run, kept by the functions that move them in and out (rebuildRunTrancheCounts). */
+  tranche_count: Generated<number>
 }
 
 export interface TranchesTable {
@@ -762,6 +815,22 @@ export interface ReturnCountsTable {
   created_at: CreatedAt
 }
 
+/** Returns of accepted or completed awards by round, status and due date, kept by their writers (rebuildReturnReviewCounts). */
+export interface ReturnReviewCountsTable {
+  round_id: number
+  status: string
+  due_date: string
+  return_count: number
+}
+
+/** Per round, the public /stats counts (received, decided, successful), refreshed by their writers (rebuildRoundStats). */
+export interface RoundStatsTable {
+  round_id: number
+  received: number
+  decided: number
+  successful: number
+}
+
 export interface ReturnOutcomesTable {
   id: Id
   return_id: number
@@ -895,12 +964,16 @@ export interface DB {
   round_assessors: RoundAssessorsTable
   assessor_places: AssessorPlacesTable
   moderations: ModerationsTable
+  bid_score_summaries: BidScoreSummariesTable
   round_place_limits: RoundPlaceLimitsTable
   optimiser_runs: OptimiserRunsTable
   panel_decisions: PanelDecisionsTable
   panel_attendees: PanelAttendeesTable
   awards: AwardsTable
   award_commitments: AwardCommitmentsTable
+  award_figures: AwardFiguresTable
+  place_figures: PlaceFiguresTable
+  contribution_months: ContributionMonthsTable
   payment_runs: PaymentRunsTable
   tranches: TranchesTable
   tranche_parts: TranchePartsTable
@@ -914,6 +987,8 @@ export interface DB {
   returns: ReturnsTable
   return_versions: ReturnVersionsTable
   return_counts: ReturnCountsTable
+  return_review_counts: ReturnReviewCountsTable
+  round_stats: RoundStatsTable
   return_outcomes: ReturnOutcomesTable
   sroi_models: SroiModelsTable
   documents: DocumentsTable

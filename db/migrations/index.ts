@@ -20,6 +20,10 @@ import * as m20261122020000 from './2026_11_22_020000_speed_up_pot_and_funder_da
 import * as m20261122020100 from './2026_11_22_020100_speed_up_panel_ranking_and_assessor_queue.ts'
 import * as m20261122020200 from './2026_11_22_020200_speed_up_finance_returns_and_stats.ts'
 import * as m20261122020300 from './2026_11_22_020300_speed_up_open_data_export.ts'
+import * as m20261122050000 from './2026_11_22_050000_maintain_dashboard_summaries.ts'
+import * as m20261122050100 from './2026_11_22_050100_maintain_bid_score_summaries.ts'
+import * as m20261122050200 from './2026_11_22_050200_maintain_finance_returns_and_stats_counts.ts'
+import * as m20261122050400 from './2026_11_22_050400_maintain_round_stats.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -38,4 +42,8 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_020100_speed_up_panel_ranking_and_assessor_queue': m20261122020100,
   '2026_11_22_020200_speed_up_finance_returns_and_stats': m20261122020200,
   '2026_11_22_020300_speed_up_open_data_export': m20261122020300,
+  '2026_11_22_050000_maintain_dashboard_summaries': m20261122050000,
+  '2026_11_22_050100_maintain_bid_score_summaries': m20261122050100,
+  '2026_11_22_050200_maintain_finance_returns_and_stats_counts': m20261122050200,
+  '2026_11_22_050400_maintain_round_stats': m20261122050400,
 }

@@ -43,8 +43,11 @@ import {
 import { ACTIVITIES, FIRST_NAMES, FORMS, LAST_NAMES, ROLES_AT_ORGANISATION, STREETS, TOWNS } from './names.ts'
 import { chance, int, mulberry32, shuffle, type Random } from './random.ts'
 
-/** Bump when the rows a scale produces change, so a stored dataset of an older version is regenerated. */
-export const NATIONAL_DATASET_VERSION = 2
+/**
+ * Bump when the rows a scale produces change, so a stored dataset of an older version is regenerated. 3: the
+ * maintained summaries (dashboards, bid scores, payment runs, returns, round statistics) are built after the load.
+ */
+export const NATIONAL_DATASET_VERSION = 3
 export const DEFAULT_NOW = '2026-11-21T12:00:00.000Z'
 
 /** Scale 1 sizes (the numbers). Other scales round down, never below 1. */
