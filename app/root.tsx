@@ -16,8 +16,8 @@ export const links: LinksFunction = () => [
 
 export const meta: MetaFunction = () => [{ title: 'Commonpot' }]
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const [user, { flash, setCookie }] = await Promise.all([getOptionalUser(request), takeFlash(request)])
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const [user, { flash, setCookie }] = await Promise.all([getOptionalUser(request, context), takeFlash(request)])
   return json(
     {
       user: user ? { name: user.name, roles: user.roles.map((r) => ROLE_LABELS[r]) } : null,

@@ -2,12 +2,14 @@
  * Opens the database. SQLite (better-sqlite3) by default; PostgreSQL (pg) when a postgres:// URL is given.
  * This is the bottom of the import graph: it knows nothing of the app.
  */
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import {
   CompiledQuery,
   Kysely,
+  type Compilable,
   PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
@@ -54,6 +56,37 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Statements PostgreSQL keeps prepared on each connection, by SQL text -> statement name. Sent unnamed, every query is
+ * parsed and planned again: for the short indexed reads every signed-in request makes (the session and its user) that
+ * was about three quarters of the backend's CPU per query (0.49 ms -> 0.14 ms for the session lookup prepared), and
+ * node-postgres sends less too. Only queries a caller marks with `prepared()` are kept: a prepared statement may be
+ * planned once for any parameters (a generic plan), which suits point and short range reads on unique or selective keys,
+ * and is not for a query whose best plan depends on its parameters (a status filter on a skewed column, a date range).
+ */
+const preparedNames = new Map<string, string>()
+
+/**
+ * A query compiled and marked to be kept prepared on PostgreSQL (on SQLite it runs as usual): run it with
+ * `db.executeQuery(prepared(query))`. Mark only queries of fixed shape (no IN list of varying length) whose plan
+ * does not depend on the parameters; see preparedNames.
+ */
+export function prepared<R>(query: Compilable<R>): CompiledQuery<R> {
+  const compiled = query.compile()
+  if (!preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `cp_${crypto.createHash('sha1').update(compiled.sql).digest('hex').slice(0, 20)}`)
+  return compiled
+}
+
+/** Sends the statements marked with prepared() by name, so each connection parses and plans them once. */
+function namePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args
+    const name = typeof text === 'string' && args.length === 2 ? preparedNames.get(text) : undefined
+    return name ? query({ name, text, values }) : query(...args)
+  }) as typeof client.query
+}
+
 export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url)
 }
@@ -88,6 +121,7 @@ export function createDatabase(options: { url?: string; path?: string } = {}): D
     })
     // An idle client that errors (e.g. the server restarted) must not crash the process.
     pool.on('error', () => {})
+    pool.on('connect', namePreparedStatements)
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     const u = new URL(options.url)
     return { db, engine: 'postgres', location: `${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() }

@@ -4,11 +4,12 @@
  * Every loader and action calls one of these; data is then scoped to the user in the query itself.
  */
 import { redirect } from '@remix-run/node'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
+import { engineOf, prepared } from '../../db/connect.ts'
 import type { DB } from '../../db/schema.ts'
 import { db } from './db.server.ts'
 import { permissionsFor, requires2fa, ROLES, type Permission, type Role } from './policy.ts'
-import { findLiveSession, readSessionToken } from './session.server.ts'
+import { hashToken, readSessionToken } from './session.server.ts'
 
 export interface CurrentUser {
   id: number
@@ -28,18 +29,15 @@ export interface CurrentUser {
 
 const TWO_FACTOR_PATHS = ['/login/two-factor', '/account/two-factor', '/logout']
 
-/** Loads the user behind a session id (roles from grants plus organisation memberships). */
-export async function loadCurrentUser(database: Kysely<DB>, session: { id: number; user_id: number; second_factor_at: string | null }): Promise<CurrentUser | null> {
-  const user = await database
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'totp_enabled_at', 'anonymised_at'])
-    .where('id', '=', session.user_id)
-    .executeTakeFirst()
-  if (!user || user.anonymised_at) return null
-  const [grants, memberships] = await Promise.all([
-    database.selectFrom('user_roles').select(['role', 'funder_id']).where('user_id', '=', user.id).execute(),
-    database.selectFrom('memberships').select(['organisation_id', 'role']).where('user_id', '=', user.id).execute(),
-  ])
+type Grant = { role: string; funder_id: number | null }
+type Membership = { organisation_id: number; role: string }
+
+function currentUserOf(
+  session: { id: number; second_factor_at: string | null },
+  user: { id: number; email: string; name: string; totp_enabled_at: string | null },
+  grants: readonly Grant[],
+  memberships: readonly Membership[],
+): CurrentUser {
   const roles = new Set<Role>()
   for (const g of grants) if ((ROLES as readonly string[]).includes(g.role)) roles.add(g.role as Role)
   if (memberships.length > 0) roles.add('applicant')
@@ -60,13 +58,89 @@ export async function loadCurrentUser(database: Kysely<DB>, session: { id: numbe
   }
 }
 
-/** The signed-in user, or null. Does not enforce two-factor: use for pages anyone may see (the layout, /funding). */
-export async function getOptionalUser(request: Request): Promise<CurrentUser | null> {
+/** Loads the user behind a session id (roles from grants plus organisation memberships). */
+export async function loadCurrentUser(database: Kysely<DB>, session: { id: number; user_id: number; second_factor_at: string | null }): Promise<CurrentUser | null> {
+  const user = await database
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'totp_enabled_at', 'anonymised_at'])
+    .where('id', '=', session.user_id)
+    .executeTakeFirst()
+  if (!user || user.anonymised_at) return null
+  const [grants, memberships] = await Promise.all([
+    database.selectFrom('user_roles').select(['role', 'funder_id']).where('user_id', '=', user.id).execute(),
+    database.selectFrom('memberships').select(['organisation_id', 'role']).where('user_id', '=', user.id).execute(),
+  ])
+  return currentUserOf(session, user, grants, memberships)
+}
+
+/** A JSON array read back from either engine (pg parses json columns itself; SQLite returns the text). */
+function jsonRows<T>(value: unknown): T[] {
+  return (typeof value === 'string' ? JSON.parse(value) : value ?? []) as T[]
+}
+
+/**
+ * The user behind a cookie token in ONE round trip: the live session (not revoked, not expired — the same test as
+ * findLiveSession), its user, their role grants and their memberships, the last two as JSON arrays. Every signed-in
+ * request pays for this, and on PostgreSQL each round trip costs about as much CPU as the query itself (so it is also
+ * kept prepared there: a unique token and a user id, the same plan for every parameter).
+ */
+export async function findSessionUser(database: Kysely<DB>, token: string): Promise<CurrentUser | null> {
+  const postgres = engineOf(database) === 'postgres'
+  const grants = postgres
+    ? sql<unknown>`(select coalesce(json_agg(json_build_array(g.role, g.funder_id)), '[]'::json) from user_roles g where g.user_id = users.id)`
+    : sql<unknown>`(select json_group_array(json_array(g.role, g.funder_id)) from user_roles g where g.user_id = users.id)`
+  const memberships = postgres
+    ? sql<unknown>`(select coalesce(json_agg(json_build_array(m.organisation_id, m.role)), '[]'::json) from memberships m where m.user_id = users.id)`
+    : sql<unknown>`(select json_group_array(json_array(m.organisation_id, m.role)) from memberships m where m.user_id = users.id)`
+  const query = database
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['sessions.id as session_id', 'sessions.second_factor_at', 'users.id', 'users.email', 'users.name', 'users.totp_enabled_at', 'users.anonymised_at'])
+    .select([grants.as('grants'), memberships.as('memberships')])
+    .where('sessions.token_hash', '=', hashToken(token))
+    .where('sessions.revoked_at', 'is', null)
+    .where('sessions.expires_at', '>', new Date().toISOString())
+  const [row] = (await database.executeQuery(prepared(query))).rows
+  if (!row || row.anonymised_at) return null
+  return currentUserOf(
+    { id: row.session_id, second_factor_at: row.second_factor_at },
+    row,
+    jsonRows<[string, number | null]>(row.grants).map(([role, funder_id]) => ({ role, funder_id })),
+    jsonRows<[number, string]>(row.memberships).map(([organisation_id, role]) => ({ organisation_id, role })),
+  )
+}
+
+/**
+ * Lookups in flight, by request context. Remix gives each loader of a request its own copy of the Request but the same
+ * load context object, and starts the root's and the page's loaders together: the second one to ask for the user
+ * shares the first one's lookup instead of repeating it. An entry lives only while its lookup is in flight (and is
+ * for one Cookie header), so nothing is remembered across requests, or from an action to the loaders after it.
+ */
+const inFlight = new WeakMap<object, { cookie: string | null; user: Promise<CurrentUser | null> }>()
+
+/**
+ * The signed-in user, or null. Does not enforce two-factor: use for pages anyone may see (the layout, /funding).
+ * Pass the loader's `context` so the root's and the page's loaders read the session once per request.
+ */
+export function getOptionalUser(request: Request, context?: object): Promise<CurrentUser | null> {
+  if (!context) return lookUpUser(request)
+  const cookie = request.headers.get('Cookie')
+  const pending = inFlight.get(context)
+  if (pending && pending.cookie === cookie) return pending.user
+  const user = lookUpUser(request)
+  const entry = { cookie, user }
+  inFlight.set(context, entry)
+  const forget = () => {
+    if (inFlight.get(context) === entry) inFlight.delete(context)
+  }
+  user.then(forget, forget)
+  return user
+}
+
+async function lookUpUser(request: Request): Promise<CurrentUser | null> {
   const token = await readSessionToken(request)
   if (!token) return null
-  const session = await findLiveSession(db, token)
-  if (!session) return null
-  return loadCurrentUser(db, session)
+  return findSessionUser(db, token)
 }
 
 function signInRedirect(request: Request): Response {
@@ -79,8 +153,8 @@ function signInRedirect(request: Request): Response {
  * The signed-in user, or a redirect to sign in. Enforces two-factor authentication: a user with TOTP enabled must have
  * passed it in this session; a user whose role requires it (finance officer, admin) must enrol before anything else.
  */
-export async function requireUser(request: Request): Promise<CurrentUser> {
-  const user = await getOptionalUser(request)
+export async function requireUser(request: Request, context?: object): Promise<CurrentUser> {
+  const user = await getOptionalUser(request, context)
   if (!user) throw signInRedirect(request)
   const path = new URL(request.url).pathname
   if (!TWO_FACTOR_PATHS.includes(path)) {
@@ -98,15 +172,19 @@ export function notFound(message = 'We could not find that page.'): Response {
   return new Response(message, { status: 404, statusText: 'Not Found' })
 }
 
-export async function requirePermission(request: Request, permission: Permission): Promise<CurrentUser> {
-  const user = await requireUser(request)
+export async function requirePermission(request: Request, permission: Permission, context?: object): Promise<CurrentUser> {
+  const user = await requireUser(request, context)
   if (!user.permissions.has(permission)) throw forbidden()
   return user
 }
 
 /** The first of several permissions the user holds (e.g. `read:application:any` or `read:application:own`). */
-export async function requireAnyPermission<P extends Permission>(request: Request, permissions: readonly P[]): Promise<{ user: CurrentUser; permission: P }> {
-  const user = await requireUser(request)
+export async function requireAnyPermission<P extends Permission>(
+  request: Request,
+  permissions: readonly P[],
+  context?: object,
+): Promise<{ user: CurrentUser; permission: P }> {
+  const user = await requireUser(request, context)
   const permission = permissions.find((p) => user.permissions.has(p))
   if (!permission) throw forbidden()
   return { user, permission }

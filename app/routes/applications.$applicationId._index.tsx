@@ -14,8 +14,8 @@ import { idParam } from '~/lib/ids.ts'
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.reference}: ` : ''}Your application – Commonpot` }]
 
 /** GET /applications/<id>: the task list, one line per section with its status ("3 of 6 sections complete"). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:application:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:application:own', context)
   const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e

@@ -19,11 +19,11 @@ import { ROLE_LABELS } from '~/lib/policy.ts'
 export const meta: MetaFunction = () => [{ title: 'Home – Commonpot' }]
 
 /** GET /home: one page per person, with a panel for each of their roles. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const has = (p: Parameters<typeof user.permissions.has>[0]) => user.permissions.has(p)
   const [applicant, assessor, manager, finance, funder, admin] = await Promise.all([
-    has('read:application:own') || user.roles.length === 0 ? applicantOverview(db, user.id) : null,
+    has('read:application:own') || user.roles.length === 0 ? applicantOverview(db, user) : null,
     has('score:application:assigned') ? assessorOverview(db, user.id) : null,
     has('manage:round:any') ? fundManagerOverview(db, ukToday()) : null,
     has('prepare:payment-run:any') ? financeOverview(db, ukToday()) : null,

@@ -7,8 +7,9 @@
  * Everything else is read-only: saving is refused with a 409.
  */
 import type { Transaction } from 'kysely'
+import { prepared } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
-import { assertRoundOpen, getRound, type Round } from '~/domain/funds/rounds.server.ts'
+import { assertRoundOpen, getRound, ROUND_COLUMNS, toRound, type Round, type RoundRow } from '~/domain/funds/rounds.server.ts'
 import { listQuestions } from '~/domain/funds/questions.server.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
@@ -105,14 +106,23 @@ const APPLICATION_COLUMNS = [
   'organisations.name as organisation_name',
 ] as const
 
+/** The application's round, read in the same query (joined, each column as round__<column>). */
+type JoinedRoundColumns<T extends readonly string[]> = { [K in keyof T]: `rounds.${T[K]} as round__${T[K]}` }
+const JOINED_ROUND_COLUMNS = ROUND_COLUMNS.map((c) => `rounds.${c} as round__${c}`) as unknown as JoinedRoundColumns<typeof ROUND_COLUMNS>
+type JoinedRound = { [C in (typeof ROUND_COLUMNS)[number] as `round__${C}`]: RoundRow[C] }
+
+function joinedRound(row: JoinedRound): Round {
+  return toRound(Object.fromEntries(ROUND_COLUMNS.map((c) => [c, row[`round__${c}`]])) as RoundRow)
+}
+
 /** The questions of a round's stage, as the applicant domain reads them. */
 export async function questionsFor(db: Db, roundId: number, stage: 'eoi' | 'full'): Promise<QuestionDef[]> {
   const sections = await listQuestions(db, roundId, stage)
   return sections.flatMap((section) => section.questions.map((q) => toQuestionDef(q)))
 }
 
-async function detailOf(db: Db, row: ApplicationRow): Promise<ApplicationDetail> {
-  const round = await getRound(db, row.round_id)
+async function detailOf(db: Db, row: ApplicationRow & JoinedRound): Promise<ApplicationDetail> {
+  const round = joinedRound(row)
   const questions = await questionsFor(db, round.id, row.stage)
   return {
     id: row.id,
@@ -166,13 +176,16 @@ interface ApplicationRow {
  * say that another organisation's application exists.
  */
 export async function getApplicationForMember(db: Db, actor: Actor, applicationId: number): Promise<ApplicationDetail> {
-  const row = await db
+  const query = db
     .selectFrom('applications')
     .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
     .innerJoin('memberships', (join) => join.onRef('memberships.organisation_id', '=', 'applications.organisation_id').on('memberships.user_id', '=', actor.id))
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
     .select(APPLICATION_COLUMNS)
+    .select(JOINED_ROUND_COLUMNS)
     .where('applications.id', '=', applicationId)
-    .executeTakeFirst()
+  // Kept prepared on PostgreSQL (db/connect.ts): read by id on every applicant page, one plan for any id.
+  const [row] = (await db.executeQuery(prepared(query))).rows
   if (!row) throw new ApplicationNotFoundError()
   return detailOf(db, row)
 }
@@ -182,7 +195,9 @@ export async function getApplication(db: Db, applicationId: number): Promise<App
   const row = await db
     .selectFrom('applications')
     .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
     .select(APPLICATION_COLUMNS)
+    .select(JOINED_ROUND_COLUMNS)
     .where('applications.id', '=', applicationId)
     .executeTakeFirst()
   if (!row) throw new ApplicationNotFoundError()

@@ -84,7 +84,7 @@ export interface RoundView extends Round {
   criteria: { name: string; guidance: string; weight: number }[]
 }
 
-const ROUND_COLUMNS = [
+export const ROUND_COLUMNS = [
   'id',
   'fund_id',
   'title',
@@ -105,9 +105,9 @@ const ROUND_COLUMNS = [
   'published_at',
 ] as const
 
-type RoundRow = Pick<Selectable<DB['rounds']>, (typeof ROUND_COLUMNS)[number]>
+export type RoundRow = Pick<Selectable<DB['rounds']>, (typeof ROUND_COLUMNS)[number]>
 
-function toRound(r: RoundRow): Round {
+export function toRound(r: RoundRow): Round {
   return {
     id: r.id,
     fundId: r.fund_id,

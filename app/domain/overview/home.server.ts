@@ -2,34 +2,36 @@
  * What each person sees on their home page, by role. Every figure is a query scoped to the person: their
  * organisations, their assignments, their funder. Later capabilities add panels here.
  */
+import { prepared } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { countPayableTranches } from '../payments/tranches.server.ts'
 import { countReturnsByView } from '../returns/review.server.ts'
 
-export async function applicantOverview(db: Db, userId: number) {
-  const organisations = await db
+/**
+ * An applicant's organisations and their 20 latest applications. The organisations they belong to are already known
+ * from their session (CurrentUser.organisationIds), so both lists are read at once.
+ */
+export async function applicantOverview(db: Db, user: { id: number; organisationIds: readonly number[] }) {
+  const latest = db
+    .selectFrom('applications')
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+    .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as roundTitle'])
+    .where('applications.organisation_id', 'in', user.organisationIds)
+    .orderBy('applications.id', 'desc')
+    .limit(20)
+  const organisations = db
     .selectFrom('memberships')
     .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
     .leftJoin('places', 'places.id', 'organisations.place_id')
     .select(['organisations.id', 'organisations.name', 'memberships.role', 'places.name as placeName'])
-    .where('memberships.user_id', '=', userId)
+    .where('memberships.user_id', '=', user.id)
     .orderBy('organisations.name')
-    .execute()
-  const applications = organisations.length
-    ? await db
-        .selectFrom('applications')
-        .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-        .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as roundTitle'])
-        .where(
-          'applications.organisation_id',
-          'in',
-          organisations.map((o) => o.id),
-        )
-        .orderBy('applications.id', 'desc')
-        .limit(20)
-        .execute()
-    : []
-  return { organisations, applications }
+  // Both kept prepared on PostgreSQL (db/connect.ts): indexed reads by user and by organisation, one plan for any.
+  const [orgs, applications] = await Promise.all([
+    db.executeQuery(prepared(organisations)),
+    user.organisationIds.length > 0 ? db.executeQuery(prepared(latest)) : { rows: [] as Awaited<ReturnType<typeof latest.execute>> },
+  ])
+  return { organisations: orgs.rows, applications: applications.rows }
 }
 
 export async function assessorOverview(db: Db, userId: number) {
