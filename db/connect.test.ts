@@ -13,7 +13,7 @@ afterEach(async () => {
   handle = undefined
 })
 
-test('each engine opens with its settings: on PostgreSQL the JIT compiler is off, and options given in the URL are kept', async () => {
+test('each engine opens with its settings: on PostgreSQL the JIT compiler and parallel query workers are off, and options given in the URL are kept', async () => {
   const options = await freshDatabaseOptions()
   if (!testPostgresUrl()) {
     handle = createDatabase(options)
@@ -26,6 +26,8 @@ test('each engine opens with its settings: on PostgreSQL the JIT compiler is off
   handle = createDatabase({ url: url.href })
   const jit = await sql<{ jit: string }>`show jit`.execute(handle.db)
   const timeout = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(handle.db)
+  const workers = await sql<{ max_parallel_workers_per_gather: string }>`show max_parallel_workers_per_gather`.execute(handle.db)
   expect(jit.rows[0]!.jit).toBe('off')
+  expect(workers.rows[0]!.max_parallel_workers_per_gather).toBe('0')
   expect(timeout.rows[0]!.statement_timeout).toBe('123456ms')
 })
