@@ -109,4 +109,15 @@ describe('bid score summaries', () => {
     expect((await panelRankingPage(db, panel.roundId, { after: 2 }, 2)).page.rows).toEqual(rows.slice(2))
     expect(rows.map((r) => r.applicationId)).toEqual([b, a, c])
   })
+
+  // On PostgreSQL the submissions run at once on separate connections; without the lock each saw none of the others'
+  // scores and the second insert of the bid's summary met the first's row. On SQLite they run one after another.
+  test('assessors submitting on the same bid at the same moment are all counted in its summary', async () => {
+    const panel = await createPanelRound(db, { bids: 1, assessors: 3 })
+    const bid = panel.bids[0]!.applicationId
+    const assigned = await Promise.all(panel.assessors.map(async (a) => ({ assessor: a.id, assessmentId: await assignRaw(db, bid, a.id, 'draft') })))
+    await Promise.all(assigned.map(({ assessor, assessmentId }, i) => inTrx((trx) => submitScores(trx, assessor, { assessmentId, scores: scores(panel, [3 + i, 4, 6, 1]) }))))
+    const ranking = await expectInStep(panel)
+    expect(ranking.find((x) => x.applicationId === bid)).toMatchObject({ submittedCount: 3 })
+  })
 })

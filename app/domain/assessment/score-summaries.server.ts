@@ -20,18 +20,23 @@
  * The arithmetic is SQL in double precision in the same order as weightedScoreMilli, rounded half up like Math.round.
  */
 import { sql, type RawBuilder } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
 
 /** Recomputes the summaries of the given bids from their assessments, scores, moderations and round's criteria. */
 export async function refreshBidScoreSummaries(db: Db, applicationIds: readonly number[]): Promise<void> {
-  const ids = [...new Set(applicationIds)]
+  const ids = [...new Set(applicationIds)].sort((a, b) => a - b)
   if (ids.length === 0) return
+  // Two transactions refreshing the same bid (two assessors submitting at once) take turns on PostgreSQL: the second
+  // then deletes the first's new row and counts both submissions (without the lock its insert met the first's row).
+  if (engineOf(db) === 'postgres') await db.selectFrom('applications').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()
   await db.deleteFrom('bid_score_summaries').where('application_id', 'in', ids).execute()
   await insertSummaries(db, sql`bid.id in (${sql.join(ids)})`)
 }
 
 /** Recomputes the summaries of every bid of a round (its criteria changed). */
 export async function refreshRoundScoreSummaries(db: Db, roundId: number): Promise<void> {
+  if (engineOf(db) === 'postgres') await db.selectFrom('applications').select('id').where('round_id', '=', roundId).orderBy('id').forUpdate().execute()
   await db.deleteFrom('bid_score_summaries').where('application_id', 'in', (eb) => eb.selectFrom('applications').select('id').where('round_id', '=', roundId)).execute()
   await insertSummaries(db, sql`bid.round_id = ${roundId}`)
 }

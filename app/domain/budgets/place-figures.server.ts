@@ -13,6 +13,7 @@
  * load; the migration 2026_11_22_050000 restates its SQL), and recomputedPlaceFigures(db) is the check.
  */
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
@@ -130,8 +131,11 @@ function addUp(into: Map<string, PlaceFigures>, figures: AwardFigure[], sign: 1 
  * and award is enough.
  */
 export async function refreshAwardFigures(trx: Transaction<DB>, awardIds: number[]): Promise<void> {
-  const ids = [...new Set(awardIds)]
+  const ids = [...new Set(awardIds)].sort((a, b) => a - b)
   if (ids.length === 0) return
+  // Two transactions refreshing the same award take turns (on PostgreSQL; SQLite writes one at a time): the second
+  // reads the first's committed rows as its "before", so neither's difference is applied twice or lost.
+  if (engineOf(trx) === 'postgres') await trx.selectFrom('awards').select('id').where('id', 'in', ids).orderBy('id').forUpdate().execute()
   const [before, after] = await Promise.all([
     trx.selectFrom('award_figures').selectAll().where('award_id', 'in', ids).execute(),
     awardFiguresQuery(trx, ids).execute(),
@@ -155,7 +159,10 @@ export async function refreshAwardFigures(trx: Transaction<DB>, awardIds: number
   addUp(delta, old, -1)
   await trx.deleteFrom('award_figures').where('award_id', 'in', ids).execute()
   if (now.length) await trx.insertInto('award_figures').values(now.map(awardFigureRow)).execute()
-  for (const d of delta.values()) {
+  // In one order (scope, id, place) in every transaction, so two refreshing different awards of the same places
+  // cannot each hold a row the other waits for.
+  const ordered = [...delta.values()].sort((a, b) => a.scope.localeCompare(b.scope) || a.scopeId - b.scopeId || a.placeKey - b.placeKey)
+  for (const d of ordered) {
     if (d.awards === 0 && d.committedPence === 0 && d.paidPence === 0 && d.matchCashPence === 0 && d.matchInKindPence === 0) continue
     await trx
       .insertInto('place_figures')

@@ -10,6 +10,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 
 /** Awards whose returns a fund manager follows (and the counts count). */
@@ -65,6 +66,9 @@ async function addCounts(trx: Transaction<DB>, counts: ReturnReviewCount[], sign
  * taken out of the counts before it and put back after it, in the caller's transaction.
  */
 export async function withReturnReviewCounts<T>(trx: Transaction<DB>, awardId: number, change: () => Promise<T>): Promise<T> {
+  // Writers of the same award's returns take turns (on PostgreSQL; SQLite writes one at a time), so each one's
+  // "before" already holds the other's committed change and nothing is taken out twice.
+  if (engineOf(trx) === 'postgres') await trx.selectFrom('awards').select('id').where('id', '=', awardId).forUpdate().execute()
   await addCounts(trx, await countReturnsFromRows(trx, awardId), -1)
   const result = await change()
   await addCounts(trx, await countReturnsFromRows(trx, awardId), 1)
