@@ -22,10 +22,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { rounds, ...page } = await assessorQueuePage(db, user.id, cursor.data)
   return json({
     page: { total: page.total, toDo: page.toDo, rounds: page.summary.length, previousBefore: page.previousBefore, nextAfter: page.nextAfter },
+    // Only what the page shows.
     rounds: rounds.map((r) => ({
-      ...r,
+      roundId: r.roundId,
+      roundTitle: r.roundTitle,
+      isChair: r.isChair,
+      toDo: r.toDo,
       assessments: r.assessments.map((a) => ({
-        ...a,
+        id: a.id,
+        reference: a.reference,
+        title: a.title,
+        status: a.status,
         statusLabel: assessorStatusLabel(a.status),
         score: a.status === 'submitted' ? formatPoints(a.weightedScoreMilli) : null,
       })),

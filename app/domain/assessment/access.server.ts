@@ -284,6 +284,30 @@ async function assessorQueueRounds(db: Db, userId: number): Promise<AssessorQueu
   return rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) }))
 }
 
+/** The assessor's bids in one round, in bid order from `from` (exclusive), at most `limit`. */
+function assessorRoundBids(db: Db, userId: number, roundId: number, from: { past: '<' | '>'; id: number } | null, direction: 'asc' | 'desc', limit: number) {
+  let query = db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+    .select((eb) => [
+      'assessments.id',
+      'assessments.status',
+      'assessments.weighted_score_milli',
+      'applications.id as application_id',
+      'applications.reference',
+      'applications.title',
+      // A lookup per row by primary key (PostgreSQL would hash every organisation for a join).
+      eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name'),
+      'applications.round_id',
+      'rounds.blind_review',
+    ])
+    .where('assessments.assessor_user_id', '=', userId)
+    .where('applications.round_id', '=', roundId)
+  if (from) query = query.where('assessments.application_id', from.past, from.id)
+  return query.orderBy('assessments.application_id', direction).limit(limit).execute()
+}
+
 /**
  * One page of the assessor's own bids (ASSESSOR_QUEUE_PAGE_SIZE), in round then bid order, only in rounds whose panel
  * they sit on; titles redacted in blind-review rounds (a bid's title often starts with its organisation's name). Keyset: `after` (or `before`) is
@@ -304,34 +328,25 @@ export async function assessorQueuePage(db: Db, userId: number, cursor: { after?
           .executeTakeFirst(),
   ])
   const backwards = cursor.before !== undefined && at !== undefined
-  let query = assessorBidsInPanelRounds(db, userId).select((eb) => [
-      'assessments.id',
-      'assessments.status',
-      'assessments.weighted_score_milli',
-      'applications.id as application_id',
-      'applications.reference',
-      'applications.title',
-      // A lookup per row by primary key (PostgreSQL would hash every organisation for a join).
-      eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name'),
-      'rounds.id as round_id',
-      'rounds.title as round_title',
-      'rounds.blind_review',
-      'round_assessors.is_chair',
-    ])
-  if (at) {
-    const past = backwards ? '<' : '>'
-    query = query.where((eb) => eb.or([eb('applications.round_id', past, at.round_id), eb.and([eb('applications.round_id', '=', at.round_id), eb('applications.id', past, at.id)])]))
-  }
+  // Round by round in page order, each read along the assessor's index in bid order and stopped once the page is full:
+  // ordering every one of the assessor's bids by round would look up each application row only to sort it.
+  const ordered = backwards ? [...summary].reverse() : summary
   const direction = backwards ? 'desc' : 'asc'
-  const rows = await query.orderBy('applications.round_id', direction).orderBy('applications.id', direction).limit(size + 1).execute()
+  const rows: Awaited<ReturnType<typeof assessorRoundBids>> = []
+  for (const round of ordered) {
+    if (rows.length > size) break
+    if (at && (backwards ? round.roundId > at.round_id : round.roundId < at.round_id)) continue
+    const from = at && round.roundId === at.round_id ? { past: backwards ? ('<' as const) : ('>' as const), id: at.id } : null
+    rows.push(...(await assessorRoundBids(db, userId, round.roundId, from, direction, size + 1 - rows.length)))
+  }
   const page = rows.slice(0, size)
   if (backwards) page.reverse()
   const more = rows.length > size
   const byRound = new Map(summary.map((s) => [s.roundId, s]))
   const rounds = new Map<number, AssessorQueuePage['rounds'][number]>()
   for (const r of page) {
-    // The counts come from a separate query: an assignment made in between is counted from this page's rows.
-    const facts = byRound.get(r.round_id) ?? { roundId: r.round_id, roundTitle: r.round_title, isChair: r.is_chair === 1, bids: 0, toDo: 0 }
+    // Every row is from a round in the summary (read round by round from it).
+    const facts = byRound.get(r.round_id)!
     const round = rounds.get(r.round_id) ?? { ...facts, assessments: [] }
     round.assessments.push({
       id: r.id,
