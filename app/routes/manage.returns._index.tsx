@@ -47,7 +47,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
     rounds,
     nextAfter: page.nextAfter,
     previousBefore: page.previousBefore,
-    returns: page.rows.map((r) => ({ ...r, statusLabel: returnStatusLabel(r.status), dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`) })),
+    // Only what the table shows.
+    returns: page.rows.map((r) => ({
+      id: r.id,
+      periodLabel: r.periodLabel,
+      organisationName: r.organisationName,
+      awardId: r.awardId,
+      awardReference: r.awardReference,
+      roundTitle: r.roundTitle,
+      dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`),
+      overdue: r.overdue,
+      statusLabel: returnStatusLabel(r.status),
+    })),
   })
 }
 

@@ -129,7 +129,6 @@ export interface ReturnListItem {
   awardId: number
   awardReference: string
   organisationName: string
-  projectTitle: string
   roundId: number
   roundTitle: string
   periodLabel: string
@@ -178,14 +177,12 @@ export async function listReturnsForReview(
     .selectFrom('returns')
     .innerJoin('awards', 'awards.id', 'returns.award_id')
     .innerJoin('organisations', 'organisations.id', 'awards.organisation_id')
-    .innerJoin('applications', 'applications.id', 'awards.application_id')
     .innerJoin('rounds', 'rounds.id', 'awards.round_id')
     .select([
       'returns.id',
       'returns.award_id as awardId',
       'awards.reference as awardReference',
       'organisations.name as organisationName',
-      'applications.title as projectTitle',
       'rounds.id as roundId',
       'rounds.title as roundTitle',
       'returns.period_label as periodLabel',
