@@ -32,9 +32,21 @@ export function londonDateTimeToUtc(date: string, time: string): string {
   return iso
 }
 
+// Formatting in a time zone asks Intl for London's offset many times over (about 0.1 ms an instant), and a page often
+// shows the same few dates in every row (a due date, a deadline): so what each ISO text gave is kept, up to a bound.
+const FORMATTED_LIMIT = 5000
+const formatted = new Map<string, string>()
+
 /** Formats an instant as London shows it, with a date-fns pattern, e.g. formatLondon(iso, "EEEE d MMMM yyyy"). */
 export function formatLondon(iso: string | Date, pattern: string): string {
-  return format(iso, pattern, { in: inLondon })
+  if (typeof iso !== 'string') return format(iso, pattern, { in: inLondon })
+  const key = `${pattern}\u0000${iso}`
+  const known = formatted.get(key)
+  if (known !== undefined) return known
+  const text = format(iso, pattern, { in: inLondon })
+  if (formatted.size >= FORMATTED_LIMIT) formatted.clear()
+  formatted.set(key, text)
+  return text
 }
 
 /** The London calendar date ('YYYY-MM-DD') and time ('HH:mm') of an instant: what a date and a time input show. */

@@ -11,9 +11,12 @@ export interface PlaceSummary {
   validTo: string | null
 }
 
+// Made once: building an Intl.DateTimeFormat costs about 0.2 ms, using one a few microseconds.
+const UK_DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
+
 /** Today's date in the UK as YYYY-MM-DD (place validity is by calendar day). */
 export function ukToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  return UK_DAY.format(now)
 }
 
 /** The places in force on a date (42 ICBs before 2026-04-01, 36 from then). */
