@@ -12,8 +12,11 @@ export interface ContributionFiguresRow {
   name: string
   /** Values for the `leadColumns`, in order. */
   lead?: string[]
-  figures: MoneyFigures
+  figures: Pick<MoneyFigures, 'pledgedPence' | 'receivedPence' | 'committedPence' | 'paidPence' | 'availablePence'>
   ringFence: string[]
+  /** With `awardsHref`: how many awards the contribution funds, linked to their list when there are any. */
+  awards?: number
+  awardsHref?: string
 }
 
 /** Pledged, received, committed, paid and available per contribution, its ring-fence in words, and its statement. */
@@ -22,11 +25,14 @@ export function ContributionFiguresTable({
   nameHeader,
   leadColumns = [],
   rows,
+  awardsColumn = false,
 }: {
   caption: string
   nameHeader: string
   leadColumns?: string[]
   rows: ContributionFiguresRow[]
+  /** Adds an "Awards funded" column: each row's count of awards, linked to `awardsHref`. */
+  awardsColumn?: boolean
 }) {
   if (rows.length === 0) return null
   return (
@@ -48,6 +54,7 @@ export function ContributionFiguresTable({
             ))}
             <th scope="col">Ring-fence</th>
             <th scope="col">Statement</th>
+            {awardsColumn ? <th scope="col">Awards funded</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -74,6 +81,18 @@ export function ContributionFiguresTable({
                   Statement (PDF)<span className="visually-hidden"> for {r.name}</span>
                 </a>
               </td>
+              {awardsColumn ? (
+                <td>
+                  {r.awards && r.awardsHref ? (
+                    <a href={r.awardsHref}>
+                      {r.awards === 1 ? '1 award' : `${r.awards} awards`}
+                      <span className="visually-hidden"> funded from {r.name}{r.lead?.length ? ` (${r.lead.join(', ')})` : ''}</span>
+                    </a>
+                  ) : (
+                    'None yet'
+                  )}
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

@@ -6,7 +6,13 @@ import type { FundedAward, MoneyFigures } from '~/domain/budgets/reports.server.
 import { formatPence } from '~/lib/money.ts'
 
 /** Five cards: pledged, received, committed, paid, available; `basis` says what counts as available. */
-export function FiguresSummary({ totals, basis, headingLevel = 2 }: { totals: MoneyFigures; basis?: string; headingLevel?: 2 | 3 }) {
+export function FiguresSummary({
+  totals,
+  basis,
+  headingLevel = 2,
+}: {
+  totals: Pick<MoneyFigures, 'pledgedPence' | 'receivedPence' | 'committedPence' | 'paidPence' | 'availablePence'>
+  basis?: string; headingLevel?: 2 | 3 }) {
   const Heading = headingLevel === 2 ? 'h2' : 'h3'
   const cards: Array<[string, number, string]> = [
     ['Pledged', totals.pledgedPence, 'Promised by contributors'],

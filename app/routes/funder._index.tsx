@@ -1,22 +1,56 @@
 import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
+import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
 import { FiguresSummary } from '~/components/pot-figures.tsx'
-import { funderDashboard } from '~/domain/funders/dashboard.server.ts'
+import type { MoneyFigures } from '~/domain/budgets/reports.server.ts'
+import { funderDashboardPage } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'What did our money do? – Commonpot' }]
 
+/** Only the five figures the cards and the table show. */
+function shown(f: MoneyFigures) {
+  return { pledgedPence: f.pledgedPence, receivedPence: f.receivedPence, committedPence: f.committedPence, paidPence: f.paidPence, availablePence: f.availablePence }
+}
+
+const PageQuery = z.object({ after: z.coerce.number().int().positive().optional().catch(undefined), before: z.coerce.number().int().positive().optional().catch(undefined) })
+
 /**
- * GET /funder: a funder viewer's own contributions across pots with the conditions they set in words, how many awards
- * each funded (each listed a page at a time on /funder/contributions/:id), and the places their money reached
- * (read:report:funder).
+ * GET /funder: a funder viewer's own contributions across pots, 25 a page (?after= / ?before= a contribution id), with
+ * the conditions they set in words and how many awards each funded (linked to /funder/contributions/:id, which lists
+ * them a page at a time); each funder's totals and leverage and the places their money reached stay whole
+ * (read:report:funder). The loader sends only what the page shows.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:report:funder')
-  return json(await funderDashboard(db, user.funderIds))
+  const query = PageQuery.parse(Object.fromEntries(new URL(request.url).searchParams))
+  const view = await funderDashboardPage(db, user.funderIds, { after: query.after, before: query.before })
+  return json({
+    funders: view.funders.map((f) => ({
+      funderId: f.funderId,
+      funderName: f.funderName,
+      totals: shown(f.totals),
+      leverage: f.leverage.sentence,
+      contributionCount: view.contributionCounts[f.funderId] ?? 0,
+    })),
+    contributions: view.contributions.map((c) => ({
+      contributionId: c.contributionId,
+      funderId: c.funderId,
+      potId: c.potId,
+      potName: c.potName,
+      placeName: c.placeName,
+      financialYear: c.financialYear,
+      figures: shown(c.figures),
+      ringFence: c.ringFence,
+      awards: c.awards,
+    })),
+    byPlace: view.byPlace,
+    next: view.next,
+    previous: view.previous,
+  })
 }
 
 export default function FunderView() {
@@ -36,14 +70,21 @@ export default function FunderView() {
           <section key={f.funderId} aria-labelledby={`funder-${f.funderId}`}>
             <h2 id={`funder-${f.funderId}`}>{f.funderName}</h2>
             <FiguresSummary totals={f.totals} headingLevel={3} />
-            <p className="inset">{f.leverage.sentence}</p>
-            {contributions.length === 0 ? (
+            <p className="inset">{f.leverage}</p>
+            {f.contributionCount === 0 ? (
               <p>{f.funderName} has not contributed to a pot yet.</p>
+            ) : contributions.length === 0 ? (
+              <p>
+                {f.funderName}’s {f.contributionCount === 1 ? 'contribution is' : `${f.contributionCount} contributions are`} on another page.
+              </p>
             ) : (
               <ContributionFiguresTable
-                caption={`${f.funderName}: contributions by pot, with the conditions on the money`}
+                caption={`${f.funderName}: contributions by pot, with the conditions on the money${
+                  f.contributionCount > contributions.length ? ` (${contributions.length} of ${f.contributionCount} on this page)` : ''
+                }`}
                 nameHeader="Pot"
                 leadColumns={['Place', 'Year']}
+                awardsColumn
                 rows={contributions.map((c) => ({
                   contributionId: c.contributionId,
                   potId: c.potId,
@@ -51,30 +92,20 @@ export default function FunderView() {
                   lead: [c.placeName ?? 'National', c.financialYear],
                   figures: c.figures,
                   ringFence: c.ringFence,
+                  awards: c.awards,
+                  awardsHref: `/funder/contributions/${c.contributionId}`,
                 }))}
               />
             )}
-            {contributions.length > 0 ? (
-              <>
-                <h3>Awards funded from each pot</h3>
-                <ul>
-                  {contributions.map((c) => (
-                    <li key={c.contributionId}>
-                      {c.awards === 0 ? (
-                        `${c.potName} (${c.financialYear}): no awards yet`
-                      ) : (
-                        <Link to={`/funder/contributions/${c.contributionId}`}>
-                          {c.potName} ({c.financialYear}): {c.awards === 1 ? '1 award' : `${c.awards} awards`}
-                        </Link>
-                      )}
-                    </li>
-                  ))}
-                </ul>
-              </>
-            ) : null}
           </section>
         )
       })}
+      {view.previous || view.next ? (
+        <nav aria-label="Pages of contributions">
+          {view.previous ? <a href={`/funder?before=${view.previous}`}>Previous contributions</a> : null}{' '}
+          {view.next ? <a href={`/funder?after=${view.next}`}>Next contributions</a> : null}
+        </nav>
+      ) : null}
       {view.byPlace.length > 0 ? (
         <>
           <h2>Places your money reached</h2>

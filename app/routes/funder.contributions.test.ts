@@ -37,6 +37,13 @@ describe('/funder', () => {
     const data = (await (await call(funderLoader, '/funder', viewer.id)).json()) as { contributions: Array<{ contributionId: number; awards: unknown }> }
     expect(data.contributions.map((c) => [c.contributionId, c.awards])).toEqual([[s.contributions.nhs, 3]])
   })
+
+  test('shows the count as a link to the awards in the contributions table, 25 contributions a page', async () => {
+    const data = (await (await call(funderLoader, '/funder', viewer.id)).json()) as { next: unknown; previous: unknown; funders: Array<{ contributionCount: number }> }
+    expect([data.next, data.previous, data.funders.map((f) => f.contributionCount)]).toEqual([null, null, [1]])
+    const other = (await (await call(funderLoader, `/funder?after=${s.contributions.nhs}`, viewer.id)).json()) as { contributions: unknown[] }
+    expect(other.contributions).toEqual([])
+  })
 })
 
 describe('/funder/contributions/:contributionId', () => {

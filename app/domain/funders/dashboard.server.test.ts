@@ -12,7 +12,7 @@ import { createUserWithRole } from '../../../tests/factories/sessions.ts'
 import { freshDatabaseOptions } from '../../../tests/setup/test-database.ts'
 import { funderView } from '../budgets/reports.server.ts'
 import { markTranchePaid, markTranchesSent } from '../payments/tranches.server.ts'
-import { funderDashboard, fundedAwardsPage } from './dashboard.server.ts'
+import { funderDashboard, funderDashboardPage, fundedAwardsPage } from './dashboard.server.ts'
 
 let h: DatabaseHandle
 let s: PaymentScenario
@@ -60,6 +60,33 @@ describe('funderDashboard', () => {
 
   test('shows nothing to a viewer with no funder', async () => {
     expect(await funderDashboard(h.db, [])).toEqual({ funders: [], contributions: [], byPlace: [] })
+  })
+})
+
+describe('funderDashboardPage', () => {
+  test('pages through the contributions (funder by name, then the dashboard order) with whole totals, leverage and places', async () => {
+    const ids = [funderIds.nhs, funderIds.lottery, funderIds.council]
+    const whole = await funderDashboard(h.db, ids)
+    const inOrder = whole.funders.flatMap((f) => whole.contributions.filter((c) => c.funderId === f.funderId))
+    const seen = []
+    let page = await funderDashboardPage(h.db, ids, { limit: 1 })
+    expect(page.previous).toBeNull()
+    for (;;) {
+      expect(page.funders).toEqual(whole.funders)
+      expect(page.byPlace).toEqual(whole.byPlace)
+      expect(page.contributionCounts).toEqual({ [funderIds.nhs]: 1, [funderIds.lottery]: 1, [funderIds.council]: 1 })
+      expect(page.contributions).toHaveLength(1)
+      seen.push(...page.contributions)
+      if (!page.next) break
+      page = await funderDashboardPage(h.db, ids, { limit: 1, after: page.next })
+    }
+    expect(seen).toEqual(inOrder)
+    const back = await funderDashboardPage(h.db, ids, { limit: 1, before: page.previous })
+    expect(back.contributions).toEqual([inOrder[1]])
+    expect([back.previous, back.next]).toEqual([inOrder[1]!.contributionId, inOrder[1]!.contributionId])
+    // An id that is not one of theirs starts from the first page.
+    expect((await funderDashboardPage(h.db, [funderIds.nhs], { after: s.contributions.lottery })).contributions.map((c) => c.contributionId)).toEqual([s.contributions.nhs])
+    expect(await funderDashboardPage(h.db, [])).toEqual({ funders: [], contributions: [], byPlace: [], contributionCounts: {}, next: null, previous: null })
   })
 })
 

@@ -164,18 +164,23 @@ export async function funderDashboard(db: Db, funderIds: number[]): Promise<Fund
     awards: counts.get(r.id) ?? 0,
   }))
   const funders = funderNames.map((f) => {
-    const own = sums.filter((s) => s.funderId === f.id)
-    const fundingPence = own.reduce((t, s) => t + s.committed, 0)
-    const matchCashPence = own.reduce((t, s) => t + s.matchCash, 0)
-    const matchInKindPence = own.reduce((t, s) => t + s.matchInKind, 0)
     return {
       funderId: f.id,
       funderName: f.name,
       totals: contributions.filter((c) => c.funderId === f.id).reduce((t, c) => addFigures(t, c.figures), ZERO_FIGURES),
-      leverage: { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from: f.name, fundingPence, matchCashPence, matchInKindPence }) },
+      leverage: leverageOf(f, sums),
     }
   })
   return { funders, contributions, byPlace: placeRows(sums, distinct) }
+}
+
+/** A funder's funding and the match funding its awards drew, from its place figures. */
+function leverageOf(f: { id: number; name: string }, sums: Awaited<ReturnType<typeof sumsByFunderAndPlace>>): LeverageFigures {
+  const own = sums.filter((s) => s.funderId === f.id)
+  const fundingPence = own.reduce((t, s) => t + s.committed, 0)
+  const matchCashPence = own.reduce((t, s) => t + s.matchCash, 0)
+  const matchInKindPence = own.reduce((t, s) => t + s.matchInKind, 0)
+  return { fundingPence, matchCashPence, matchInKindPence, sentence: leverageSentence({ from: f.name, fundingPence, matchCashPence, matchInKindPence }) }
 }
 
 function placeRows(sums: Awaited<ReturnType<typeof sumsByFunderAndPlace>>, distinct: Map<number | null, number> | null): PlaceRow[] {
@@ -275,5 +280,85 @@ export async function fundedAwardsPage(
     committedPence: Number(totals.pence ?? 0),
     next: (backwards ? !!cursor : more) && awards.length ? awards.at(-1)!.commitmentId : null,
     previous: (backwards ? more : !!cursor) && awards.length ? awards[0]!.commitmentId : null,
+  }
+}
+
+// ---------------------------------------------------------------- the dashboard a page of contributions at a time
+
+export const FUNDER_CONTRIBUTIONS_PAGE_SIZE = 25
+
+export interface FunderDashboardPage extends FunderDashboard {
+  /** How many contributions each funder has in all (the totals and places are over all of them). */
+  contributionCounts: Record<number, number>
+  /** Contribution ids to start the next page after / the previous page before; null on the last / first page. */
+  next: number | null
+  previous: number | null
+}
+
+/**
+ * The funder dashboard with its contributions a page at a time, in the dashboard's order (funder by name, then newest
+ * year, pot name, contribution): the rows after the contribution `after` or before `before` (keyset on the position
+ * of that contribution; an id that is not one of theirs starts from the first page). Each funder's totals, leverage
+ * and places stay whole.
+ */
+export async function funderDashboardPage(
+  db: Db,
+  funderIds: number[],
+  page: { after?: number | null; before?: number | null; limit?: number } = {},
+): Promise<FunderDashboardPage> {
+  const limit = page.limit ?? FUNDER_CONTRIBUTIONS_PAGE_SIZE
+  if (funderIds.length === 0) return { funders: [], contributions: [], byPlace: [], contributionCounts: {}, next: null, previous: null }
+  const [rows, funderNames] = await Promise.all([
+    funderContributionRows(db, funderIds),
+    db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds).orderBy('name').execute(),
+  ])
+  const order = new Map(funderNames.map((f, i) => [f.id, i]))
+  const all = rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => order.get(a.r.funderId)! - order.get(b.r.funderId)! || a.i - b.i)
+    .map(({ r }) => r)
+  const contributionCounts: Record<number, number> = {}
+  for (const r of all) contributionCounts[r.funderId] = (contributionCounts[r.funderId] ?? 0) + 1
+  const at = (id: number | null | undefined) => (id ? all.findIndex((r) => r.id === id) : -1)
+  const after = at(page.after)
+  const before = after < 0 ? at(page.before) : -1
+  const start = after >= 0 ? after + 1 : before >= 0 ? Math.max(0, before - limit) : 0
+  const end = before >= 0 ? before : Math.min(all.length, start + limit)
+  const shown = all.slice(start, end)
+  // Every contribution's balances and receipts (the funders' totals are over all of them); award counts and the
+  // ring-fences' names for the page's rows only.
+  const conditions = shown.map((r) => parseConditions(r.conditions))
+  const [{ balances, received }, counts, sums, names, distinct] = all.length
+    ? await Promise.all([
+        balancesAndReceipts(db, funderIds),
+        shown.length ? awardCounts(db, shown.map((r) => r.id)) : new Map<number, number>(),
+        sumsByFunderAndPlace(db, funderIds),
+        conditionNames(db, conditions),
+        funderIds.length > 1 ? distinctAwardsByPlace(db, all.map((r) => r.id)) : null,
+      ])
+    : [{ balances: new Map<number, ContributionBalances>(), received: new Map<number, number>() }, new Map<number, number>(), [], await conditionNames(db, []), null]
+  const figuresOf = (r: (typeof all)[number]) => figuresFor(balances.get(r.id) ?? NO_BALANCES, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis)
+  const totals = new Map<number, MoneyFigures>()
+  for (const r of all) totals.set(r.funderId, addFigures(totals.get(r.funderId) ?? ZERO_FIGURES, figuresOf(r)))
+  const contributions: FunderDashboardContribution[] = shown.map((r, i) => ({
+    contributionId: r.id,
+    funderId: r.funderId,
+    funderName: r.funderName,
+    isInKind: r.isInKind === 1,
+    figures: figuresOf(r),
+    ringFence: describeConditions(conditions[i]!, names),
+    potId: r.potId,
+    potName: r.potName,
+    financialYear: r.financialYear,
+    placeName: r.placeName,
+    awards: counts.get(r.id) ?? 0,
+  }))
+  return {
+    funders: funderNames.map((f) => ({ funderId: f.id, funderName: f.name, totals: totals.get(f.id) ?? ZERO_FIGURES, leverage: leverageOf(f, sums) })),
+    contributions,
+    byPlace: placeRows(sums, distinct),
+    contributionCounts,
+    next: end < all.length && contributions.length ? contributions.at(-1)!.contributionId : null,
+    previous: start > 0 && contributions.length ? contributions[0]!.contributionId : null,
   }
 }
