@@ -104,10 +104,10 @@ describe('/pots/:potId/dashboard', () => {
     ])
   })
 
-  test('shows 50 awards a page; ?after= gives the next page and ?before= the one before it; a bad cursor gives the first', async () => {
+  test('shows 25 awards a page; ?after= gives the next page and ?before= the one before it; a bad cursor gives the first', async () => {
     const scenario = await createPotScenario(db)
     const ids = [scenario.awardId]
-    for (let i = 0; i < 51; i++) {
+    for (let i = 0; i < 26; i++) {
       const award = await createAward(db, { placeId: scenario.placeId, amountPence: 1_000, matchCashPence: 0, matchInKindPence: 0 })
       await db.transaction().execute((trx) =>
         commitAward(trx, manager.id, {
@@ -125,17 +125,17 @@ describe('/pots/:potId/dashboard', () => {
     const awardIds = (p: { awards: { awardId: number }[] }) => p.awards.map((a) => a.awardId)
 
     const first = await page('')
-    expect(first.total).toBe(52)
-    expect(awardIds(first)).toEqual(ids.slice(0, 50))
+    expect(first.total).toBe(27)
+    expect(awardIds(first)).toEqual(ids.slice(0, 25))
     expect(first.previousBefore).toBeNull()
-    expect(first.nextAfter).toBe(ids[49])
+    expect(first.nextAfter).toBe(ids[24])
 
     const second = await page(`?places=rolled_up&after=${first.nextAfter}`)
-    expect(awardIds(second)).toEqual(ids.slice(50))
-    expect(second).toMatchObject({ total: 52, previousBefore: ids[50], nextAfter: null })
+    expect(awardIds(second)).toEqual(ids.slice(25))
+    expect(second).toMatchObject({ total: 27, previousBefore: ids[25], nextAfter: null })
 
     expect(await page(`?before=${second.previousBefore}`)).toEqual(first)
-    expect(awardIds(await page('?after=not-an-award'))).toEqual(ids.slice(0, 50))
+    expect(awardIds(await page('?after=not-an-award'))).toEqual(ids.slice(0, 25))
   }, 60_000)
 
   test('is refused to someone without read:pot:any, and 404 for an unknown pot', async () => {

@@ -32,7 +32,7 @@ const QuerySchema = z.object({ places: z.enum(['as_they_were', 'rolled_up']).cat
 
 /**
  * GET /pots/:potId/dashboard: the pot's figures, by contributor (with each ring-fence in words) and by place, with
- * charts, then the awards drawing on the pot, 50 a page (read:pot:any). ?places=rolled_up rolls old places' figures
+ * charts, then the awards drawing on the pot, 25 a page (read:pot:any). ?places=rolled_up rolls old places' figures
  * into today's places; ?after=<award id> and ?before=<award id> page through the awards.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -163,7 +163,7 @@ export default function PotDashboard() {
         <>
           <p>
             {d.awards.total === 1 ? '1 award draws' : `${d.awards.total.toLocaleString('en-GB')} awards draw`} on this pot, listed in the order they were made,
-            50 a page. Each shows which contributors’ money it draws on.
+            25 a page. Each shows which contributors’ money it draws on.
           </p>
           <PotAwardsTable awards={d.awards.awards} contributorNames={new Map(d.contributions.map((c) => [c.contributionId, c.funderName]))} />
           <PageLinks

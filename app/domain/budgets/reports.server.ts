@@ -113,7 +113,7 @@ export interface PotAwardsPage {
   nextAfter: number | null
 }
 
-export const POT_AWARDS_PAGE_SIZE = 50
+export const POT_AWARDS_PAGE_SIZE = 25
 
 export interface PlaceRow {
   placeId: number | null
