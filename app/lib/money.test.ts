@@ -84,6 +84,22 @@ describe('formatPence', () => {
       }),
     )
   })
+
+  test('gives the same text as Intl.NumberFormat en-GB GBP, for any safe amount, negative too', () => {
+    const withPence = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' })
+    const whole = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP', minimumFractionDigits: 0, maximumFractionDigits: 0 })
+    const intl = (pence: number, auto: boolean) => {
+      const rest = Math.abs(pence) % 100
+      const decimal = `${pence < 0 ? '-' : ''}${(Math.abs(pence) - rest) / 100}.${String(rest).padStart(2, '0')}` as `${number}`
+      return auto && rest === 0 ? whole.format(decimal) : withPence.format(decimal)
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.integer({ min: -MAX_PENCE, max: MAX_PENCE }), fc.maxSafeInteger()), fc.boolean(), (pence, auto) => {
+        expect(formatPence(pence, auto ? { pence: 'auto' } : {})).toBe(intl(pence, auto))
+      }),
+      { numRuns: 2000 },
+    )
+  })
 })
 
 describe('moneyField', () => {

@@ -110,21 +110,27 @@ export function moneyField(options: MoneyFieldOptions = {}): z.ZodType<number | 
     })
 }
 
-const withPence = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' })
-const wholePounds = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP', minimumFractionDigits: 0, maximumFractionDigits: 0 })
+/** Pounds with a comma every three digits: "1,250,000" from 1250000 (what Intl's en-GB grouping gives, without its cost). */
+function groupedPounds(pounds: number): string {
+  const digits = String(pounds)
+  const head = digits.length % 3 || 3
+  let out = digits.slice(0, head)
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`
+  return out
+}
 
 /**
  * "£1,250.50" from 125050; "-£5.00" from -500. With `{ pence: 'auto' }` whole pounds drop the ".00" ("£1,250").
- * The amount is handed to Intl as an exact decimal string, so even very large figures are never rounded.
+ * Built from integer arithmetic on the pence (the same text as Intl.NumberFormat('en-GB', GBP), which money.test.ts
+ * checks), so even very large figures are never rounded; pages show hundreds of amounts, and Intl costs microseconds each.
  */
 export function formatPence(pence: number, opts: { pence?: 'always' | 'auto' } = {}): string {
   if (!Number.isSafeInteger(pence)) throw new RangeError(`formatPence needs a whole number of pence, got ${pence}`)
   const sign = pence < 0 ? '-' : ''
   const abs = Math.abs(pence)
   const rest = abs % 100
-  const pounds = (abs - rest) / 100
-  const decimal = `${sign}${pounds}.${String(rest).padStart(2, '0')}` as `${number}`
-  return opts.pence === 'auto' && rest === 0 ? wholePounds.format(decimal) : withPence.format(decimal)
+  const pounds = `${sign}£${groupedPounds((abs - rest) / 100)}`
+  return opts.pence === 'auto' && rest === 0 ? pounds : `${pounds}.${rest < 10 ? '0' : ''}${rest}`
 }
 
 /** Throws unless n is a whole, non-negative number of pence that a JavaScript number holds exactly. */
