@@ -57,6 +57,37 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 /**
+ * better-sqlite3 as Kysely sees it, with each statement kept once prepared. Kysely prepares every query's SQL again on
+ * every call, and for the short indexed reads a page makes, preparing cost more than running (a count on
+ * /manage/returns: 0.02 ms run directly, 0.47 ms through Kysely). Kysely's SQL is parameterised, so the texts are few;
+ * at most KEPT_STATEMENTS are kept (the oldest let go first). A statement still being iterated is busy and is never
+ * handed out (better-sqlite3 runs nothing else on the connection meanwhile, so this is only a guard). SQLite prepares a
+ * kept statement again by itself when the schema changes (a migration).
+ */
+const KEPT_STATEMENTS = 2000
+
+export class KeptStatements {
+  readonly #statements = new Map<string, SQLite.Statement>()
+  constructor(readonly sqlite: SQLite.Database) {}
+  prepare(text: string): SQLite.Statement {
+    const kept = this.#statements.get(text)
+    if (kept) return kept.busy ? this.sqlite.prepare(text) : kept
+    const statement = this.sqlite.prepare(text)
+    if (this.#statements.size >= KEPT_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value!)
+    this.#statements.set(text, statement)
+    return statement
+  }
+  /** How many statements are kept (for tests). */
+  get size(): number {
+    return this.#statements.size
+  }
+  close(): void {
+    this.#statements.clear()
+    this.sqlite.close()
+  }
+}
+
+/**
  * Statements PostgreSQL keeps prepared on each connection, by SQL text -> statement name. Sent unnamed, every query is
  * parsed and planned again: for the short indexed reads every signed-in request makes (the session and its user) that
  * was about three quarters of the backend's CPU per query (0.49 ms -> 0.14 ms for the session lookup prepared), and
@@ -130,7 +161,7 @@ export function createDatabase(options: { url?: string; path?: string } = {}): D
   }
   const file = options.path ?? 'data/commonpot.sqlite'
   const sqlite = openSqlite(file)
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) })
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: new KeptStatements(sqlite) }) })
   return { db, engine: 'sqlite', location: file, close: () => db.destroy() }
 }
 
