@@ -22,22 +22,55 @@ function roundIdOf(param: string | undefined): number {
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'decide:application:any', context)
   const roundId = roundIdOf(params.roundId)
-  await requirePanelAccess(db, user, roundId).catch((e: unknown) => {
+  const facts = await requirePanelAccess(db, user, roundId).catch((e: unknown) => {
     if (e instanceof NotFoundError) throw notFound()
     if (e instanceof DomainError && e.status === 403) throw forbidden(e.message)
     throw e
   })
   const cursor = pageCursor.safeParse(Object.fromEntries(new URL(request.url).searchParams))
   if (!cursor.success) throw new Response('That page of the ranked list does not exist', { status: 400 })
-  const { page, ...view } = await panelRankingPage(db, roundId, cursor.data)
-  return json({ view, page, canRelease: user.permissions.has('manage:round:any') })
+  const { page, ...view } = await panelRankingPage(db, roundId, cursor.data, undefined, facts)
+  const { round, totals, pots, ringFenced } = view
+  // Only what the page shows is sent (the page is rendered from it and it is embedded in the page for hydration).
+  return json({
+    view: {
+      round: { id: round.id, title: round.title, budgetPence: round.budgetPence, decisionsReleasedAt: round.decisionsReleasedAt },
+      totals,
+      pots: pots.map((p) => ({ potId: p.potId, name: p.name, placeName: p.placeName, startPence: p.startPence, leftPence: p.leftPence })),
+      ringFenced: ringFenced.map((c) => ({ contributionId: c.contributionId, funderName: c.funderName, conditions: c.conditions.join('. '), startPence: c.startPence, leftPence: c.leftPence })),
+    },
+    page: {
+      ...page,
+      rows: page.rows.map((r) => ({
+        rank: r.rank,
+        applicationId: r.applicationId,
+        reference: r.reference,
+        title: r.title,
+        placeName: r.placeName,
+        amountPence: r.amountPence,
+        moderatedTotalMilli: r.moderatedTotalMilli,
+        spreadMilli: r.spreadMilli,
+        disagreement: r.disagreement,
+        failedGateways: r.gatewayFailed ? r.failedGatewayNames.join(', ') : null,
+        counted: r.counted,
+        runningTotalPence: r.runningTotalPence,
+        roundLeftPence: r.roundLeftPence,
+        pot: r.pot ? { name: r.pot.name, leftPence: r.pot.leftPence } : null,
+        ringFenced: r.ringFenced.map((c) => ({ funderName: c.funderName, leftPence: c.leftPence })),
+        award: r.award ?? null,
+        shortfall: r.shortfall,
+        decision: r.decision ? { status: r.decision.status, amountPence: r.decision.amountPence, changed: Boolean(r.decision.overrideReason) } : null,
+      })),
+    },
+    canRelease: user.permissions.has('manage:round:any'),
+  })
 }
 
 const position = z.coerce.number().int().min(0).max(1_000_000)
 const pageCursor = z.object({ after: position.optional(), before: position.optional() })
 
 function Left({ pence }: { pence: number }) {
-  return pence < 0 ? <strong>Over by {formatPence(-pence)}</strong> : <>{formatPence(pence)}</>
+  return pence < 0 ? <strong>{`Over by ${formatPence(-pence)}`}</strong> : <>{formatPence(pence)}</>
 }
 
 export default function PanelRankedList() {
@@ -123,34 +156,42 @@ export default function PanelRankedList() {
               <tr key={r.applicationId}>
                 <td>{r.rank}</td>
                 <th scope="row">
-                  <Link to={`${base}/bids/${r.applicationId}`}>{r.reference}</Link>
+                  {/* Plain links: a row's links need no client routing, and 100 of them are rendered on every view. */}
+                  <a href={`${base}/bids/${r.applicationId}`}>{r.reference}</a>
                   <br />
                   {r.title}
                 </th>
                 <td>{r.placeName ?? 'Not recorded'}</td>
                 <td className="num">{formatPence(r.amountPence)}</td>
                 <td className="num">{formatPoints(r.moderatedTotalMilli)}</td>
-                <td>{r.spreadMilli === null ? 'Not scored' : r.disagreement ? <strong className="tag tag--red">Spread {formatPoints(r.spreadMilli)}</strong> : `Spread ${formatPoints(r.spreadMilli)}`}</td>
-                <td>{r.gatewayFailed ? <span className="tag tag--red">Failed: {r.failedGatewayNames.join(', ')}</span> : 'Passed'}</td>
+                <td>{r.spreadMilli === null ? 'Not scored' : r.disagreement ? <strong className="tag tag--red">{`Spread ${formatPoints(r.spreadMilli)}`}</strong> : `Spread ${formatPoints(r.spreadMilli)}`}</td>
+                <td>{r.failedGateways !== null ? <span className="tag tag--red">{`Failed: ${r.failedGateways}`}</span> : 'Passed'}</td>
                 <td className="num">{r.counted ? formatPence(r.runningTotalPence) : 'Not counted'}</td>
                 <td>
-                  Round: <Left pence={r.roundLeftPence} />
+                  {r.roundLeftPence < 0 ? (
+                    <>
+                      {'Round: '}
+                      <strong>{`Over by ${formatPence(-r.roundLeftPence)}`}</strong>
+                    </>
+                  ) : (
+                    `Round: ${formatPence(r.roundLeftPence)}`
+                  )}
                   {r.pot ? (
                     <>
                       <br />
-                      {r.pot.name}: {formatPence(r.pot.leftPence)}
+                      {`${r.pot.name}: ${formatPence(r.pot.leftPence)}`}
                     </>
                   ) : null}
-                  {r.ringFenced.map((c) => (
-                    <span key={c.contributionId}>
+                  {r.ringFenced.map((c, i) => (
+                    <span key={i}>
                       <br />
-                      {c.funderName} (ring-fenced): {formatPence(c.leftPence)}
+                      {`${c.funderName} (ring-fenced): ${formatPence(c.leftPence)}`}
                     </span>
                   ))}
                   {r.award ? (
                     <>
                       <br />
-                      Award {r.award.reference}: {formatPence(r.award.committedPence)} already committed
+                      {`Award ${r.award.reference}: ${formatPence(r.award.committedPence)} already committed`}
                     </>
                   ) : null}
                   {r.shortfall ? (
@@ -161,9 +202,8 @@ export default function PanelRankedList() {
                   ) : null}
                 </td>
                 <td>
-                  {decisionLabel(r.decision?.status)}
-                  {r.decision?.status === 'recommended' && r.decision.amountPence !== null ? ` (${formatPence(r.decision.amountPence)})` : ''}
-                  {r.decision?.overrideReason ? (
+                  {r.decision?.status === 'recommended' && r.decision.amountPence !== null ? `${decisionLabel(r.decision.status)} (${formatPence(r.decision.amountPence)})` : decisionLabel(r.decision?.status)}
+                  {r.decision?.changed ? (
                     <>
                       <br />
                       Changed from the proposal
@@ -172,10 +212,10 @@ export default function PanelRankedList() {
                   {round.decisionsReleasedAt ? null : (
                     <>
                       <br />
-                      <Link to={`${base}/bids/${r.applicationId}/decision`}>
+                      <a href={`${base}/bids/${r.applicationId}/decision`}>
                         {r.decision ? 'Change' : 'Decide'}
-                        <span className="visually-hidden"> {r.reference}</span>
-                      </Link>
+                        <span className="visually-hidden">{` ${r.reference}`}</span>
+                      </a>
                     </>
                   )}
                 </td>
@@ -236,7 +276,7 @@ export default function PanelRankedList() {
               {view.ringFenced.map((c) => (
                 <tr key={c.contributionId}>
                   <th scope="row">{c.funderName}</th>
-                  <td>{c.conditions.join('. ')}</td>
+                  <td>{c.conditions}</td>
                   <td className="num">{formatPence(c.startPence)}</td>
                   <td className="num">{formatPence(c.leftPence)}</td>
                 </tr>

@@ -21,8 +21,8 @@ import { candidatesFrom, type PotSplitBasis } from '~/domain/budgets/commitments
 import type { ContributionBalances } from '~/domain/budgets/contributions.server.ts'
 import { balanceFromTotals } from '~/domain/budgets/ledger-accounts.ts'
 import { conditionNames } from '~/domain/budgets/overview.server.ts'
-import { describeConditions, parseConditions, type AwardFacts } from '~/domain/budgets/ring-fence.ts'
-import { proportionalSplit } from '~/domain/budgets/split.ts'
+import { describeConditions, maxContributionToAward, parseConditions, type AwardFacts, type Conditions } from '~/domain/budgets/ring-fence.ts'
+import { proportionalSplit, type SplitCandidate } from '~/domain/budgets/split.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
@@ -310,22 +310,48 @@ interface Allocation {
 }
 
 /**
- * Tries each pot in turn against what is left; the first that can fund the whole amount wins. The pots' contributions
- * and starting balances are read once per list (`bases`); what is left after the bids above comes from `left` (by
- * contribution) and `potLeft` (by pot, the sum of its cash contributions' `left`).
+ * A pot's contributions as a bid of one place and outcome areas sees them (candidatesFrom with a nominal amount): the
+ * conditions that depend only on the bid's place and outcome areas (and the round, fund and day, the same for every bid)
+ * are checked once per pot, place and outcome areas; the share cap, which depends on the amount, is applied per bid.
  */
-function allocate(bases: Map<number, PotSplitBasis>, pots: RoundPot[], facts: AwardFacts, left: Map<number, number>, potLeft: Map<number, number>): Allocation | { refusal: string } {
-  let refusal = 'No pot in this round serves the bid’s place'
-  for (const [i, pot] of pots.entries()) {
+interface PotCandidates {
+  pot: RoundPot
+  /** startPence: what the contribution has before any bid (candidatesFrom's availablePence). */
+  candidates: (SplitCandidate & { conditions: Conditions; startPence: number })[]
+}
+
+/**
+ * Tries each pot in turn against what is left; the first that can fund the whole amount wins (proportionalSplit, as a
+ * commitment splits). The pots' contributions and starting balances are read once (`bases`); what is left after the
+ * bids above comes from `left` (by contribution) and `potLeft` (by pot, the sum of its cash contributions' `left`).
+ * The refusal names the last pot tried and its binding condition; it is worked out only when `explain` (the rows
+ * shown), since a bid no pot can fund changes no balance.
+ */
+function allocate(pots: PotCandidates[], amountPence: number, left: Map<number, number>, potLeft: Map<number, number>, explain: boolean): Allocation | { refusal: string | null } {
+  let failed: PotCandidates | null = null
+  for (let i = 0; i < pots.length; i++) {
+    const tried = pots[i]!
     // A pot with nothing left cannot fund any amount, so skip it; only the last pot tried is named in the refusal,
     // so the last is always worked out (its message names the binding condition).
-    if ((potLeft.get(pot.id) ?? 0) <= 0 && i < pots.length - 1) continue
-    const candidates = candidatesFrom(bases.get(pot.id)!, facts).map((c) => ({ ...c, availablePence: left.get(c.contributionId) ?? c.availablePence }))
-    const split = proportionalSplit(facts.amountPence, candidates)
-    if (split.ok) return { pot, parts: split.parts }
-    refusal = `${pot.name}: ${split.message}`
+    if ((potLeft.get(tried.pot.id) ?? 0) <= 0 && i < pots.length - 1) continue
+    // The pot's candidates are updated in place for this bid (what is left and the share cap of this amount): the
+    // split keeps no reference to them, and each pot is tried once a bid.
+    let capTotal = 0
+    for (const c of tried.candidates) {
+      c.shareCapPence = maxContributionToAward(c.conditions, amountPence)
+      c.availablePence = left.get(c.contributionId) ?? c.startPence
+      if (c.ineligibleReasons.length === 0) capTotal += Math.max(0, Math.min(c.availablePence, c.shareCapPence))
+    }
+    if (capTotal >= amountPence) {
+      const split = proportionalSplit(amountPence, tried.candidates)
+      if (split.ok) return { pot: tried.pot, parts: split.parts }
+    }
+    failed = tried
   }
-  return { refusal }
+  if (!explain) return { refusal: null }
+  if (!failed) return { refusal: 'No pot in this round serves the bid’s place' }
+  const split = proportionalSplit(amountPence, failed.candidates)
+  return { refusal: split.ok ? null : `${failed.pot.name}: ${split.message}` }
 }
 
 interface StartingBalances {
@@ -443,6 +469,8 @@ function countedAmount(bid: Pick<RankingEntry, 'gatewayFailed' | 'amountRequeste
   return bid.gatewayFailed ? null : bid.amountRequestedPence
 }
 
+const NONE: WalkedMoney['ringFenced'] = []
+
 /** What the walk down the list works out for each bid: PanelRow's money fields. */
 type WalkedMoney = Pick<PanelRow, 'counted' | 'runningTotalPence' | 'roundLeftPence' | 'pot' | 'ringFenced' | 'shortfall' | 'award'>
 
@@ -454,8 +482,8 @@ interface PanelWalk extends Omit<PanelView, 'rows'> {
  * The whole list walked once for the running totals (see the module comment), from one row a bid (the maintained score
  * summaries) and each decision's status and amount; what the rows show besides is read only for the rows shown.
  */
-async function panelWalk(db: Db, roundId: number): Promise<PanelWalk> {
-  const round = await panelRound(db, roundId)
+async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: number; before?: number }; size: number }, known?: PanelRoundFacts): Promise<PanelWalk> {
+  const round = known ?? (await panelRound(db, roundId))
   const [board, decisionRows, pots, latestRun, awardRows] = await Promise.all([
     roundRankingEntries(db, roundId),
     db.selectFrom('panel_decisions').select(['application_id', 'status', 'amount_pence']).where('round_id', '=', roundId).execute(),
@@ -477,47 +505,66 @@ async function panelWalk(db: Db, roundId: number): Promise<PanelWalk> {
   const { bases, ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
   const potLeft = new Map(potStart)
   const ringFencedLeft = new Map(ringFenced.map((c) => [c.contributionId, c]))
-  const potsByPlace = new Map<number | null, RoundPot[]>()
-  const potsFor = (placeId: number | null) => {
-    let list = potsByPlace.get(placeId)
-    if (!list) potsByPlace.set(placeId, (list = potsForBid(pots, placeId)))
+  // Each pot's contributions as the bids of a place and outcome areas see them, worked out once for each such pair.
+  const potsByBidKind = new Map<number | null, Map<string | null, PotCandidates[]>>()
+  const potsFor = (placeId: number | null, outcomeAreas: string | null) => {
+    let byAreas = potsByBidKind.get(placeId)
+    if (!byAreas) potsByBidKind.set(placeId, (byAreas = new Map()))
+    let list = byAreas.get(outcomeAreas)
+    if (!list) {
+      // The outcome areas the fund manager recorded on the bid, for ring-fences that fund only some outcomes.
+      const facts: AwardFacts = { placeId, categories: parseOutcomeAreas(outcomeAreas), fundId: round.fundId, roundId, date: today, amountPence: 1 }
+      list = potsForBid(pots, placeId).map((pot) => {
+        const basis = bases.get(pot.id)!
+        const candidates = candidatesFrom(basis, facts)
+        return { pot, candidates: candidates.map((c, i) => ({ ...c, conditions: basis.contributions[i]!.conditions, startPence: c.availablePence })) }
+      })
+      byAreas.set(outcomeAreas, list)
+    }
     return list
   }
+  // The rows shown (panelRankingPage) are the only ones whose refusal is put in words.
+  const shown = page ? pageRange(board.length, page.cursor, page.size) : null
+  const explained = (index: number) => !shown || (index >= shown.start && index < shown.end)
 
   let running = 0
   let recommended = 0
-  const entries: PanelWalk['entries'] = []
-  for (const bid of board) {
+  const entries: PanelWalk['entries'] = new Array(board.length)
+  for (let index = 0; index < board.length; index++) {
+    const bid = board[index]!
     const decision = decisions.get(bid.applicationId)
     const amount = countedAmount(bid, decision)
-    const money: WalkedMoney = { counted: amount !== null, runningTotalPence: 0, roundLeftPence: 0, pot: null, ringFenced: [], shortfall: null }
+    let pot: WalkedMoney['pot'] = null
+    let fencedLeft: WalkedMoney['ringFenced'] = NONE
+    let shortfall: string | null = null
+    let award: WalkedMoney['award']
     if (amount !== null) {
       running += amount
       if (decision?.status === 'recommended') recommended += amount
-      const award = committedAwards.get(bid.applicationId)
-      if (award) money.award = award
-      else if (pots.length > 0 && amount > 0) {
-        // The outcome areas the fund manager recorded on the bid, for ring-fences that fund only some outcomes.
-        const facts: AwardFacts = { placeId: bid.placeId, categories: parseOutcomeAreas(bid.outcomeAreas), fundId: round.fundId, roundId, date: today, amountPence: amount }
-        const result = allocate(bases, potsFor(bid.placeId), facts, left, potLeft)
-        if ('refusal' in result) money.shortfall = result.refusal
+      award = committedAwards.get(bid.applicationId)
+      if (!award && pots.length > 0 && amount > 0) {
+        const result = allocate(potsFor(bid.placeId, bid.outcomeAreas), amount, left, potLeft, explained(index))
+        if ('refusal' in result) shortfall = result.refusal
         else {
+          let potTotal = potLeft.get(result.pot.id) ?? 0
           for (const part of result.parts) {
             left.set(part.contributionId, (left.get(part.contributionId) ?? 0) - part.amountPence)
-            potLeft.set(result.pot.id, (potLeft.get(result.pot.id) ?? 0) - part.amountPence)
+            potTotal -= part.amountPence
             const fenced = ringFencedLeft.get(part.contributionId)
             if (fenced) {
               fenced.leftPence -= part.amountPence
-              money.ringFenced.push({ contributionId: fenced.contributionId, funderName: fenced.funderName, leftPence: fenced.leftPence })
+              if (fencedLeft === NONE) fencedLeft = []
+              fencedLeft.push({ contributionId: fenced.contributionId, funderName: fenced.funderName, leftPence: fenced.leftPence })
             }
           }
-          money.pot = { potId: result.pot.id, name: result.pot.name, leftPence: potLeft.get(result.pot.id) ?? 0 }
+          potLeft.set(result.pot.id, potTotal)
+          pot = { potId: result.pot.id, name: result.pot.name, leftPence: potTotal }
         }
       }
     }
-    money.runningTotalPence = running
-    money.roundLeftPence = round.budgetPence - running
-    entries.push({ entry: bid, money })
+    const money: WalkedMoney = { counted: amount !== null, runningTotalPence: running, roundLeftPence: round.budgetPence - running, pot, ringFenced: fencedLeft === NONE ? [] : fencedLeft, shortfall }
+    if (award) money.award = award
+    entries[index] = { entry: bid, money }
   }
 
   return {
@@ -572,8 +619,15 @@ export async function panelView(db: Db, roundId: number): Promise<PanelView> {
  * whole list from one summary row a bid (so a page shows the same money left as the full list), and the bids' own
  * fields, scores and decisions are read for the page's rows only.
  */
-export async function panelRankingPage(db: Db, roundId: number, cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): Promise<Omit<PanelView, 'rows'> & { page: PanelPage }> {
-  const { entries, ...view } = await panelWalk(db, roundId)
+export async function panelRankingPage(
+  db: Db,
+  roundId: number,
+  cursor: { after?: number; before?: number },
+  size = PANEL_PAGE_SIZE,
+  /** The round as requirePanelAccess read it, so it is not read again. */
+  round?: PanelRoundFacts,
+): Promise<Omit<PanelView, 'rows'> & { page: PanelPage }> {
+  const { entries, ...view } = await panelWalk(db, roundId, { cursor, size }, round)
   const { rows: shown, ...page } = panelPage(entries, cursor, size)
   return { ...view, page: { ...page, rows: await panelRows(db, roundId, shown, false) } }
 }
@@ -598,10 +652,7 @@ export interface PanelPage<Row = PanelRow> {
  */
 export function panelPage<Row>(rows: Row[], cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): PanelPage<Row> {
   const total = rows.length
-  let start = 0
-  if (cursor.before !== undefined) start = Math.max(0, Math.min(cursor.before, total + 1) - 1 - size)
-  else if (cursor.after !== undefined) start = Math.min(cursor.after, Math.max(0, total - 1))
-  const end = Math.min(total, start + size)
+  const { start, end } = pageRange(total, cursor, size)
   return {
     rows: rows.slice(start, end),
     first: total === 0 ? 0 : start + 1,
@@ -610,4 +661,12 @@ export function panelPage<Row>(rows: Row[], cursor: { after?: number; before?: n
     previousBefore: start > 0 ? start + 1 : null,
     nextAfter: end < total ? end : null,
   }
+}
+
+/** The positions (0-based, end excluded) of one page of a list of `total` rows (see panelPage). */
+function pageRange(total: number, cursor: { after?: number; before?: number }, size: number): { start: number; end: number } {
+  let start = 0
+  if (cursor.before !== undefined) start = Math.max(0, Math.min(cursor.before, total + 1) - 1 - size)
+  else if (cursor.after !== undefined) start = Math.min(cursor.after, Math.max(0, total - 1))
+  return { start, end: Math.min(total, start + size) }
 }
