@@ -11,6 +11,7 @@
  * totals are checked against the loader's (differencesFrom…) so the comparison is like for like.
  */
 import type { FunderView, PotDashboard } from '../app/domain/budgets/reports.server.ts'
+import { penceFromDatabase } from '../app/lib/money.ts'
 import type { SqlArg } from './sql.ts'
 
 /** Runs one statement and returns its rows (the driver's prepared statement, reused). */
@@ -69,15 +70,15 @@ async function scoped(query: Query, scope: Scope, withMonths: boolean): Promise<
   const buckets: Record<string, number> = {}
   for (const b of balances) {
     const bucket = String(b.kind).replace(/^contribution_/, '')
-    buckets[bucket] = (buckets[bucket] ?? 0) + Number(b.balance)
+    buckets[bucket] = (buckets[bucket] ?? 0) + penceFromDatabase(b.balance)
   }
   return {
     contributions: contributions.length,
     buckets,
-    receivedPence: received.reduce((s, r) => s + Number(r.total), 0),
+    receivedPence: received.reduce((s, r) => s + penceFromDatabase(r.total), 0),
     awards: places.reduce((s, p) => s + Number(p.awards), 0),
-    committedPence: places.reduce((s, p) => s + Number(p.committed_pence), 0),
-    paidPence: places.reduce((s, p) => s + Number(p.paid_pence), 0),
+    committedPence: places.reduce((s, p) => s + penceFromDatabase(p.committed_pence), 0),
+    paidPence: places.reduce((s, p) => s + penceFromDatabase(p.paid_pence), 0),
     months,
   }
 }
@@ -90,7 +91,7 @@ async function monthly(query: Query, inScope: string, args: SqlArg[]) {
      group by m.month order by m.month`,
     args,
   )
-  return rows.map((r) => ({ month: String(r.month), committed: Number(r.committed), paid: Number(r.paid) }))
+  return rows.map((r) => ({ month: String(r.month), committed: penceFromDatabase(r.committed), paid: penceFromDatabase(r.paid) }))
 }
 
 export async function potDashboardRaw(query: Query, potId: number): Promise<RawFigures> {

@@ -500,7 +500,7 @@ async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: num
   ])
   const decisions = new Map(decisionRows.map((d) => [d.application_id, { status: d.status, amountPence: d.amount_pence === null ? null : penceFromDatabase(d.amount_pence) }]))
   // Bids whose award is already committed to a pot: their money has left the pots' available balances already.
-  const committedAwards = new Map(awardRows.map((r) => [r.application_id, { reference: r.reference, committedPence: Number(r.committed) }]))
+  const committedAwards = new Map(awardRows.map((r) => [r.application_id, { reference: r.reference, committedPence: penceFromDatabase(r.committed) }]))
   const today = ukToday()
   const { bases, ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
   const potLeft = new Map(potStart)
