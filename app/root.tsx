@@ -1,8 +1,9 @@
-import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { GeneralErrorBoundary } from './components/error-boundary.tsx'
 import { useNonce } from './components/nonce.tsx'
+import { usePlainLinkNavigation } from './components/plain-link.tsx'
 import { useSettledNavigationMarker } from './components/settled-navigation.tsx'
 import { getOptionalUser } from './lib/guards.server.ts'
 import { navigationFor } from './lib/navigation.ts'
@@ -18,7 +19,9 @@ export const meta: MetaFunction = () => [{ title: 'Commonpot' }]
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const [user, { flash, setCookie }] = await Promise.all([getOptionalUser(request, context), takeFlash(request)])
-  return json(
+  // A bare value (through `data` for the flash cookie), not json(): with single fetch a Response would be written as
+  // JSON, read back and parsed again before Remix serialises it into the page.
+  return data(
     {
       user: user ? { name: user.name, roles: user.roles.map((r) => ROLE_LABELS[r]) } : null,
       nav: navigationFor(user?.permissions ?? new Set()).filter((i) => user || i.to === '/funding'),
@@ -97,6 +100,7 @@ export function Layout({ children }: { children: ReactNode }) {
 export default function App() {
   const data = useLoaderData<typeof loader>()
   const navigation = useNavigation()
+  usePlainLinkNavigation()
   return (
     <>
       <Header />
