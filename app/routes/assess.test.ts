@@ -42,27 +42,28 @@ describe('/assess', () => {
     expect(response.status).toBe(200)
     const data = await response.json()
     expect(data.rounds.map((r: { roundId: number }) => r.roundId)).toEqual([mine.roundId])
-    expect(data.rounds[0].assessments.map((a: { reference: string; statusLabel: string }) => [a.reference, a.statusLabel])).toEqual([
-      [mine.bids[0]!.reference, 'Check for conflicts'],
-      [mine.bids[1]!.reference, 'Conflict declared'],
+    // Each bid is the one text its row shows, its reference then its title.
+    expect(data.rounds[0].assessments.map((a: { bid: string; status: string }) => [a.bid.split(': ')[0], a.status])).toEqual([
+      [mine.bids[0]!.reference, 'assigned'],
+      [mine.bids[1]!.reference, 'conflict'],
     ])
     expect(JSON.stringify(data)).not.toContain(other.bids[0]!.reference)
   })
 
-  test('shows 50 bids a page with Previous and Next links, and counts over every page', async () => {
-    const panel = await createPanelRound(db, { bids: 52, assessors: 1 })
+  test('shows 25 bids a page with Previous and Next links, and counts over every page', async () => {
+    const panel = await createPanelRound(db, { bids: 27, assessors: 1 })
     const me = panel.assessors[0]!
     for (const bid of panel.bids) await assignRaw(db, bid.applicationId, me.id)
     const page = async (query: string) => (await respond(async () => listLoader({ request: await signedInRequest(`/assess${query}`, { userId: me.id }), params: {}, context }))).json()
     const first = await page('')
-    const references = (data: { rounds: { assessments: { reference: string }[] }[] }) => data.rounds.flatMap((r) => r.assessments.map((a) => a.reference))
-    expect(references(first)).toEqual(panel.bids.slice(0, 50).map((b) => b.reference))
-    expect(first.page).toMatchObject({ total: 52, toDo: 52, rounds: 1, previousBefore: null })
-    expect(first.rounds[0].toDo).toBe(52)
+    const references = (data: { rounds: { assessments: { bid: string }[] }[] }) => data.rounds.flatMap((r) => r.assessments.map((a) => a.bid.split(': ')[0]))
+    expect(references(first)).toEqual(panel.bids.slice(0, 25).map((b) => b.reference))
+    expect(first.page).toMatchObject({ size: 25, total: 27, toDo: 27, rounds: 1, previousBefore: null })
+    expect(first.rounds[0].toDo).toBe(27)
     const second = await page(`?after=${first.page.nextAfter}`)
-    expect(references(second)).toEqual(panel.bids.slice(50).map((b) => b.reference))
+    expect(references(second)).toEqual(panel.bids.slice(25).map((b) => b.reference))
     expect(second.page.nextAfter).toBeNull()
-    expect(second.rounds[0].toDo).toBe(52)
+    expect(second.rounds[0].toDo).toBe(27)
     expect(references(await page(`?before=${second.page.previousBefore}`))).toEqual(references(first))
     expect((await respond(async () => listLoader({ request: await signedInRequest('/assess?after=first', { userId: me.id }), params: {}, context }))).status).toBe(400)
   })

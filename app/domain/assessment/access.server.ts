@@ -232,20 +232,8 @@ export interface AssessorRound {
   assessments: { id: number; applicationId: number; reference: string; title: string; status: DB['assessments']['status']; weightedScoreMilli: number | null }[]
 }
 
-/**
- * The assessor's own assessments with their bids and rounds, only in rounds whose panel they sit on (an assessment left
- * in a round they no longer sit on is not theirs to see).
- */
-function assessorBidsInPanelRounds(db: Db, userId: number) {
-  return db
-    .selectFrom('assessments')
-    .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'rounds.id').onRef('round_assessors.user_id', '=', 'assessments.assessor_user_id'))
-    .where('assessments.assessor_user_id', '=', userId)
-}
-
-export const ASSESSOR_QUEUE_PAGE_SIZE = 50
+/** Bids on a page of the assessor's queue: 25 rows render within the page's budget at national size (50 did not). */
+export const ASSESSOR_QUEUE_PAGE_SIZE = 25
 
 export interface AssessorQueueRound {
   roundId: number
@@ -268,54 +256,73 @@ export interface AssessorQueuePage {
   nextAfter: number | null
 }
 
-/** The assessor's bids per round (in rounds whose panel they sit on) and how many are still to score: one GROUP BY. */
-async function assessorQueueRounds(db: Db, userId: number): Promise<AssessorQueueRound[]> {
-  const rows = await assessorBidsInPanelRounds(db, userId)
+/**
+ * The assessor's bids per round and how many are still to score, only in rounds whose panel they sit on (an assessment
+ * left in a round they no longer sit on is not theirs to see), and which of those rounds are blind-reviewed: the
+ * assessor's rows counted by round first, and only the few counts joined to their rounds and panel seats (joining every
+ * row to its round and seat before grouping cost twice as much: about 0.36 -> 0.2 ms for 500 bids on SQLite).
+ */
+async function assessorQueueRounds(db: Db, userId: number): Promise<{ summary: AssessorQueueRound[]; blind: Set<number> }> {
+  const counts = db
+    .selectFrom('assessments')
+    .innerJoin('applications', 'applications.id', 'assessments.application_id')
     .select((eb) => [
-      'rounds.id',
-      'rounds.title',
-      'round_assessors.is_chair',
+      'applications.round_id',
       eb.fn.countAll<number | string>().as('bids'),
       eb.fn.sum<number | string>(eb.case().when('assessments.status', 'in', ['assigned', 'draft']).then(1).else(0).end()).as('to_do'),
     ])
-    .groupBy(['rounds.id', 'rounds.title', 'round_assessors.is_chair'])
+    .where('assessments.assessor_user_id', '=', userId)
+    .groupBy('applications.round_id')
+  const rows = await db
+    .selectFrom(counts.as('counts'))
+    .innerJoin('rounds', 'rounds.id', 'counts.round_id')
+    .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'counts.round_id').on('round_assessors.user_id', '=', userId))
+    .select(['rounds.id', 'rounds.title', 'rounds.blind_review', 'round_assessors.is_chair', 'counts.bids', 'counts.to_do'])
     .orderBy('rounds.id')
     .execute()
-  return rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) }))
+  return {
+    summary: rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) })),
+    blind: new Set(rows.filter((r) => r.blind_review === 1).map((r) => r.id)),
+  }
 }
 
-/** The assessor's bids in one round, in bid order from `from` (exclusive), at most `limit`. */
-function assessorRoundBids(db: Db, userId: number, roundId: number, from: { past: '<' | '>'; id: number } | null, direction: 'asc' | 'desc', limit: number) {
+type QueueBid = AssessorRound['assessments'][number]
+
+/**
+ * The assessor's bids in one round, in bid order from `from` (exclusive), at most `limit`. In a blind-review round the
+ * title is redacted (a bid's title often starts with its organisation's name), so only there is each bid's organisation
+ * looked up, by its key (PostgreSQL would hash every organisation for a join).
+ */
+async function assessorRoundBids(db: Db, userId: number, roundId: number, blind: boolean, from: { past: '<' | '>'; id: number } | null, direction: 'asc' | 'desc', limit: number): Promise<QueueBid[]> {
   let query = db
     .selectFrom('assessments')
     .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-    .select((eb) => [
-      'assessments.id',
-      'assessments.status',
-      'assessments.weighted_score_milli',
-      'applications.id as application_id',
-      'applications.reference',
-      'applications.title',
-      // A lookup per row by primary key (PostgreSQL would hash every organisation for a join).
-      eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name'),
-      'applications.round_id',
-      'rounds.blind_review',
-    ])
+    .select(['assessments.id', 'assessments.status', 'assessments.weighted_score_milli', 'applications.id as application_id', 'applications.reference', 'applications.title'])
+    .$if(blind, (q) =>
+      q.select((eb) => eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name')),
+    )
     .where('assessments.assessor_user_id', '=', userId)
     .where('applications.round_id', '=', roundId)
   if (from) query = query.where('assessments.application_id', from.past, from.id)
-  return query.orderBy('assessments.application_id', direction).limit(limit).execute()
+  const rows = await query.orderBy('assessments.application_id', direction).limit(limit).execute()
+  return rows.map((r) => ({
+    id: r.id,
+    applicationId: r.application_id,
+    reference: r.reference,
+    title: blind ? redactorFor([r.organisation_name])(r.title) : r.title,
+    status: r.status,
+    weightedScoreMilli: r.weighted_score_milli === null ? null : Number(r.weighted_score_milli),
+  }))
 }
 
 /**
  * One page of the assessor's own bids (ASSESSOR_QUEUE_PAGE_SIZE), in round then bid order, only in rounds whose panel
- * they sit on; titles redacted in blind-review rounds (a bid's title often starts with its organisation's name). Keyset: `after` (or `before`) is
+ * they sit on; titles redacted in blind-review rounds. Keyset: `after` (or `before`) is
  * the id of the last (or first) assessment on the page seen, and the page continues from that bid's place in the order.
  */
 export async function assessorQueuePage(db: Db, userId: number, cursor: { after?: number; before?: number } = {}, size = ASSESSOR_QUEUE_PAGE_SIZE): Promise<AssessorQueuePage> {
   const cursorId = cursor.before ?? cursor.after
-  const [summary, at] = await Promise.all([
+  const [{ summary, blind }, at] = await Promise.all([
     assessorQueueRounds(db, userId),
     cursorId === undefined
       ? undefined
@@ -332,31 +339,23 @@ export async function assessorQueuePage(db: Db, userId: number, cursor: { after?
   // ordering every one of the assessor's bids by round would look up each application row only to sort it.
   const ordered = backwards ? [...summary].reverse() : summary
   const direction = backwards ? 'desc' : 'asc'
-  const rows: Awaited<ReturnType<typeof assessorRoundBids>> = []
+  const rows: (QueueBid & { roundId: number })[] = []
   for (const round of ordered) {
     if (rows.length > size) break
     if (at && (backwards ? round.roundId > at.round_id : round.roundId < at.round_id)) continue
     const from = at && round.roundId === at.round_id ? { past: backwards ? ('<' as const) : ('>' as const), id: at.id } : null
-    rows.push(...(await assessorRoundBids(db, userId, round.roundId, from, direction, size + 1 - rows.length)))
+    const bids = await assessorRoundBids(db, userId, round.roundId, blind.has(round.roundId), from, direction, size + 1 - rows.length)
+    for (const bid of bids) rows.push({ ...bid, roundId: round.roundId })
   }
   const page = rows.slice(0, size)
   if (backwards) page.reverse()
   const more = rows.length > size
-  const byRound = new Map(summary.map((s) => [s.roundId, s]))
   const rounds = new Map<number, AssessorQueuePage['rounds'][number]>()
-  for (const r of page) {
+  for (const { roundId, ...bid } of page) {
     // Every row is from a round in the summary (read round by round from it).
-    const facts = byRound.get(r.round_id)!
-    const round = rounds.get(r.round_id) ?? { ...facts, assessments: [] }
-    round.assessments.push({
-      id: r.id,
-      applicationId: r.application_id,
-      reference: r.reference,
-      title: r.blind_review === 1 ? redactorFor([r.organisation_name])(r.title) : r.title,
-      status: r.status,
-      weightedScoreMilli: r.weighted_score_milli === null ? null : Number(r.weighted_score_milli),
-    })
-    rounds.set(r.round_id, round)
+    const round = rounds.get(roundId) ?? { ...summary.find((s) => s.roundId === roundId)!, assessments: [] }
+    round.assessments.push(bid)
+    rounds.set(roundId, round)
   }
   return {
     rounds: [...rounds.values()],
