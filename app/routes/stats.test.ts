@@ -3,9 +3,10 @@ import type * as RemixReact from '@remix-run/react'
 import { createElement, type ReactNode } from 'react'
 import { renderToString } from 'react-dom/server'
 import { beforeAll, describe, expect, test, vi } from 'vitest'
+import { respond } from '~/domain/identity/test-support.server.ts'
 import { rebuildRoundStats } from '~/domain/stats/round-counts.server.ts'
 import { db } from '~/lib/db.server.ts'
-import Page, { loader } from './stats.tsx'
+import Page, { headers, loader } from './stats.tsx'
 
 const state = vi.hoisted(() => ({ loaderData: undefined as unknown }))
 vi.mock('@remix-run/react', async (importOriginal) => {
@@ -29,7 +30,7 @@ beforeAll(async () => {
 })
 
 async function render(path: string): Promise<string> {
-  const response = await loader({ request: new Request(`http://localhost${path}`), params: {}, context: { cspNonce: '', clientIp: '127.0.0.1' } })
+  const response = await respond(() => loader({ request: new Request(`http://localhost${path}`), params: {}, context: { cspNonce: '', clientIp: '127.0.0.1' } }))
   expect(response.status).toBe(200)
   state.loaderData = await response.json()
   return renderToString(createElement(Page)).replaceAll('<!-- -->', '').replaceAll('&amp;', '&')
@@ -48,6 +49,8 @@ describe('GET /stats', () => {
     // A closed round says when it closed; one still open says its figures are so far.
     expect(html).toContain('Closed for applications on Monday 2 March 2026.')
     expect(html).toContain('Open for applications until Thursday 1 October 2099: figures so far.')
+    // The same figures for everyone, so browsers and proxies may keep them a while.
+    expect(new Headers(headers({} as Parameters<typeof headers>[0])).get('Cache-Control')).toBe('public, max-age=300')
   })
 
   test('ten rounds a page, latest first, with Next page and Previous page links that work without JavaScript', async () => {

@@ -1,4 +1,4 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
@@ -26,9 +26,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const cursor = PageQuery.parse({ after: url.searchParams.get('after') ?? undefined, before: url.searchParams.get('before') ?? undefined })
   const page = await publicRoundStats(db, cursor)
   const now = new Date().toISOString()
-  const rounds = page.rounds.map((r) => ({ ...r, open: r.closesAt !== null && r.closesAt > now }))
-  return json({ ...page, rounds }, { headers: { 'Cache-Control': 'public, max-age=300' } })
+  // Only what the page shows, as a bare object: single fetch serialises it once (json() would have it written, read
+  // and parsed first).
+  const rounds = page.rounds.map(({ status: _status, ...r }) => ({ ...r, open: r.closesAt !== null && r.closesAt > now }))
+  return { ...page, rounds }
 }
+
+/** Public figures, the same for everyone: browsers and proxies may keep a page for five minutes. */
+export const headers: HeadersFunction = () => ({ 'Cache-Control': 'public, max-age=300' })
 
 function days(value: number | null): string {
   if (value === null) return 'Not known yet'
@@ -57,19 +62,18 @@ export default function Stats() {
       </details>
       {rounds.length === 0 ? <p>There are no funding rounds to report on yet.</p> : null}
       {totalRounds > rounds.length ? (
-        <p>
-          {totalRounds} funding rounds, latest closing date first, {rounds.length} on this page.
-        </p>
+        <p>{`${totalRounds} funding rounds, latest closing date first, ${rounds.length} on this page.`}</p>
       ) : null}
       {rounds.map((r) => (
         <section key={r.roundId} aria-labelledby={`round-${r.roundId}`}>
           <h2 id={`round-${r.roundId}`}>
-            {r.title} <span className="secondary">({r.fundName})</span>
+            {`${r.title} `}
+            <span className="secondary">{`(${r.fundName})`}</span>
           </h2>
           <p>{!r.closesAt ? 'This round has no closing date.' : r.open ? `Open for applications until ${formatLondonDate(r.closesAt)}: figures so far.` : `Closed for applications on ${formatLondonDate(r.closesAt)}.`}</p>
           <div className="table-wrap">
             <table>
-              <caption>{r.title} in figures</caption>
+              <caption>{`${r.title} in figures`}</caption>
               <tbody>
                 <tr>
                   <th scope="row">Applications received</th>
@@ -98,7 +102,7 @@ export default function Stats() {
           {r.declineReasons.length > 0 ? (
             <div className="table-wrap">
               <table>
-                <caption>Why bids to {r.title} were not funded</caption>
+                <caption>{`Why bids to ${r.title} were not funded`}</caption>
                 <thead>
                   <tr>
                     <th scope="col">Reason</th>
@@ -122,7 +126,7 @@ export default function Stats() {
           {r.awardedByPlace.length > 0 ? (
             <div className="table-wrap">
               <table>
-                <caption>Money awarded in {r.title}, by place</caption>
+                <caption>{`Money awarded in ${r.title}, by place`}</caption>
                 <thead>
                   <tr>
                     <th scope="col">Integrated care board</th>

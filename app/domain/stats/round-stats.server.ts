@@ -1,8 +1,8 @@
 /**
- * Public statistics per round, for /stats: every figure is a grouped aggregate over all the rounds shown at once (a
- * handful of queries whatever the number of rounds or applications), never one query per round or a read of every
- * application. Received, decided and successful are read from round_stats, kept by their writers
- * (round-counts.server.ts, which counts them as described here).
+ * Public statistics per round, for /stats: one query reads a page of rounds with all their figures, each figure an
+ * aggregate over one shown round's rows along its indexes, never a read of every application. Received, decided and
+ * successful are read from round_stats, kept by their writers (round-counts.server.ts, which counts them as described
+ * here).
  *
  * What each figure counts (the choices a reader needs to trust them):
  * - Rounds shown: published, closed, decided and archived ones (never drafts), ten a page, latest closing date first.
@@ -20,9 +20,11 @@
  * - Money awarded by place: awards made and not declined or withdrawn, told to the applicant, by the ICB the
  *   application named (else the organisation's).
  */
-import { sql } from 'kysely'
+import { sql, type CompiledQuery, type Expression, type RawBuilder } from 'kysely'
+import { engineOf, prepared, type Engine } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { londonDaysUntil } from '~/lib/dates.ts'
+import { penceFromDatabase } from '~/lib/money.ts'
 import { medianOfCounts, percentOf } from './median.ts'
 
 export const PUBLIC_ROUND_STATUSES = ['published', 'closed', 'decided', 'archived'] as const
@@ -63,17 +65,152 @@ export interface RoundStatsPage {
   previousBefore: number | null
 }
 
-type RoundRow = { id: number; title: string; status: string; closes_at: string | null; fund_name: string }
+/** A JSON array read back from either engine (pg parses json columns itself; SQLite returns the text). */
+function jsonRows<T>(value: unknown): T[] {
+  return (typeof value === 'string' ? JSON.parse(value) : (value ?? [])) as T[]
+}
+
+/** Some columns of a subquery's rows as one JSON list of lists, built by the database (`[]` when there are none). */
+function jsonList(engine: Engine, rows: Expression<unknown>, columns: readonly string[]): RawBuilder<unknown> {
+  const values = sql.join(columns.map((c) => sql.ref(`t.${c}`)))
+  if (engine === 'postgres') return sql`(select coalesce(json_agg(json_build_array(${values})), '[]'::json) from (${rows}) as t)`
+  return sql`(select json_group_array(json_array(${values})) from (${rows}) as t)`
+}
 
 /**
- * One page of the public rounds, newest first: by closing date, latest first, then rounds with no closing date, ties
- * by id (newest first). Keyset: `after` (or `before`) is the id of the last (or first) round of the page seen; the
- * page is read from that round's place in the order, so a round published meanwhile never shifts a page.
+ * A page of rounds (ROUNDS_PER_PAGE, newest first) with their figures. `after` and `before` are round ids from the
+ * page's links; an unknown or unpublished one gives the first page.
+ *
+ * One query reads the page: its rounds in order, the number of public rounds, each round's maintained counts, and its
+ * decision times, decline reasons and money by place, each a small list built as JSON by the database for that round
+ * alone (read along the round's indexes). On PostgreSQL every query is a round trip and is parsed and planned again
+ * unless kept prepared: seven separate reads (the page, the count, the counts and four grouped figures) cost more
+ * there than the figures themselves. A later page first reads its cursor round.
  */
-async function publicRoundsPage(db: Db, input: { after?: number; before?: number; limit: number }): Promise<{ rows: RoundRow[]; nextAfter: number | null; previousBefore: number | null }> {
+export async function publicRoundStats(db: Db, input: { after?: number; before?: number; limit?: number } = {}): Promise<RoundStatsPage> {
+  const limit = input.limit ?? ROUNDS_PER_PAGE
   const cursorId = input.before ?? input.after
   const cursor = cursorId === undefined ? undefined : await db.selectFrom('rounds').select(['id', 'closes_at']).where('id', '=', cursorId).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirst()
   const backwards = input.before !== undefined && cursor !== undefined
+  // Kept prepared on PostgreSQL: a fixed shape for each kind of page, every read in it by a round's key. The first
+  // page's query is the same text with the same parameters every time, so it is built and compiled once.
+  const rows = (await db.executeQuery(cursor ? prepared(roundsPageQuery(db, cursor, backwards, limit)) : firstPageQuery(db, limit))).rows
+  const shown = rows.slice(0, limit)
+  if (backwards) shown.reverse()
+  const more = rows.length > limit
+  return {
+    rounds: shown.map(roundStatsOf),
+    totalRounds: Number(rows[0]?.total_rounds ?? (await countPublicRounds(db))),
+    nextAfter: shown.length === 0 ? null : backwards || more ? shown.at(-1)!.id : null,
+    previousBefore: shown.length === 0 ? null : backwards ? (more ? shown[0]!.id : null) : cursor ? shown[0]!.id : null,
+  }
+}
+
+/** First pages' queries, compiled, by engine and page size (a first page has no cursor: its parameters never change). */
+const firstPageQueries = new Map<string, CompiledQuery<PageRow>>()
+
+function firstPageQuery(db: Db, limit: number): CompiledQuery<PageRow> {
+  const key = `${engineOf(db)} ${limit}`
+  let query = firstPageQueries.get(key)
+  if (!query) firstPageQueries.set(key, (query = prepared(roundsPageQuery(db, undefined, false, limit))))
+  return query
+}
+
+/**
+ * The rounds of a page from the cursor (limit + 1 of them, to tell whether there are more), in page order, with the
+ * number of public rounds and each round's figures.
+ */
+function roundsPageQuery(db: Db, cursor: { id: number; closes_at: string | null } | undefined, backwards: boolean, limit: number) {
+  const direction = backwards ? 'asc' : 'desc'
+  const engine = engineOf(db)
+  return db
+    .selectFrom(publicRoundsInOrder(db, cursor, backwards).limit(limit + 1).as('page'))
+    .leftJoin('round_stats', 'round_stats.round_id', 'page.id')
+    .select((eb) => [
+      'page.id',
+      'page.title',
+      'page.status',
+      'page.closes_at',
+      'page.fund_name',
+      'round_stats.received',
+      'round_stats.decided',
+      'round_stats.successful',
+      eb
+        .selectFrom('rounds')
+        .select((e) => e.fn.countAll<number | string>().as('n'))
+        .where('status', 'in', PUBLIC_ROUND_STATUSES)
+        .$asScalar()
+        .as('total_rounds'),
+      // Decisions are released in batches, so the exact times come from the index in order with few distinct values,
+      // and only those few are cut to the hour.
+      jsonList(
+        engine,
+        eb
+          .selectFrom((e) =>
+            e
+              .selectFrom('applications')
+              .select(['decided_at', (x) => x.fn.countAll().as('n')])
+              .whereRef('applications.round_id', '=', 'page.id')
+              .where('decided_at', 'is not', null)
+              .where('status', '<>', 'invited')
+              .groupBy('decided_at')
+              .as('decisions'),
+          )
+          .select([sql`substr(decisions.decided_at, 1, 13)`.as('hour'), (e) => e.fn.sum('decisions.n').as('n')])
+          .groupBy(sql`substr(decisions.decided_at, 1, 13)`),
+        ['hour', 'n'],
+      ).as('hours'),
+      jsonList(
+        engine,
+        eb
+          .selectFrom('panel_decisions')
+          .select(['decline_reason', (e) => e.fn.countAll().as('n')])
+          .whereRef('panel_decisions.round_id', '=', 'page.id')
+          .where('status', '=', 'declined')
+          .where('released_at', 'is not', null)
+          .groupBy('decline_reason'),
+        ['decline_reason', 'n'],
+      ).as('reasons'),
+      // Each award's organisation is looked up by its key only where the application names no place (a join would
+      // have PostgreSQL hash every organisation, even for rounds with no awards yet).
+      jsonList(
+        engine,
+        eb
+          .selectFrom((e) =>
+            e
+              .selectFrom('awards')
+              .innerJoin('applications', 'applications.id', 'awards.application_id')
+              .select([
+                'awards.amount_pence',
+                sql<number | null>`coalesce(applications.place_id, (select organisations.place_id from organisations where organisations.id = awards.organisation_id))`.as('place_id'),
+              ])
+              .whereRef('awards.round_id', '=', 'page.id')
+              .where('awards.status', 'not in', ['declined', 'cancelled'])
+              .where(sql<boolean>`(applications.decided_at is not null or applications.status = 'allocated')`)
+              .as('told'),
+          )
+          .leftJoin('places', 'places.id', 'told.place_id')
+          .select(['places.name', 'places.gss_code', (e) => e.fn.countAll().as('n'), (e) => e.fn.sum('told.amount_pence').as('pence')])
+          .groupBy(['places.name', 'places.gss_code']),
+        ['name', 'gss_code', 'n', 'pence'],
+      ).as('places'),
+    ])
+    .orderBy(sql`case when page.closes_at is null then 1 else 0 end`, backwards ? 'desc' : 'asc')
+    .orderBy('page.closes_at', direction)
+    .orderBy('page.id', direction)
+}
+
+async function countPublicRounds(db: Db): Promise<number> {
+  const row = await db.selectFrom('rounds').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/**
+ * The public rounds in page order from the cursor: by closing date, latest first, then rounds with no closing date,
+ * ties by id (newest first); read backwards (oldest first) for a Previous page. Keyset: the page is read from the
+ * cursor round's place in the order, so a round published meanwhile never shifts a page.
+ */
+function publicRoundsInOrder(db: Db, cursor: { id: number; closes_at: string | null } | undefined, backwards: boolean) {
   let query = db
     .selectFrom('rounds')
     .innerJoin('funds', 'funds.id', 'rounds.fund_id')
@@ -93,116 +230,53 @@ async function publicRoundsPage(db: Db, input: { after?: number; before?: number
     })
   }
   const direction = backwards ? 'asc' : 'desc'
-  const rows = await query
+  return query
     .orderBy(sql`case when rounds.closes_at is null then 1 else 0 end`, backwards ? 'desc' : 'asc')
     .orderBy('rounds.closes_at', direction)
     .orderBy('rounds.id', direction)
-    .limit(input.limit + 1)
-    .execute()
-  const page = rows.slice(0, input.limit)
-  if (backwards) {
-    page.reverse()
-    return { rows: page, nextAfter: page.at(-1)?.id ?? null, previousBefore: rows.length > input.limit ? page[0]!.id : null }
+}
+
+interface PageRow {
+  id: number
+  title: string
+  status: string
+  closes_at: string | null
+  fund_name: string
+  received: number | string | null
+  decided: number | string | null
+  successful: number | string | null
+  total_rounds: number | string | null
+  hours: unknown
+  reasons: unknown
+  places: unknown
+}
+
+/** One round's figures from its page row. */
+function roundStatsOf(r: PageRow): RoundStats {
+  const decided = Number(r.decided ?? 0)
+  const successful = Number(r.successful ?? 0)
+  const byPlace = jsonRows<[string | null, string | null, number, unknown]>(r.places)
+    .map(([name, gssCode, awards, pence]) => ({ placeName: name ?? 'Place not recorded', gssCode, awards: Number(awards), amountPence: penceFromDatabase(pence, 'money awarded') }))
+    .sort((a, b) => b.amountPence - a.amountPence || a.placeName.localeCompare(b.placeName))
+  const closesAt = r.closes_at
+  const days = closesAt
+    ? jsonRows<[string, number]>(r.hours).map(([hour, n]) => ({ value: Math.max(0, londonDaysUntil(`${hour}:00:00.000Z`, new Date(closesAt))), count: Number(n) }))
+    : []
+  return {
+    roundId: r.id,
+    title: r.title,
+    fundName: r.fund_name,
+    status: r.status,
+    closesAt,
+    received: Number(r.received ?? 0),
+    decided,
+    successful,
+    successRatePercent: percentOf(successful, decided),
+    medianDaysToDecision: medianOfCounts(days),
+    declineReasons: jsonRows<[string | null, number]>(r.reasons)
+      .map(([reason, count]) => ({ reason: reason?.trim() || 'No reason recorded', count: Number(count) }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    awardedByPlace: byPlace,
+    awardedPence: byPlace.reduce((sum, p) => sum + p.amountPence, 0),
   }
-  return { rows: page, nextAfter: rows.length > input.limit ? page.at(-1)!.id : null, previousBefore: cursor && page.length > 0 ? page[0]!.id : null }
-}
-
-/**
- * A page of rounds (ROUNDS_PER_PAGE, newest first) with their figures. `after` and `before` are round ids from the
- * page's links; an unknown or unpublished one gives the first page.
- */
-export async function publicRoundStats(db: Db, input: { after?: number; before?: number; limit?: number } = {}): Promise<RoundStatsPage> {
-  const [page, total] = await Promise.all([
-    publicRoundsPage(db, { after: input.after, before: input.before, limit: input.limit ?? ROUNDS_PER_PAGE }),
-    db.selectFrom('rounds').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirstOrThrow(),
-  ])
-  return { rounds: await roundFigures(db, page.rows), totalRounds: Number(total.n), nextAfter: page.nextAfter, previousBefore: page.previousBefore }
-}
-
-/** The figures for the given rounds, each a grouped aggregate over them all at once. */
-async function roundFigures(db: Db, rounds: RoundRow[]): Promise<RoundStats[]> {
-  if (rounds.length === 0) return []
-  const ids = rounds.map((r) => r.id)
-
-  const [counts, hours, reasons, places] = await Promise.all([
-    // Received, decided and successful, kept per round by their writers (round-counts.server.ts).
-    db.selectFrom('round_stats').select(['round_id', 'received', 'decided', 'successful']).where('round_id', 'in', ids).execute(),
-    // Decisions are released in batches, so the exact times come from the index in order with few distinct values,
-    // and only those few are cut to the hour.
-    db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('applications')
-          .select(['round_id', 'decided_at', (e) => e.fn.countAll<number>().as('n')])
-          .where('round_id', 'in', ids)
-          .where('decided_at', 'is not', null)
-          .where('status', '<>', 'invited')
-          .groupBy(['round_id', 'decided_at'])
-          .as('decisions'),
-      )
-      .select(['round_id', sql<string>`substr(decided_at, 1, 13)`.as('hour'), (eb) => eb.fn.sum<number>('n').as('n')])
-      .groupBy(['round_id', sql`substr(decided_at, 1, 13)`])
-      .execute(),
-    db
-      .selectFrom('panel_decisions')
-      .select(['round_id', 'decline_reason', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('round_id', 'in', ids)
-      .where('status', '=', 'declined')
-      .where('released_at', 'is not', null)
-      .groupBy(['round_id', 'decline_reason'])
-      .execute(),
-    // Each award's organisation is looked up by its key only where the application names no place (a join would have
-    // PostgreSQL hash every organisation, in parallel workers, even for rounds with no awards yet).
-    db
-      .selectFrom((eb) =>
-        eb
-          .selectFrom('awards')
-          .innerJoin('applications', 'applications.id', 'awards.application_id')
-          .select([
-            'awards.round_id',
-            'awards.amount_pence',
-            sql<number | null>`coalesce(applications.place_id, (select organisations.place_id from organisations where organisations.id = awards.organisation_id))`.as('place_id'),
-          ])
-          .where('awards.round_id', 'in', ids)
-          .where('awards.status', 'not in', ['declined', 'cancelled'])
-          .where(sql<boolean>`(applications.decided_at is not null or applications.status = 'allocated')`)
-          .as('told'),
-      )
-      .leftJoin('places', 'places.id', 'told.place_id')
-      .select(['told.round_id', 'places.name', 'places.gss_code', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>('told.amount_pence').as('pence')])
-      .groupBy(['told.round_id', 'places.name', 'places.gss_code'])
-      .execute(),
-  ])
-
-  return rounds.map((r) => {
-    const count = counts.find((c) => c.round_id === r.id)
-    const decided = Number(count?.decided ?? 0)
-    const successful = Number(count?.successful ?? 0)
-    const byPlace = places
-      .filter((p) => p.round_id === r.id)
-      .map((p) => ({ placeName: p.name ?? 'Place not recorded', gssCode: p.gss_code, awards: Number(p.n), amountPence: Number(p.pence) }))
-      .sort((a, b) => b.amountPence - a.amountPence || a.placeName.localeCompare(b.placeName))
-    const closesAt = r.closes_at
-    const days = closesAt
-      ? hours.filter((h) => h.round_id === r.id).map((h) => ({ value: Math.max(0, londonDaysUntil(`${h.hour}:00:00.000Z`, new Date(closesAt))), count: Number(h.n) }))
-      : []
-    return {
-      roundId: r.id,
-      title: r.title,
-      fundName: r.fund_name,
-      status: r.status,
-      closesAt,
-      received: Number(count?.received ?? 0),
-      decided,
-      successful,
-      successRatePercent: percentOf(successful, decided),
-      medianDaysToDecision: medianOfCounts(days),
-      declineReasons: reasons
-        .filter((x) => x.round_id === r.id)
-        .map((x) => ({ reason: x.decline_reason?.trim() || 'No reason recorded', count: Number(x.n) }))
-        .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-      awardedByPlace: byPlace,
-      awardedPence: byPlace.reduce((sum, p) => sum + p.amountPence, 0),
-    }
-  })
 }
