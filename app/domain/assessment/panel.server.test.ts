@@ -1,4 +1,6 @@
-import { describe, expect, test } from 'vitest'
+import type { Transaction } from 'kysely'
+import { describe, expect, test, vi } from 'vitest'
+import type { DB } from '../../../db/schema.ts'
 import { createPotWithContributions } from '../../../tests/factories/awards.ts'
 import { assignRaw, createPanelRound, submitScoresRaw, type PanelRound } from '../../../tests/factories/assessment.ts'
 import { linkRoundToPot } from '~/domain/budgets/pots.server.ts'
@@ -8,8 +10,12 @@ import { DomainError } from '~/lib/errors.ts'
 import { createAwardFromDecision } from '~/domain/awards/awards.server.ts'
 import { recordDecision, type RecordDecisionInput } from './decisions.server.ts'
 import { listAttendees, setAttendees } from './minutes.server.ts'
-import { potSplitBasis } from '~/domain/budgets/commitments.server.ts'
-import { canSeePanel, listPanelRounds, panelView, readPotSplitBases } from './panel.server.ts'
+import { potSplitBasis, releaseCommitment } from '~/domain/budgets/commitments.server.ts'
+import { addContribution, recordReceipt } from '~/domain/budgets/contributions.server.ts'
+import { createFunder, createRound } from '../../../tests/factories/awards.ts'
+import { declareConflict } from './conflicts.server.ts'
+import { moderate } from './moderation.server.ts'
+import { canSeePanel, listPanelRounds, panelRound, panelView, readPotSplitBases, readWalkInputs, walkFrom, type PanelView } from './panel.server.ts'
 import { releaseDecisions, releasePreview } from './release.server.ts'
 import { permissionsFor } from '~/lib/policy.ts'
 
@@ -148,13 +154,113 @@ describe('the ranked list at scale', () => {
     const potIds = [local.pot.id, national.pot.id]
     const { counted, counter } = countingDb()
     const batched = await readPotSplitBases(counted, potIds)
-    expect(counter.queries).toBe(2)
+    expect(counter.queries).toBe(1)
     for (const potId of potIds) expect(batched.get(potId)).toEqual(await potSplitBasis(db, potId))
     expect(batched.get(local.pot.id)!.balances.get(local.contributions[0]!.id)).toMatchObject({ available: 1_000_000, outstanding: 2_000_000 })
   })
 
   test('reads each pot once, not once per bid: eight bids take as many queries as two', async () => {
     expect(await queriesForPanelOf(8)).toBe(await queriesForPanelOf(2))
+  })
+})
+
+describe('the kept walk', () => {
+  /** Each row's money and the pots' and totals, as panelView gives them. */
+  const money = (view: Omit<PanelView, 'round' | 'latestRun' | 'ringFenced'>) => ({
+    rows: view.rows.map((r) => ({ applicationId: r.applicationId, rank: r.rank, moderatedTotalMilli: r.moderatedTotalMilli, gatewayFailed: r.gatewayFailed, counted: r.counted, runningTotalPence: r.runningTotalPence, roundLeftPence: r.roundLeftPence, pot: r.pot, ringFenced: r.ringFenced, shortfall: r.shortfall, award: r.award })),
+    pots: view.pots,
+    totals: view.totals,
+  })
+
+  /** The view (through the kept walk when nothing it reads has changed) against a walk worked out afresh now. */
+  async function expectFresh(roundId: number) {
+    const view = await panelView(db, roundId)
+    const round = await panelRound(db, roundId)
+    const fresh = walkFrom((await readWalkInputs(db, roundId)).inputs, round, ukToday())
+    const rows = fresh.entries.map(({ entry, money }) => ({ applicationId: entry.applicationId, rank: entry.rank, moderatedTotalMilli: entry.moderatedTotalMilli, gatewayFailed: entry.gatewayFailed, ...money, award: money.award }))
+    expect(money(view)).toEqual({ rows, pots: fresh.pots, totals: fresh.totals })
+    return money(view)
+  }
+
+  test('is reused while nothing it reads changes, and after every kind of change equals a walk worked out afresh', async () => {
+    const places = await placesValidOn(db, ukToday())
+    const [here, elsewhere] = [places[0]!.id, places[1]!.id]
+    const panel = await createPanelRound(db, { bids: [{ placeId: here }, { placeId: here }, { placeId: here }, { placeId: elsewhere }], assessors: 2, budgetPence: 9_000_000 })
+    const [a, b, c, d] = panel.bids.map((x) => x.applicationId) as [number, number, number, number]
+    for (const [i, bid] of panel.bids.entries()) {
+      for (const assessor of panel.assessors) await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: assessor.id, scores: SCORES[i]! })
+    }
+    const { pot, contributions, actorId } = await createPotWithContributions(db, {
+      placeId: here,
+      contributions: [
+        { funderName: 'Council', pledgedPence: 4_000_000, receivedPence: 3_000_000 },
+        { funderName: 'NHS', pledgedPence: 2_000_000, receivedPence: 2_000_000, conditions: { outcomeAreas: ['health_and_wellbeing'] } },
+      ],
+    })
+    const [council, nhs] = contributions as [(typeof contributions)[number], (typeof contributions)[number]]
+    await db.transaction().execute((trx) => linkRoundToPot(trx, null, { potId: pot.id, roundId: panel.roundId }))
+
+    let before = await expectFresh(panel.roundId)
+    // Nothing changed: the same walk (the very same objects) serves the next view.
+    const first = await panelView(db, panel.roundId)
+    expect((await panelView(db, panel.roundId)).rows[0]!.pot).toBe(first.rows[0]!.pot)
+
+    /** Makes a change, then checks the view moved with it and equals a fresh walk. */
+    async function after(change: () => Promise<unknown>) {
+      await change()
+      const now = await expectFresh(panel.roundId)
+      expect(now).not.toEqual(before)
+      before = now
+    }
+    const trx = <T,>(f: (t: Transaction<DB>) => Promise<T>) => db.transaction().execute(f)
+
+    // Decisions: recommended at less than asked, then changed to the reserve list.
+    await after(() => decide(panel.chair.id, { applicationId: a, status: 'recommended', amountPence: 2_000_000, rationale: 'Strong need' }))
+    await after(() => decide(panel.chair.id, { applicationId: a, status: 'reserve', rationale: 'Close to the line' }))
+    // Scores: another submission, a chair's moderation, a conflict declared on a submitted assessment.
+    let chairOnD = 0
+    await after(async () => (chairOnD = await submitScoresRaw(db, panel, { applicationId: d, assessorId: panel.chair.id, scores: [5, 5, 10, 1] })))
+    await after(() => trx((t) => moderate(t, panel.chair.id, { applicationId: c, criterionId: panel.criteria[2]!.id, score: 10, rationale: 'Evidence at interview' })))
+    await after(() => trx((t) => declareConflict(t, panel.manager.id, { assessmentId: chairOnD, type: 'financial', note: 'Treasurer', onBehalf: true })))
+    // An award made and committed to the pot, then its commitment released.
+    await after(() => decide(panel.chair.id, { applicationId: b, status: 'recommended', rationale: 'Good' }))
+    const award = await trx((t) => createAwardFromDecision(t, panel.manager.id, { applicationId: b, amountPence: 2_500_000, potId: pot.id, idempotencyKey: `award-${b}` }))
+    before = await expectFresh(panel.roundId)
+    expect(before.rows.find((r) => r.applicationId === b)!.award).toMatchObject({ committedPence: 2_500_000 })
+    await after(() => db.updateTable('awards').set({ reference: `AWD-RENAMED-${b}` }).where('id', '=', award.award.id).execute())
+    await after(() => trx((t) => releaseCommitment(t, actorId, { awardId: award.award.id, reason: 'Withdrawn', idempotencyKey: `release-${b}` })))
+    // Money: a receipt, and a new contribution received.
+    await after(() => trx((t) => recordReceipt(t, actorId, { contributionId: council.id, amountPence: 1_000_000, receivedOn: '2026-04-03', reference: 'BACS 2', idempotencyKey: `receipt-2-${council.id}`, overPledgeReason: null })))
+    await after(async () => {
+      const funder = await createFunder(db, `Trust ${pot.id}`)
+      await trx(async (t) => {
+        const added = await addContribution(t, actorId, { potId: pot.id, funderId: funder.id, pledgedPence: 1_000_000, instalments: [{ dueDate: '2026-04-01', amountPence: 1_000_000 }], conditions: { maxSharePercent: 10 } })
+        await recordReceipt(t, actorId, { contributionId: added.id, amountPence: 1_000_000, receivedOn: '2026-04-02', reference: 'BACS', idempotencyKey: `receipt-${added.id}`, overPledgeReason: null })
+      })
+    })
+    // The bids: an amount, outcome areas, a place, screening.
+    await after(() => db.updateTable('applications').set({ amount_requested_pence: 1_500_000 }).where('id', '=', c).execute())
+    await after(() => db.updateTable('applications').set({ outcome_areas: JSON.stringify(['health_and_wellbeing']) }).where('id', '=', c).execute())
+    await after(() => db.updateTable('applications').set({ place_id: here }).where('id', '=', d).execute())
+    await after(() => db.updateTable('applications').set({ screening_override: 'ineligible' }).where('id', '=', d).execute())
+    // A ring-fence changed (this fund only, half of any award at most, to be spent by today); a contributor renamed.
+    const today = ukToday()
+    await after(() => db.updateTable('contributions').set({ conditions: JSON.stringify({ placeIds: null, outcomeAreas: null, fundIds: [panel.fundId], roundIds: null, spendBy: today, maxSharePercent: 50 }) }).where('id', '=', nhs.id).execute())
+    await after(() => db.updateTable('funders').set({ name: `NHS England ${nhs.id}` }).where('id', '=', nhs.funderId).execute())
+    // The round's budget and fund; the pot renamed, closed, then opened again; the next day (the NHS money had to be spent by today).
+    await after(() => db.updateTable('rounds').set({ budget_pence: 4_000_000 }).where('id', '=', panel.roundId).execute())
+    const otherFund = (await createRound(db)).fundId
+    await after(() => db.updateTable('rounds').set({ fund_id: otherFund }).where('id', '=', panel.roundId).execute())
+    await after(() => db.updateTable('rounds').set({ fund_id: panel.fundId }).where('id', '=', panel.roundId).execute())
+    await after(() => db.updateTable('pots').set({ name: `Renamed pot ${pot.id}` }).where('id', '=', pot.id).execute())
+    await after(() => db.updateTable('pots').set({ status: 'closed' }).where('id', '=', pot.id).execute())
+    await after(() => db.updateTable('pots').set({ status: 'open' }).where('id', '=', pot.id).execute())
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      await after(async () => vi.setSystemTime(new Date(Date.now() + 2 * 86_400_000)))
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 

@@ -13,8 +13,15 @@
  * proportionalSplit from the budgets area, so every ring-fence applies), against what is left after the bids above
  * it. A bid no pot can fund is marked with the reason (the binding ring-fence condition).
  *
+ * At national size the walk splits ~1,000 bids on every view. Each view reads everything the walk reads, as a few JSON
+ * texts from one query (readWalkInputs), and reuses the round's last walk only when those texts, the round's fund and
+ * budget and the day are all unchanged (walkOf): what it shows is always worked out from what is in the database now,
+ * whatever wrote it, and nothing has to be told about a change.
+ *
  * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
+import { sql, type Expression, type RawBuilder } from 'kysely'
+import { engineOf, prepared, type Engine } from '../../../db/connect.ts'
 import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import type { ContributionBucket } from '~/domain/budgets/accounts.ts'
 import { candidatesFrom, type PotSplitBasis } from '~/domain/budgets/commitments.server.ts'
@@ -30,7 +37,8 @@ import type { Permission } from '~/lib/policy.ts'
 import { chairsRound } from './moderation.server.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import type { DecisionStatus } from './panel-labels.ts'
-import { rankedBids, roundRankingEntries, type RankingEntry } from './scoreboard.server.ts'
+import { inFrontOfPanel, rankedBids, type RankingEntry } from './scoreboard.server.ts'
+import { rankBids } from './scoring.ts'
 
 export interface PanelViewer {
   id: number
@@ -121,6 +129,8 @@ export interface PanelRoundFacts {
   declineReasons: string[]
   decisionsReleasedAt: string | null
   panelHeldOn: string | null
+  /** Percentage points of spread above which the assessors disagree. */
+  disagreementThreshold: number
 }
 
 /** The round as the panel pages need it, or NotFoundError. */
@@ -128,7 +138,7 @@ export async function panelRound(db: Db, roundId: number): Promise<PanelRoundFac
   const row = await db
     .selectFrom('rounds')
     .innerJoin('funds', 'funds.id', 'rounds.fund_id')
-    .select(['rounds.id', 'rounds.title', 'rounds.fund_id', 'funds.name as fund_name', 'rounds.budget_pence', 'rounds.max_grant_pence', 'rounds.decline_reasons', 'rounds.decisions_released_at', 'rounds.panel_held_on'])
+    .select(['rounds.id', 'rounds.title', 'rounds.fund_id', 'funds.name as fund_name', 'rounds.budget_pence', 'rounds.max_grant_pence', 'rounds.decline_reasons', 'rounds.decisions_released_at', 'rounds.panel_held_on', 'rounds.disagreement_threshold'])
     .where('rounds.id', '=', roundId)
     .executeTakeFirst()
   if (!row) throw new NotFoundError('round')
@@ -142,6 +152,7 @@ export async function panelRound(db: Db, roundId: number): Promise<PanelRoundFac
     declineReasons: parseDeclineReasons(row.decline_reasons),
     decisionsReleasedAt: row.decisions_released_at,
     panelHeldOn: row.panel_held_on,
+    disagreementThreshold: row.disagreement_threshold,
   }
 }
 
@@ -286,19 +297,6 @@ interface RoundPot {
   availableBasis: 'received' | 'pledged'
 }
 
-async function roundPots(db: Db, roundId: number): Promise<RoundPot[]> {
-  const rows = await db
-    .selectFrom('round_pots')
-    .innerJoin('pots', 'pots.id', 'round_pots.pot_id')
-    .leftJoin('places', 'places.id', 'pots.place_id')
-    .select(['pots.id', 'pots.name', 'pots.place_id', 'pots.available_basis', 'places.name as place_name'])
-    .where('round_pots.round_id', '=', roundId)
-    .where('pots.status', '=', 'open')
-    .orderBy('pots.id')
-    .execute()
-  return rows.map((r) => ({ id: r.id, name: r.name, placeId: r.place_id, placeName: r.place_name, availableBasis: r.available_basis }))
-}
-
 /** The pots a bid may draw on, in the order tried: its own place's pots, then national pots. */
 function potsForBid(pots: RoundPot[], placeId: number | null): RoundPot[] {
   return [...pots.filter((p) => p.placeId !== null && p.placeId === placeId), ...pots.filter((p) => p.placeId === null)]
@@ -324,10 +322,9 @@ interface PotCandidates {
  * Tries each pot in turn against what is left; the first that can fund the whole amount wins (proportionalSplit, as a
  * commitment splits). The pots' contributions and starting balances are read once (`bases`); what is left after the
  * bids above comes from `left` (by contribution) and `potLeft` (by pot, the sum of its cash contributions' `left`).
- * The refusal names the last pot tried and its binding condition; it is worked out only when `explain` (the rows
- * shown), since a bid no pot can fund changes no balance.
+ * The refusal names the last pot tried and its binding condition.
  */
-function allocate(pots: PotCandidates[], amountPence: number, left: Map<number, number>, potLeft: Map<number, number>, explain: boolean): Allocation | { refusal: string | null } {
+function allocate(pots: PotCandidates[], amountPence: number, left: Map<number, number>, potLeft: Map<number, number>): Allocation | { refusal: string | null } {
   let failed: PotCandidates | null = null
   for (let i = 0; i < pots.length; i++) {
     const tried = pots[i]!
@@ -348,17 +345,19 @@ function allocate(pots: PotCandidates[], amountPence: number, left: Map<number, 
     }
     failed = tried
   }
-  if (!explain) return { refusal: null }
   if (!failed) return { refusal: 'No pot in this round serves the bid’s place' }
   const split = proportionalSplit(amountPence, failed.candidates)
   return { refusal: split.ok ? null : `${failed.pot.name}: ${split.message}` }
 }
 
+/** A ring-fenced contribution as the walk leaves it: its conditions are put in words for each view (describeRingFenced). */
+type WalkedContribution = Omit<ContributionBalance, 'conditions'> & { conditions: Conditions }
+
 interface StartingBalances {
   /** Each pot's contributions and balances, read once. */
   bases: Map<number, PotSplitBasis>
   /** Ring-fenced contributions (those with conditions). */
-  ringFenced: ContributionBalance[]
+  ringFenced: WalkedContribution[]
   /** What each cash contribution can commit now, by contribution id. */
   left: Map<number, number>
   /** Each pot's total of those, by pot id. */
@@ -366,13 +365,12 @@ interface StartingBalances {
 }
 
 /** What each pot's cash contributions can commit now, as the commit split sees it (splitCandidates). */
-async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts, 'placeId' | 'amountPence'>): Promise<StartingBalances> {
-  const rows = await potContributionAccounts(db, pots.map((p) => p.id))
-  const cash = new Set(rows.filter((r) => r.is_in_kind === 0).map((r) => r.id))
+function startingBalances(pots: RoundPot[], contributions: readonly PotContribution[], accounts: readonly ContributionAccount[], facts: Omit<AwardFacts, 'placeId' | 'amountPence'>): StartingBalances {
+  const cash = new Set(contributions.filter((c) => !c.isInKind).map((c) => c.id))
   const left = new Map<number, number>()
   const potStart = new Map<number, number>()
-  const bases = potSplitBases(pots, rows)
-  const potOf = new Map(rows.map((r) => [r.id, r.pot_id]))
+  const bases = potSplitBases(pots, contributions, accounts)
+  const potOf = new Map(contributions.map((c) => [c.id, c.potId]))
   for (const pot of pots) {
     const candidates = candidatesFrom(bases.get(pot.id)!, { ...facts, placeId: pot.placeId, amountPence: 1 })
     let total = 0
@@ -383,80 +381,208 @@ async function startingBalances(db: Db, pots: RoundPot[], facts: Omit<AwardFacts
     }
     potStart.set(pot.id, total)
   }
-  const parsed = [...bases.values()].flatMap((b) => b.contributions).filter((c) => cash.has(c.id)).sort((a, b) => a.id - b.id).map((c) => ({ r: { id: c.id, pot_id: potOf.get(c.id)!, name: c.funderName }, conditions: c.conditions }))
-  const names = await conditionNames(db, parsed.map((p) => p.conditions))
-  const ringFenced = parsed
-    .filter(({ conditions }) => Object.values(conditions).some((v) => v !== null))
-    .map(({ r, conditions }) => ({
-      contributionId: r.id,
-      potId: r.pot_id,
-      funderName: r.name,
-      conditions: describeConditions(conditions, names),
-      startPence: left.get(r.id) ?? 0,
-      leftPence: left.get(r.id) ?? 0,
-    }))
+  const ringFenced = [...bases.values()]
+    .flatMap((b) => b.contributions)
+    .filter((c) => cash.has(c.id) && Object.values(c.conditions).some((v) => v !== null))
+    .sort((a, b) => a.id - b.id)
+    .map((c) => ({ contributionId: c.id, potId: potOf.get(c.id)!, funderName: c.funderName, conditions: c.conditions, startPence: left.get(c.id) ?? 0, leftPence: left.get(c.id) ?? 0 }))
   return { bases, ringFenced, left, potStart }
 }
 
-/**
- * Every contribution of the given pots with its funder and its ledger accounts' posted totals: one query for all the
- * pots (a row per contribution and account; a contribution with no accounts yet has one row of nulls), in contribution
- * then account order.
- */
-async function potContributionAccounts(db: Db, potIds: number[]) {
-  if (potIds.length === 0) return []
-  return db
-    .selectFrom('contributions')
-    .innerJoin('funders', 'funders.id', 'contributions.funder_id')
-    .leftJoin('ledger_accounts', (join) =>
-      join.onRef('ledger_accounts.owner_id', '=', 'contributions.id').on('ledger_accounts.owner_type', '=', 'contribution'),
-    )
-    .select([
-      'contributions.id',
-      'contributions.pot_id',
-      'contributions.conditions',
-      'contributions.is_in_kind',
-      'funders.name',
-      'ledger_accounts.kind',
-      'ledger_accounts.normal_balance',
-      'ledger_accounts.debits_posted_pence',
-      'ledger_accounts.credits_posted_pence',
-    ])
-    .where('contributions.pot_id', 'in', potIds)
-    .orderBy('contributions.id')
-    .orderBy('ledger_accounts.id')
-    .execute()
+/** A contribution of one of the pots, as the walk's `contributions` input lists it. */
+interface PotContribution {
+  id: number
+  potId: number
+  /** As stored (JSON text). */
+  conditions: string
+  isInKind: boolean
+  funderName: string
+}
+
+/** One of a contribution's ledger accounts, as the walk's `accounts` input lists it. */
+interface ContributionAccount {
+  contributionId: number
+  kind: string
+  normalBalance: 'debit' | 'credit'
+  debitsPostedPence: number
+  creditsPostedPence: number
 }
 
 /**
- * Each pot's split basis (what potSplitBasis reads with three queries a pot) from potContributionAccounts' rows: the
- * same contributions in id order and the same balance in every bucket.
+ * Each pot's split basis (what potSplitBasis reads with three queries a pot) from its contributions and their ledger
+ * accounts: the same contributions in id order and the same balance in every bucket.
  */
-function potSplitBases(pots: RoundPot[], rows: Awaited<ReturnType<typeof potContributionAccounts>>): Map<number, PotSplitBasis> {
+function potSplitBases(pots: readonly RoundPot[], contributions: readonly PotContribution[], accounts: readonly ContributionAccount[]): Map<number, PotSplitBasis> {
   const bases = new Map<number, PotSplitBasis>(pots.map((p) => [p.id, { availableBasis: p.availableBasis, contributions: [], balances: new Map() }]))
-  for (const r of rows) {
-    const basis = bases.get(r.pot_id)
-    if (!basis) continue
-    let balance = basis.balances.get(r.id)
-    if (!balance) {
-      basis.contributions.push({ id: r.id, funderName: r.name, isInKind: r.is_in_kind === 1, conditions: parseConditions(r.conditions) })
-      balance = { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 } satisfies ContributionBalances
-      basis.balances.set(r.id, balance)
-    }
-    if (r.kind !== null) balance[r.kind.replace(/^contribution_/, '') as ContributionBucket] = balanceFromTotals(r.normal_balance!, penceFromDatabase(r.debits_posted_pence), penceFromDatabase(r.credits_posted_pence))
+  for (const c of [...contributions].sort((a, b) => a.id - b.id)) {
+    const basis = bases.get(c.potId)
+    if (!basis || basis.balances.has(c.id)) continue
+    basis.contributions.push({ id: c.id, funderName: c.funderName, isInKind: c.isInKind, conditions: parseConditions(c.conditions) })
+    basis.balances.set(c.id, { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 } satisfies ContributionBalances)
+  }
+  const balances = new Map(contributions.map((c) => [c.id, bases.get(c.potId)?.balances.get(c.id)]))
+  for (const a of accounts) {
+    const balance = balances.get(a.contributionId)
+    if (balance) balance[a.kind.replace(/^contribution_/, '') as ContributionBucket] = balanceFromTotals(a.normalBalance, a.debitsPostedPence, a.creditsPostedPence)
   }
   return bases
 }
 
-/** The pots' split bases read in one query (see potSplitBases); exported so a test can hold it to potSplitBasis. */
+/**
+ * The pots' split bases read in one query, through the same lists and the same reading of them as the walk's
+ * `contributions` and `accounts` inputs; exported so a test can hold it to potSplitBasis.
+ */
 export async function readPotSplitBases(db: Db, potIds: number[]): Promise<Map<number, PotSplitBasis>> {
   if (potIds.length === 0) return new Map()
-  const pots = await db.selectFrom('pots').select(['id', 'name', 'place_id', 'available_basis']).where('id', 'in', potIds).execute()
-  return potSplitBases(
-    pots.map((p) => ({ id: p.id, name: p.name, placeId: p.place_id, placeName: null, availableBasis: p.available_basis })),
-    await potContributionAccounts(db, potIds),
-  )
+  const engine = engineOf(db)
+  const ids = sql.join(potIds)
+  const { rows } = await sql<{ pots: string; contributions: string; accounts: string }>`select
+    ${jsonList(engine, sql`select id, name, place_id, available_basis, null as place_name from pots where id in (${ids}) order by id`, POT_COLUMNS)} as pots,
+    ${jsonList(engine, contributionsOf(ids), CONTRIBUTION_COLUMNS)} as contributions,
+    ${jsonList(engine, accountsOf(ids), ACCOUNT_COLUMNS, ACCOUNT_ORDER)} as accounts`.execute(db)
+  const row = rows[0]!
+  return potSplitBases(roundPotsFrom(row.pots), contributionsFrom(row.contributions), accountsFrom(row.accounts))
 }
+
+// ---------------------------------------------------------------- what the walk reads
+
+/**
+ * Everything the walk down the list reads from the database, each source as one JSON list of lists the database
+ * builds (jsonList), all in one query. The walk is worked out from these texts alone, with the round's id, fund and
+ * budget and today's date (ring-fences can end), so equal texts give an equal walk: that is what lets a view reuse the
+ * round's last walk (walkOf) without anything having to tell it what changed.
+ */
+export interface WalkInputs {
+  /** The bids in front of the panel: id, place id, amount requested, outcome areas (JSON text); by id. */
+  bids: string
+  /** The round's score summaries: application id, moderated total, gateway failed (0/1); by application id. */
+  scores: string
+  /** The round's decisions: application id, status, amount; by application id. */
+  decisions: string
+  /** Bids whose award is committed: application id, award reference, pence committed and not released; by id. */
+  awards: string
+  /** The round's open pots (POT_COLUMNS), by id. */
+  pots: string
+  /** Their contributions (CONTRIBUTION_COLUMNS), by id. */
+  contributions: string
+  /** The contributions' ledger accounts (ACCOUNT_COLUMNS), by contribution and account. */
+  accounts: string
+}
+
+const POT_COLUMNS = ['id', 'name', 'place_id', 'available_basis', 'place_name']
+const CONTRIBUTION_COLUMNS = ['id', 'pot_id', 'conditions', 'is_in_kind', 'funder_name']
+const ACCOUNT_COLUMNS = ['owner_id', 'id', 'kind', 'normal_balance', 'debits_posted_pence', 'credits_posted_pence']
+const ACCOUNT_ORDER = ['owner_id', 'id']
+
+/**
+ * Some columns of a query's rows as one JSON text, a list of lists in the query's order (its `order by`, which is
+ * `orderBy`, by default the first of `columns`): `[]` when there are none. Built by the database (SQLite's
+ * json_group_array reads the ordered rows in turn; PostgreSQL's json_agg is given the order), so a page reads one text
+ * instead of a thousand rows. Equal rows give an equal text.
+ */
+function jsonList(engine: Engine, rows: RawBuilder<unknown> | Expression<unknown>, columns: readonly string[], orderBy: readonly string[] = columns.slice(0, 1)): RawBuilder<string> {
+  const values = sql.join(columns.map((c) => sql.ref(`t.${c}`)))
+  if (engine === 'postgres') return sql<string>`(select coalesce(json_agg(json_build_array(${values}) order by ${sql.join(orderBy.map((c) => sql.ref(`t.${c}`)))})::text, '[]') from (${rows}) t)`
+  return sql<string>`(select json_group_array(json_array(${values})) from (${rows}) t)`
+}
+
+function contributionsOf(potIds: RawBuilder<unknown>) {
+  return sql`select contributions.id, contributions.pot_id, contributions.conditions, contributions.is_in_kind, funders.name as funder_name from contributions
+    inner join funders on funders.id = contributions.funder_id where contributions.pot_id in (${potIds}) order by contributions.id`
+}
+
+function accountsOf(potIds: RawBuilder<unknown>) {
+  return sql`select owner_id, id, kind, normal_balance, debits_posted_pence, credits_posted_pence from ledger_accounts
+    where owner_type = 'contribution' and owner_id in (select id from contributions where pot_id in (${potIds})) order by owner_id, id`
+}
+
+/**
+ * The walk's inputs (WalkInputs) and the round's latest optimiser run, in one query. Written as SQL text, apart from
+ * which bids are in front of the panel (inFrontOfPanel): building it with the query builder cost more than running it
+ * on SQLite.
+ */
+export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs: WalkInputs; latestRun: { id: number; status: string } | null }> {
+  const engine = engineOf(db)
+  const bids = db
+    .selectFrom('applications')
+    .select(['applications.id', 'applications.place_id', 'applications.amount_requested_pence', 'applications.outcome_areas'])
+    .where('applications.round_id', '=', roundId)
+    .where(inFrontOfPanel)
+    .orderBy('applications.id')
+  const roundPotIds = sql`select round_pots.pot_id from round_pots inner join pots on pots.id = round_pots.pot_id where round_pots.round_id = ${roundId} and pots.status = 'open'`
+  const query = sql<WalkInputs & { latest_run_id: number | null; latest_run_status: string | null }>`select
+    ${jsonList(engine, bids, ['id', 'place_id', 'amount_requested_pence', 'outcome_areas'])} as bids,
+    ${jsonList(engine, sql`select application_id, moderated_total_milli, gateway_failed from bid_score_summaries where round_id = ${roundId} order by application_id`, ['application_id', 'moderated_total_milli', 'gateway_failed'])} as scores,
+    ${jsonList(engine, sql`select application_id, status, amount_pence from panel_decisions where round_id = ${roundId} order by application_id`, ['application_id', 'status', 'amount_pence'])} as decisions,
+    ${jsonList(
+      engine,
+      sql`select awards.application_id, awards.reference, sum(award_commitments.amount_pence) as committed from awards
+        inner join award_commitments on award_commitments.award_id = awards.id
+        where awards.round_id = ${roundId} and award_commitments.released_at is null
+        group by awards.application_id, awards.reference order by awards.application_id`,
+      ['application_id', 'reference', 'committed'],
+    )} as awards,
+    ${jsonList(
+      engine,
+      sql`select pots.id, pots.name, pots.place_id, pots.available_basis, places.name as place_name from round_pots
+        inner join pots on pots.id = round_pots.pot_id left join places on places.id = pots.place_id
+        where round_pots.round_id = ${roundId} and pots.status = 'open' order by pots.id`,
+      POT_COLUMNS,
+    )} as pots,
+    ${jsonList(engine, contributionsOf(roundPotIds), CONTRIBUTION_COLUMNS)} as contributions,
+    ${jsonList(engine, accountsOf(roundPotIds), ACCOUNT_COLUMNS, ACCOUNT_ORDER)} as accounts,
+    (select id from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_id,
+    (select status from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_status`
+  // Kept prepared on PostgreSQL: planning this query cost more than running it, and its plan (index ranges on the
+  // round) is the same for every round.
+  const { rows } = await db.executeQuery(prepared({ compile: () => query.compile(db) }))
+  const row = rows[0]!
+  return {
+    inputs: { bids: row.bids, scores: row.scores, decisions: row.decisions, awards: row.awards, pots: row.pots, contributions: row.contributions, accounts: row.accounts },
+    latestRun: row.latest_run_id === null ? null : { id: Number(row.latest_run_id), status: row.latest_run_status! },
+  }
+}
+
+function roundPotsFrom(list: string): RoundPot[] {
+  const pots = (JSON.parse(list) as [number, string, number | null, 'received' | 'pledged', string | null][]).map(([id, name, placeId, availableBasis, placeName]) => ({ id, name, placeId, placeName, availableBasis }))
+  return pots.sort((a, b) => a.id - b.id)
+}
+
+function contributionsFrom(list: string): PotContribution[] {
+  return (JSON.parse(list) as [number, number, string, unknown, string][]).map(([id, potId, conditions, isInKind, funderName]) => ({ id, potId, conditions, isInKind: Number(isInKind) === 1, funderName }))
+}
+
+function accountsFrom(list: string): ContributionAccount[] {
+  return (JSON.parse(list) as [number, number, string, 'debit' | 'credit', unknown, unknown][]).map(([contributionId, , kind, normalBalance, debits, credits]) => ({
+    contributionId,
+    kind,
+    normalBalance,
+    debitsPostedPence: penceFromDatabase(debits),
+    creditsPostedPence: penceFromDatabase(credits),
+  }))
+}
+
+/** The bids in rank order (the scoreboard's rank: rankBids over the moderated totals and gateway results). */
+function rankingEntries(inputs: WalkInputs): RankingEntry[] {
+  const scores = new Map((JSON.parse(inputs.scores) as [number, number | null, number][]).map(([id, total, failed]) => [id, { total, failed }]))
+  const entries = (JSON.parse(inputs.bids) as [number, number | null, unknown, string][]).map(([id, placeId, amount, outcomeAreas]) => {
+    const s = scores.get(id)
+    return {
+      applicationId: id,
+      rank: 0,
+      placeId,
+      amountRequestedPence: penceFromDatabase(amount),
+      moderatedTotalMilli: s && s.total !== null ? Number(s.total) : null,
+      gatewayFailed: Number(s?.failed ?? 0) === 1,
+      outcomeAreas,
+    }
+  })
+  const ranks = rankBids(entries.map((e) => ({ applicationId: e.applicationId, score: e.moderatedTotalMilli, gatewayFailed: e.gatewayFailed })))
+  for (const e of entries) e.rank = ranks.get(e.applicationId)!
+  return entries.sort((a, b) => a.rank - b.rank || a.applicationId - b.applicationId)
+}
+
+// ---------------------------------------------------------------- the walk
 
 /** A decision as the running totals read it. */
 interface DecidedAmount {
@@ -474,35 +600,26 @@ const NONE: WalkedMoney['ringFenced'] = []
 /** What the walk down the list works out for each bid: PanelRow's money fields. */
 type WalkedMoney = Pick<PanelRow, 'counted' | 'runningTotalPence' | 'roundLeftPence' | 'pot' | 'ringFenced' | 'shortfall' | 'award'>
 
-interface PanelWalk extends Omit<PanelView, 'rows'> {
-  entries: { entry: RankingEntry; money: WalkedMoney }[]
+/** The whole list walked (see the module comment): each bid's money, the pots' and ring-fences' balances, the totals. */
+interface PanelWalk {
+  entries: readonly { entry: RankingEntry; money: WalkedMoney }[]
+  pots: PotBalance[]
+  ringFenced: WalkedContribution[]
+  totals: PanelView['totals']
 }
 
-/**
- * The whole list walked once for the running totals (see the module comment), from one row a bid (the maintained score
- * summaries) and each decision's status and amount; what the rows show besides is read only for the rows shown.
- */
-async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: number; before?: number }; size: number }, known?: PanelRoundFacts): Promise<PanelWalk> {
-  const round = known ?? (await panelRound(db, roundId))
-  const [board, decisionRows, pots, latestRun, awardRows] = await Promise.all([
-    roundRankingEntries(db, roundId),
-    db.selectFrom('panel_decisions').select(['application_id', 'status', 'amount_pence']).where('round_id', '=', roundId).execute(),
-    roundPots(db, roundId),
-    db.selectFrom('optimiser_runs').select(['id', 'status']).where('round_id', '=', roundId).orderBy('id', 'desc').executeTakeFirst(),
-    db
-      .selectFrom('awards')
-      .innerJoin('award_commitments', 'award_commitments.award_id', 'awards.id')
-      .select(['awards.application_id', 'awards.reference', (eb) => eb.fn.sum<number>('award_commitments.amount_pence').as('committed')])
-      .where('awards.round_id', '=', roundId)
-      .where('award_commitments.released_at', 'is', null)
-      .groupBy(['awards.application_id', 'awards.reference'])
-      .execute(),
-  ])
-  const decisions = new Map(decisionRows.map((d) => [d.application_id, { status: d.status, amountPence: d.amount_pence === null ? null : penceFromDatabase(d.amount_pence) }]))
+/** The round's facts the walk reads besides its inputs. */
+type WalkRound = Pick<PanelRoundFacts, 'id' | 'fundId' | 'budgetPence'>
+
+/** The walk down the whole list from its inputs alone (no database work): the same inputs always give the same walk. */
+export function walkFrom(inputs: WalkInputs, round: WalkRound, today: string): PanelWalk {
+  const board = rankingEntries(inputs)
+  const decisions = new Map((JSON.parse(inputs.decisions) as [number, DecisionStatus, unknown][]).map(([id, status, amount]) => [id, { status, amountPence: amount === null ? null : penceFromDatabase(amount) }]))
   // Bids whose award is already committed to a pot: their money has left the pots' available balances already.
-  const committedAwards = new Map(awardRows.map((r) => [r.application_id, { reference: r.reference, committedPence: penceFromDatabase(r.committed) }]))
-  const today = ukToday()
-  const { bases, ringFenced, left, potStart } = await startingBalances(db, pots, { categories: [], fundId: round.fundId, roundId, date: today })
+  const committedAwards = new Map((JSON.parse(inputs.awards) as [number, string, unknown][]).map(([id, reference, committed]) => [id, { reference, committedPence: penceFromDatabase(committed) }]))
+  const pots = roundPotsFrom(inputs.pots)
+  const facts = { categories: [], fundId: round.fundId, roundId: round.id, date: today }
+  const { bases, ringFenced, left, potStart } = startingBalances(pots, contributionsFrom(inputs.contributions), accountsFrom(inputs.accounts), facts)
   const potLeft = new Map(potStart)
   const ringFencedLeft = new Map(ringFenced.map((c) => [c.contributionId, c]))
   // Each pot's contributions as the bids of a place and outcome areas see them, worked out once for each such pair.
@@ -513,7 +630,7 @@ async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: num
     let list = byAreas.get(outcomeAreas)
     if (!list) {
       // The outcome areas the fund manager recorded on the bid, for ring-fences that fund only some outcomes.
-      const facts: AwardFacts = { placeId, categories: parseOutcomeAreas(outcomeAreas), fundId: round.fundId, roundId, date: today, amountPence: 1 }
+      const facts: AwardFacts = { placeId, categories: parseOutcomeAreas(outcomeAreas), fundId: round.fundId, roundId: round.id, date: today, amountPence: 1 }
       list = potsForBid(pots, placeId).map((pot) => {
         const basis = bases.get(pot.id)!
         const candidates = candidatesFrom(basis, facts)
@@ -523,13 +640,10 @@ async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: num
     }
     return list
   }
-  // The rows shown (panelRankingPage) are the only ones whose refusal is put in words.
-  const shown = page ? pageRange(board.length, page.cursor, page.size) : null
-  const explained = (index: number) => !shown || (index >= shown.start && index < shown.end)
 
   let running = 0
   let recommended = 0
-  const entries: PanelWalk['entries'] = new Array(board.length)
+  const entries: PanelWalk['entries'][number][] = new Array(board.length)
   for (let index = 0; index < board.length; index++) {
     const bid = board[index]!
     const decision = decisions.get(bid.applicationId)
@@ -543,7 +657,7 @@ async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: num
       if (decision?.status === 'recommended') recommended += amount
       award = committedAwards.get(bid.applicationId)
       if (!award && pots.length > 0 && amount > 0) {
-        const result = allocate(potsFor(bid.placeId, bid.outcomeAreas), amount, left, potLeft, explained(index))
+        const result = allocate(potsFor(bid.placeId, bid.outcomeAreas), amount, left, potLeft)
         if ('refusal' in result) shortfall = result.refusal
         else {
           let potTotal = potLeft.get(result.pot.id) ?? 0
@@ -568,20 +682,73 @@ async function panelWalk(db: Db, roundId: number, page?: { cursor: { after?: num
   }
 
   return {
-    round,
     entries,
     pots: pots.map((p) => ({ potId: p.id, name: p.name, placeId: p.placeId, placeName: p.placeName, startPence: potStart.get(p.id) ?? 0, leftPence: potLeft.get(p.id) ?? 0 })),
     ringFenced,
     totals: { countedPence: running, recommendedPence: recommended, roundLeftPence: round.budgetPence - running, decided: decisions.size, bids: entries.length },
-    latestRun: latestRun ?? null,
   }
 }
 
+/** A walk kept for reuse, with everything it was worked out from. */
+interface KeptWalk {
+  inputs: WalkInputs
+  round: WalkRound
+  today: string
+  walk: PanelWalk
+}
+
+/** The last walk of each of the most recently viewed rounds (the oldest let go first). */
+const keptWalks = new Map<number, KeptWalk>()
+const KEPT_WALKS = 16
+
+function sameInputs(a: WalkInputs, b: WalkInputs): boolean {
+  return a.bids === b.bids && a.scores === b.scores && a.decisions === b.decisions && a.awards === b.awards && a.pots === b.pots && a.contributions === b.contributions && a.accounts === b.accounts
+}
+
+/**
+ * The walk of these inputs: the round's last walk when it was worked out from exactly the same inputs, round facts and
+ * day (so it is the walk walkFrom would give now: never a stale one), else a fresh walk, which is then kept. The
+ * inputs are read on every view; what is saved is the walk itself (the splits down ~1,000 bids at national size).
+ * A kept walk is frozen, so no caller can change what the next view is given.
+ */
+function walkOf(inputs: WalkInputs, round: WalkRound, today: string): PanelWalk {
+  const kept = keptWalks.get(round.id)
+  if (kept && kept.today === today && kept.round.fundId === round.fundId && kept.round.budgetPence === round.budgetPence && sameInputs(kept.inputs, inputs)) return kept.walk
+  const walk = deepFreeze(walkFrom(inputs, round, today))
+  keptWalks.delete(round.id)
+  if (keptWalks.size >= KEPT_WALKS) keptWalks.delete(keptWalks.keys().next().value!)
+  keptWalks.set(round.id, { inputs, round: { id: round.id, fundId: round.fundId, budgetPence: round.budgetPence }, today, walk })
+  return walk
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+/** The ring-fenced contributions with their conditions in words (place, fund and round names read for this view). */
+async function describeRingFenced(db: Db, ringFenced: readonly WalkedContribution[]): Promise<ContributionBalance[]> {
+  if (ringFenced.length === 0) return []
+  const names = await conditionNames(db, ringFenced.map((c) => c.conditions))
+  return ringFenced.map((c) => ({ ...c, conditions: describeConditions(c.conditions, names) }))
+}
+
+/** The round's walk (walkOf) and everything the view shows besides the rows. */
+async function panelWalk(db: Db, roundId: number, known?: PanelRoundFacts): Promise<{ walk: PanelWalk; view: Omit<PanelView, 'rows'> }> {
+  const [round, { inputs, latestRun }] = await Promise.all([known ?? panelRound(db, roundId), readWalkInputs(db, roundId)])
+  const walk = walkOf(inputs, round, ukToday())
+  const ringFenced = await describeRingFenced(db, walk.ringFenced)
+  return { walk, view: { round, pots: walk.pots.map((p) => ({ ...p })), ringFenced, totals: { ...walk.totals }, latestRun } }
+}
+
 /** The rows shown for some walked entries: each bid's own fields and scores, its decision and the walk's money. */
-async function panelRows(db: Db, roundId: number, walked: PanelWalk['entries'], all: boolean): Promise<PanelRow[]> {
+async function panelRows(db: Db, round: PanelRoundFacts, walked: PanelWalk['entries'], all: boolean): Promise<PanelRow[]> {
   const [bids, decisions] = await Promise.all([
-    rankedBids(db, roundId, walked.map((w) => w.entry)),
-    decisionsFor(db, roundId, all ? undefined : walked.map((w) => w.entry.applicationId)),
+    rankedBids(db, round.id, walked.map((w) => w.entry), round),
+    decisionsFor(db, round.id, all ? undefined : walked.map((w) => w.entry.applicationId)),
   ])
   return bids.map((bid, i) => {
     const decision = decisions.get(bid.applicationId) ?? null
@@ -610,14 +777,14 @@ async function panelRows(db: Db, roundId: number, walked: PanelWalk['entries'], 
 
 /** The ranked list with decisions and the running totals (see the module comment). */
 export async function panelView(db: Db, roundId: number): Promise<PanelView> {
-  const { entries, ...view } = await panelWalk(db, roundId)
-  return { ...view, rows: await panelRows(db, roundId, entries, true) }
+  const { walk, view } = await panelWalk(db, roundId)
+  return { ...view, rows: await panelRows(db, view.round, walk.entries, true) }
 }
 
 /**
  * One page of the ranked list (PANEL_PAGE_SIZE) with everything else panelView gives: the money is walked down the
- * whole list from one summary row a bid (so a page shows the same money left as the full list), and the bids' own
- * fields, scores and decisions are read for the page's rows only.
+ * whole list (so a page shows the same money left as the full list), and the bids' own fields, scores and decisions
+ * are read for the page's rows only.
  */
 export async function panelRankingPage(
   db: Db,
@@ -627,9 +794,9 @@ export async function panelRankingPage(
   /** The round as requirePanelAccess read it, so it is not read again. */
   round?: PanelRoundFacts,
 ): Promise<Omit<PanelView, 'rows'> & { page: PanelPage }> {
-  const { entries, ...view } = await panelWalk(db, roundId, { cursor, size }, round)
-  const { rows: shown, ...page } = panelPage(entries, cursor, size)
-  return { ...view, page: { ...page, rows: await panelRows(db, roundId, shown, false) } }
+  const { walk, view } = await panelWalk(db, roundId, round)
+  const { rows: shown, ...page } = panelPage(walk.entries, cursor, size)
+  return { ...view, page: { ...page, rows: await panelRows(db, view.round, shown, false) } }
 }
 
 export const PANEL_PAGE_SIZE = 50
@@ -650,7 +817,7 @@ export interface PanelPage<Row = PanelRow> {
  * shows the same money left as the full list would; only the rows sent to the browser are cut. Cursors are positions
  * in the list: `after` shows the rows after that position, `before` those before it.
  */
-export function panelPage<Row>(rows: Row[], cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): PanelPage<Row> {
+export function panelPage<Row>(rows: readonly Row[], cursor: { after?: number; before?: number }, size = PANEL_PAGE_SIZE): PanelPage<Row> {
   const total = rows.length
   const { start, end } = pageRange(total, cursor, size)
   return {

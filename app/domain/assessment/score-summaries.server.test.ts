@@ -16,13 +16,17 @@ const inTrx = <T>(f: (trx: Transaction<DB>) => Promise<T>) => db.transaction().e
 const scores = (panel: PanelRound, values: number[]) => panel.criteria.map((c, i) => ({ criterionId: c.id, score: values[i]!, comment: 'Evidence from the local survey' }))
 
 /**
- * The maintained summaries against a recomputation from the base rows, two ways: the ranked list read from them equals
- * the scoreboard (which aggregates every score itself), and rebuilding every row from scratch changes nothing.
+ * The maintained summaries against a recomputation from the base rows, two ways: the ranked list read from them (and the
+ * panel's list walked from them) equals the scoreboard (which aggregates every score itself), and rebuilding every row
+ * from scratch changes nothing.
  */
 async function expectInStep(panel: PanelRound) {
   const board = await roundScoreboard(db, panel.roundId, { normalise: false })
   const ranking = await roundRanking(db, panel.roundId)
   expect(ranking).toEqual(board.bids.map(({ assessors: _a, conflicts: _c, normalisedZ: _z, normalisedRank: _r, ...rest }) => rest))
+  // The panel's ranked list (walked from the summaries read as one JSON list) in the same order with the same ranks.
+  const listed = (await panelView(db, panel.roundId)).rows.map((r) => [r.applicationId, r.rank, r.moderatedTotalMilli, r.gatewayFailed, r.meanMilli, r.spreadMilli])
+  expect(listed).toEqual(ranking.map((r) => [r.applicationId, r.rank, r.moderatedTotalMilli, r.gatewayFailed, r.meanMilli, r.spreadMilli]))
   const maintained = await db.selectFrom('bid_score_summaries').selectAll().orderBy('application_id').execute()
   await rebuildBidScoreSummaries(db)
   expect(await db.selectFrom('bid_score_summaries').selectAll().orderBy('application_id').execute()).toEqual(maintained)

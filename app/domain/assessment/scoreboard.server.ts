@@ -228,30 +228,34 @@ export async function roundRankingEntries(db: Db, roundId: number): Promise<Rank
 /**
  * Everything the ranked list shows about some of the round's ranked bids (a page of them, or all), in the order given:
  * the bid itself, and from its score summary the mean, spread and disagreement (spreadOfSummary), the moderated total
- * and the gateway result; the names of the gateways failed are worked out for the failing bids only.
+ * and the gateway result; the names of the gateways failed are worked out for the failing bids only. The round's
+ * disagreement threshold is read unless the caller has it.
  */
-export async function rankedBids(db: Db, roundId: number, entries: readonly RankingEntry[]): Promise<RankedBid[]> {
+export async function rankedBids(db: Db, roundId: number, entries: readonly RankingEntry[], round?: { disagreementThreshold: number }): Promise<RankedBid[]> {
   if (entries.length === 0) return []
   const ids = entries.map((e) => e.applicationId)
   const failing = entries.filter((e) => e.gatewayFailed).map((e) => e.applicationId)
-  const [round, identities, summaries, gatewayNames] = await Promise.all([
-    db.selectFrom('rounds').select('disagreement_threshold').where('id', '=', roundId).executeTakeFirstOrThrow(),
-    bidIdentityQuery(db).where('applications.id', 'in', ids).execute(),
-    db.selectFrom('bid_score_summaries').selectAll().where('application_id', 'in', ids).execute(),
+  const [threshold, rows, gatewayNames] = await Promise.all([
+    round?.disagreementThreshold ?? db.selectFrom('rounds').select('disagreement_threshold').where('id', '=', roundId).executeTakeFirstOrThrow().then((r) => r.disagreement_threshold),
+    // Each bid with its score summary (none until it has a submitted score or a moderation), in one query.
+    bidIdentityQuery(db)
+      .leftJoin('bid_score_summaries', 'bid_score_summaries.application_id', 'applications.id')
+      .select(['bid_score_summaries.submitted_count', 'bid_score_summaries.weighted_total_milli', 'bid_score_summaries.weighted_lowest_milli', 'bid_score_summaries.weighted_highest_milli', 'bid_score_summaries.moderated_criteria'])
+      .where('applications.id', 'in', ids)
+      .execute(),
     failedGatewayNames(db, roundId, failing),
   ])
-  const identityOf = new Map(identities.map((b) => [b.id, b]))
-  const summaryOf = new Map(summaries.map((s) => [s.application_id, s]))
+  const rowOf = new Map(rows.map((b) => [b.id, b]))
   return entries.map((e) => {
-    const s = summaryOf.get(e.applicationId)
-    const count = s ? Number(s.submitted_count) : 0
-    const weights = s && count > 0 ? { count, total: Number(s.weighted_total_milli), lowest: Number(s.weighted_lowest_milli), highest: Number(s.weighted_highest_milli) } : null
+    const s = rowOf.get(e.applicationId)!
+    const count = s.submitted_count === null ? 0 : Number(s.submitted_count)
+    const weights = count > 0 ? { count, total: Number(s.weighted_total_milli), lowest: Number(s.weighted_lowest_milli), highest: Number(s.weighted_highest_milli) } : null
     return {
-      ...bidIdentity(identityOf.get(e.applicationId)!),
+      ...bidIdentity(s),
       submittedCount: count,
-      ...spreadOfSummary(weights, round.disagreement_threshold),
+      ...spreadOfSummary(weights, threshold),
       moderatedTotalMilli: e.moderatedTotalMilli,
-      moderatedCriteria: s ? Number(s.moderated_criteria) : 0,
+      moderatedCriteria: s.moderated_criteria === null ? 0 : Number(s.moderated_criteria),
       gatewayFailed: e.gatewayFailed,
       failedGatewayNames: gatewayNames.get(e.applicationId) ?? [],
       rank: e.rank,
@@ -401,7 +405,8 @@ function panelBidQuery(db: Db, roundId: number) {
   return db.selectFrom('applications').where('applications.round_id', '=', roundId).where(inFrontOfPanel).orderBy('applications.id')
 }
 
-function inFrontOfPanel(eb: ExpressionBuilder<DB, 'applications'>) {
+/** A bid in front of the panel (see PANEL_BID_STATUSES; not screened ineligible), as a condition on its applications row. */
+export function inFrontOfPanel(eb: ExpressionBuilder<DB, 'applications'>) {
   return eb.and([
     eb('applications.status', 'in', PANEL_BID_STATUSES),
     eb.or([
