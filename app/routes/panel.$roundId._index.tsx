@@ -1,10 +1,12 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
+import { Fragment } from 'react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
+import { PlainLink } from '~/components/plain-link.tsx'
 import { decisionLabel } from '~/domain/assessment/panel-labels.ts'
-import { panelRankingPage, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
+import { panelRankingPage, requirePanelAccess, type PanelRow } from '~/domain/assessment/panel.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
@@ -31,46 +33,52 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!cursor.success) throw new Response('That page of the ranked list does not exist', { status: 400 })
   const { page, ...view } = await panelRankingPage(db, roundId, cursor.data, undefined, facts)
   const { round, totals, pots, ringFenced } = view
-  // Only what the page shows is sent (the page is rendered from it and it is embedded in the page for hydration).
-  return json({
+  // Only what the page shows, as the text it shows (the page is rendered from it and it is embedded in the page for
+  // hydration); a bare object, so single fetch serialises it once.
+  return {
     view: {
-      round: { id: round.id, title: round.title, budgetPence: round.budgetPence, decisionsReleasedAt: round.decisionsReleasedAt },
-      totals,
-      pots: pots.map((p) => ({ potId: p.potId, name: p.name, placeName: p.placeName, startPence: p.startPence, leftPence: p.leftPence })),
-      ringFenced: ringFenced.map((c) => ({ contributionId: c.contributionId, funderName: c.funderName, conditions: c.conditions.join('. '), startPence: c.startPence, leftPence: c.leftPence })),
+      round: { id: round.id, title: round.title, budget: formatPence(round.budgetPence), decisionsReleased: round.decisionsReleasedAt !== null },
+      totals: { counted: formatPence(totals.countedPence), roundLeft: left(totals.roundLeftPence), decided: totals.decided, bids: totals.bids, recommended: formatPence(totals.recommendedPence) },
+      pots: pots.map((p) => ({ potId: p.potId, name: p.name, placeName: p.placeName ?? 'National', start: formatPence(p.startPence), left: formatPence(p.leftPence) })),
+      ringFenced: ringFenced.map((c) => ({ contributionId: c.contributionId, funderName: c.funderName, conditions: c.conditions.join('. '), start: formatPence(c.startPence), left: formatPence(c.leftPence) })),
     },
-    page: {
-      ...page,
-      rows: page.rows.map((r) => ({
-        rank: r.rank,
-        applicationId: r.applicationId,
-        reference: r.reference,
-        title: r.title,
-        placeName: r.placeName,
-        amountPence: r.amountPence,
-        moderatedTotalMilli: r.moderatedTotalMilli,
-        spreadMilli: r.spreadMilli,
-        disagreement: r.disagreement,
-        failedGateways: r.gatewayFailed ? r.failedGatewayNames.join(', ') : null,
-        counted: r.counted,
-        runningTotalPence: r.runningTotalPence,
-        roundLeftPence: r.roundLeftPence,
-        pot: r.pot ? { name: r.pot.name, leftPence: r.pot.leftPence } : null,
-        ringFenced: r.ringFenced.map((c) => ({ funderName: c.funderName, leftPence: c.leftPence })),
-        award: r.award ?? null,
-        shortfall: r.shortfall,
-        decision: r.decision ? { status: r.decision.status, amountPence: r.decision.amountPence, changed: Boolean(r.decision.overrideReason) } : null,
-      })),
-    },
+    page: { first: page.first, last: page.last, total: page.total, previousBefore: page.previousBefore, nextAfter: page.nextAfter, rows: page.rows.map(shownRow) },
     canRelease: user.permissions.has('manage:round:any'),
-  })
+  }
 }
 
 const position = z.coerce.number().int().min(0).max(1_000_000)
 const pageCursor = z.object({ after: position.optional(), before: position.optional() })
 
-function Left({ pence }: { pence: number }) {
-  return pence < 0 ? <strong>{`Over by ${formatPence(-pence)}`}</strong> : <>{formatPence(pence)}</>
+/** Money left as the page shows it: "£1,000.00", or what it is over by (shown in bold). */
+function left(pence: number): { text: string; over: boolean } {
+  return pence < 0 ? { text: `Over by ${formatPence(-pence)}`, over: true } : { text: formatPence(pence), over: false }
+}
+
+/** A row as the page shows it: each cell's text, worked out here once. */
+function shownRow(r: PanelRow) {
+  const spread = r.spreadMilli === null ? null : `Spread ${formatPoints(r.spreadMilli)}`
+  return {
+    rank: r.rank,
+    applicationId: r.applicationId,
+    reference: r.reference,
+    title: r.title,
+    place: r.placeName ?? 'Not recorded',
+    amount: formatPence(r.amountPence),
+    score: formatPoints(r.moderatedTotalMilli),
+    spread: spread ?? 'Not scored',
+    disagreement: spread !== null && r.disagreement,
+    failedGateways: r.gatewayFailed ? `Failed: ${r.failedGatewayNames.join(', ')}` : null,
+    running: r.counted ? formatPence(r.runningTotalPence) : 'Not counted',
+    roundLeft: left(r.roundLeftPence),
+    /** The lines below the round's, each a label and an amount (labels repeat from row to row, so are sent once): the pot's, each ring-fenced contribution's. */
+    moneyLines: [...(r.pot ? [[r.pot.name, formatPence(r.pot.leftPence)]] : []), ...r.ringFenced.map((c) => [`${c.funderName} (ring-fenced)`, formatPence(c.leftPence)])],
+    award: r.award ? `Award ${r.award.reference}: ${formatPence(r.award.committedPence)} already committed` : null,
+    shortfall: r.shortfall,
+    decision: r.decision?.status === 'recommended' && r.decision.amountPence !== null ? `${decisionLabel(r.decision.status)} (${formatPence(r.decision.amountPence)})` : decisionLabel(r.decision?.status),
+    decided: r.decision !== null,
+    changed: Boolean(r.decision?.overrideReason),
+  }
 }
 
 export default function PanelRankedList() {
@@ -83,27 +91,23 @@ export default function PanelRankedList() {
         <Link to="/panel">Panels</Link>
       </p>
       <h1>{round.title}: ranked bids</h1>
-      {round.decisionsReleasedAt ? <p className="inset">Decisions have been released to applicants and can no longer be changed.</p> : null}
+      {round.decisionsReleased ? <p className="inset">Decisions have been released to applicants and can no longer be changed.</p> : null}
       <dl className="summary-list">
         <div>
           <dt>Round budget</dt>
-          <dd>{formatPence(round.budgetPence)}</dd>
+          <dd>{round.budget}</dd>
         </div>
         <div>
           <dt>Running total at the foot of the list</dt>
-          <dd>{formatPence(totals.countedPence)}</dd>
+          <dd>{totals.counted}</dd>
         </div>
         <div>
           <dt>Left in the round budget</dt>
-          <dd>
-            <Left pence={totals.roundLeftPence} />
-          </dd>
+          <dd>{totals.roundLeft.over ? <strong>{totals.roundLeft.text}</strong> : totals.roundLeft.text}</dd>
         </div>
         <div>
           <dt>Decided</dt>
-          <dd>
-            {totals.decided} of {totals.bids} bids (recommended so far: {formatPence(totals.recommendedPence)})
-          </dd>
+          <dd>{`${totals.decided} of ${totals.bids} bids (recommended so far: ${totals.recommended})`}</dd>
         </div>
       </dl>
       <ul>
@@ -128,9 +132,7 @@ export default function PanelRankedList() {
       </p>
       <div className="table-wrap">
         <table>
-          <caption>
-            Bids in order of moderated score{page.total > page.rows.length ? `: ${page.first} to ${page.last} of ${page.total}` : ''}
-          </caption>
+          <caption>{page.total > page.rows.length ? `Bids in order of moderated score: ${page.first} to ${page.last} of ${page.total}` : 'Bids in order of moderated score'}</caption>
           <thead>
             <tr>
               <th scope="col">Rank</th>
@@ -156,42 +158,35 @@ export default function PanelRankedList() {
               <tr key={r.applicationId}>
                 <td>{r.rank}</td>
                 <th scope="row">
-                  {/* Plain links: a row's links need no client routing, and 100 of them are rendered on every view. */}
-                  <a href={`${base}/bids/${r.applicationId}`}>{r.reference}</a>
+                  <PlainLink to={`${base}/bids/${r.applicationId}`}>{r.reference}</PlainLink>
                   <br />
                   {r.title}
                 </th>
-                <td>{r.placeName ?? 'Not recorded'}</td>
-                <td className="num">{formatPence(r.amountPence)}</td>
-                <td className="num">{formatPoints(r.moderatedTotalMilli)}</td>
-                <td>{r.spreadMilli === null ? 'Not scored' : r.disagreement ? <strong className="tag tag--red">{`Spread ${formatPoints(r.spreadMilli)}`}</strong> : `Spread ${formatPoints(r.spreadMilli)}`}</td>
-                <td>{r.failedGateways !== null ? <span className="tag tag--red">{`Failed: ${r.failedGateways}`}</span> : 'Passed'}</td>
-                <td className="num">{r.counted ? formatPence(r.runningTotalPence) : 'Not counted'}</td>
+                <td>{r.place}</td>
+                <td className="num">{r.amount}</td>
+                <td className="num">{r.score}</td>
+                <td>{r.disagreement ? <strong className="tag tag--red">{r.spread}</strong> : r.spread}</td>
+                <td>{r.failedGateways !== null ? <span className="tag tag--red">{r.failedGateways}</span> : 'Passed'}</td>
+                <td className="num">{r.running}</td>
                 <td>
-                  {r.roundLeftPence < 0 ? (
+                  {r.roundLeft.over ? (
                     <>
                       {'Round: '}
-                      <strong>{`Over by ${formatPence(-r.roundLeftPence)}`}</strong>
+                      <strong>{r.roundLeft.text}</strong>
                     </>
                   ) : (
-                    `Round: ${formatPence(r.roundLeftPence)}`
+                    `Round: ${r.roundLeft.text}`
                   )}
-                  {r.pot ? (
-                    <>
+                  {r.moneyLines.map(([label, amount], i) => (
+                    <Fragment key={i}>
                       <br />
-                      {`${r.pot.name}: ${formatPence(r.pot.leftPence)}`}
-                    </>
-                  ) : null}
-                  {r.ringFenced.map((c, i) => (
-                    <span key={i}>
-                      <br />
-                      {`${c.funderName} (ring-fenced): ${formatPence(c.leftPence)}`}
-                    </span>
+                      {`${label}: ${amount}`}
+                    </Fragment>
                   ))}
                   {r.award ? (
                     <>
                       <br />
-                      {`Award ${r.award.reference}: ${formatPence(r.award.committedPence)} already committed`}
+                      {r.award}
                     </>
                   ) : null}
                   {r.shortfall ? (
@@ -202,20 +197,20 @@ export default function PanelRankedList() {
                   ) : null}
                 </td>
                 <td>
-                  {r.decision?.status === 'recommended' && r.decision.amountPence !== null ? `${decisionLabel(r.decision.status)} (${formatPence(r.decision.amountPence)})` : decisionLabel(r.decision?.status)}
-                  {r.decision?.changed ? (
+                  {r.decision}
+                  {r.changed ? (
                     <>
                       <br />
                       Changed from the proposal
                     </>
                   ) : null}
-                  {round.decisionsReleasedAt ? null : (
+                  {round.decisionsReleased ? null : (
                     <>
                       <br />
-                      <a href={`${base}/bids/${r.applicationId}/decision`}>
-                        {r.decision ? 'Change' : 'Decide'}
+                      <PlainLink to={`${base}/bids/${r.applicationId}/decision`}>
+                        {r.decided ? 'Change' : 'Decide'}
                         <span className="visually-hidden">{` ${r.reference}`}</span>
-                      </a>
+                      </PlainLink>
                     </>
                   )}
                 </td>
@@ -245,9 +240,9 @@ export default function PanelRankedList() {
               {view.pots.map((p) => (
                 <tr key={p.potId}>
                   <th scope="row">{p.name}</th>
-                  <td>{p.placeName ?? 'National'}</td>
-                  <td className="num">{formatPence(p.startPence)}</td>
-                  <td className="num">{formatPence(p.leftPence)}</td>
+                  <td>{p.placeName}</td>
+                  <td className="num">{p.start}</td>
+                  <td className="num">{p.left}</td>
                 </tr>
               ))}
             </tbody>
@@ -277,8 +272,8 @@ export default function PanelRankedList() {
                 <tr key={c.contributionId}>
                   <th scope="row">{c.funderName}</th>
                   <td>{c.conditions}</td>
-                  <td className="num">{formatPence(c.startPence)}</td>
-                  <td className="num">{formatPence(c.leftPence)}</td>
+                  <td className="num">{c.start}</td>
+                  <td className="num">{c.left}</td>
                 </tr>
               ))}
             </tbody>

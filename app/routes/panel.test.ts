@@ -4,7 +4,6 @@ import { assignRaw, createPanelRound, submitScoresRaw, type PanelRound } from '.
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { DEMO_OVERRIDE_REASON, seedPanelDecisions } from '../../db/seed/decisions.ts'
 import { acceptProposal } from '~/domain/assessment/decisions.server.ts'
-import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { respond } from '~/domain/identity/test-support.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { loader as indexLoader } from './panel._index.tsx'
@@ -70,8 +69,8 @@ describe('the ranked list page', () => {
     const response = await call(listLoader, `/panel/${panel.roundId}`, panel.chair.id, params(panel))
     const { page: view } = await response.json()
     expect(view.rows.map((r: { reference: string }) => r.reference)).toEqual(panel.bids.map((b) => b.reference))
-    expect(view.rows.map((r: { runningTotalPence: number }) => r.runningTotalPence)).toEqual([2_500_000, 5_000_000, 7_500_000])
-    expect(view.rows.map((r: { roundLeftPence: number }) => r.roundLeftPence)).toEqual([7_500_000, 5_000_000, 2_500_000])
+    expect(view.rows.map((r: { running: string }) => r.running)).toEqual(['£25,000.00', '£50,000.00', '£75,000.00'])
+    expect(view.rows.map((r: { roundLeft: { text: string } }) => r.roundLeft.text)).toEqual(['£75,000.00', '£50,000.00', '£25,000.00'])
   })
 })
 
@@ -154,9 +153,9 @@ describe('the panel pack and minutes', () => {
     expect(response.headers.get('Content-Type')).toBe('application/pdf')
     const text = await pdfText(response)
     const { page } = await (await call(listLoader, `/panel/${panel.roundId}`, panel.chair.id, params(panel))).json()
-    for (const row of page.rows as { reference: string; moderatedTotalMilli: number }[]) {
+    for (const row of page.rows as { reference: string; score: string }[]) {
       expect(text).toContain(row.reference)
-      expect(text).toContain(formatPoints(row.moderatedTotalMilli))
+      expect(text).toContain(row.score)
     }
     expect(text).toContain('Assessor 1')
     expect(text).toContain('Comment from Assessor 2 on bid 3')

@@ -799,7 +799,7 @@ export async function panelRankingPage(
   return { ...view, page: { ...page, rows: await panelRows(db, view.round, shown, false) } }
 }
 
-export const PANEL_PAGE_SIZE = 50
+export const PANEL_PAGE_SIZE = 25
 
 export interface PanelPage<Row = PanelRow> {
   rows: Row[]
