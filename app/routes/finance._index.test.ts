@@ -1,20 +1,22 @@
 /**
  * /finance's payments due a page at a time: ?after= and ?before= (a due date and id) move through the list, the
- * count and total cover every payment due, and a cursor that is not one shows the first page.
+ * count and total cover every payment due (the total as the page shows it, to the penny), and a cursor that is not one
+ * shows the first page.
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createPaymentScenario } from '../../tests/factories/payments.ts'
 import { createUserWithRole, signedInRequest } from '../../tests/factories/sessions.ts'
 import { respond } from '~/domain/identity/test-support.server.ts'
 import { listDueTranches, payableTrancheIds } from '~/domain/payments/tranches.server.ts'
+import { formatPence } from '~/lib/money.ts'
 import { db } from '~/lib/db.server.ts'
 import { action, loader } from './finance._index.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
 interface Data {
-  due: Array<{ id: number; dueDate: string }>
+  due: Array<{ id: number; dueDate: string; amount: string; canPay: string; ready: boolean }>
   dueCount: number
-  dueTotalPence: number
+  dueTotal: string
   next: string | null
   previous: string | null
 }
@@ -39,7 +41,9 @@ describe('/finance payments due', () => {
     const d = await page()
     expect(d.due.map((t) => t.id)).toEqual(all.map((t) => t.id))
     expect(d.dueCount).toBe(all.length)
-    expect(d.dueTotalPence).toBe(all.reduce((sum, t) => sum + t.amountPence, 0))
+    expect(d.dueTotal).toBe(formatPence(all.reduce((sum, t) => sum + t.amountPence, 0)))
+    expect(d.due.map((t) => t.amount)).toEqual(all.map((t) => formatPence(t.amountPence)))
+    expect(d.due.every((t) => t.ready && t.canPay === 'Yes, by BACS')).toBe(true)
     expect([d.next, d.previous]).toEqual([null, null])
   })
 

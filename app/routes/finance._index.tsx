@@ -4,10 +4,11 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { SubmitButton } from '~/components/forms.tsx'
+import { PlainLink } from '~/components/plain-link.tsx'
 import { RAIL_LABELS, RUN_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
 import { paymentSettings } from '~/domain/payments/settings.server.ts'
-import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable } from '~/domain/payments/tranches.server.ts'
+import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable, type DueTranche } from '~/domain/payments/tranches.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
@@ -25,8 +26,9 @@ const PrepareSchema = z.object({
 })
 
 /**
- * GET /finance (prepare:payment-run:any): payments due now, 50 a page (?after= / ?before= a due date and id), with
- * why any cannot be paid yet, how many are due in all, and recent runs.
+ * GET /finance (prepare:payment-run:any): payments due now, 25 a page (?after= / ?before= a due date and id), with
+ * why any cannot be paid yet, how many are due in all and their total, and recent runs. Sent as the page shows it:
+ * amounts and labels as text, and for each payment whether it can be paid in words.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'prepare:payment-run:any')
@@ -37,27 +39,45 @@ export async function loader({ request }: LoaderFunctionArgs) {
     paymentSettings(db),
     db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
   ])
-  return json({
+  return {
     dueCount: page.count,
-    dueTotalPence: page.totalPence,
+    dueTotal: formatPence(page.totalPence),
     next: page.next ? formatDueCursor(page.next) : null,
     previous: page.previous ? formatDueCursor(page.previous) : null,
-    due: page.tranches.map((t) => ({
-      id: t.id,
-      reference: t.reference,
-      awardId: t.awardId,
-      organisationId: t.organisationId,
-      organisationName: t.organisationName,
-      amountPence: t.amountPence,
-      dueDate: t.dueDate,
-      bacs: reasonsNotPayable(t, 'bacs'),
-      stripe: reasonsNotPayable(t, 'stripe'),
+    due: page.tranches.map(dueRow),
+    runs: runs.map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      rail: RAIL_LABELS[r.rail] ?? r.rail,
+      trancheCount: r.trancheCount,
+      total: formatPence(r.totalPence),
+      createdByName: r.createdByName,
+      status: RUN_STATUS_LABELS[r.status] ?? r.status,
     })),
-    runs,
-    thresholdPence: settings.approvalThresholdPence,
+    threshold: formatPence(settings.approvalThresholdPence),
     bankDetailsToCheck: Number(toCheck.n),
     idempotencyKey: globalThis.crypto.randomUUID(),
-  })
+  }
+}
+
+/**
+ * A payment due as its row shows it: whether it can be paid ("Yes, by BACS", "Yes, by Stripe" or "Not yet: " and the
+ * reasons BACS cannot take it), ticked when it can, and the organisation to link to while Stripe cannot pay it.
+ */
+function dueRow(t: DueTranche) {
+  const bacs = reasonsNotPayable(t, 'bacs')
+  const stripe = reasonsNotPayable(t, 'stripe')
+  return {
+    id: t.id,
+    reference: t.reference,
+    awardId: t.awardId,
+    organisationName: t.organisationName,
+    amount: formatPence(t.amountPence),
+    dueDate: t.dueDate,
+    ready: bacs.length === 0 || stripe.length === 0,
+    canPay: bacs.length === 0 ? 'Yes, by BACS' : stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${bacs.join('; ')}`,
+    stripeOrganisationId: stripe.length > 0 ? t.organisationId : null,
+  }
 }
 
 /** POST: prepares a run of the chosen payments; refused (400) with each payment that cannot be paid and why. */
@@ -91,7 +111,7 @@ export default function FinanceHome() {
       <h1>Payments</h1>
       <ul className="actions-list">
         <li>
-          <Link to="/finance/bank-details">Bank details to check ({d.bankDetailsToCheck})</Link>
+          <Link to="/finance/bank-details">{`Bank details to check (${d.bankDetailsToCheck})`}</Link>
         </li>
         <li>
           <Link to="/finance/statements">Import a bank statement</Link>
@@ -112,18 +132,13 @@ export default function FinanceHome() {
         </div>
       ) : null}
       <h2 id="due-payments">Payments due</h2>
-      {d.dueCount > 0 ? (
-        <p>
-          {d.dueCount === 1 ? '1 payment is' : `${d.dueCount} payments are`} due, {formatPence(d.dueTotalPence)} in all.
-          {d.dueCount > d.due.length ? ` This page shows ${d.due.length} of them, soonest due first.` : null}
-        </p>
-      ) : null}
+      {d.dueCount > 0 ? <p>{dueSentence(d.dueCount, d.dueTotal, d.due.length)}</p> : null}
       {d.due.length === 0 ? (
         <p>No payments are due.</p>
       ) : (
         <Form method="post" key={d.idempotencyKey}>
           <input type="hidden" name="idempotencyKey" value={d.idempotencyKey} />
-          <p>Runs over {formatPence(d.thresholdPence)} need a second finance officer to approve them.</p>
+          <p>{`Runs over ${d.threshold} need a second finance officer to approve them.`}</p>
           <div className="table-wrap">
             <table>
               <caption className="visually-hidden">Payments due, with anything stopping them</caption>
@@ -140,34 +155,9 @@ export default function FinanceHome() {
                 </tr>
               </thead>
               <tbody>
-                {d.due.map((t) => {
-                  const ready = t.bacs.length === 0 || t.stripe.length === 0
-                  return (
-                    <tr key={t.id}>
-                      <td>
-                        <input type="checkbox" className="checkbox-input" id={`tranche-${t.id}`} name="trancheIds" value={t.id} defaultChecked={ready} />
-                        <label className="visually-hidden" htmlFor={`tranche-${t.id}`}>
-                          Include {t.reference}
-                        </label>
-                      </td>
-                      <th scope="row">
-                        <Link to={`/manage/awards/${t.awardId}`}>{t.reference}</Link>
-                      </th>
-                      <td>{t.organisationName}</td>
-                      <td className="num">{formatPence(t.amountPence)}</td>
-                      <td>{t.dueDate}</td>
-                      <td>
-                        {t.bacs.length === 0 ? 'Yes, by BACS' : t.stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${t.bacs.join('; ')}`}
-                        {t.stripe.length > 0 ? (
-                          <>
-                            {' '}
-                            <Link to={`/finance/organisations/${t.organisationId}/stripe`}>Stripe account for {t.organisationName}</Link>
-                          </>
-                        ) : null}
-                      </td>
-                    </tr>
-                  )
-                })}
+                {d.due.map((t) => (
+                  <DueRow key={t.id} t={t} />
+                ))}
               </tbody>
             </table>
           </div>
@@ -181,7 +171,7 @@ export default function FinanceHome() {
               </div>
               <div className="checkbox">
                 <input type="radio" id="scope-every" name="scope" value="every" />
-                <label htmlFor="scope-every">Every payment that can be paid by the method below, on every page ({d.dueCount} due in all)</label>
+                <label htmlFor="scope-every">{`Every payment that can be paid by the method below, on every page (${d.dueCount} due in all)`}</label>
               </div>
             </fieldset>
           ) : null}
@@ -222,13 +212,13 @@ export default function FinanceHome() {
               {d.runs.map((r) => (
                 <tr key={r.id}>
                   <th scope="row">
-                    <Link to={`/finance/payment-runs/${r.id}`}>{r.reference}</Link>
+                    <PlainLink to={`/finance/payment-runs/${r.id}`}>{r.reference}</PlainLink>
                   </th>
-                  <td>{RAIL_LABELS[r.rail]}</td>
+                  <td>{r.rail}</td>
                   <td className="num">{r.trancheCount}</td>
-                  <td className="num">{formatPence(r.totalPence)}</td>
+                  <td className="num">{r.total}</td>
                   <td>{r.createdByName}</td>
-                  <td>{RUN_STATUS_LABELS[r.status] ?? r.status}</td>
+                  <td>{r.status}</td>
                 </tr>
               ))}
             </tbody>
@@ -236,6 +226,42 @@ export default function FinanceHome() {
         </div>
       )}
     </>
+  )
+}
+
+/** "1,409 payments are due, £10,626,250.00 in all. This page shows 25 of them, soonest due first." */
+function dueSentence(count: number, total: string, shown: number): string {
+  const due = `${count === 1 ? '1 payment is' : `${count} payments are`} due, ${total} in all.`
+  return count > shown ? `${due} This page shows ${shown} of them, soonest due first.` : due
+}
+
+/**
+ * One payment due: ticked when it can be paid, labelled for screen readers by its reference (aria-label: one element
+ * fewer a row than a hidden <label>), plain links to its award and, while Stripe cannot pay it, the Stripe account.
+ */
+function DueRow({ t }: { t: ReturnType<typeof dueRow> }) {
+  return (
+    <tr>
+      <td>
+        <input type="checkbox" name="trancheIds" value={t.id} defaultChecked={t.ready} aria-label={`Include ${t.reference}`} />
+      </td>
+      <th scope="row">
+        <PlainLink to={`/manage/awards/${t.awardId}`}>{t.reference}</PlainLink>
+      </th>
+      <td>{t.organisationName}</td>
+      <td className="num">{t.amount}</td>
+      <td>{t.dueDate}</td>
+      <td>
+        {t.stripeOrganisationId === null ? (
+          t.canPay
+        ) : (
+          <>
+            {`${t.canPay} `}
+            <PlainLink to={`/finance/organisations/${t.stripeOrganisationId}/stripe`}>{`Stripe account for ${t.organisationName}`}</PlainLink>
+          </>
+        )}
+      </td>
+    </tr>
   )
 }
 

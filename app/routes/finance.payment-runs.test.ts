@@ -30,8 +30,8 @@ describe('finance pages', () => {
     expect((await call(financeLoader, '/finance', manager.id)).status).toBe(403)
     const res = await call(financeLoader, '/finance', finance.id)
     expect(res.status).toBe(200)
-    const data = (await res.json()) as { due: Array<{ id: number; bacs: string[] }> }
-    expect(data.due.find((t) => t.id === award.trancheIds[0])?.bacs).toEqual([])
+    const data = (await res.json()) as { due: Array<{ id: number; canPay: string }> }
+    expect(data.due.find((t) => t.id === award.trancheIds[0])?.canPay).toBe('Yes, by BACS')
   })
 
   test('preparing a run with a payment whose bank details are not checked is refused with the reason, and nothing is made', async () => {
