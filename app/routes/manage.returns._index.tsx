@@ -1,11 +1,12 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useLoaderData } from '@remix-run/react'
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
+import { PlainLink } from '~/components/plain-link.tsx'
 import { ukToday } from '~/domain/places/places.server.ts'
 import { RETURN_LIST_VIEWS, returnStatusLabel } from '~/domain/returns/return-schedule.ts'
-import { countReturnsByView, listReturnsForReview, roundsWithReturns } from '~/domain/returns/review.server.ts'
+import { countReturnsByView, returnFilterFunds, listReturnsForReview, resolveReturnFilter, roundsWithReturns } from '~/domain/returns/review.server.ts'
 import { formatLondonDate } from '~/lib/dates.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
@@ -24,30 +25,38 @@ const VIEW_LABELS: Record<(typeof RETURN_LIST_VIEWS)[number], string> = {
 
 const Filters = z.object({
   view: z.enum(RETURN_LIST_VIEWS).catch('awaiting_review'),
+  fund: idText.optional().catch(undefined),
   round: idText.optional().catch(undefined),
   after: idText.optional().catch(undefined),
   before: idText.optional().catch(undefined),
 })
 
-/** GET /manage/returns?view=&round=&after=&before=: returns waiting for review, overdue or due, filtered by round, 50 a page. */
+/**
+ * GET /manage/returns?view=&fund=&round=&after=&before=: returns waiting for review, overdue or due, 25 a page, filtered
+ * by fund and then by one of its rounds (a GET form: choose a fund and show, then its rounds are offered; ?round= alone
+ * still works and brings its fund). The page's data is what it shows, as text.
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'review:return:any')
   const url = new URL(request.url)
   const param = (name: string) => url.searchParams.get(name) || undefined
-  const { after, before, ...filters } = Filters.parse({ view: param('view'), round: param('round'), after: param('after'), before: param('before') })
+  const { view, after, before, ...asked } = Filters.parse({ view: param('view'), fund: param('fund'), round: param('round'), after: param('after'), before: param('before') })
+  const filter = await resolveReturnFilter(db, { fundId: asked.fund ?? null, roundId: asked.round ?? null })
   const today = ukToday()
-  const [page, counts, rounds] = await Promise.all([
-    listReturnsForReview(db, { view: filters.view, roundId: filters.round ?? null, today, after, before }),
-    countReturnsByView(db, { roundId: filters.round ?? null, today }),
-    roundsWithReturns(db),
+  const [page, counts, funds, rounds] = await Promise.all([
+    listReturnsForReview(db, { view, ...filter, today, after, before }),
+    countReturnsByView(db, { ...filter, today }),
+    returnFilterFunds(db),
+    filter.fundId === null ? [] : roundsWithReturns(db, filter.fundId),
   ])
-  return json({
-    filters,
+  return {
+    view,
+    ...filter,
     counts,
+    funds,
     rounds,
     nextAfter: page.nextAfter,
     previousBefore: page.previousBefore,
-    // Only what the table shows.
     returns: page.rows.map((r) => ({
       id: r.id,
       periodLabel: r.periodLabel,
@@ -59,53 +68,70 @@ export async function loader({ request }: LoaderFunctionArgs) {
       overdue: r.overdue,
       statusLabel: returnStatusLabel(r.status),
     })),
-  })
+  }
+}
+
+/** "3 waiting for review, 12 overdue, 40 due in this fund." */
+function countsSentence(counts: { awaiting_review: number; overdue: number; due: number }, where: string): string {
+  return `${counts.awaiting_review} waiting for review, ${counts.overdue} overdue, ${counts.due} due${where}.`
 }
 
 export default function ManageReturns() {
-  const { filters, counts, rounds, returns, nextAfter, previousBefore } = useLoaderData<typeof loader>()
-  const roundQuery = filters.round ? `&round=${filters.round}` : ''
+  const d = useLoaderData<typeof loader>()
+  const filterQuery = `${d.fundId === null ? '' : `&fund=${d.fundId}`}${d.roundId === null ? '' : `&round=${d.roundId}`}`
   return (
     <>
       <h1>Impact returns</h1>
-      <p>
-        {counts.awaiting_review} waiting for review, {counts.overdue} overdue, {counts.due} due
-        {filters.round ? ' in this round' : ''}.
-      </p>
+      <p>{countsSentence(d.counts, d.roundId !== null ? ' in this round' : d.fundId !== null ? ' in this fund' : '')}</p>
       <nav aria-label="Which returns">
         <ul>
           {RETURN_LIST_VIEWS.map((v) => (
             <li key={v}>
-              {v === filters.view ? <strong aria-current="page">{VIEW_LABELS[v]}</strong> : <Link to={`/manage/returns?view=${v}${roundQuery}`}>{VIEW_LABELS[v]}</Link>}
+              {v === d.view ? <strong aria-current="page">{VIEW_LABELS[v]}</strong> : <PlainLink to={`/manage/returns?view=${v}${filterQuery}`}>{VIEW_LABELS[v]}</PlainLink>}
             </li>
           ))}
         </ul>
       </nav>
       <Form method="get">
-        <input type="hidden" name="view" value={filters.view} />
+        <input type="hidden" name="view" value={d.view} />
         <div className="form-group">
-          <label className="label" htmlFor="round">
-            Round
+          <label className="label" htmlFor="fund">
+            Fund
           </label>
-          <select className="input input--medium" id="round" name="round" defaultValue={filters.round ?? ''}>
-            <option value="">Every round</option>
-            {rounds.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.title}
+          <select className="input input--medium" id="fund" name="fund" defaultValue={d.fundId ?? ''}>
+            <option value="">Every fund</option>
+            {d.funds.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
               </option>
             ))}
           </select>
         </div>
+        {d.fundId === null ? null : (
+          <div className="form-group">
+            <label className="label" htmlFor="round">
+              Round
+            </label>
+            <select className="input input--medium" id="round" name="round" defaultValue={d.roundId ?? ''}>
+              <option value="">Every round of this fund</option>
+              {d.rounds.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.title}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <button type="submit" className="button button--secondary">
           Show returns
         </button>
       </Form>
-      {returns.length === 0 ? (
+      {d.returns.length === 0 ? (
         <p>There are no returns here.</p>
       ) : (
         <div className="table-wrap">
           <table>
-            <caption>{VIEW_LABELS[filters.view]}</caption>
+            <caption>{VIEW_LABELS[d.view]}</caption>
             <thead>
               <tr>
                 <th scope="col">Return</th>
@@ -117,19 +143,26 @@ export default function ManageReturns() {
               </tr>
             </thead>
             <tbody>
-              {returns.map((r) => (
+              {d.returns.map((r) => (
                 <tr key={r.id}>
                   <th scope="row">
-                    <Link to={`/manage/returns/${r.id}`}>{r.periodLabel}</Link>
+                    <PlainLink to={`/manage/returns/${r.id}`}>{r.periodLabel}</PlainLink>
                   </th>
                   <td>{r.organisationName}</td>
                   <td>
-                    <Link to={`/manage/awards/${r.awardId}`}>{r.awardReference}</Link>
+                    <PlainLink to={`/manage/awards/${r.awardId}`}>{r.awardReference}</PlainLink>
                   </td>
                   <td>{r.roundTitle}</td>
                   <td>{r.dueText}</td>
                   <td>
-                    {r.overdue ? <strong className="tag tag--red">Overdue</strong> : null} {r.statusLabel}
+                    {r.overdue ? (
+                      <>
+                        <strong className="tag tag--red">Overdue</strong>
+                        {` ${r.statusLabel}`}
+                      </>
+                    ) : (
+                      r.statusLabel
+                    )}
                   </td>
                 </tr>
               ))}
@@ -137,7 +170,7 @@ export default function ManageReturns() {
           </table>
         </div>
       )}
-      <PageLinks label="Pages of returns" path="/manage/returns" query={`view=${filters.view}${roundQuery}`} previousBefore={previousBefore} nextAfter={nextAfter} />
+      <PageLinks label="Pages of returns" path="/manage/returns" query={`view=${d.view}${filterQuery}`} previousBefore={d.previousBefore} nextAfter={d.nextAfter} />
     </>
   )
 }

@@ -87,6 +87,33 @@ describe('reviewing impact returns', () => {
   })
 })
 
+describe('the returns list filtered by fund, then round', () => {
+  test('a fund chosen offers its rounds; ?round= alone (older links) brings its fund; a round of another fund is dropped', async () => {
+    const s = await createReturnScenario(db)
+    const manager = await createUserWithRole(db, 'fund_manager')
+    await s.awardWithReturns({ startDate: '2020-01-01' })
+    type List = { fundId: number | null; roundId: number | null; funds: Array<{ id: number }>; rounds: Array<{ id: number }>; returns: Array<{ id: number }> }
+    const list = async (query: string) => (await (await call(listLoader, `/manage/returns${query}`, manager.id)).json()) as List
+
+    const every = await list('?view=overdue')
+    expect(every.funds.map((f) => f.id)).toContain(s.fundId)
+    expect([every.fundId, every.roundId, every.rounds]).toEqual([null, null, []])
+
+    const fund = await list(`?view=overdue&fund=${s.fundId}`)
+    expect(fund.rounds.map((r) => r.id)).toEqual([s.roundId])
+    expect(fund.returns.length).toBeGreaterThan(0)
+
+    const round = await list(`?view=overdue&round=${s.roundId}`)
+    expect([round.fundId, round.roundId]).toEqual([s.fundId, s.roundId])
+    expect(round.returns.map((r) => r.id)).toEqual(fund.returns.map((r) => r.id))
+
+    const other = await createReturnScenario(db)
+    const changed = await list(`?view=overdue&fund=${other.fundId}&round=${s.roundId}`)
+    expect([changed.fundId, changed.roundId]).toEqual([other.fundId, null])
+    expect(changed.returns).toEqual([])
+  })
+})
+
 describe('round return settings', () => {
   test('SWEMWBS switches on only with the licence confirmed; the schedule and threshold are saved', async () => {
     const s = await createReturnScenario(db)

@@ -1,18 +1,21 @@
 /**
  * The fund manager's returns list, a page at a time, and the counts on its tabs: pages follow each other without
- * gaps or repeats, and the counts equal a count of the returns themselves (only of awards accepted or completed).
+ * gaps or repeats, and the counts equal a count of the returns themselves (only of awards accepted or completed), in
+ * every fund, in one fund or in one round; the filter by fund, then by one of its rounds.
  */
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createReturnScenario } from '../../../tests/factories/returns.ts'
 import { db } from '~/lib/db.server.ts'
 import { ukToday } from '../places/places.server.ts'
 import { OPEN_RETURN_STATUSES } from './return-schedule.ts'
-import { countReturnsByView, listReturnsForReview, RETURNS_PER_PAGE, roundsWithReturns } from './review.server.ts'
+import { countReturnsByView, listReturnsForReview, resolveReturnFilter, returnFilterFunds, RETURNS_PER_PAGE, roundsWithReturns } from './review.server.ts'
 import { rebuildReturnReviewCounts } from './review-counts.server.ts'
 
 const today = ukToday()
 let roundId: number
+let fundId: number
 let otherRoundId: number
+let otherFundId: number
 
 async function addReturns(awardId: number, count: number, make: (i: number) => { status: string; due_date: string; submitted_at?: string | null }) {
   for (let i = 0; i < count; i++) {
@@ -24,6 +27,7 @@ async function addReturns(awardId: number, count: number, make: (i: number) => {
 beforeAll(async () => {
   const s = await createReturnScenario(db)
   roundId = s.roundId
+  fundId = s.fundId
   const award = await s.awardWithReturns({ startDate: '2020-01-01' })
   // 70 sent for review (some at the same moment), 60 overdue, 5 due later, 3 accepted.
   await addReturns(award.awardId, 70, (i) => ({ status: 'submitted', due_date: '2021-01-01', submitted_at: `2021-02-${String(1 + (i % 20)).padStart(2, '0')}T10:00:00.000Z` }))
@@ -33,6 +37,7 @@ beforeAll(async () => {
   // An award the group turned down keeps its returns in the table; they are never listed or counted.
   const s2 = await createReturnScenario(db)
   otherRoundId = s2.roundId
+  otherFundId = s2.fundId
   const cancelled = await s2.awardWithReturns({ startDate: '2020-01-01' })
   await db.updateTable('awards').set({ status: 'cancelled' }).where('id', '=', cancelled.awardId).execute()
   await addReturns(cancelled.awardId, 4, (i) => ({ status: i % 2 ? 'submitted' : 'expected', due_date: i < 2 ? '2021-01-01' : '2099-01-01', submitted_at: i % 2 ? '2021-03-01T10:00:00.000Z' : null }))
@@ -41,13 +46,15 @@ beforeAll(async () => {
 })
 
 /** The counts worked out the slow way: every open or sent return of an accepted or completed award, read and sorted here. */
-async function countedByHand(round?: number) {
+async function countedByHand(filter: { round?: number; fund?: number } = {}) {
   let query = db
     .selectFrom('returns')
     .innerJoin('awards', 'awards.id', 'returns.award_id')
+    .innerJoin('rounds', 'rounds.id', 'awards.round_id')
     .select(['returns.status', 'returns.due_date'])
     .where('awards.status', 'in', ['accepted', 'completed'])
-  if (round) query = query.where('awards.round_id', '=', round)
+  if (filter.round) query = query.where('awards.round_id', '=', filter.round)
+  if (filter.fund) query = query.where('rounds.fund_id', '=', filter.fund)
   const rows = await query.execute()
   const open = (s: string) => (OPEN_RETURN_STATUSES as readonly string[]).includes(s)
   return {
@@ -58,21 +65,33 @@ async function countedByHand(round?: number) {
 }
 
 describe('countReturnsByView', () => {
-  test('equals a count of the returns themselves, across every round and in one round, leaving out awards not accepted', async () => {
+  test('equals a count of the returns themselves, across every round, in one fund and in one round, leaving out awards not accepted', async () => {
     const all = await countReturnsByView(db, { today })
     expect(all).toEqual(await countedByHand())
     expect(all.awaiting_review).toBe(70)
     expect(all.overdue).toBeGreaterThanOrEqual(60)
-    expect(await countReturnsByView(db, { roundId, today })).toEqual(await countedByHand(roundId))
+    expect(await countReturnsByView(db, { roundId, today })).toEqual(await countedByHand({ round: roundId }))
+    expect(await countReturnsByView(db, { fundId, today })).toEqual(await countedByHand({ fund: fundId }))
+    expect((await countReturnsByView(db, { fundId, today })).awaiting_review).toBe(70)
     expect(await countReturnsByView(db, { roundId: otherRoundId, today })).toEqual({ awaiting_review: 0, overdue: 0, due: 0 })
+    expect(await countReturnsByView(db, { fundId: otherFundId, today })).toEqual({ awaiting_review: 0, overdue: 0, due: 0 })
   })
 })
 
-describe('roundsWithReturns', () => {
-  test('offers the rounds with returns of accepted or completed awards, not a round whose only award was cancelled', async () => {
-    const ids = (await roundsWithReturns(db)).map((r) => r.id)
-    expect(ids).toContain(roundId)
-    expect(ids).not.toContain(otherRoundId)
+describe('the filter by fund, then round', () => {
+  test('offers every fund, and the rounds of a fund with returns of accepted or completed awards, not a round whose only award was cancelled', async () => {
+    const funds = (await returnFilterFunds(db)).map((f) => f.id)
+    expect(funds).toEqual(expect.arrayContaining([fundId, otherFundId]))
+    expect((await roundsWithReturns(db, fundId)).map((r) => r.id)).toEqual([roundId])
+    expect(await roundsWithReturns(db, otherFundId)).toEqual([])
+  })
+
+  test('a round alone brings its fund; a round of another fund than the one chosen, or one that does not exist, is dropped', async () => {
+    expect(await resolveReturnFilter(db, {})).toEqual({ fundId: null, roundId: null })
+    expect(await resolveReturnFilter(db, { roundId })).toEqual({ fundId, roundId })
+    expect(await resolveReturnFilter(db, { fundId, roundId })).toEqual({ fundId, roundId })
+    expect(await resolveReturnFilter(db, { fundId: otherFundId, roundId })).toEqual({ fundId: otherFundId, roundId: null })
+    expect(await resolveReturnFilter(db, { roundId: 999_999_999 })).toEqual({ fundId: null, roundId: null })
   })
 })
 
@@ -91,7 +110,7 @@ describe('listReturnsForReview pages', () => {
     return ids
   }
 
-  test('waiting for review: 50 a page, oldest sent first; Next page continues without gaps and Previous page goes back', async () => {
+  test('waiting for review: 25 a page, oldest sent first; Next page continues without gaps and Previous page goes back', async () => {
     const first = await listReturnsForReview(db, { view: 'awaiting_review', today })
     expect(first.rows).toHaveLength(RETURNS_PER_PAGE)
     const ids = await everyPage('awaiting_review')
@@ -129,5 +148,18 @@ describe('listReturnsForReview pages', () => {
       .orderBy('returns.id')
       .execute()
     expect(all).toEqual(expected.map((r) => r.id))
+  })
+
+  test('in one fund: only its returns, every one once', async () => {
+    const ids: number[] = []
+    let page = await listReturnsForReview(db, { view: 'awaiting_review', fundId, today })
+    ids.push(...page.rows.map((r) => r.id))
+    while (page.nextAfter !== null) {
+      page = await listReturnsForReview(db, { view: 'awaiting_review', fundId, today, after: page.nextAfter })
+      ids.push(...page.rows.map((r) => r.id))
+    }
+    expect(ids).toHaveLength(70)
+    expect(new Set(ids).size).toBe(70)
+    expect((await listReturnsForReview(db, { view: 'awaiting_review', fundId: otherFundId, today })).rows).toEqual([])
   })
 })

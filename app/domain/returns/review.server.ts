@@ -139,8 +139,8 @@ export interface ReturnListItem {
   overdue: boolean
 }
 
-/** Returns on a page of the review list. */
-export const RETURNS_PER_PAGE = 50
+/** Returns on a page of the review list: 25, as each row carries two links and a fund manager reads them a page at a time. */
+export const RETURNS_PER_PAGE = 25
 
 export interface ReturnListPage {
   rows: ReturnListItem[]
@@ -152,14 +152,14 @@ export interface ReturnListPage {
 
 
 /**
- * Returns of awards that have been accepted (or completed), filtered by view and round, a page at a time: 'due' still
- * to come, 'overdue' past their date and not sent, 'awaiting_review' sent and waiting for a fund manager (oldest sent
- * first), the others by due date. Keyset: `after` (or `before`) is the id of the last (or first) return on the page
- * seen, and the page continues from that return's place in the order.
+ * Returns of awards that have been accepted (or completed), filtered by view and by fund or round, a page at a time:
+ * 'due' still to come, 'overdue' past their date and not sent, 'awaiting_review' sent and waiting for a fund manager
+ * (oldest sent first), the others by due date. Keyset: `after` (or `before`) is the id of the last (or first) return on
+ * the page seen, and the page continues from that return's place in the order.
  */
 export async function listReturnsForReview(
   db: Db,
-  options: { view: ReturnListView; roundId?: number | null; today: string; after?: number; before?: number; limit?: number },
+  options: { view: ReturnListView; fundId?: number | null; roundId?: number | null; today: string; after?: number; before?: number; limit?: number },
 ): Promise<ReturnListPage> {
   const limit = options.limit ?? RETURNS_PER_PAGE
   const sortColumn = options.view === 'awaiting_review' ? 'returns.submitted_at' : 'returns.due_date'
@@ -193,6 +193,7 @@ export async function listReturnsForReview(
     ])
     .where('awards.status', 'in', [...REPORTING_AWARD_STATUSES])
   if (options.roundId) query = query.where('awards.round_id', '=', options.roundId)
+  if (options.fundId) query = query.where('rounds.fund_id', '=', options.fundId)
   const open = [...OPEN_RETURN_STATUSES]
   if (options.view === 'due') query = query.where('returns.status', 'in', open).where('returns.due_date', '>=', options.today)
   if (options.view === 'overdue') query = query.where('returns.status', 'in', open).where('returns.due_date', '<', options.today)
@@ -217,11 +218,12 @@ export async function listReturnsForReview(
 type ReturnCounts = Record<'due' | 'overdue' | 'awaiting_review', number>
 
 /**
- * How many returns of accepted (or completed) awards are in each view, for the tabs, across every round or in one: sums
- * over the maintained counts by round, status and due date (return_review_counts, a few hundred rows; see
- * review-counts.server.ts), overdue or due by the due date against `today`. Equal to counting the returns themselves.
+ * How many returns of accepted (or completed) awards are in each view, for the tabs, across every round, in one fund or
+ * in one round: sums over the maintained counts by round, status and due date (return_review_counts, a few hundred
+ * rows; see review-counts.server.ts), overdue or due by the due date against `today`. Equal to counting the returns
+ * themselves.
  */
-export async function countReturnsByView(db: Db, options: { roundId?: number | null; today: string }): Promise<ReturnCounts> {
+export async function countReturnsByView(db: Db, options: { fundId?: number | null; roundId?: number | null; today: string }): Promise<ReturnCounts> {
   let query = db
     .selectFrom('return_review_counts')
     .select([
@@ -231,18 +233,47 @@ export async function countReturnsByView(db: Db, options: { roundId?: number | n
     ])
     .where('status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
   if (options.roundId) query = query.where('round_id', '=', options.roundId)
+  if (options.fundId) query = query.where('round_id', 'in', (eb) => eb.selectFrom('rounds').select('rounds.id').where('rounds.fund_id', '=', options.fundId!))
   const row = await query.executeTakeFirstOrThrow()
   return { awaiting_review: Number(row.awaiting_review), overdue: Number(row.overdue), due: Number(row.due) }
 }
 
+/** What the returns list is filtered by: a fund, and within it a round (either may be null: every fund or round). */
+export interface ReturnFilter {
+  fundId: number | null
+  roundId: number | null
+}
+
 /**
- * Rounds that have returns a fund manager follows (of accepted or completed awards), for the filter on the returns
- * list: the rounds in the maintained counts (a few hundred rows), not a search of the returns of every award.
+ * The filter a request asks for, made consistent: a round alone (the list's older links, ?round=) brings its fund; a
+ * round of another fund than the one chosen (the fund was changed and the form sent with the old round) is dropped, so
+ * the list shows the newly chosen fund's returns; a round that does not exist is dropped. Reads only when a round is
+ * asked for.
  */
-export async function roundsWithReturns(db: Db): Promise<Array<{ id: number; title: string }>> {
+export async function resolveReturnFilter(db: Db, asked: { fundId?: number | null; roundId?: number | null }): Promise<ReturnFilter> {
+  const fundId = asked.fundId ?? null
+  if (!asked.roundId) return { fundId, roundId: null }
+  const round = await db.selectFrom('rounds').select('fund_id').where('id', '=', asked.roundId).executeTakeFirst()
+  if (!round) return { fundId, roundId: null }
+  if (fundId !== null && round.fund_id !== fundId) return { fundId, roundId: null }
+  return { fundId: round.fund_id, roundId: asked.roundId }
+}
+
+/**
+ * The funds to choose from on the returns list: every fund (a few dozen even nationally), read from the funds table
+ * alone. Which of a fund's rounds have returns shows once it is chosen (roundsWithReturns); asking whether each fund has
+ * any cost a search of its rounds' counts on every view.
+ */
+export async function returnFilterFunds(db: Db): Promise<Array<{ id: number; name: string }>> {
+  return db.selectFrom('funds').select(['id', 'name']).orderBy('name').execute()
+}
+
+/** The rounds of one fund that have returns a fund manager follows, for the second filter once a fund is chosen. */
+export async function roundsWithReturns(db: Db, fundId: number): Promise<Array<{ id: number; title: string }>> {
   return db
     .selectFrom('rounds')
     .select(['rounds.id', 'rounds.title'])
+    .where('rounds.fund_id', '=', fundId)
     .where((eb) => eb.exists(eb.selectFrom('return_review_counts').select('return_review_counts.round_id').whereRef('return_review_counts.round_id', '=', 'rounds.id')))
     .orderBy('rounds.title')
     .execute()
