@@ -2,15 +2,18 @@
  * The applicant's home page: their organisations (with place and admin role) and their latest applications, read with
  * the organisations they belong to from their session; someone in no organisation is told how to join one.
  */
+import crypto from 'node:crypto'
 import { describe, expect, test } from 'vitest'
 import { createRound } from '../../tests/factories/awards.ts'
-import { createOrganisationWithAdmin, createUser } from '../../tests/factories/organisations.ts'
+import { addMember, createOrganisationWithAdmin, createUser } from '../../tests/factories/organisations.ts'
 import { signedInRequest } from '../../tests/factories/sessions.ts'
+import { respond } from '~/domain/identity/test-support.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { loader } from './home.tsx'
 
 async function homeFor(userId: number) {
-  const response = await loader({ request: await signedInRequest('/home', { userId }), params: {}, context: { cspNonce: '', clientIp: '127.0.0.1' } })
+  const request = await signedInRequest('/home', { userId })
+  const response = await respond(() => loader({ request, params: {}, context: { cspNonce: '', clientIp: '127.0.0.1' } }))
   return response.json()
 }
 
@@ -30,6 +33,23 @@ describe('applicant home', () => {
       { id: expect.any(Number), reference: 'HOME-2', title: 'Bid HOME-2', status: 'draft', roundTitle: 'Home test round' },
       { id: expect.any(Number), reference: 'HOME-1', title: 'Bid HOME-1', status: 'draft', roundTitle: 'Home test round' },
     ])
+  })
+
+  test('someone in two organisations sees both by name and the 20 latest applications of either, newest first', async () => {
+    const { organisation: zebra, admin } = await createOrganisationWithAdmin(db, { input: { name: `Zebra Crossing Club ${crypto.randomUUID()}` } })
+    const { organisation: apple } = await createOrganisationWithAdmin(db, { input: { name: `Apple Orchard Friends ${crypto.randomUUID()}` } })
+    await addMember(db, apple.id, admin.id)
+    const { roundId } = await createRound(db, { title: 'Busy round' })
+    for (let i = 1; i <= 22; i++) {
+      const org = i % 2 === 0 ? zebra.id : apple.id
+      await db.insertInto('applications').values({ round_id: roundId, organisation_id: org, reference: `BUSY-${i}`, title: `Bid ${i}`, status: 'submitted', created_by: admin.id }).execute()
+    }
+    const page = await homeFor(admin.id)
+    expect(page.applicant!.organisations.map((o: { name: string; role: string }) => [o.name, o.role])).toEqual([
+      [apple.name, 'member'],
+      [zebra.name, 'admin'],
+    ])
+    expect(page.applicant!.applications.map((a: { reference: string }) => a.reference)).toEqual(Array.from({ length: 20 }, (_, i) => `BUSY-${22 - i}`))
   })
 
   test('someone in no organisation sees no organisation and no applications', async () => {

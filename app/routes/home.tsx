@@ -1,6 +1,7 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PlainLink } from '~/components/plain-link.tsx'
 import {
   adminOverview,
   applicantOverview,
@@ -30,7 +31,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     has('read:report:funder') ? funderOverview(db, user.funderIds) : null,
     has('manage:user:any') ? adminOverview(db) : null,
   ])
-  return json({
+  // A bare object: single fetch serialises it once (json() would have it written, read and parsed first).
+  return {
     name: user.name,
     roles: user.roles.map((r) => ROLE_LABELS[r]),
     isChair: user.roles.includes('panel_chair'),
@@ -41,7 +43,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     finance,
     funder,
     admin,
-  })
+  }
 }
 
 export default function Home() {
@@ -63,9 +65,8 @@ export default function Home() {
             <ul>
               {d.applicant.organisations.map((o) => (
                 <li key={o.id}>
-                  <Link to="/organisation">{o.name}</Link>
-                  {o.placeName ? ` – ${o.placeName}` : ''}
-                  {o.role === 'admin' ? ' (you are an admin)' : ''}
+                  <PlainLink to="/organisation">{o.name}</PlainLink>
+                  {`${o.placeName ? ` – ${o.placeName}` : ''}${o.role === 'admin' ? ' (you are an admin)' : ''}`}
                 </li>
               ))}
             </ul>
@@ -84,10 +85,8 @@ export default function Home() {
             <ul>
               {d.applicant.applications.map((a) => (
                 <li key={a.id}>
-                  <Link to={`/applications/${a.id}`}>
-                    {a.reference}: {a.title}
-                  </Link>{' '}
-                  ({a.roundTitle}) – {statusLabel(a.status)}
+                  <PlainLink to={`/applications/${a.id}`}>{`${a.reference}: ${a.title}`}</PlainLink>
+                  {` (${a.roundTitle}) – ${statusLabel(a.status)}`}
                 </li>
               ))}
             </ul>

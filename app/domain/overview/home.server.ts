@@ -2,36 +2,53 @@
  * What each person sees on their home page, by role. Every figure is a query scoped to the person: their
  * organisations, their assignments, their funder. Later capabilities add panels here.
  */
-import { prepared } from '../../../db/connect.ts'
+import { sql } from 'kysely'
+import { engineOf, prepared } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
+import { jsonList, jsonRows } from '~/lib/json-list.server.ts'
 import { countPayableTranches } from '../payments/tranches.server.ts'
 import { countReturnsByView } from '../returns/review.server.ts'
 
 /**
- * An applicant's organisations and their 20 latest applications. The organisations they belong to are already known
- * from their session (CurrentUser.organisationIds), so both lists are read at once.
+ * An applicant's organisations and their 20 latest applications, in one query: each list is built as JSON by the
+ * database (app/lib/json-list.server.ts), so the home page costs one round trip beyond the session's on PostgreSQL. The
+ * organisations they belong to are already known from their session (CurrentUser.organisationIds). Kept prepared on
+ * PostgreSQL (db/connect.ts): indexed reads by user and by organisation, one plan for any.
  */
 export async function applicantOverview(db: Db, user: { id: number; organisationIds: readonly number[] }) {
-  const latest = db
-    .selectFrom('applications')
-    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-    .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as roundTitle'])
-    .where('applications.organisation_id', 'in', user.organisationIds)
-    .orderBy('applications.id', 'desc')
-    .limit(20)
-  const organisations = db
-    .selectFrom('memberships')
-    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
-    .leftJoin('places', 'places.id', 'organisations.place_id')
-    .select(['organisations.id', 'organisations.name', 'memberships.role', 'places.name as placeName'])
-    .where('memberships.user_id', '=', user.id)
-    .orderBy('organisations.name')
-  // Both kept prepared on PostgreSQL (db/connect.ts): indexed reads by user and by organisation, one plan for any.
-  const [orgs, applications] = await Promise.all([
-    db.executeQuery(prepared(organisations)),
-    user.organisationIds.length > 0 ? db.executeQuery(prepared(latest)) : { rows: [] as Awaited<ReturnType<typeof latest.execute>> },
+  const engine = engineOf(db)
+  const query = db.selectNoFrom((eb) => [
+    jsonList(
+      engine,
+      eb
+        .selectFrom('memberships')
+        .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+        .leftJoin('places', 'places.id', 'organisations.place_id')
+        .select(['organisations.id', 'organisations.name', 'memberships.role', 'places.name as place_name'])
+        .where('memberships.user_id', '=', user.id),
+      ['id', 'name', 'role', 'place_name'],
+      [['name', 'asc']],
+    ).as('organisations'),
+    user.organisationIds.length === 0
+      ? sql<unknown>`null`.as('applications')
+      : jsonList(
+          engine,
+          eb
+            .selectFrom('applications')
+            .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+            .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as round_title'])
+            .where('applications.organisation_id', 'in', user.organisationIds)
+            .orderBy('applications.id', 'desc')
+            .limit(20),
+          ['id', 'reference', 'title', 'status', 'round_title'],
+          [['id', 'desc']],
+        ).as('applications'),
   ])
-  return { organisations: orgs.rows, applications: applications.rows }
+  const [row] = (await db.executeQuery(prepared(query))).rows
+  return {
+    organisations: jsonRows<[number, string, string, string | null]>(row?.organisations).map(([id, name, role, placeName]) => ({ id, name, role, placeName })),
+    applications: jsonRows<[number, string, string, string, string]>(row?.applications).map(([id, reference, title, status, roundTitle]) => ({ id, reference, title, status, roundTitle })),
+  }
 }
 
 export async function assessorOverview(db: Db, userId: number) {

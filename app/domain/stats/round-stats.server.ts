@@ -20,9 +20,10 @@
  * - Money awarded by place: awards made and not declined or withdrawn, told to the applicant, by the ICB the
  *   application named (else the organisation's).
  */
-import { sql, type CompiledQuery, type Expression, type RawBuilder } from 'kysely'
-import { engineOf, prepared, type Engine } from '../../../db/connect.ts'
+import { sql, type CompiledQuery } from 'kysely'
+import { engineOf, prepared } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
+import { jsonList, jsonRows } from '~/lib/json-list.server.ts'
 import { londonDaysUntil } from '~/lib/dates.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import { medianOfCounts, percentOf } from './median.ts'
@@ -63,18 +64,6 @@ export interface RoundStatsPage {
   nextAfter: number | null
   /** Cursor for "Previous page" (the rounds before this round id), or null on the first page. */
   previousBefore: number | null
-}
-
-/** A JSON array read back from either engine (pg parses json columns itself; SQLite returns the text). */
-function jsonRows<T>(value: unknown): T[] {
-  return (typeof value === 'string' ? JSON.parse(value) : (value ?? [])) as T[]
-}
-
-/** Some columns of a subquery's rows as one JSON list of lists, built by the database (`[]` when there are none). */
-function jsonList(engine: Engine, rows: Expression<unknown>, columns: readonly string[]): RawBuilder<unknown> {
-  const values = sql.join(columns.map((c) => sql.ref(`t.${c}`)))
-  if (engine === 'postgres') return sql`(select coalesce(json_agg(json_build_array(${values})), '[]'::json) from (${rows}) as t)`
-  return sql`(select json_group_array(json_array(${values})) from (${rows}) as t)`
 }
 
 /**
