@@ -1,8 +1,8 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
-import { SECTION_STATUS_LABELS, sectionStatus } from '~/domain/applications/answers.ts'
-import { getApplicationForMember, isEditable } from '~/domain/applications/applications.server.ts'
+import { SECTION_STATUS_LABELS } from '~/domain/applications/answers.ts'
+import { getApplicationTaskList } from '~/domain/applications/applications.server.ts'
 import { canWithdraw } from '~/domain/applications/submission.server.ts'
 import { statusLabel } from '~/domain/applications/status-labels.ts'
 import { describeDeadline } from '~/lib/dates.ts'
@@ -17,44 +17,40 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:application:own', context)
   const id = idParam(params.applicationId)
-  const application = await getApplicationForMember(db, user, id).catch((e) => {
+  const application = await getApplicationTaskList(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e
   })
-  const sections = application.sections.map((s) => ({ number: s.number, title: s.title, status: sectionStatus(s, application.answers) }))
-  return json({
+  const { sections } = application
+  // A bare object (single fetch serialises it once): the task list and the deadline only while the application can be
+  // edited, the only time the page shows them.
+  return {
     id: application.id,
     reference: application.reference,
     title: application.title,
-    status: application.status,
     statusLabel: statusLabel(application.status),
     stage: application.stage,
-    roundTitle: application.round.title,
+    roundTitle: application.roundTitle,
     organisationName: application.organisationName,
-    deadline: application.round.closesAt ? describeDeadline(application.round.closesAt, new Date()) : null,
-    editable: isEditable(application.status),
+    deadline: sections && application.roundClosesAt ? describeDeadline(application.roundClosesAt, new Date()) : null,
     withdrawable: canWithdraw(application.status),
     sections,
-    complete: sections.filter((s) => s.status === 'completed').length,
-  })
+    complete: sections ? sections.filter((s) => s.status === 'completed').length : 0,
+  }
 }
 
 export default function TaskList() {
   const d = useLoaderData<typeof loader>()
   return (
     <>
-      <p className="secondary">
-        {d.organisationName} · {d.roundTitle} · Reference {d.reference}
-      </p>
+      <p className="secondary">{`${d.organisationName} · ${d.roundTitle} · Reference ${d.reference}`}</p>
       <h1>{d.stage === 'eoi' ? 'Your expression of interest' : 'Your application'}</h1>
       <p>
         Status: <strong className="tag">{d.statusLabel}</strong>
       </p>
-      {d.deadline && d.editable ? <p>This round {d.deadline}.</p> : null}
-      {d.editable ? (
+      {d.deadline ? <p>{`This round ${d.deadline}.`}</p> : null}
+      {d.sections ? (
         <>
-          <p className="lead">
-            {d.complete} of {d.sections.length} sections complete
-          </p>
+          <p className="lead">{`${d.complete} of ${d.sections.length} sections complete`}</p>
           <ol className="task-list">
             {d.sections.map((s) => (
               <li key={s.number} className="task-list__item">

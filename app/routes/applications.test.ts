@@ -62,6 +62,18 @@ describe('/applications/<id>', () => {
     expect((await respond(async () => taskListLoader({ request: await signedInRequest(`/applications/${app.id}`, { userId: someone.id }), params, context }))).status).toBe(403)
   })
 
+  test('the task list shows each section’s progress and the deadline while the bid can be edited, and neither once it cannot', async () => {
+    const { admin, app } = await setUp()
+    const params = { applicationId: String(app.id) }
+    const taskList = async () => (await respond(async () => taskListLoader({ request: await signedInRequest(`/applications/${app.id}`, { userId: admin.id }), params, context }))).json()
+    const open = await taskList()
+    expect(open).toMatchObject({ id: app.id, statusLabel: 'Draft', complete: 0, deadline: expect.stringMatching(/^closes /) })
+    expect(open.sections.length).toBeGreaterThan(1)
+    expect(open.sections[0]).toEqual({ number: 1, title: expect.any(String), status: 'not_started' })
+    await db.updateTable('applications').set({ status: 'submitted' }).where('id', '=', app.id).execute()
+    expect(await taskList()).toMatchObject({ statusLabel: 'Submitted', sections: null, deadline: null, complete: 0 })
+  })
+
   test('a section saves from a multipart form with an upload; a file that is not what it claims is refused next to its field', async () => {
     const { admin, app } = await setUp()
     const params = { applicationId: String(app.id), sectionNumber: '4' }

@@ -22,12 +22,14 @@ import {
   parseAnswers,
   partnerRows,
   sectionsOf,
+  sectionStatus,
   toQuestionDef,
   type Answers,
   type AnswerValue,
   type QuestionDef,
   type SectionDef,
   type SectionInput,
+  type SectionStatus,
 } from './answers.ts'
 import { summariseBudget, type BudgetSummary } from './budget.ts'
 import { checkEligibility, type EligibilityAnswers } from './eligibility.server.ts'
@@ -188,6 +190,66 @@ export async function getApplicationForMember(db: Db, actor: Actor, applicationI
   const [row] = (await db.executeQuery(prepared(query))).rows
   if (!row) throw new ApplicationNotFoundError()
   return detailOf(db, row)
+}
+
+/** An application's task list as its organisation's members see it: its sections only while it can be edited. */
+export interface ApplicationTaskList {
+  id: number
+  reference: string
+  title: string
+  status: string
+  stage: 'eoi' | 'full'
+  organisationName: string
+  roundTitle: string
+  roundClosesAt: string | null
+  /** Each section and how far it is answered, while the application can be edited; null once it cannot. */
+  sections: { number: number; title: string; status: SectionStatus }[] | null
+}
+
+/**
+ * The application's page (its task list) for a member of its organisation; anyone else gets ApplicationNotFoundError
+ * (404), as getApplicationForMember. One query reads what the page always shows (kept prepared on PostgreSQL, read by
+ * id as on every applicant page); the round's questions are read, and the answers parsed, only while the application
+ * can be edited, the only time its sections are listed.
+ */
+export async function getApplicationTaskList(db: Db, actor: Actor, applicationId: number): Promise<ApplicationTaskList> {
+  const query = db
+    .selectFrom('applications')
+    .innerJoin('organisations', 'organisations.id', 'applications.organisation_id')
+    .innerJoin('memberships', (join) => join.onRef('memberships.organisation_id', '=', 'applications.organisation_id').on('memberships.user_id', '=', actor.id))
+    .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+    .select([
+      'applications.id',
+      'applications.reference',
+      'applications.title',
+      'applications.status',
+      'applications.stage',
+      'applications.round_id',
+      'applications.answers',
+      'organisations.name as organisation_name',
+      'rounds.title as round_title',
+      'rounds.closes_at as round_closes_at',
+    ])
+    .where('applications.id', '=', applicationId)
+  const [row] = (await db.executeQuery(prepared(query))).rows
+  if (!row) throw new ApplicationNotFoundError()
+  const stage = row.stage as ApplicationDetail['stage']
+  let sections: ApplicationTaskList['sections'] = null
+  if (isEditable(row.status)) {
+    const answers = parseAnswers(row.answers)
+    sections = sectionsOf(await questionsFor(db, row.round_id, stage)).map((s) => ({ number: s.number, title: s.title, status: sectionStatus(s, answers) }))
+  }
+  return {
+    id: row.id,
+    reference: row.reference,
+    title: row.title,
+    status: row.status,
+    stage,
+    organisationName: row.organisation_name,
+    roundTitle: row.round_title,
+    roundClosesAt: row.round_closes_at,
+    sections,
+  }
 }
 
 /** An application by id for fund managers (the caller has checked the permission). */
