@@ -20,7 +20,7 @@
  *
  * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
-import { sql, type Expression, type RawBuilder } from 'kysely'
+import { sql, type CompiledQuery, type Expression, type RawBuilder } from 'kysely'
 import { engineOf, prepared, type Engine } from '../../../db/connect.ts'
 import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import type { ContributionBucket } from '~/domain/budgets/accounts.ts'
@@ -496,12 +496,13 @@ function accountsOf(potIds: RawBuilder<unknown>) {
     where owner_type = 'contribution' and owner_id in (select id from contributions where pot_id in (${potIds})) order by owner_id, id`
 }
 
+type WalkInputsRow = WalkInputs & { latest_run_id: number | null; latest_run_status: string | null }
+
 /**
  * The walk's inputs (WalkInputs) and the round's latest optimiser run, in one query. Written as SQL text, apart from
- * which bids are in front of the panel (inFrontOfPanel): building it with the query builder cost more than running it
- * on SQLite.
+ * which bids are in front of the panel (inFrontOfPanel), and built for `roundId` (a parameter wherever it appears).
  */
-export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs: WalkInputs; latestRun: { id: number; status: string } | null }> {
+function walkInputsQuery(db: Db, roundId: number): RawBuilder<WalkInputsRow> {
   const engine = engineOf(db)
   const bids = db
     .selectFrom('applications')
@@ -510,7 +511,7 @@ export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs:
     .where(inFrontOfPanel)
     .orderBy('applications.id')
   const roundPotIds = sql`select round_pots.pot_id from round_pots inner join pots on pots.id = round_pots.pot_id where round_pots.round_id = ${roundId} and pots.status = 'open'`
-  const query = sql<WalkInputs & { latest_run_id: number | null; latest_run_status: string | null }>`select
+  return sql<WalkInputsRow>`select
     ${jsonList(engine, bids, ['id', 'place_id', 'amount_requested_pence', 'outcome_areas'])} as bids,
     ${jsonList(engine, sql`select application_id, moderated_total_milli, gateway_failed from bid_score_summaries where round_id = ${roundId} order by application_id`, ['application_id', 'moderated_total_milli', 'gateway_failed'])} as scores,
     ${jsonList(engine, sql`select application_id, status, amount_pence from panel_decisions where round_id = ${roundId} order by application_id`, ['application_id', 'status', 'amount_pence'])} as decisions,
@@ -533,9 +534,28 @@ export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs:
     ${jsonList(engine, accountsOf(roundPotIds), ACCOUNT_COLUMNS, ACCOUNT_ORDER)} as accounts,
     (select id from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_id,
     (select status from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_status`
-  // Kept prepared on PostgreSQL: planning this query cost more than running it, and its plan (index ranges on the
-  // round) is the same for every round.
-  const { rows } = await db.executeQuery(prepared({ compile: () => query.compile(db) }))
+}
+
+/** A round id no round has: where it stands in a compiled walkInputsQuery, the round's id goes. */
+const ANY_ROUND = -1
+
+/** walkInputsQuery compiled once for each engine (building and compiling it cost more than running most of it). */
+const compiledWalkInputs = new Map<Engine, CompiledQuery<WalkInputsRow>>()
+
+/** The walk's inputs (WalkInputs) and the round's latest optimiser run, in one query. */
+export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs: WalkInputs; latestRun: { id: number; status: string } | null }> {
+  const engine = engineOf(db)
+  let compiled = compiledWalkInputs.get(engine)
+  // Kept prepared on PostgreSQL: planning it cost more than running it, and its plan (index ranges on the round) is
+  // the same for every round.
+  if (!compiled) {
+    compiled = prepared({ compile: () => walkInputsQuery(db, ANY_ROUND).compile(db) })
+    // Its other parameters are the statuses and screening results inFrontOfPanel names, never a number.
+    if (!compiled.parameters.every((p) => p === ANY_ROUND || typeof p === 'string')) throw new Error('walkInputsQuery has a parameter other than the round id')
+    compiledWalkInputs.set(engine, compiled)
+  }
+  const query: CompiledQuery<WalkInputsRow> = { ...compiled, parameters: compiled.parameters.map((p) => (p === ANY_ROUND ? roundId : p)) }
+  const { rows } = await db.executeQuery(query)
   const row = rows[0]!
   return {
     inputs: { bids: row.bids, scores: row.scores, decisions: row.decisions, awards: row.awards, pots: row.pots, contributions: row.contributions, accounts: row.accounts },
@@ -729,18 +749,29 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** The ring-fenced contributions with their conditions in words (place, fund and round names read for this view). */
-async function describeRingFenced(db: Db, ringFenced: readonly WalkedContribution[]): Promise<ContributionBalance[]> {
-  if (ringFenced.length === 0) return []
-  const names = await conditionNames(db, ringFenced.map((c) => c.conditions))
-  return ringFenced.map((c) => ({ ...c, conditions: describeConditions(c.conditions, names) }))
+/** A kept walk's ring-fenced contributions in words, with the place, fund and round names they were put in words with. */
+const describedWalks = new WeakMap<PanelWalk, { names: string; ringFenced: ContributionBalance[] }>()
+
+/**
+ * The walk's ring-fenced contributions with their conditions in words: the names of the places, funds and rounds they
+ * name are read for each view, and the words worked out again only when those names differ from the walk's last view.
+ */
+async function describeRingFenced(db: Db, walk: PanelWalk): Promise<ContributionBalance[]> {
+  if (walk.ringFenced.length === 0) return []
+  const names = await conditionNames(db, walk.ringFenced.map((c) => c.conditions))
+  const key = JSON.stringify(names)
+  const described = describedWalks.get(walk)
+  if (described?.names === key) return described.ringFenced
+  const ringFenced = deepFreeze(walk.ringFenced.map((c) => ({ ...c, conditions: describeConditions(c.conditions, names) })))
+  describedWalks.set(walk, { names: key, ringFenced })
+  return ringFenced
 }
 
 /** The round's walk (walkOf) and everything the view shows besides the rows. */
 async function panelWalk(db: Db, roundId: number, known?: PanelRoundFacts): Promise<{ walk: PanelWalk; view: Omit<PanelView, 'rows'> }> {
   const [round, { inputs, latestRun }] = await Promise.all([known ?? panelRound(db, roundId), readWalkInputs(db, roundId)])
   const walk = walkOf(inputs, round, ukToday())
-  const ringFenced = await describeRingFenced(db, walk.ringFenced)
+  const ringFenced = await describeRingFenced(db, walk)
   return { walk, view: { round, pots: walk.pots.map((p) => ({ ...p })), ringFenced, totals: { ...walk.totals }, latestRun } }
 }
 
