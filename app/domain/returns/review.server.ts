@@ -4,7 +4,7 @@
  * return (listDueTranches treats an accepted return as the gate met). One fund manager's decision is enough (no four
  * eyes): a return is evidence of what happened, not a payment.
  */
-import { sql, type Transaction } from 'kysely'
+import { sql, type SelectQueryBuilder, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
@@ -221,20 +221,24 @@ type ReturnCounts = Record<'due' | 'overdue' | 'awaiting_review', number>
  * How many returns of accepted (or completed) awards are in each view, for the tabs, across every round, in one fund or
  * in one round: sums over the maintained counts by round, status and due date (return_review_counts, a few hundred
  * rows; see review-counts.server.ts), overdue or due by the due date against `today`. Equal to counting the returns
- * themselves.
+ * themselves. Each view is its own range of the (status, due date) index, summed on its own: one sum over all the rows
+ * with a CASE for each view cost twice as much (0.37 -> 0.17 ms at national size).
  */
 export async function countReturnsByView(db: Db, options: { fundId?: number | null; roundId?: number | null; today: string }): Promise<ReturnCounts> {
-  let query = db
-    .selectFrom('return_review_counts')
-    .select([
-      sql<number>`coalesce(sum(case when status = 'submitted' then return_count else 0 end), 0)`.as('awaiting_review'),
-      sql<number>`coalesce(sum(case when status <> 'submitted' and due_date < ${options.today} then return_count else 0 end), 0)`.as('overdue'),
-      sql<number>`coalesce(sum(case when status <> 'submitted' and due_date >= ${options.today} then return_count else 0 end), 0)`.as('due'),
+  const open = [...OPEN_RETURN_STATUSES]
+  const sum = (where: (q: SelectQueryBuilder<DB, 'return_review_counts', object>) => SelectQueryBuilder<DB, 'return_review_counts', object>) => {
+    let q = db.selectFrom('return_review_counts').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('return_count'), sql<number>`0`).as('n'))
+    if (options.roundId) q = q.where('round_id', '=', options.roundId)
+    if (options.fundId) q = q.where('round_id', 'in', (eb) => eb.selectFrom('rounds').select('rounds.id').where('rounds.fund_id', '=', options.fundId!))
+    return where(q)
+  }
+  const row = await db
+    .selectNoFrom([
+      sum((q) => q.where('status', '=', 'submitted')).as('awaiting_review'),
+      sum((q) => q.where('status', 'in', open).where('due_date', '<', options.today)).as('overdue'),
+      sum((q) => q.where('status', 'in', open).where('due_date', '>=', options.today)).as('due'),
     ])
-    .where('status', 'in', [...OPEN_RETURN_STATUSES, 'submitted'])
-  if (options.roundId) query = query.where('round_id', '=', options.roundId)
-  if (options.fundId) query = query.where('round_id', 'in', (eb) => eb.selectFrom('rounds').select('rounds.id').where('rounds.fund_id', '=', options.fundId!))
-  const row = await query.executeTakeFirstOrThrow()
+    .executeTakeFirstOrThrow()
   return { awaiting_review: Number(row.awaiting_review), overdue: Number(row.overdue), due: Number(row.due) }
 }
 
