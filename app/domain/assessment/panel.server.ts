@@ -476,9 +476,12 @@ const ACCOUNT_ORDER = ['owner_id', 'id']
 
 /**
  * Some columns of a query's rows as one JSON text, a list of lists in the query's order (its `order by`, which is
- * `orderBy`, by default the first of `columns`): `[]` when there are none. Built by the database (SQLite's
- * json_group_array reads the ordered rows in turn; PostgreSQL's json_agg is given the order), so a page reads one text
- * instead of a thousand rows. Equal rows give an equal text.
+ * `orderBy`, by default the first of `columns`): `[]` when there are none. Built by the database, so a page reads one
+ * text instead of a thousand rows; equal rows give an equal text. PostgreSQL's json_agg is given the order; SQLite's
+ * json_group_array takes the rows as the ordered subquery yields them (along its index, with no sort), which SQLite
+ * does not promise: the walk never depends on the order (walkFrom sorts what it needs), so another order would only
+ * mean the walk is worked out again. Unlike app/lib/json-list.server.ts this gives the text itself on both engines
+ * (node-postgres would parse a json value), since the text is what a kept walk is compared by.
  */
 function jsonList(engine: Engine, rows: RawBuilder<unknown> | Expression<unknown>, columns: readonly string[], orderBy: readonly string[] = columns.slice(0, 1)): RawBuilder<string> {
   const values = sql.join(columns.map((c) => sql.ref(`t.${c}`)))
