@@ -8,6 +8,8 @@
  * anything shaped like an email address or a UK phone number. It cannot recognise other people's names written into
  * answers, nor the contents of uploaded files (their names are redacted, not what is inside them).
  */
+import type { ExpressionBuilder } from 'kysely'
+import { engineOf, prepared } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { answerLines, isVisible, type AnswerLine } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
@@ -258,32 +260,68 @@ export interface AssessorQueuePage {
 
 /**
  * The assessor's bids per round and how many are still to score, only in rounds whose panel they sit on (an assessment
- * left in a round they no longer sit on is not theirs to see), and which of those rounds are blind-reviewed: the
- * assessor's rows counted by round first, and only the few counts joined to their rounds and panel seats (joining every
- * row to its round and seat before grouping cost twice as much: about 0.36 -> 0.2 ms for 500 bids on SQLite).
+ * left in a round they no longer sit on is not theirs to see), and which of those rounds are blind-reviewed. Kept
+ * prepared on PostgreSQL (db/connect.ts): read by assessor on every view, the same plan for any.
  */
 async function assessorQueueRounds(db: Db, userId: number): Promise<{ summary: AssessorQueueRound[]; blind: Set<number> }> {
+  const { rows } = await db.executeQuery(prepared(engineOf(db) === 'postgres' ? countsBySeat(db, userId) : countsByRound(db, userId)))
+  return {
+    summary: rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) })),
+    blind: new Set(rows.filter((r) => r.blind_review === 1).map((r) => r.id)),
+  }
+}
+
+/** Of the assessor's assessments, how many and how many are still to score (assigned or in draft). */
+function bidCounts(eb: ExpressionBuilder<DB, 'assessments'>) {
+  return [
+    eb.fn.countAll<number | string>().as('bids'),
+    eb.fn.sum<number | string>(eb.case().when('assessments.status', 'in', ['assigned', 'draft']).then(1).else(0).end()).as('to_do'),
+  ] as const
+}
+
+/**
+ * SQLite: the assessor's rows counted by round first, and only the few counts joined to their rounds and panel seats
+ * (joining every row to its round and seat before grouping cost twice as much: about 0.36 -> 0.2 ms for 500 bids).
+ */
+function countsByRound(db: Db, userId: number) {
   const counts = db
     .selectFrom('assessments')
     .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .select((eb) => [
-      'applications.round_id',
-      eb.fn.countAll<number | string>().as('bids'),
-      eb.fn.sum<number | string>(eb.case().when('assessments.status', 'in', ['assigned', 'draft']).then(1).else(0).end()).as('to_do'),
-    ])
+    .select((eb) => ['applications.round_id', ...bidCounts(eb)])
     .where('assessments.assessor_user_id', '=', userId)
     .groupBy('applications.round_id')
-  const rows = await db
+  return db
     .selectFrom(counts.as('counts'))
     .innerJoin('rounds', 'rounds.id', 'counts.round_id')
     .innerJoin('round_assessors', (join) => join.onRef('round_assessors.round_id', '=', 'counts.round_id').on('round_assessors.user_id', '=', userId))
     .select(['rounds.id', 'rounds.title', 'rounds.blind_review', 'round_assessors.is_chair', 'counts.bids', 'counts.to_do'])
     .orderBy('rounds.id')
-    .execute()
-  return {
-    summary: rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) })),
-    blind: new Set(rows.filter((r) => r.blind_review === 1).map((r) => r.id)),
-  }
+}
+
+/**
+ * PostgreSQL: per panel seat, the assessor's assessments in that round, read by merging two indexes in application order
+ * (the assessor's, and the round's applications) without reading a row. Counted by round from the rows, it fetched
+ * every one of the assessor's applications from the table (about 1 -> 0.3 ms of the server's time for 500 bids);
+ * SQLite cannot merge two indexes, and reads those rows cheaply.
+ */
+function countsBySeat(db: Db, userId: number) {
+  return db
+    .selectFrom('round_assessors')
+    .innerJoin('rounds', 'rounds.id', 'round_assessors.round_id')
+    .innerJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('assessments')
+          .innerJoin('applications', (join) => join.onRef('applications.id', '=', 'assessments.application_id').onRef('applications.round_id', '=', 'round_assessors.round_id'))
+          .select((e) => bidCounts(e))
+          .whereRef('assessments.assessor_user_id', '=', 'round_assessors.user_id')
+          .as('counts'),
+      (join) => join.onTrue(),
+    )
+    .select(['rounds.id', 'rounds.title', 'rounds.blind_review', 'round_assessors.is_chair', 'counts.bids', 'counts.to_do'])
+    .where('round_assessors.user_id', '=', userId)
+    .where('counts.bids', '>', 0)
+    .orderBy('rounds.id')
 }
 
 type QueueBid = AssessorRound['assessments'][number]
@@ -304,7 +342,8 @@ async function assessorRoundBids(db: Db, userId: number, roundId: number, blind:
     .where('assessments.assessor_user_id', '=', userId)
     .where('applications.round_id', '=', roundId)
   if (from) query = query.where('assessments.application_id', from.past, from.id)
-  const rows = await query.orderBy('assessments.application_id', direction).limit(limit).execute()
+  // Kept prepared on PostgreSQL: a fixed shape for each kind of page, read along the assessor's and the round's indexes.
+  const { rows } = await db.executeQuery(prepared(query.orderBy('assessments.application_id', direction).limit(limit)))
   return rows.map((r) => ({
     id: r.id,
     applicationId: r.application_id,
