@@ -119,8 +119,13 @@ describe('a panel scores, moderates and decides in the browser', () => {
     ] as const) {
       const page = await signInAs(account)
       await visit(page, '/assess')
+      // The queue's rows link with PlainLink: once the page is hydrated, following one is a client-side navigation
+      // (the window survives it), as it is with Remix's <Link>.
+      await page.waitForFunction(() => document.documentElement.dataset.location !== undefined)
+      await page.evaluate(() => ((window as unknown as { sameDocument?: boolean }).sameDocument = true))
       await page.getByRole('link', { name: new RegExp(`^${panel.bids[0]!.reference}`) }).click()
       await landOn(page, `/assess/${assessmentOf[account]}`)
+      expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true)
       await page.getByRole('radio', { name: 'I have no conflict of interest' }).check()
       await submit(page, 'Continue')
       await landOn(page, `/assess/${assessmentOf[account]}`)
