@@ -611,6 +611,21 @@ export interface ContributionMonthsTable {
   paid_pence: number
 }
 
+/**
+ * Each contribution's ledger bucket balances and what it has received, in one row (maintained by the ledger's posting
+ * and the receipt writers; see contribution-figures.server.ts). No row means all zero.
+ */
+export interface ContributionFiguresTable {
+  contribution_id: number
+  outstanding_pence: Generated<number>
+  available_pence: Generated<number>
+  committed_pence: Generated<number>
+  scheduled_pence: Generated<number>
+  paid_pence: Generated<number>
+  returned_pence: Generated<number>
+  received_pence: Generated<number>
+}
+
 export interface PaymentRunsTable {
   id: Id
   reference: string
@@ -974,6 +989,7 @@ export interface DB {
   award_figures: AwardFiguresTable
   place_figures: PlaceFiguresTable
   contribution_months: ContributionMonthsTable
+  contribution_figures: ContributionFiguresTable
   payment_runs: PaymentRunsTable
   tranches: TranchesTable
   tranche_parts: TranchePartsTable

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { contributionFiguresDifferences } from '../app/domain/budgets/contribution-figures.server.ts'
 import { verifyLedger } from '../app/domain/budgets/ledger.server.ts'
 import { verifyPassword } from '../app/domain/identity/passwords.server.ts'
 import { publishedGrants } from '../app/domain/open-data/grants.server.ts'
@@ -82,6 +83,11 @@ describe('npm run seed:national', () => {
     expect(audit).toMatchObject({ ok: true, events: 1 })
     const event = await h.db.selectFrom('audit_events').select(['action', 'entity_id']).executeTakeFirstOrThrow()
     expect(event).toEqual({ action: 'national_dataset.generated', entity_id: NATIONAL_META_KEY })
+  })
+
+  test('builds each contribution’s maintained figures from the ledger accounts and receipts it loaded', async () => {
+    expect(await contributionFiguresDifferences(h.db)).toEqual([])
+    expect((await h.db.selectFrom('contribution_figures').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n).toBeGreaterThan(0)
   })
 
   test('never commits more of a contribution than was received, and no bucket is negative', async () => {

@@ -22,7 +22,7 @@ import { writePostgres, writeSqlite, type PostgresLoadOptions } from './write.ts
 export const NATIONAL_META_KEY = 'national_dataset'
 
 /** The tables the rebuilds fill after the bulk load (analysed after, as the load's own tables were). */
-const SUMMARY_TABLES = ['award_figures', 'place_figures', 'contribution_months', 'bid_score_summaries', 'payment_runs', 'return_review_counts', 'round_stats'] as const
+const SUMMARY_TABLES = ['award_figures', 'place_figures', 'contribution_months', 'contribution_figures', 'bid_score_summaries', 'payment_runs', 'return_review_counts', 'round_stats'] as const
 
 export class DatabaseNotEmptyError extends Error {
   constructor(location: string, applications: number) {

@@ -11,6 +11,7 @@ import { MAX_PENCE, formatPence } from '~/lib/money.ts'
 import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { CONTRIBUTION_BUCKETS, REASONS, contributionAccountCode, funderSourceCode, type ContributionBucket } from './accounts.ts'
+import { recordContributionReceipt } from './contribution-figures.server.ts'
 import { balanceFromTotals } from './ledger-accounts.ts'
 import { IdempotencyKeyReusedError, ensureAccount, postEntries, type PostEntryInput } from './ledger.server.ts'
 import { getPot, PotStatusError } from './pots.server.ts'
@@ -332,6 +333,7 @@ export async function recordReceipt(trx: Transaction<DB>, actorUserId: number | 
     })
     .returningAll()
     .executeTakeFirstOrThrow()
+  await recordContributionReceipt(trx, contribution.id, input.amountPence)
   const entries: PostEntryInput[] = []
   const base = { ref: { type: 'contribution_receipt', id: row.id }, actorUserId, memo: `${name}: ${input.reference.trim()}` }
   if (fromOutstanding > 0) {

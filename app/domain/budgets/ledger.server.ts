@@ -31,6 +31,7 @@ import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { MAX_PENCE, formatPence } from '~/lib/money.ts'
 import { engineOf } from '../../../db/connect.ts'
 import type { DB, LedgerAccount, LedgerEntry } from '../../../db/schema.ts'
+import { recordContributionBalances } from './contribution-figures.server.ts'
 import { balanceFromTotals, type NormalBalance } from './ledger-accounts.ts'
 import { recordMonthFigures } from './month-figures.server.ts'
 
@@ -352,6 +353,8 @@ async function postDrafts(trx: Transaction<DB>, drafts: Draft[], options: PostOp
       .where('id', '=', accountId)
       .execute()
   }
+  // Each contribution's balances in one row for the funder dashboard, kept in step with its accounts' totals.
+  await recordContributionBalances(trx, [...totals.values()])
   return results as PostResult[]
 }
 

@@ -13,11 +13,12 @@
  * load; the migration 2026_11_22_050000 restates its SQL), and recomputedPlaceFigures(db) is the check.
  */
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { engineOf } from '../../../db/connect.ts'
+import { engineOf, prepared } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import { REASONS } from './accounts.ts'
+import { rebuildContributionFigures } from './contribution-figures.server.ts'
 import { rebuildMonthFigures } from './month-figures.server.ts'
 
 export type PlaceFiguresScope = 'contribution' | 'pot' | 'funder'
@@ -236,12 +237,13 @@ export async function rebuildPlaceFigures(db: Kysely<DB>): Promise<void> {
 }
 
 /**
- * Rebuilds every maintained dashboard summary from the base rows: the place figures and the month figures. For bulk
- * loads that bypass the domain functions (the national generator).
+ * Rebuilds every maintained dashboard summary from the base rows: the place figures, the month figures and each
+ * contribution's figures. For bulk loads that bypass the domain functions (the national generator).
  */
 export async function rebuildDashboardSummaries(db: Kysely<DB>): Promise<void> {
   await rebuildPlaceFigures(db)
   await db.transaction().execute((trx) => rebuildMonthFigures(trx))
+  await db.transaction().execute((trx) => rebuildContributionFigures(trx))
 }
 
 /** The place figures as they should be, from the base rows (not the maintained tables), sorted: the check. */
@@ -300,29 +302,24 @@ export interface PlaceFiguresRow {
   matchInKindPence: number
 }
 
-/** The maintained figures per place of some contributions, pots or funders, with the places' names (a row per place each). */
+/**
+ * The maintained figures per place of some contributions, pots or funders, with the places' names (a row per place
+ * each). SQL text rather than the query builder: both dashboards read it on every view, and building the query cost
+ * more than running it.
+ */
 export async function placeFiguresOf(db: Db, scope: PlaceFiguresScope, scopeIds: number[]): Promise<PlaceFiguresRow[]> {
   if (scopeIds.length === 0) return []
-  const rows = await db
-    .selectFrom('place_figures')
-    .leftJoin('places', 'places.id', 'place_figures.place_key')
-    .select([
-      'place_figures.scope_id',
-      'place_figures.place_key',
-      'places.name',
-      'place_figures.awards',
-      'place_figures.committed_pence',
-      'place_figures.paid_pence',
-      'place_figures.match_cash_pence',
-      'place_figures.match_in_kind_pence',
-    ])
-    .where('place_figures.scope', '=', scope)
-    .where('place_figures.scope_id', 'in', scopeIds)
-    .execute()
+  const query = sql<Record<'scope_id' | 'place_key' | 'name' | 'awards' | 'committed_pence' | 'paid_pence' | 'match_cash_pence' | 'match_in_kind_pence', unknown>>`
+    select f.scope_id, f.place_key, pl.name, f.awards, f.committed_pence, f.paid_pence, f.match_cash_pence, f.match_in_kind_pence
+    from place_figures f
+    left join places pl on pl.id = f.place_key
+    where f.scope = ${scope} and f.scope_id in (${sql.join(scopeIds)})`
+  // Kept prepared on PostgreSQL: a read by key, one shape for each number of pots or funders (nearly always one).
+  const { rows } = await db.executeQuery(prepared({ compile: () => query.compile(db) }))
   return rows.map((r) => ({
-    scopeId: r.scope_id,
-    placeId: r.place_key === 0 ? null : r.place_key,
-    placeName: r.name,
+    scopeId: Number(r.scope_id),
+    placeId: Number(r.place_key) === 0 ? null : Number(r.place_key),
+    placeName: r.name as string | null,
     awards: Number(r.awards),
     committedPence: penceFromDatabase(r.committed_pence),
     paidPence: penceFromDatabase(r.paid_pence),

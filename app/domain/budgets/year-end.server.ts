@@ -23,6 +23,7 @@ import { DomainError } from '~/lib/errors.ts'
 import { allocateByWeights } from '~/lib/money.ts'
 import type { DB } from '../../../db/schema.ts'
 import { REASONS, contributionAccountCode } from './accounts.ts'
+import { recordContributionReceipt } from './contribution-figures.server.ts'
 import { contributionBalances, ensureContributionAccounts, receivedTotals } from './contributions.server.ts'
 import { postEntries, type PostEntryInput } from './ledger.server.ts'
 import { getPot, PotStatusError, type Pot } from './pots.server.ts'
@@ -158,6 +159,7 @@ async function carryForward(trx: Transaction<DB>, actorUserId: number | null, po
       .values({ contribution_id: created.id, amount_pence: amount, received_on: closedOn, reference: `Carried forward from ${pot.name}`, idempotency_key: key, source: 'carried_forward', recorded_by: actorUserId })
       .returning('id')
       .executeTakeFirstOrThrow()
+    await recordContributionReceipt(trx, created.id, amount)
     await postEntries(
       trx,
       [
