@@ -19,7 +19,13 @@ export interface ContributionFiguresRow {
   awardsHref?: string
 }
 
-/** Pledged, received, committed, paid and available per contribution, its ring-fence in words, and its statement. */
+const awardsText = (n: number) => (n === 1 ? '1 award' : `${n} awards`)
+
+/**
+ * Pledged, received, committed, paid and available per contribution, its ring-fence in words (a list when it has
+ * more than one condition), and its statement. The links in each row are named for screen readers by aria-label
+ * ("Statement (PDF) for NHS England"), which starts with the words shown.
+ */
 export function ContributionFiguresTable({
   caption,
   nameHeader,
@@ -70,23 +76,26 @@ export function ContributionFiguresTable({
               <td className="num">{formatPence(r.figures.paidPence)}</td>
               <td className="num">{formatPence(r.figures.availablePence)}</td>
               <td>
-                <ul>
-                  {r.ringFence.map((sentence) => (
-                    <li key={sentence}>{sentence}</li>
-                  ))}
-                </ul>
+                {r.ringFence.length === 1 ? (
+                  r.ringFence[0]
+                ) : (
+                  <ul>
+                    {r.ringFence.map((sentence) => (
+                      <li key={sentence}>{sentence}</li>
+                    ))}
+                  </ul>
+                )}
               </td>
               <td>
-                <a href={`/pots/${r.potId}/contributions/${r.contributionId}/statement.pdf`} download>
-                  Statement (PDF)<span className="visually-hidden"> for {r.name}</span>
+                <a href={`/pots/${r.potId}/contributions/${r.contributionId}/statement.pdf`} download aria-label={`Statement (PDF) for ${r.name}`}>
+                  Statement (PDF)
                 </a>
               </td>
               {awardsColumn ? (
                 <td>
                   {r.awards && r.awardsHref ? (
-                    <a href={r.awardsHref}>
-                      {r.awards === 1 ? '1 award' : `${r.awards} awards`}
-                      <span className="visually-hidden"> funded from {r.name}{r.lead?.length ? ` (${r.lead.join(', ')})` : ''}</span>
+                    <a href={r.awardsHref} aria-label={`${awardsText(r.awards)} funded from ${r.name}${r.lead?.length ? ` (${r.lead.join(', ')})` : ''}`}>
+                      {awardsText(r.awards)}
                     </a>
                   ) : (
                     'None yet'

@@ -1,11 +1,12 @@
-import { json, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Link, useLoaderData } from '@remix-run/react'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure-tables.tsx'
+import { PlainLink } from '~/components/plain-link.tsx'
 import { FiguresSummary } from '~/components/pot-figures.tsx'
 import type { MoneyFigures } from '~/domain/budgets/reports.server.ts'
-import { funderDashboardPage } from '~/domain/funders/dashboard.server.ts'
+import { FUNDER_CONTRIBUTIONS_PAGE_SIZE, funderDashboardPage } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 
@@ -16,19 +17,27 @@ function shown(f: MoneyFigures) {
   return { pledgedPence: f.pledgedPence, receivedPence: f.receivedPence, committedPence: f.committedPence, paidPence: f.paidPence, availablePence: f.availablePence }
 }
 
-const PageQuery = z.object({ after: z.coerce.number().int().positive().optional().catch(undefined), before: z.coerce.number().int().positive().optional().catch(undefined) })
+const PageQuery = z.object({
+  after: z.coerce.number().int().positive().optional().catch(undefined),
+  before: z.coerce.number().int().positive().optional().catch(undefined),
+  allPlaces: z.literal('1').optional().catch(undefined),
+})
+
+/** How many places the page lists before "Show all N places". */
+const PLACES_SHOWN = 10
 
 /**
- * GET /funder: a funder viewer's own contributions across pots, 25 a page (?after= / ?before= a contribution id), with
- * the conditions they set in words and how many awards each funded (linked to /funder/contributions/:id, which lists
- * them a page at a time); each funder's totals and leverage and the places their money reached stay whole
- * (read:report:funder). The loader sends only what the page shows.
+ * GET /funder: a funder viewer's own contributions across pots, FUNDER_CONTRIBUTIONS_PAGE_SIZE a page (?after= /
+ * ?before= a contribution id), with the conditions they set in words and how many awards each funded (linked to
+ * /funder/contributions/:id, which lists them a page at a time); each funder's totals and leverage stay whole, and the
+ * places their money reached are listed largest first, PLACES_SHOWN of them unless ?allPlaces=1 (read:report:funder).
+ * The loader sends only what the page shows.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:report:funder')
   const query = PageQuery.parse(Object.fromEntries(new URL(request.url).searchParams))
   const view = await funderDashboardPage(db, user.funderIds, { after: query.after, before: query.before })
-  return json({
+  return {
     funders: view.funders.map((f) => ({
       funderId: f.funderId,
       funderName: f.funderName,
@@ -47,19 +56,22 @@ export async function loader({ request }: LoaderFunctionArgs) {
       ringFence: c.ringFence,
       awards: c.awards,
     })),
-    byPlace: view.byPlace,
+    byPlace: query.allPlaces ? view.byPlace : view.byPlace.slice(0, PLACES_SHOWN),
+    placeCount: view.byPlace.length,
+    allPlaces: !!query.allPlaces,
     next: view.next,
     previous: view.previous,
-  })
+  }
 }
 
 export default function FunderView() {
   const view = useLoaderData<typeof loader>()
+  const keep = view.allPlaces ? '&allPlaces=1' : ''
   return (
     <>
       <h1>What did our money do?</h1>
       <p>
-        <Link to="/funder/impact">What our money achieved: people reached, outcomes and social return</Link>
+        <PlainLink to="/funder/impact">What our money achieved: people reached, outcomes and social return</PlainLink>
       </p>
       {view.funders.length === 0 ? (
         <p>Your account is not linked to a funder yet. Ask an administrator to link it to your organisation.</p>
@@ -72,15 +84,13 @@ export default function FunderView() {
             <FiguresSummary totals={f.totals} headingLevel={3} />
             <p className="inset">{f.leverage}</p>
             {f.contributionCount === 0 ? (
-              <p>{f.funderName} has not contributed to a pot yet.</p>
+              <p>{`${f.funderName} has not contributed to a pot yet.`}</p>
             ) : contributions.length === 0 ? (
-              <p>
-                {f.funderName}’s {f.contributionCount === 1 ? 'contribution is' : `${f.contributionCount} contributions are`} on another page.
-              </p>
+              <p>{`${f.funderName}’s ${f.contributionCount === 1 ? 'contribution is' : `${f.contributionCount} contributions are`} on another page.`}</p>
             ) : (
               <ContributionFiguresTable
                 caption={`${f.funderName}: contributions by pot, with the conditions on the money${
-                  f.contributionCount > contributions.length ? ` (${contributions.length} of ${f.contributionCount} on this page)` : ''
+                  f.contributionCount > contributions.length ? ` (${contributions.length} of ${f.contributionCount} on this page, ${FUNDER_CONTRIBUTIONS_PAGE_SIZE} a page)` : ''
                 }`}
                 nameHeader="Pot"
                 leadColumns={['Place', 'Year']}
@@ -102,14 +112,22 @@ export default function FunderView() {
       })}
       {view.previous || view.next ? (
         <nav aria-label="Pages of contributions">
-          {view.previous ? <a href={`/funder?before=${view.previous}`}>Previous contributions</a> : null}{' '}
-          {view.next ? <a href={`/funder?after=${view.next}`}>Next contributions</a> : null}
+          {view.previous ? <a href={`/funder?before=${view.previous}${keep}`}>Previous contributions</a> : null}{' '}
+          {view.next ? <a href={`/funder?after=${view.next}${keep}`}>Next contributions</a> : null}
         </nav>
       ) : null}
-      {view.byPlace.length > 0 ? (
+      {view.placeCount > 0 ? (
         <>
-          <h2>Places your money reached</h2>
-          <PlaceFiguresTable caption="Your share of awards, by the place each project works in" rows={view.byPlace} />
+          <h2 id="places">Places your money reached</h2>
+          <PlaceFiguresTable
+            caption={`Your share of awards, by the place each project works in${view.byPlace.length < view.placeCount ? `: the ${view.byPlace.length} places with most committed, of ${view.placeCount}` : ''}`}
+            rows={view.byPlace}
+          />
+          {view.byPlace.length < view.placeCount ? (
+            <p>
+              <PlainLink to="/funder?allPlaces=1#places">{`Show all ${view.placeCount} places`}</PlainLink>
+            </p>
+          ) : null}
         </>
       ) : null}
     </>

@@ -187,6 +187,9 @@ describe('/funder', () => {
     const data = await response.json()
     expect(data.contributions.map((c: { contributionId: number }) => c.contributionId)).toEqual([s.contributions.nhs])
     expect(data.contributions[0].ringFence).toEqual(['Health and wellbeing outcomes only'])
+    expect(data.funders[0].totals).toEqual({ pledgedPence: 6_000_000, receivedPence: 6_000_000, committedPence: 750_000, paidPence: 300_000, availablePence: 5_250_000 })
+    expect(data).toMatchObject({ placeCount: 1, allPlaces: false, next: null, previous: null })
+    expect(data.byPlace).toEqual([expect.objectContaining({ placeId: s.placeId, committedPence: 750_000, paidPence: 300_000, awards: 1 })])
     expect(JSON.stringify(data)).not.toMatch(/Lottery|Merton/)
   })
 

@@ -37,10 +37,14 @@ afterAll(async () => {
   await h.close()
 })
 
-/** funderView's answer in funderDashboard's shape: each contribution's awards counted, not listed. */
+/**
+ * funderView's answer in funderDashboard's shape: each contribution's awards counted, not listed, and the
+ * contributions grouped by funder in the funders' order (the dashboard lists each funder's under its name).
+ */
 async function expected(ids: number[]) {
   const view = await funderView(h.db, ids)
-  return { ...view, contributions: view.contributions.map((c) => ({ ...c, awards: c.awards.length })) }
+  const contributions = view.funders.flatMap((f) => view.contributions.filter((c) => c.funderId === f.funderId))
+  return { ...view, contributions: contributions.map((c) => ({ ...c, awards: c.awards.length })) }
 }
 
 describe('funderDashboard', () => {

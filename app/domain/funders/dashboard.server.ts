@@ -6,19 +6,20 @@
  * commitment id).
  *
  * The figures are the same as reports.server.ts's funderView (balances from the contributions' ledger account rows,
- * paid against a commitment = paid tranche parts from that contribution + older direct 'award.paid' entries on the
- * commitment − repayments taken back from that contribution), but no query returns a row per award except the page of
- * awards. Every query is scoped to the given funders' contributions. Read-only; nothing is cached outside the
- * transaction-maintained summary.
+ * received from their receipts, paid against a commitment = paid tranche parts from that contribution + older direct
+ * 'award.paid' entries on the commitment − repayments taken back from that contribution), but read from maintained
+ * rows: each contribution's balances and receipts from its contribution_figures row (contribution-figures.server.ts,
+ * kept in step by the ledger's posting and the receipt writers), summed per funder by the database, and no query
+ * returns a row per award except the page of awards. Every query is scoped to the given funders' contributions.
+ * Read-only; nothing is cached outside the transaction-maintained summaries.
  */
-import { sql, type Expression, type SqlBool } from 'kysely'
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
+import { prepared } from '../../../db/connect.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
-import { CONTRIBUTION_BUCKETS } from '../budgets/accounts.ts'
-import type { ContributionBalances } from '../budgets/contributions.server.ts'
 import { conditionNames } from '../budgets/overview.server.ts'
 import { placeFiguresOf } from '../budgets/place-figures.server.ts'
-import { addFigures, figuresFor, funderContributionRows, leverageSentence, paidAgainstCommitment, ZERO_FIGURES, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
+import { CONTRIBUTION_FIGURE_COLUMNS, figuresFromRow, leverageSentence, paidAgainstCommitment, type FigureColumns, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
 import { describeConditions, parseConditions } from '../budgets/ring-fence.ts'
 
 
@@ -54,52 +55,155 @@ function activeCommitments(db: Db, contributionIds: number[]) {
     .where('ac.released_at', 'is', null)
 }
 
+/** The columns fundersWithTotals sums. */
+type TotalColumn = 'pledged' | 'received' | 'outstanding' | 'committed' | 'committed_unpaid' | 'paid' | 'received_uncommitted' | 'available' | 'returned'
+
 /**
- * Every one of the funders' contributions' balances (its six ledger accounts' posted totals) and receipts, a row per
- * contribution summed by the database (a funder paying into every pot has a hundred or more contributions: 144 rows,
- * not 864 account rows and a list of every id).
+ * Each funder's name, its number of contributions and its totals over all of them (figuresFor's rules, summed by the
+ * database from each contribution's maintained row: a row per funder, by name).
  */
-async function balancesAndReceipts(db: Db, funderIds: number[]): Promise<{ balances: Map<number, ContributionBalances>; received: Map<number, number> }> {
-  const own = db.selectFrom('contributions').select('id').where('funder_id', 'in', funderIds)
-  const balance = sql<number>`case when normal_balance = 'debit' then debits_posted_pence - credits_posted_pence else credits_posted_pence - debits_posted_pence end`
-  const [accounts, receipts] = await Promise.all([
-    db
-      .selectFrom('ledger_accounts')
-      .select((eb) => [
-        'owner_id',
-        ...CONTRIBUTION_BUCKETS.map((bucket) => eb.fn.sum<number>(sql`case when kind = ${`contribution_${bucket}`} then ${balance} else 0 end`).as(bucket)),
-      ])
-      .where('owner_type', '=', 'contribution')
-      .where('owner_id', 'in', own)
-      .groupBy('owner_id')
-      .execute(),
-    db
-      .selectFrom('contribution_receipts')
-      .select((eb) => ['contribution_id', eb.fn.sum<number>('amount_pence').as('total')])
-      .where('contribution_id', 'in', own)
-      .groupBy('contribution_id')
-      .execute(),
-  ])
-  const balances = new Map<number, ContributionBalances>()
-  for (const r of accounts) {
-    const row = r as unknown as Record<string, unknown>
-    balances.set(r.owner_id!, Object.fromEntries(CONTRIBUTION_BUCKETS.map((b) => [b, penceFromDatabase(row[b])])) as unknown as ContributionBalances)
-  }
-  return { balances, received: new Map(receipts.map((r) => [r.contribution_id, penceFromDatabase(r.total)])) }
+async function fundersWithTotals(db: Db, funderIds: number[]) {
+  const sum = (expression: RawBuilder<unknown>) => sql`coalesce(sum(${expression}), 0)`
+  const query = sql<{ id: number; name: string; contributions: unknown } & Record<TotalColumn, unknown>>`
+    select fu.id, fu.name, count(c.id) as contributions,
+      ${sum(sql`case when c.pledged_pence > coalesce(cf.received_pence, 0) then c.pledged_pence else cf.received_pence end`)} as pledged,
+      ${sum(sql`cf.received_pence`)} as received,
+      ${sum(sql`cf.outstanding_pence`)} as outstanding,
+      ${sum(sql`cf.committed_pence + cf.scheduled_pence + cf.paid_pence`)} as committed,
+      ${sum(sql`cf.committed_pence + cf.scheduled_pence`)} as committed_unpaid,
+      ${sum(sql`cf.paid_pence`)} as paid,
+      ${sum(sql`cf.available_pence`)} as received_uncommitted,
+      ${sum(sql`cf.available_pence + case when p.available_basis = 'pledged' then cf.outstanding_pence else 0 end`)} as available,
+      ${sum(sql`cf.returned_pence`)} as returned
+    from funders fu
+    left join contributions c on c.funder_id = fu.id
+    left join pots p on p.id = c.pot_id
+    left join contribution_figures cf on cf.contribution_id = c.id
+    where fu.id in (${sql.join(funderIds)})
+    group by fu.id, fu.name
+    order by fu.name, fu.id`
+  // Kept prepared on PostgreSQL: one shape for each number of funders (nearly always one), read by their keys.
+  const { rows } = await db.executeQuery(prepared({ compile: () => query.compile(db) }))
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    contributions: Number(r.contributions),
+    totals: {
+      pledgedPence: penceFromDatabase(r.pledged),
+      receivedPence: penceFromDatabase(r.received),
+      outstandingPence: penceFromDatabase(r.outstanding),
+      committedPence: penceFromDatabase(r.committed),
+      committedUnpaidPence: penceFromDatabase(r.committed_unpaid),
+      paidPence: penceFromDatabase(r.paid),
+      receivedUncommittedPence: penceFromDatabase(r.received_uncommitted),
+      availablePence: penceFromDatabase(r.available),
+      returnedPence: penceFromDatabase(r.returned),
+    } satisfies MoneyFigures,
+  }))
 }
 
-const NO_BALANCES: ContributionBalances = { outstanding: 0, available: 0, committed: 0, scheduled: 0, paid: 0, returned: 0 }
+/** Where a contribution sits in the dashboard's order (funder by name, then newest year, pot name, contribution). */
+interface OrderKey {
+  funderName: string
+  funderId: number
+  year: string
+  potName: string
+  id: number
+}
 
-/** Per contribution: how many awards it funds (the maintained place figures, summed over its few places). */
-async function awardCounts(db: Db, contributionIds: number[]): Promise<Map<number, number>> {
-  const rows = await db
-    .selectFrom('place_figures')
-    .select((eb) => ['scope_id', eb.fn.sum<number>('awards').as('n')])
-    .where('scope', '=', 'contribution')
-    .where('scope_id', 'in', contributionIds)
-    .groupBy('scope_id')
-    .execute()
-  return new Map(rows.map((r) => [r.scope_id, Number(r.n)]))
+/** The contribution's place in the dashboard's order, or null when it is not one of the funders'. */
+async function orderKeyOf(db: Db, funderIds: number[], contributionId: number): Promise<OrderKey | null> {
+  const row = await db
+    .selectFrom('contributions as c')
+    .innerJoin('pots as p', 'p.id', 'c.pot_id')
+    .innerJoin('funders as fu', 'fu.id', 'c.funder_id')
+    .select(['fu.name as funderName', 'fu.id as funderId', 'p.financial_year as year', 'p.name as potName', 'c.id'])
+    .where('c.id', '=', contributionId)
+    .where('c.funder_id', 'in', funderIds)
+    .executeTakeFirst()
+  return row ?? null
+}
+
+interface ContributionPageRow extends FigureColumns {
+  id: number
+  funder_id: number
+  pledged_pence: number
+  is_in_kind: number
+  conditions: string
+  funderName: string
+  potId: number
+  potName: string
+  financial_year: string
+  available_basis: 'received' | 'pledged'
+  placeName: string | null
+  awards: unknown
+}
+
+/**
+ * A page of the funders' contributions in the dashboard's order (funder by name, then newest year, pot name,
+ * contribution), keyset on that order so that only the rows shown come back: the `limit` after `from.key` (or before
+ * it, `from.backwards`), or the first `limit`; one more is read to know whether there are more. The database sorts the
+ * funders' contributions by their keys alone and reads the rest (pot, place, figures from the maintained row, how many
+ * awards each funds from the maintained place figures) for the page's rows only. Null limit: all of them. SQL text
+ * rather than the query builder, which took longer to build and compile this query than the database took to run it.
+ */
+async function contributionPage(db: Db, funderIds: number[], from: { key: OrderKey | null; backwards: boolean }, limit: number | null) {
+  const { key, backwards } = from
+  // Going backwards the order is reversed throughout (and the rows put back in order after).
+  const asc = sql.raw(backwards ? 'desc' : 'asc')
+  const desc = sql.raw(backwards ? 'asc' : 'desc')
+  const after = sql.raw(backwards ? '<' : '>')
+  const before = sql.raw(backwards ? '>' : '<')
+  // Strictly beyond the key in that order, each column compared in its own direction.
+  const beyond = key
+    ? sql`and (fu.name ${after} ${key.funderName}
+        or (fu.name = ${key.funderName} and fu.id ${after} ${key.funderId})
+        or (fu.name = ${key.funderName} and fu.id = ${key.funderId}
+          and (p.financial_year ${before} ${key.year}
+            or (p.financial_year = ${key.year} and (p.name ${after} ${key.potName} or (p.name = ${key.potName} and c.id ${after} ${key.id}))))))`
+    : sql``
+  const query = sql<ContributionPageRow>`
+    select c.id, c.funder_id, c.pledged_pence, c.is_in_kind, c.conditions, k.funder_name as "funderName", p.id as "potId",
+      p.name as "potName", p.financial_year, p.available_basis, pl.name as "placeName", ${CONTRIBUTION_FIGURE_COLUMNS},
+      (select sum(pf.awards) from place_figures pf where pf.scope = 'contribution' and pf.scope_id = c.id) as awards
+    from (
+      select c.id, fu.name as funder_name, fu.id as funder_id, p.financial_year as year, p.name as pot_name
+      from contributions c
+      inner join pots p on p.id = c.pot_id
+      inner join funders fu on fu.id = c.funder_id
+      where c.funder_id in (${sql.join(funderIds)}) ${beyond}
+      order by fu.name ${asc}, fu.id ${asc}, p.financial_year ${desc}, p.name ${asc}, c.id ${asc}
+      ${limit === null ? sql`` : sql`limit ${limit + 1}`}
+    ) k
+    inner join contributions c on c.id = k.id
+    inner join pots p on p.id = c.pot_id
+    left join places pl on pl.id = p.place_id
+    left join contribution_figures cf on cf.contribution_id = c.id
+    order by k.funder_name ${asc}, k.funder_id ${asc}, k.year ${desc}, k.pot_name ${asc}, k.id ${asc}`
+  // Kept prepared on PostgreSQL: a few shapes (first page, after, before; the number of funders), read by their keys.
+  const { rows } = await db.executeQuery(prepared({ compile: () => query.compile(db) }))
+  const more = limit !== null && rows.length > limit
+  const page = more ? rows.slice(0, limit!) : rows
+  return { rows: backwards ? page.reverse() : page, more }
+}
+
+/** The contributions of a page with their figures and ring-fences in words (their names read in one query). */
+async function contributionDetails(db: Db, rows: Awaited<ReturnType<typeof contributionPage>>['rows']): Promise<FunderDashboardContribution[]> {
+  const conditions = rows.map((r) => parseConditions(r.conditions))
+  const names = await conditionNames(db, conditions)
+  return rows.map((r, i) => ({
+    contributionId: r.id,
+    funderId: r.funder_id,
+    funderName: r.funderName,
+    isInKind: r.is_in_kind === 1,
+    figures: figuresFromRow(r, r.pledged_pence, r.available_basis),
+    ringFence: describeConditions(conditions[i]!, names),
+    potId: r.potId,
+    potName: r.potName,
+    financialYear: r.financial_year,
+    placeName: r.placeName,
+    awards: Number(r.awards ?? 0),
+  }))
 }
 
 /**
@@ -121,12 +225,47 @@ async function sumsByFunderAndPlace(db: Db, funderIds: number[]) {
 }
 
 /** Awards per place counted once across several funders (needed only when a viewer sees more than one funder). */
-async function distinctAwardsByPlace(db: Db, contributionIds: number[]): Promise<Map<number | null, number>> {
-  const rows = await activeCommitments(db, contributionIds)
+async function distinctAwardsByPlace(db: Db, funderIds: number[]): Promise<Map<number | null, number>> {
+  const rows = await db
+    .selectFrom('award_commitments as ac')
+    .innerJoin('awards', 'awards.id', 'ac.award_id')
+    .innerJoin('applications', 'applications.id', 'awards.application_id')
     .select((eb) => ['applications.place_id as placeId', eb.fn.count<number>('ac.award_id').distinct().as('awards')])
+    .where('ac.contribution_id', 'in', (eb) => eb.selectFrom('contributions').select('id').where('funder_id', 'in', funderIds))
+    .where('ac.released_at', 'is', null)
     .groupBy('applications.place_id')
     .execute()
   return new Map(rows.map((r) => [r.placeId, Number(r.awards)]))
+}
+
+/**
+ * The dashboard with a page of the contributions (contributionPage; null limit: all of them) after or before a
+ * contribution: each funder's totals and leverage and the places stay whole. Three queries at once (four for a viewer
+ * of several funders), then one for the names a ring-fence mentions; a page after or before another first looks up
+ * where that one sits. A page after or before a contribution that is not one of theirs is the first page.
+ */
+async function dashboardShowing(db: Db, funderIds: number[], page: { after: number | null; before: number | null; limit: number | null }) {
+  const afterKey = page.after ? await orderKeyOf(db, funderIds, page.after) : null
+  const beforeKey = !afterKey && page.before ? await orderKeyOf(db, funderIds, page.before) : null
+  const from = { key: afterKey ?? beforeKey, backwards: beforeKey !== null }
+  const [funders, { rows, more }, sums, distinct] = await Promise.all([
+    fundersWithTotals(db, funderIds),
+    contributionPage(db, funderIds, from, page.limit),
+    sumsByFunderAndPlace(db, funderIds),
+    funderIds.length > 1 ? distinctAwardsByPlace(db, funderIds) : null,
+  ])
+  const contributions = await contributionDetails(db, rows)
+  const any = contributions.length > 0
+  return {
+    funders: funders.map((f) => ({ funderId: f.id, funderName: f.name, totals: f.totals, leverage: leverageOf(f, sums) })),
+    contributions,
+    byPlace: placeRows(sums, distinct),
+    counts: new Map(funders.map((f) => [f.id, f.contributions])),
+    // Going forwards there are earlier ones when the page starts after one, later ones when more were read; backwards
+    // the other way round.
+    previous: any && (from.backwards ? more : from.key !== null) ? contributions[0]!.contributionId : null,
+    next: any && (from.backwards ? true : more) ? contributions.at(-1)!.contributionId : null,
+  }
 }
 
 /**
@@ -135,43 +274,8 @@ async function distinctAwardsByPlace(db: Db, contributionIds: number[]): Promise
  */
 export async function funderDashboard(db: Db, funderIds: number[]): Promise<FunderDashboard> {
   if (funderIds.length === 0) return { funders: [], contributions: [], byPlace: [] }
-  const [rows, funderNames] = await Promise.all([
-    funderContributionRows(db, funderIds),
-    db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds).orderBy('name').execute(),
-  ])
-  const ids = rows.map((r) => r.id)
-  const conditions = rows.map((r) => parseConditions(r.conditions))
-  const [{ balances, received }, counts, sums, names, distinct] = ids.length
-    ? await Promise.all([
-        balancesAndReceipts(db, funderIds),
-        awardCounts(db, ids),
-        sumsByFunderAndPlace(db, funderIds),
-        conditionNames(db, conditions),
-        funderIds.length > 1 ? distinctAwardsByPlace(db, ids) : null,
-      ])
-    : [{ balances: new Map<number, ContributionBalances>(), received: new Map<number, number>() }, new Map<number, number>(), [], await conditionNames(db, []), null]
-  const contributions: FunderDashboardContribution[] = rows.map((r, i) => ({
-    contributionId: r.id,
-    funderId: r.funderId,
-    funderName: r.funderName,
-    isInKind: r.isInKind === 1,
-    figures: figuresFor(balances.get(r.id) ?? NO_BALANCES, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis),
-    ringFence: describeConditions(conditions[i]!, names),
-    potId: r.potId,
-    potName: r.potName,
-    financialYear: r.financialYear,
-    placeName: r.placeName,
-    awards: counts.get(r.id) ?? 0,
-  }))
-  const funders = funderNames.map((f) => {
-    return {
-      funderId: f.id,
-      funderName: f.name,
-      totals: contributions.filter((c) => c.funderId === f.id).reduce((t, c) => addFigures(t, c.figures), ZERO_FIGURES),
-      leverage: leverageOf(f, sums),
-    }
-  })
-  return { funders, contributions, byPlace: placeRows(sums, distinct) }
+  const { funders, contributions, byPlace } = await dashboardShowing(db, funderIds, { after: null, before: null, limit: null })
+  return { funders, contributions, byPlace }
 }
 
 /** A funder's funding and the match funding its awards drew, from its place figures. */
@@ -285,7 +389,7 @@ export async function fundedAwardsPage(
 
 // ---------------------------------------------------------------- the dashboard a page of contributions at a time
 
-export const FUNDER_CONTRIBUTIONS_PAGE_SIZE = 25
+export const FUNDER_CONTRIBUTIONS_PAGE_SIZE = 10
 
 export interface FunderDashboardPage extends FunderDashboard {
   /** How many contributions each funder has in all (the totals and places are over all of them). */
@@ -299,7 +403,7 @@ export interface FunderDashboardPage extends FunderDashboard {
  * The funder dashboard with its contributions a page at a time, in the dashboard's order (funder by name, then newest
  * year, pot name, contribution): the rows after the contribution `after` or before `before` (keyset on the position
  * of that contribution; an id that is not one of theirs starts from the first page). Each funder's totals, leverage
- * and places stay whole.
+ * and places stay whole; only the page's contributions are read in full.
  */
 export async function funderDashboardPage(
   db: Db,
@@ -308,57 +412,14 @@ export async function funderDashboardPage(
 ): Promise<FunderDashboardPage> {
   const limit = page.limit ?? FUNDER_CONTRIBUTIONS_PAGE_SIZE
   if (funderIds.length === 0) return { funders: [], contributions: [], byPlace: [], contributionCounts: {}, next: null, previous: null }
-  const [rows, funderNames] = await Promise.all([
-    funderContributionRows(db, funderIds),
-    db.selectFrom('funders').select(['id', 'name']).where('id', 'in', funderIds).orderBy('name').execute(),
-  ])
-  const order = new Map(funderNames.map((f, i) => [f.id, i]))
-  const all = rows
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => order.get(a.r.funderId)! - order.get(b.r.funderId)! || a.i - b.i)
-    .map(({ r }) => r)
-  const contributionCounts: Record<number, number> = {}
-  for (const r of all) contributionCounts[r.funderId] = (contributionCounts[r.funderId] ?? 0) + 1
-  const at = (id: number | null | undefined) => (id ? all.findIndex((r) => r.id === id) : -1)
-  const after = at(page.after)
-  const before = after < 0 ? at(page.before) : -1
-  const start = after >= 0 ? after + 1 : before >= 0 ? Math.max(0, before - limit) : 0
-  const end = before >= 0 ? before : Math.min(all.length, start + limit)
-  const shown = all.slice(start, end)
-  // Every contribution's balances and receipts (the funders' totals are over all of them); award counts and the
-  // ring-fences' names for the page's rows only.
-  const conditions = shown.map((r) => parseConditions(r.conditions))
-  const [{ balances, received }, counts, sums, names, distinct] = all.length
-    ? await Promise.all([
-        balancesAndReceipts(db, funderIds),
-        shown.length ? awardCounts(db, shown.map((r) => r.id)) : new Map<number, number>(),
-        sumsByFunderAndPlace(db, funderIds),
-        conditionNames(db, conditions),
-        funderIds.length > 1 ? distinctAwardsByPlace(db, all.map((r) => r.id)) : null,
-      ])
-    : [{ balances: new Map<number, ContributionBalances>(), received: new Map<number, number>() }, new Map<number, number>(), [], await conditionNames(db, []), null]
-  const figuresOf = (r: (typeof all)[number]) => figuresFor(balances.get(r.id) ?? NO_BALANCES, received.get(r.id) ?? 0, r.pledgedPence, r.availableBasis)
-  const totals = new Map<number, MoneyFigures>()
-  for (const r of all) totals.set(r.funderId, addFigures(totals.get(r.funderId) ?? ZERO_FIGURES, figuresOf(r)))
-  const contributions: FunderDashboardContribution[] = shown.map((r, i) => ({
-    contributionId: r.id,
-    funderId: r.funderId,
-    funderName: r.funderName,
-    isInKind: r.isInKind === 1,
-    figures: figuresOf(r),
-    ringFence: describeConditions(conditions[i]!, names),
-    potId: r.potId,
-    potName: r.potName,
-    financialYear: r.financialYear,
-    placeName: r.placeName,
-    awards: counts.get(r.id) ?? 0,
-  }))
+  const view = await dashboardShowing(db, funderIds, { after: page.after ?? null, before: page.before ?? null, limit })
+  const { contributions } = view
   return {
-    funders: funderNames.map((f) => ({ funderId: f.id, funderName: f.name, totals: totals.get(f.id) ?? ZERO_FIGURES, leverage: leverageOf(f, sums) })),
+    funders: view.funders,
     contributions,
-    byPlace: placeRows(sums, distinct),
-    contributionCounts,
-    next: end < all.length && contributions.length ? contributions.at(-1)!.contributionId : null,
-    previous: start > 0 && contributions.length ? contributions[0]!.contributionId : null,
+    byPlace: view.byPlace,
+    contributionCounts: Object.fromEntries(view.counts),
+    next: view.next,
+    previous: view.previous,
   }
 }
