@@ -9,12 +9,12 @@ import type { Kysely } from 'kysely'
 import pg from 'pg'
 import { offerLetterData, renderOfferLetter } from '../app/domain/awards/offer-letter.server.ts'
 import { potDashboard } from '../app/domain/budgets/reports.server.ts'
-import { funderDashboard } from '../app/domain/funders/dashboard.server.ts'
+import { funderDashboardPage } from '../app/domain/funders/dashboard.server.ts'
 import { ukToday } from '../app/domain/places/places.server.ts'
 import type { DB } from '../db/schema.ts'
 import type { Target } from './datasets.ts'
 import { tsxBin } from './datasets.ts'
-import { differencesFromFunderView, differencesFromPotDashboard, funderDashboardRaw, potDashboardRaw, type Query } from './raw-sql.ts'
+import { differencesFromFunderDashboard, differencesFromPotDashboard, funderDashboardRaw, potDashboardRaw, type Query } from './raw-sql.ts'
 import type { DashboardResult } from './report.ts'
 import { compileSql } from './sql.ts'
 import { median, ratio, round } from './stats.ts'
@@ -71,7 +71,7 @@ async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>, cal
   return { a: round(median(ta), 2), b: round(median(tb), 2) }
 }
 
-/** The pot dashboard's and funder dashboard's domain functions (what /pots/<id>/dashboard and /funder call) against raw SQL of the same aggregates. */
+/** The pot dashboard's and funder dashboard's domain functions (what /pots/<id>/dashboard and /funder's first page call) against raw SQL of the same aggregates. */
 export async function measureDashboards(db: Kysely<DB>, query: Query, input: { potId: number; funderIds: number[] }): Promise<DashboardResult[]> {
   const results: DashboardResult[] = []
   const date = ukToday()
@@ -82,9 +82,9 @@ export async function measureDashboards(db: Kysely<DB>, query: Query, input: { p
   results.push({ name: 'Pot dashboard', loaderMs: pot.a, rawSqlMs: pot.b, ratio: ratio(pot.a, pot.b), calls: DASHBOARD_CALLS, agrees: potDiff.length === 0 })
   if (potDiff.length) console.warn(`pot dashboard: the raw SQL disagrees with the loader: ${potDiff.join('; ')}`)
 
-  const funderLoader = () => funderDashboard(db, input.funderIds)
+  const funderLoader = () => funderDashboardPage(db, input.funderIds)
   const funderRaw = () => funderDashboardRaw(query, input.funderIds)
-  const funderDiff = differencesFromFunderView(await funderRaw(), await funderLoader())
+  const funderDiff = differencesFromFunderDashboard(await funderRaw(), await funderLoader())
   const funder = await compare(funderLoader, funderRaw, DASHBOARD_CALLS)
   results.push({ name: 'Funder dashboard', loaderMs: funder.a, rawSqlMs: funder.b, ratio: ratio(funder.a, funder.b), calls: DASHBOARD_CALLS, agrees: funderDiff.length === 0 })
   if (funderDiff.length) console.warn(`funder dashboard: the raw SQL disagrees with the loader: ${funderDiff.join('; ')}`)

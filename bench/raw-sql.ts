@@ -1,32 +1,28 @@
 /**
  * The pot dashboard's and the funder dashboard's aggregates written as raw SQL, the yardstick their loaders are
- * measured against ("loader time ÷ raw SQL time", target ≤ 2). Same figures as app/domain/budgets/reports.server.ts
- * (potDashboard, funderDashboard): each contribution's account balances and receipts; the committed, paid (paid tranche
- * parts, older direct payments, less repayments), match funding and awards per place, read as the loaders read them
- * from the maintained place figures (place_figures, kept in step with the commitments by every writer in the same
- * transaction; the per-commitment sums that fill it are app/domain/budgets/place-figures.server.ts's, checked against
- * it by its tests); for the funder each contribution's award count; and for the pot the monthly committed and paid
- * (from the maintained contribution_months, which the ledger keeps in step with its entries).
- * A few statements, each doing its sums in the database; run through better-sqlite3 prepared statements or pg. The
- * totals are checked against the loader's (differencesFrom…) so the comparison is like for like.
+ * measured against ("loader time ÷ raw SQL time", target ≤ 2). The same statements as the loaders'
+ * (app/domain/budgets/reports.server.ts potDashboard, app/domain/funders/dashboard.server.ts funderDashboardPage),
+ * reading the same maintained rows: each contribution's balances and receipts from its contribution_figures row (kept
+ * in step by the ledger's posting and the receipt writers; app/domain/budgets/contribution-figures.server.ts checks it
+ * against the ledger accounts and receipts); the committed, paid (paid tranche parts, older direct payments, less
+ * repayments), match funding and awards per place from place_figures (kept in step with the commitments by every
+ * writer in the same transaction; app/domain/budgets/place-figures.server.ts checks it); for the pot the monthly
+ * committed and paid from contribution_months (which the ledger keeps in step with its entries); for the funder each
+ * funder's totals over all its contributions, and the first page of its contributions with their figures and award
+ * counts. Run through better-sqlite3 prepared statements or pg. The totals are checked against the loader's
+ * (differencesFrom…) so the comparison is like for like.
  */
-import type { FunderView, PotDashboard } from '../app/domain/budgets/reports.server.ts'
+import type { PotDashboard } from '../app/domain/budgets/reports.server.ts'
+import type { FunderDashboardPage } from '../app/domain/funders/dashboard.server.ts'
+import { FUNDER_CONTRIBUTIONS_PAGE_SIZE } from '../app/domain/funders/dashboard.server.ts'
 import { penceFromDatabase } from '../app/lib/money.ts'
 import type { SqlArg } from './sql.ts'
 
 /** Runs one statement and returns its rows (the driver's prepared statement, reused). */
 export type Query = (text: string, args: SqlArg[]) => Promise<Array<Record<string, unknown>>>
 
-const BALANCE = `case when a.normal_balance = 'debit' then a.debits_posted_pence - a.credits_posted_pence else a.credits_posted_pence - a.debits_posted_pence end`
-
-/** Which contributions: a pot's, or some funders'. */
-interface Scope {
-  where: string
-  args: SqlArg[]
-  /** Whose maintained place figures: the pot's or the funders'. */
-  summary: 'pot' | 'funder'
-  summaryIds: number[]
-}
+const BUCKETS = ['outstanding', 'available', 'committed', 'scheduled', 'paid', 'returned'] as const
+const FIGURES = `cf.outstanding_pence, cf.available_pence, cf.committed_pence, cf.scheduled_pence, cf.paid_pence, cf.returned_pence, cf.received_pence`
 
 export interface RawFigures {
   contributions: number
@@ -41,71 +37,102 @@ export interface RawFigures {
   months: Array<{ month: string; committed: number; paid: number }>
 }
 
-async function scoped(query: Query, scope: Scope, withMonths: boolean): Promise<RawFigures> {
-  const inScope = `select c.id from contributions c where ${scope.where}`
-  const [contributions, balances, received, places] = await Promise.all([
-    query(
-      `select c.id, c.funder_id, f.name as funder_name, c.pledged_pence, c.conditions, c.is_in_kind, p.name as pot_name, p.financial_year, pl.name as place_name
-       from contributions c join funders f on f.id = c.funder_id join pots p on p.id = c.pot_id left join places pl on pl.id = p.place_id
-       where ${scope.where} order by c.id`,
-      scope.args,
-    ),
-    query(
-      `select a.owner_id, a.kind, ${BALANCE} as balance from ledger_accounts a
-       where a.owner_type = 'contribution' and a.owner_id in (${inScope})`,
-      scope.args,
-    ),
-    query(`select r.contribution_id, sum(r.amount_pence) as total from contribution_receipts r where r.contribution_id in (${inScope}) group by r.contribution_id`, scope.args),
-    query(
-      `select f.place_key, pl.name as place_name, f.awards, f.committed_pence, f.paid_pence, f.match_cash_pence, f.match_in_kind_pence
-       from place_figures f left join places pl on pl.id = f.place_key
-       where f.scope = ? and f.scope_id in (?)`,
-      [scope.summary, scope.summaryIds],
-    ),
-    scope.summary === 'funder'
-      ? query(`select f.scope_id, sum(f.awards) as awards from place_figures f where f.scope = 'contribution' and f.scope_id in (${inScope}) group by f.scope_id`, scope.args)
-      : Promise.resolve([]),
-  ])
-  const months = withMonths ? await monthly(query, inScope, scope.args) : []
-  const buckets: Record<string, number> = {}
-  for (const b of balances) {
-    const bucket = String(b.kind).replace(/^contribution_/, '')
-    buckets[bucket] = (buckets[bucket] ?? 0) + penceFromDatabase(b.balance)
-  }
+function placeTotals(places: Array<Record<string, unknown>>) {
   return {
-    contributions: contributions.length,
-    buckets,
-    receivedPence: received.reduce((s, r) => s + penceFromDatabase(r.total), 0),
     awards: places.reduce((s, p) => s + Number(p.awards), 0),
     committedPence: places.reduce((s, p) => s + penceFromDatabase(p.committed_pence), 0),
     paidPence: places.reduce((s, p) => s + penceFromDatabase(p.paid_pence), 0),
-    months,
   }
 }
 
-/** Committed (net of releases) and paid per month, from the contributions' maintained month figures (contribution_months). */
-async function monthly(query: Query, inScope: string, args: SqlArg[]) {
-  const rows = await query(
-    `select m.month, sum(m.committed_pence) as committed, sum(m.paid_pence) as paid
-     from contribution_months m where m.contribution_id in (${inScope})
-     group by m.month order by m.month`,
-    args,
+const placesOf = (query: Query, scope: 'pot' | 'funder', ids: number[]) =>
+  query(
+    `select f.scope_id, f.place_key, pl.name, f.awards, f.committed_pence, f.paid_pence, f.match_cash_pence, f.match_in_kind_pence
+     from place_figures f left join places pl on pl.id = f.place_key
+     where f.scope = ? and f.scope_id in (?)`,
+    [scope, ids],
   )
-  return rows.map((r) => ({ month: String(r.month), committed: penceFromDatabase(r.committed), paid: penceFromDatabase(r.paid) }))
-}
 
 export async function potDashboardRaw(query: Query, potId: number): Promise<RawFigures> {
-  await query(
-    `select p.id, p.name, p.financial_year, p.available_basis, p.status, pl.name as place_name, f.name as host_funder_name
-     from pots p join funders f on f.id = p.host_funder_id left join places pl on pl.id = p.place_id where p.id = ?`,
-    [potId],
-  )
-  return scoped(query, { where: 'c.pot_id = ?', args: [potId], summary: 'pot', summaryIds: [potId] }, true)
+  const [rows, places, months] = await Promise.all([
+    query(
+      `select p.id, p.name, p.place_id, p.host_funder_id, p.pool_manager_user_id, p.financial_year, p.status, p.available_basis,
+         p.year_end_policy, p.previous_pot_id, p.closed_at, pl.name as place_name, host.name as host_funder_name,
+         c.id as contribution_id, c.funder_id, f.name as funder_name, c.pledged_pence, c.conditions, c.is_in_kind, ${FIGURES}
+       from pots p
+       inner join funders host on host.id = p.host_funder_id
+       left join places pl on pl.id = p.place_id
+       left join contributions c on c.pot_id = p.id
+       left join funders f on f.id = c.funder_id
+       left join contribution_figures cf on cf.contribution_id = c.id
+       where p.id = ? order by c.id`,
+      [potId],
+    ),
+    placesOf(query, 'pot', [potId]),
+    query(
+      `select m.month, sum(m.committed_pence) as committed, sum(m.paid_pence) as paid
+       from contribution_months m where m.contribution_id in (select c.id from contributions c where c.pot_id = ?)
+       group by m.month order by m.month`,
+      [potId],
+    ),
+  ])
+  const contributions = rows.filter((r) => r.contribution_id !== null)
+  const buckets: Record<string, number> = {}
+  for (const b of BUCKETS) buckets[b] = contributions.reduce((s, r) => s + penceFromDatabase(r[`${b}_pence`]), 0)
+  return {
+    contributions: contributions.length,
+    buckets,
+    receivedPence: contributions.reduce((s, r) => s + penceFromDatabase(r.received_pence), 0),
+    ...placeTotals(places),
+    months: months.map((r) => ({ month: String(r.month), committed: penceFromDatabase(r.committed), paid: penceFromDatabase(r.paid) })),
+  }
 }
 
 export async function funderDashboardRaw(query: Query, funderIds: number[]): Promise<RawFigures> {
-  await query('select id, name from funders where id in (?) order by name', [funderIds])
-  return scoped(query, { where: 'c.funder_id in (?)', args: [funderIds], summary: 'funder', summaryIds: funderIds }, false)
+  const [totals, , places] = await Promise.all([
+    query(
+      `select fu.id, fu.name, count(c.id) as contributions,
+         ${BUCKETS.map((b) => `coalesce(sum(cf.${b}_pence), 0) as ${b}`).join(', ')},
+         coalesce(sum(cf.received_pence), 0) as received,
+         coalesce(sum(case when c.pledged_pence > coalesce(cf.received_pence, 0) then c.pledged_pence else cf.received_pence end), 0) as pledged,
+         coalesce(sum(cf.available_pence + case when p.available_basis = 'pledged' then cf.outstanding_pence else 0 end), 0) as available_now
+       from funders fu
+       left join contributions c on c.funder_id = fu.id
+       left join pots p on p.id = c.pot_id
+       left join contribution_figures cf on cf.contribution_id = c.id
+       where fu.id in (?)
+       group by fu.id, fu.name order by fu.name, fu.id`,
+      [funderIds],
+    ),
+    // The first page of contributions, as the loader reads it: sorted by their keys alone, the rest read for the page.
+    query(
+      `select c.id, c.funder_id, c.pledged_pence, c.is_in_kind, c.conditions, k.funder_name, p.id as pot_id, p.name as pot_name,
+         p.financial_year, p.available_basis, pl.name as place_name, ${FIGURES},
+         (select sum(pf.awards) from place_figures pf where pf.scope = 'contribution' and pf.scope_id = c.id) as awards
+       from (
+         select c.id, fu.name as funder_name, fu.id as funder_id, p.financial_year as year, p.name as pot_name
+         from contributions c inner join pots p on p.id = c.pot_id inner join funders fu on fu.id = c.funder_id
+         where c.funder_id in (?)
+         order by fu.name, fu.id, p.financial_year desc, p.name, c.id limit ?
+       ) k
+       inner join contributions c on c.id = k.id
+       inner join pots p on p.id = c.pot_id
+       left join places pl on pl.id = p.place_id
+       left join contribution_figures cf on cf.contribution_id = c.id
+       order by k.funder_name, k.funder_id, k.year desc, k.pot_name, k.id`,
+      [funderIds, FUNDER_CONTRIBUTIONS_PAGE_SIZE + 1],
+    ),
+    placesOf(query, 'funder', funderIds),
+  ])
+  const buckets: Record<string, number> = {}
+  for (const b of BUCKETS) buckets[b] = totals.reduce((s, r) => s + penceFromDatabase(r[b]), 0)
+  return {
+    contributions: totals.reduce((s, r) => s + Number(r.contributions), 0),
+    buckets,
+    receivedPence: totals.reduce((s, r) => s + penceFromDatabase(r.received), 0),
+    ...placeTotals(places),
+    months: [],
+  }
 }
 
 /** Where the raw figures and the loader's differ (empty when they agree). */
@@ -119,13 +146,19 @@ export function differencesFromPotDashboard(raw: RawFigures, loader: PotDashboar
   return problems
 }
 
-/** The funder dashboard's loader (funderDashboard) or the older funderView: both carry per-contribution figures and places. */
-export function differencesFromFunderView(raw: RawFigures, loader: Pick<FunderView, 'byPlace'> & { contributions: Array<Pick<FunderView['contributions'][number], 'figures'>> }): string[] {
-  const totals = loader.contributions.reduce(
-    (t, c) => ({ committedPence: t.committedPence + c.figures.committedPence, paidPence: t.paidPence + c.figures.paidPence, receivedPence: t.receivedPence + c.figures.receivedPence, receivedUncommittedPence: t.receivedUncommittedPence + c.figures.receivedUncommittedPence }),
+/** The funder dashboard's loader (funderDashboardPage): its funders' totals over all their contributions, and places. */
+export function differencesFromFunderDashboard(raw: RawFigures, loader: Pick<FunderDashboardPage, 'funders' | 'byPlace' | 'contributionCounts'>): string[] {
+  const totals = loader.funders.reduce(
+    (t, f) => ({
+      committedPence: t.committedPence + f.totals.committedPence,
+      paidPence: t.paidPence + f.totals.paidPence,
+      receivedPence: t.receivedPence + f.totals.receivedPence,
+      receivedUncommittedPence: t.receivedUncommittedPence + f.totals.receivedUncommittedPence,
+    }),
     { committedPence: 0, paidPence: 0, receivedPence: 0, receivedUncommittedPence: 0 },
   )
-  return commonDifferences(raw, totals, loader.contributions.length, loader.byPlace)
+  const contributions = Object.values(loader.contributionCounts).reduce((s, n) => s + n, 0)
+  return commonDifferences(raw, totals, contributions, loader.byPlace)
 }
 
 function commonDifferences(
