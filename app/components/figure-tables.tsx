@@ -22,8 +22,8 @@ export interface ContributionFiguresRow {
 const awardsText = (n: number) => (n === 1 ? '1 award' : `${n} awards`)
 
 /**
- * Pledged, received, committed, paid and available per contribution, its ring-fence in words (a list when it has
- * more than one condition), and its statement. The links in each row are named for screen readers by aria-label
+ * Pledged, received, committed, paid and available per contribution, its ring-fence in words (a sentence for each
+ * condition, as one run of text), and its statement. The links in each row are named for screen readers by aria-label
  * ("Statement (PDF) for NHS England"), which starts with the words shown.
  */
 export function ContributionFiguresTable({
@@ -75,17 +75,7 @@ export function ContributionFiguresTable({
               <td className="num">{formatPence(r.figures.committedPence)}</td>
               <td className="num">{formatPence(r.figures.paidPence)}</td>
               <td className="num">{formatPence(r.figures.availablePence)}</td>
-              <td>
-                {r.ringFence.length === 1 ? (
-                  r.ringFence[0]
-                ) : (
-                  <ul>
-                    {r.ringFence.map((sentence) => (
-                      <li key={sentence}>{sentence}</li>
-                    ))}
-                  </ul>
-                )}
-              </td>
+              <td>{r.ringFence.map((sentence) => `${sentence}.`).join(' ')}</td>
               <td>
                 <a href={`/pots/${r.potId}/contributions/${r.contributionId}/statement.pdf`} download aria-label={`Statement (PDF) for ${r.name}`}>
                   Statement (PDF)

@@ -6,7 +6,7 @@ import { ContributionFiguresTable, PlaceFiguresTable } from '~/components/figure
 import { PlainLink } from '~/components/plain-link.tsx'
 import { FiguresSummary } from '~/components/pot-figures.tsx'
 import type { MoneyFigures } from '~/domain/budgets/reports.server.ts'
-import { FUNDER_CONTRIBUTIONS_PAGE_SIZE, funderDashboardPage } from '~/domain/funders/dashboard.server.ts'
+import { funderDashboardPage } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
 
@@ -90,7 +90,7 @@ export default function FunderView() {
             ) : (
               <ContributionFiguresTable
                 caption={`${f.funderName}: contributions by pot, with the conditions on the money${
-                  f.contributionCount > contributions.length ? ` (${contributions.length} of ${f.contributionCount} on this page, ${FUNDER_CONTRIBUTIONS_PAGE_SIZE} a page)` : ''
+                  f.contributionCount > contributions.length ? ` (${contributions.length} of ${f.contributionCount} on this page)` : ''
                 }`}
                 nameHeader="Pot"
                 leadColumns={['Place', 'Year']}

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Form, useLoaderData } from '@remix-run/react'
+import { useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { LineChart, StackedBarChart, type ChartSeries } from '~/components/charts.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
@@ -18,11 +18,6 @@ import { formatPence } from '~/lib/money.ts'
 import { idParam } from '~/lib/ids.ts'
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data ? `${data.pot.name}: dashboard` : 'Pot dashboard'} – Commonpot` }]
-
-const PLACE_VIEW_OPTIONS = [
-  { value: 'as_they_were', label: 'Places as they were' },
-  { value: 'rolled_up', label: 'Rolled up into today’s places' },
-] as const
 
 /** ?places=as_they_were|rolled_up (anything else shows places as they were); ?allPlaces=1 lists every place. */
 const QuerySchema = z.object({
@@ -80,6 +75,12 @@ const OVER_TIME: ChartSeries<string>[] = [
   { key: 'paid', label: 'Paid to grantees', fill: '#1d4e3f' },
 ]
 
+/** The dashboard's query string for a view of places: "?places=rolled_up&allPlaces=1", "" for the default. */
+function query(rolledUp: boolean, allPlaces: boolean): string {
+  const parts = [rolledUp ? 'places=rolled_up' : '', allPlaces ? 'allPlaces=1' : ''].filter(Boolean)
+  return parts.length ? `?${parts.join('&')}` : ''
+}
+
 export default function PotDashboard() {
   const d = useLoaderData<typeof loader>()
   const rows = d.contributions.map((c) => ({
@@ -99,7 +100,7 @@ export default function PotDashboard() {
   return (
     <>
       <p>
-        <PlainLink to={`/pots/${d.pot.id}`}>Back to {d.pot.name}</PlainLink>
+        <PlainLink to={`/pots/${d.pot.id}`}>{`Back to ${d.pot.name}`}</PlainLink>
       </p>
       <h1>{`${d.pot.name}: dashboard`}</h1>
       <p className="lead">{`${d.pot.placeName ?? 'National'}, financial year ${d.pot.financialYear}. Hosted by ${d.pot.hostFunderName}.`}</p>
@@ -143,22 +144,12 @@ export default function PotDashboard() {
       )}
 
       <h2 id="by-place">By place</h2>
-      <Form method="get" action="#by-place">
-        <fieldset className="fieldset form-group">
-          <legend>How to show places</legend>
-          <div className="hint">Integrated care boards changed on 1 April 2026: 42 became 36, and some were split.</div>
-          {PLACE_VIEW_OPTIONS.map((o) => (
-            <div className="checkbox" key={o.value}>
-              <input type="radio" id={`places-${o.value}`} name="places" value={o.value} defaultChecked={d.placeView.view === o.value} />
-              <label htmlFor={`places-${o.value}`}>{o.label}</label>
-            </div>
-          ))}
-        </fieldset>
-        {d.allPlaces ? <input type="hidden" name="allPlaces" value="1" /> : null}
-        <button type="submit" className="button button--secondary">
-          Show places
-        </button>
-      </Form>
+      <p>
+        {`Integrated care boards changed on 1 April 2026: 42 became 36, and some were split. ${rolledUp ? 'Places are shown rolled up into today’s places.' : 'Places are shown as they were.'} `}
+        <PlainLink to={`${path}${query(!rolledUp, d.allPlaces)}#by-place`}>
+          {rolledUp ? 'Show places as they were' : 'Roll them up into today’s places'}
+        </PlainLink>
+      </p>
       {d.placeView.date ? (
         <p className="inset">
           {`Figures for places that have since been replaced are rolled up into the places in force on ${longDate(d.placeView.date)}. ${SPLIT_RULE}`}
@@ -176,7 +167,7 @@ export default function PotDashboard() {
           />
           {d.byPlace.length < d.placeCount ? (
             <p>
-              <PlainLink to={`${path}?${rolledUp ? 'places=rolled_up&' : ''}allPlaces=1#by-place`}>{`Show all ${d.placeCount} places`}</PlainLink>
+              <PlainLink to={`${path}${query(rolledUp, true)}#by-place`}>{`Show all ${d.placeCount} places`}</PlainLink>
             </p>
           ) : null}
         </>
