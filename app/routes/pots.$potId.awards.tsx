@@ -29,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const potId = idParam(params.potId, 'We could not find that pot.')
   const { after, before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   try {
-    return await potAwardsList(db, potId, before !== undefined ? { before } : { after })
+    return { ...(await potAwardsList(db, potId, before !== undefined ? { before } : { after })), pageSize: POT_AWARDS_PAGE_SIZE }
   } catch (e) {
     if (e instanceof PotNotFoundError) throw notFound('We could not find that pot.')
     throw e
@@ -37,7 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function PotAwards() {
-  const { pot, contributors, page } = useLoaderData<typeof loader>()
+  const { pot, contributors, page, pageSize } = useLoaderData<typeof loader>()
   return (
     <>
       <p>
@@ -49,7 +49,7 @@ export default function PotAwards() {
       ) : (
         <>
           <p>
-            {`${page.total === 1 ? '1 award draws' : `${page.total.toLocaleString('en-GB')} awards draw`} on this pot, listed in the order they were made, ${POT_AWARDS_PAGE_SIZE} a page. Each shows which contributors’ money it draws on.`}
+            {`${page.total === 1 ? '1 award draws' : `${page.total.toLocaleString('en-GB')} awards draw`} on this pot, listed in the order they were made, ${pageSize} a page. Each shows which contributors’ money it draws on.`}
           </p>
           <PotAwardsTable awards={page.awards} contributorNames={new Map(contributors.map((c) => [c.contributionId, c.funderName]))} />
           <PageLinks label="Pages of awards" path={`/pots/${pot.id}/awards`} previousBefore={page.previousBefore} nextAfter={page.nextAfter} />
