@@ -9,6 +9,7 @@ import type { MoneyFigures } from '~/domain/budgets/reports.server.ts'
 import { funderDashboardPage } from '~/domain/funders/dashboard.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
+import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'What did our money do? – Commonpot' }]
 
@@ -18,8 +19,8 @@ function shown(f: MoneyFigures) {
 }
 
 const PageQuery = z.object({
-  after: z.coerce.number().int().positive().optional().catch(undefined),
-  before: z.coerce.number().int().positive().optional().catch(undefined),
+  after: idText.optional().catch(undefined),
+  before: idText.optional().catch(undefined),
   allPlaces: z.literal('1').optional().catch(undefined),
 })
 

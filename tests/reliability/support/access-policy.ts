@@ -188,6 +188,7 @@ export const ROUTE_POLICY: Record<string, RoutePolicy> = {
   'pots.new.tsx': { loader: 'manage:pot:any', action: 'manage:pot:any' },
   'pots.$potId._index.tsx': { loader: 'read:pot:any', action: 'manage:pot:any' },
   'pots.$potId.dashboard.tsx': { loader: 'read:pot:any' },
+  'pots.$potId.awards.tsx': { loader: 'read:pot:any' },
   'pots.$potId.ledger[.]csv.ts': { loader: 'read:pot:any' },
   'pots.$potId.year-end.tsx': { loader: 'manage:pot:any', action: 'manage:pot:any', acts: 'closes the pot’s year with nothing carried forward (the GET page is the confirmation); no case after it uses the pot' },
   'pots.$potId.contributions.new.tsx': { loader: 'manage:pot:any', action: 'manage:pot:any' },
