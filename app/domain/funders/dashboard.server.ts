@@ -376,12 +376,12 @@ export async function fundedAwardsPage(
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   if (backwards) shown.reverse()
-  const awards = shown.map((r) => ({ ...r, committedPence: Number(r.committedPence), paidPence: Number(r.paidPence) }))
+  const awards = shown.map((r) => ({ ...r, committedPence: penceFromDatabase(r.committedPence), paidPence: penceFromDatabase(r.paidPence) }))
   return {
     contribution,
     awards,
     count: Number(totals.n),
-    committedPence: Number(totals.pence ?? 0),
+    committedPence: penceFromDatabase(totals.pence ?? 0),
     next: (backwards ? !!cursor : more) && awards.length ? awards.at(-1)!.commitmentId : null,
     previous: (backwards ? more : !!cursor) && awards.length ? awards[0]!.commitmentId : null,
   }
