@@ -34,7 +34,11 @@ export function FiguresSummary({
   )
 }
 
-export function AwardsTable({ awards, caption }: { awards: FundedAward[]; caption?: string }) {
+/**
+ * Awards with the money in each. `contributorsOf`, when given, adds a last column in words (a pot's awards: which
+ * contributors' money each draws on).
+ */
+export function AwardsTable<A extends FundedAward>({ awards, caption, contributorsOf }: { awards: A[]; caption?: string; contributorsOf?: (award: A) => string }) {
   if (awards.length === 0) return <p>No awards funded yet.</p>
   return (
     <div className="table-wrap">
@@ -52,6 +56,7 @@ export function AwardsTable({ awards, caption }: { awards: FundedAward[]; captio
             <th scope="col" className="num">
               Paid
             </th>
+            {contributorsOf ? <th scope="col">Contributors (committed, paid)</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -63,6 +68,7 @@ export function AwardsTable({ awards, caption }: { awards: FundedAward[]; captio
               <td>{a.status}</td>
               <td className="num">{formatPence(a.committedPence)}</td>
               <td className="num">{formatPence(a.paidPence)}</td>
+              {contributorsOf ? <td>{contributorsOf(a)}</td> : null}
             </tr>
           ))}
         </tbody>

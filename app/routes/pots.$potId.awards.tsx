@@ -4,8 +4,9 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
 import { PlainLink } from '~/components/plain-link.tsx'
+import { AwardsTable } from '~/components/pot-figures.tsx'
 import { PotNotFoundError } from '~/domain/budgets/pots.server.ts'
-import { POT_AWARDS_PAGE_SIZE, potAwardsList, type PotAward } from '~/domain/budgets/reports.server.ts'
+import { POT_AWARDS_PAGE_SIZE, potAwardsList } from '~/domain/budgets/reports.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { idParam, idText } from '~/lib/ids.ts'
@@ -38,6 +39,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export default function PotAwards() {
   const { pot, contributors, page, pageSize } = useLoaderData<typeof loader>()
+  // One line of text per award: "NHS England: £750.00, £300.00 paid; National Lottery: ...".
+  const names = new Map(contributors.map((c) => [c.contributionId, c.funderName]))
   return (
     <>
       <p>
@@ -51,53 +54,11 @@ export default function PotAwards() {
           <p>
             {`${page.total === 1 ? '1 award draws' : `${page.total.toLocaleString('en-GB')} awards draw`} on this pot, listed in the order they were made, ${pageSize} a page. Each shows which contributors’ money it draws on.`}
           </p>
-          <PotAwardsTable awards={page.awards} contributorNames={new Map(contributors.map((c) => [c.contributionId, c.funderName]))} />
+          <AwardsTable awards={page.awards} caption="Awards funded from this pot, with the contributors whose money each draws on" contributorsOf={(a) => a.contributions.map((c) => `${names.get(c.contributionId)}: ${formatPence(c.committedPence)}, ${formatPence(c.paidPence)} paid`).join('; ')} />
           <PageLinks label="Pages of awards" path={`/pots/${pot.id}/awards`} previousBefore={page.previousBefore} nextAfter={page.nextAfter} />
         </>
       )}
     </>
-  )
-}
-
-/**
- * A page of the pot's awards: the pot's money in each, and which contributors' money it comes from (one line of text
- * per award: "NHS England: £750.00, £300.00 paid; National Lottery: ...").
- */
-function PotAwardsTable({ awards, contributorNames }: { awards: PotAward[]; contributorNames: Map<number, string> }) {
-  return (
-    <div className="table-wrap">
-      <table>
-        <caption>Awards funded from this pot, with the contributors whose money each draws on</caption>
-        <thead>
-          <tr>
-            <th scope="col">Award</th>
-            <th scope="col">Organisation</th>
-            <th scope="col">Place</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Committed
-            </th>
-            <th scope="col" className="num">
-              Paid
-            </th>
-            <th scope="col">Contributors (committed, paid)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {awards.map((a) => (
-            <tr key={a.awardId}>
-              <th scope="row">{a.reference}</th>
-              <td>{a.organisationName}</td>
-              <td>{a.placeName ?? 'Not recorded'}</td>
-              <td>{a.status}</td>
-              <td className="num">{formatPence(a.committedPence)}</td>
-              <td className="num">{formatPence(a.paidPence)}</td>
-              <td>{a.contributions.map((c) => `${contributorNames.get(c.contributionId)}: ${formatPence(c.committedPence)}, ${formatPence(c.paidPence)} paid`).join('; ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   )
 }
 
