@@ -141,6 +141,7 @@ describe('hostile bodies to every form action', () => {
     { file: 'panel.$roundId.optimiser.tsx', entries: [['intent', 'accept'], ['runId', '999999']], how: 'urlencoded', why: 'accepting a proposal that does not exist threw NotFoundError (500)' },
     { file: 'login.tsx', entries: [['email', 'a\u0000@example.org'], ['password', 'x']], how: 'urlencoded', why: 'a NUL in the email was recorded as a sign-in attempt: a 500 on PostgreSQL' },
     { file: 'panel.$roundId.optimiser.tsx', entries: [['intent', 'limit'], ['placeId', '3'], ['min', '1'], ['x[999]', 'a\u0000']], how: 'urlencoded', why: 'a whole-form refusal (a NUL) came back from the place-limit form as a 400 with no message' },
+    { file: 'login_.two-factor.tsx', entries: [['code', '000000'], ['redirectTo', '/home']], how: 'urlencoded', why: 'a well-formed wrong code was let through (302) while the test superuser was two-factor-on with no secret' },
   ]
   test('bodies that once broke an action are refused with a message and change nothing', async () => {
     for (const pin of PINNED) {

@@ -9,6 +9,7 @@
  *   const god = await superuserId()                     // every role, admin of every organisation, 2FA passed
  */
 import crypto from 'node:crypto'
+import { beginTotpEnrolment } from '../../../app/domain/identity/totp.server.ts'
 import { db } from '../../../app/lib/db.server.ts'
 import { GRANTABLE_ROLES } from '../../../app/lib/policy.ts'
 import { DEMO_DOMAIN, seedDemo } from '../../../db/seed/demo.ts'
@@ -57,7 +58,11 @@ export function anonymousRequest(path: string, init: { method?: string; body?: B
 export async function superuserId(): Promise<number> {
   const email = `everything-${crypto.randomBytes(4).toString('hex')}@example.org`
   const now = new Date().toISOString()
-  const user = await db.insertInto('users').values({ email, name: 'Test superuser', totp_enabled_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()
+  const user = await db.insertInto('users').values({ email, name: 'Test superuser', updated_at: now }).returning('id').executeTakeFirstOrThrow()
+  // Two-factor on as the app turns it on: a secret from the enrolment, then enabled. (A user marked enabled with no
+  // secret cannot pass the second factor at all, so a well-formed code to /login/two-factor was not refused.)
+  await db.transaction().execute((trx) => beginTotpEnrolment(trx, { userId: user.id }))
+  await db.updateTable('users').set({ totp_enabled_at: now }).where('id', '=', user.id).execute()
   const funders = await db.selectFrom('funders').select('id').execute()
   for (const role of GRANTABLE_ROLES) {
     if (role === 'funder_viewer') for (const f of funders) await db.insertInto('user_roles').values({ user_id: user.id, role, funder_id: f.id }).execute()
