@@ -4,8 +4,8 @@ import { getOptionalUser } from '~/lib/guards.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Commonpot: funding for community wellbeing' }]
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await getOptionalUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await getOptionalUser(request, context)
   if (user) throw redirect('/home')
   return null
 }

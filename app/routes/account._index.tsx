@@ -8,8 +8,8 @@ import { requires2fa, ROLE_LABELS } from '~/lib/policy.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Your account – Commonpot' }]
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const security = await accountSecurity(db, user.id)
   return json({
     name: user.name,

@@ -25,8 +25,8 @@ const ChangePasswordSchema = z
 
 const PASSWORD_FIELDS = ['currentPassword', 'newPassword', 'confirmPassword']
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context)
   return null
 }
 

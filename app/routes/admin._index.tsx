@@ -6,8 +6,8 @@ import { requirePermission } from '~/lib/guards.server.ts'
 export const meta: MetaFunction = () => [{ title: 'Administration – Commonpot' }]
 
 /** GET /admin: the administrator's starting point. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'manage:user:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'manage:user:any', context)
   return json({ canReadOutbox: user.permissions.has('read:outbox:any'), canReadAudit: user.permissions.has('read:audit:any') })
 }
 

@@ -49,8 +49,8 @@ async function entityTypes(database: Db): Promise<string[]> {
 }
 
 /** GET /admin/audit: the newest audit events and whether the hash chain is intact. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:audit:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:audit:any', context)
   const query = parseWithZod(new URL(request.url).searchParams, { schema: QuerySchema })
   if (query.status !== 'success') throw new Response('That filter is not valid.', { status: 400 })
   const { entity, before } = query.value

@@ -18,8 +18,8 @@ const MessageIdSchema = idText
  * password-reset links included: they can reset a password anyway, and reading the outbox is how the quick start
  * (no SMTP server) delivers emails. The HTML version is shown as escaped source, never rendered.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:outbox:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:outbox:any', context)
   const id = MessageIdSchema.safeParse(params.messageId)
   if (!id.success) throw notFound('We could not find that message.')
   try {

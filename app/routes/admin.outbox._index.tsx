@@ -18,8 +18,8 @@ const FilterSchema = z.object({
 })
 
 /** GET /admin/outbox: every email the app has queued, newest first, 50 a page, filterable by status. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:outbox:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:outbox:any', context)
   const submission = parseWithZod(new URL(request.url).searchParams, { schema: FilterSchema })
   if (submission.status !== 'success') throw new Response('That filter is not valid.', { status: 400 })
   const { status, before } = submission.value

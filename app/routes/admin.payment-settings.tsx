@@ -37,8 +37,8 @@ const SettingsSchema = z.object({
 const LABELS = { threshold: 'Four-eyes threshold', sortCode: 'Sort code', accountNumber: 'Account number', name: 'Account name in BACS files' }
 
 /** GET /admin/payment-settings (administrators): the four-eyes threshold and the paying account. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:user:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:user:any', context)
   const settings = await paymentSettings(db)
   return json({ threshold: penceToDecimalPounds(settings.approvalThresholdPence), ...settings.originator })
 }

@@ -16,8 +16,8 @@ const MAX_CSV_BYTES = 1_000_000
 type ActionData = { problems: string[]; field: 'csv' | 'effectiveDate' } | { preview: PlaceImportPreview; csv: string }
 
 /** GET /admin/places/import: upload an updated place list. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:places:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:places:any', context)
   return json({ today: ukToday() })
 }
 

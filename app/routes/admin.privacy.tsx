@@ -18,8 +18,8 @@ export const meta: MetaFunction = () => [{ title: 'Personal data – Administrat
 const LABELS = { declinedApplicationMonths: 'Months to keep applications' }
 
 /** GET /admin/privacy: the retention period, what the next run would anonymise, and the last run. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:personal-data:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:personal-data:any', context)
   const settings = await retentionSettings(db)
   const today = ukToday()
   return json({

@@ -36,8 +36,8 @@ function userIdFrom(params: { userId?: string }): number {
 }
 
 /** GET /admin/users/<id>: a person's details, role grants and organisation memberships. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const admin = await requirePermission(request, 'manage:user:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const admin = await requirePermission(request, 'manage:user:any', context)
   const access = await getUserAccess(db, userIdFrom(params))
   if (!access) throw notFound('We could not find that user.')
   return json({

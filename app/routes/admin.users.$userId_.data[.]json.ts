@@ -6,8 +6,8 @@ import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { idParam } from '~/lib/ids.ts'
 
 /** GET /admin/users/<id>/data.json: a subject access export of anyone, for an administrator (audited). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const admin = await requirePermission(request, 'manage:personal-data:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const admin = await requirePermission(request, 'manage:personal-data:any', context)
   const userId = idParam(params.userId, 'We could not find that user.')
   const now = new Date()
   const data = await db

@@ -34,8 +34,8 @@ function userIdFrom(params: { userId?: string }): number {
 }
 
 /** GET /admin/users/<id>/erase: who will be erased and what happens, with a reason and a typed confirmation. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const admin = await requirePermission(request, 'manage:personal-data:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const admin = await requirePermission(request, 'manage:personal-data:any', context)
   const preview = await erasurePreview(db, userIdFrom(params))
   if (!preview) throw notFound('We could not find that user.')
   return json({ ...preview, roles: preview.roles.map((r) => ROLE_LABELS[r as Role] ?? r), isYou: preview.id === admin.id })

@@ -19,8 +19,8 @@ const QuerySchema = z.object({
 })
 
 /** GET /admin/users: everyone with an account, 50 a page, searchable by name or email. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:user:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:user:any', context)
   const query = parseWithZod(new URL(request.url).searchParams, { schema: QuerySchema })
   if (query.status !== 'success') throw new Response('That search is not valid.', { status: 400 })
   const { q, after } = query.value

@@ -30,8 +30,8 @@ function show(q: QuestionDef, value: AnswerValue | undefined): string[] {
 }
 
 /** GET /applications/<id>/check: every answer with a Change link, the problems left, the declaration. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:application:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:application:own', context)
   const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e

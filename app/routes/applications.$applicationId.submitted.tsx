@@ -12,8 +12,8 @@ import { idParam } from '~/lib/ids.ts'
 export const meta: MetaFunction = () => [{ title: 'Application submitted – Commonpot' }]
 
 /** GET /applications/<id>/submitted: the confirmation, with the first-come-first-served outcome when there is one. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:application:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:application:own', context)
   const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e

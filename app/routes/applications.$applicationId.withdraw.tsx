@@ -16,8 +16,8 @@ export const meta: MetaFunction = () => [{ title: 'Withdraw your application –
 const WithdrawSchema = z.object({ reason: z.string().trim().max(1000, 'The reason must be 1,000 characters or fewer').optional() })
 
 /** GET /applications/<id>/withdraw: are you sure? */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'write:application:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'write:application:own', context)
   const id = idParam(params.applicationId)
   const application = await getApplicationForMember(db, user, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e

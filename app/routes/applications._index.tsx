@@ -11,8 +11,8 @@ import { requireUser } from '~/lib/guards.server.ts'
 export const meta: MetaFunction = () => [{ title: 'Your applications – Commonpot' }]
 
 /** GET /applications: each of your organisations' applications, its status and what has happened to it. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const applications = await listApplicationsForMember(db, user)
   const timelines = await applicationTimelines(
     db,

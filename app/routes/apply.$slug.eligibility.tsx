@@ -34,8 +34,8 @@ async function roundOr404(slug: string) {
 }
 
 /** GET /apply/<slug>/eligibility: the round's eligibility questions and which of your organisations is applying. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const round = await roundOr404(params.slug!)
   const organisations = await listOrganisationsForMember(db, user.id)
   const now = new Date()

@@ -75,8 +75,8 @@ function scoreOptions(c: { scaleMin: number; scaleMax: number; isGateway: boolea
  * GET /assess/<id>: before the conflict check only the conflict question (no bid content); then the bid (blind when
  * the round says so) and the scoring form; once submitted, the scores read-only and peers' scores when allowed.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:application:assigned')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:application:assigned', context)
   const { assessment, settings } = await access(user, assessmentIdOf(params.assessmentId))
   const summary = { id: assessment.id, status: assessment.status, statusLabel: assessorStatusLabel(assessment.status), reference: assessment.reference, roundTitle: settings.roundTitle }
   const conflictTypes = CONFLICT_TYPES.map((t) => ({ value: t, label: CONFLICT_TYPE_LABELS[t] }))

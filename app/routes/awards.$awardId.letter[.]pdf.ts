@@ -15,8 +15,8 @@ const VERSIONS = ['original', 'accepted'] as const
  * its acceptance (?version=accepted; by default the accepted one once there is one). For members of the award's
  * organisation, fund managers and finance officers; 404 for anyone else.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const awardId = idParam(params.awardId)
   const asked = new URL(request.url).searchParams.get('version')
   const version = VERSIONS.find((v) => v === asked) ?? 'latest'

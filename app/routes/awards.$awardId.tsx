@@ -59,8 +59,8 @@ async function loadOffer(user: CurrentUser, param: string | undefined) {
  * GET /awards/<id>: the offer online (amount, schedule, conditions, funders, terms: what the letter says), the letter,
  * and for members of the organisation while it is open, the forms to accept or decline it.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const { award, member } = await loadOffer(user, params.awardId)
   return json({
     award: { ...award, statusLabel: awardStatusLabel(award.status), acceptedAtText: award.accepted ? acceptanceTime(award.accepted.at) : null },

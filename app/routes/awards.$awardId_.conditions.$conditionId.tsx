@@ -22,8 +22,8 @@ function idsOf(params: Record<string, string | undefined>) {
 }
 
 /** GET: the form lives on the offer page. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'accept:offer:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'accept:offer:own', context)
   return redirect(`/awards/${idsOf(params).awardId}`)
 }
 

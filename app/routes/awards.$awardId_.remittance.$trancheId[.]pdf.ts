@@ -11,8 +11,8 @@ import { idParam } from '~/lib/ids.ts'
  * GET /awards/<awardId>/remittance/<trancheId>.pdf: the remittance advice for a paid payment. For members of the
  * award's organisation, fund managers and finance officers; 404 for anyone else, and for a payment not yet paid.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const awardId = idParam(params.awardId)
   const trancheId = idParam(params.trancheId)
   const advice = await remittanceAdvice(db, { awardId, trancheId }).catch((e: unknown) => {

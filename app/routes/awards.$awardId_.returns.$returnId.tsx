@@ -57,22 +57,22 @@ function defaultsFor(data: ReturnType<typeof returnFormDefaults>, ctx: ReturnCon
  * GET /awards/<awardId>/returns/<returnId>: the return to fill in (while it is open), what the fund manager asked to
  * change, and every version sent; ?version=N shows one version as it was sent.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'write:return:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'write:return:own', context)
   const view = await loadReturn(user, params)
   const versionParam = new URL(request.url).searchParams.get('version')
   const version = versionParam ? idText.safeParse(versionParam) : null
   if (version && !version.success) throw notFound()
   const shown = version?.success ? await returnVersionData(db, view.id, version.data).catch(() => { throw notFound() }) : null
-  const { data, context, ...ret } = view
+  const { data, context: form, ...ret } = view
   return json({
     ret: { ...ret, statusLabel: returnStatusLabel(ret.status), dueText: formatLondonDate(`${ret.dueDate}T12:00:00Z`) },
-    context,
-    defaults: defaultsFor(returnFormDefaults(data), context),
+    context: form,
+    defaults: defaultsFor(returnFormDefaults(data), form),
     photos: data.photos,
     shownVersion: version?.success ? version.data : null,
-    summary: shown ? summariseReturn(shown, context.budgetLines) : !view.editable && view.version > 0 ? summariseReturn(data, context.budgetLines) : null,
-    labels: returnFieldLabels(context),
+    summary: shown ? summariseReturn(shown, form.budgetLines) : !view.editable && view.version > 0 ? summariseReturn(data, form.budgetLines) : null,
+    labels: returnFieldLabels(form),
   })
 }
 

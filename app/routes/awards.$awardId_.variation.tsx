@@ -26,8 +26,8 @@ async function loadAward(user: CurrentUser, param: string | undefined) {
 }
 
 /** GET /awards/<id>/variation (accept:offer:own, members only): the grant's payments, changes asked for, and the form. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'accept:offer:own')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'accept:offer:own', context)
   const award = await loadAward(user, params.awardId)
   const variations = (await listVariations(db, award.id)).map(summariseVariation)
   return json({ award, variations, idempotencyKey: globalThis.crypto.randomUUID() })

@@ -12,8 +12,8 @@ import { formatPence } from '~/lib/money.ts'
 export const meta: MetaFunction = () => [{ title: 'Your awards – Commonpot' }]
 
 /** GET /awards: the awards of the organisations the user belongs to, with where each offer has got to. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'accept:offer:own')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'accept:offer:own', context)
   const awards = await organisationAwards(db, user.organisationIds)
   const overdue = await awardsWithOverdueReturns(db, awards.map((a) => a.id), ukToday())
   return json({ awards: awards.map((a) => ({ ...a, statusLabel: awardStatusLabel(a.status), returnOverdue: overdue.has(a.id) })) })

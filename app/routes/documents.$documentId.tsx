@@ -11,8 +11,8 @@ import { idParam } from '~/lib/ids.ts'
  * GET /documents/<id>: an uploaded file, for members of its organisation, fund managers and assessors assigned to
  * its application; 404 for everyone else. Sent as an attachment with its checked content type, never sniffed.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const id = idParam(params.documentId)
   const doc = await findViewableDocument(db, { id: user.id, readsAnyApplication: user.permissions.has('read:application:any') }, id).catch((e) => {
     throw e instanceof NotFoundError ? notFound() : e

@@ -30,8 +30,8 @@ const PrepareSchema = z.object({
  * why any cannot be paid yet, how many are due in all and their total, and recent runs. Sent as the page shows it:
  * amounts and labels as text, and for each payment whether it can be paid in words.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'prepare:payment-run:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'prepare:payment-run:any', context)
   const params = new URL(request.url).searchParams
   const [page, runs, settings, toCheck] = await Promise.all([
     dueTranchesPage(db, { after: parseDueCursor(params.get('after')), before: parseDueCursor(params.get('before')) }),

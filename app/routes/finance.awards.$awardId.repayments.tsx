@@ -39,8 +39,8 @@ async function loadAward(param: string | undefined) {
 }
 
 /** GET /finance/awards/<id>/repayments (finance): what was paid and has come back, and the form to record more. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireAnyPermission(request, PERMISSIONS)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requireAnyPermission(request, PERMISSIONS, context)
   const award = await loadAward(params.awardId)
   const [repayments, totals, tranches] = await Promise.all([listRepayments(db, award.id), repaymentTotals(db, award.id), paidTranches(db, award.id)])
   return json({

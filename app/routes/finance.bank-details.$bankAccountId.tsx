@@ -48,8 +48,8 @@ function bankAccountIdFrom(params: { bankAccountId?: string }): number {
  * GET /finance/bank-details/<id>: one set of bank details for a finance officer to check. The full sort code and
  * account number are shown only to someone who may check them, while they wait for a check; everything else is masked.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'verify:bank-details:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'verify:bank-details:any', context)
   const found = await getBankDetailsForCheck(db, bankAccountIdFrom(params))
   if (!found) throw notFound('We could not find those bank details.')
   const { account, organisation, previous, enteredByName } = found

@@ -10,8 +10,8 @@ import { requirePermission } from '~/lib/guards.server.ts'
 export const meta: MetaFunction = () => [{ title: 'Bank details to check – Finance – Commonpot' }]
 
 /** GET /finance/bank-details: bank details waiting for a finance officer's check, oldest first (numbers masked). */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'verify:bank-details:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'verify:bank-details:any', context)
   return json({ toCheck: await listBankDetailsToVerify(db) })
 }
 

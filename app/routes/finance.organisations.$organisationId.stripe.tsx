@@ -36,8 +36,8 @@ function organisationIdFrom(params: { organisationId?: string }): number {
 }
 
 /** GET /finance/organisations/<id>/stripe: the organisation's connected account, and whether Stripe can pay it out. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, PERMISSION)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, PERMISSION, context)
   const organisation = await organisationStripeAccount(db, organisationIdFrom(params))
   if (!organisation) throw notFound('We could not find that organisation.')
   let state: ConnectedAccountState | null = null

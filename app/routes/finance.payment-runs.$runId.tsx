@@ -40,8 +40,8 @@ async function loadRun(param: string | undefined) {
 }
 
 /** GET /finance/payment-runs/<runId>: the run's payments, totals by pot and contributor, and what can happen next. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { user } = await requireAnyPermission(request, FINANCE)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { user } = await requireAnyPermission(request, FINANCE, context)
   const run = await loadRun(params.runId)
   const transfers = run.rail === 'stripe' ? await runTransferSummary(db, run.id) : null
   return json({ run, transfers, approval: approvalSentence(run), viewerId: user.id, canApprove: user.permissions.has('approve:payment-run:any') && run.createdBy.id !== user.id })

@@ -19,8 +19,8 @@ function runIdFrom(params: { runId?: string }): number {
 }
 
 /** GET: there is nothing to show here; the download form is on the run's page. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'prepare:payment-run:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'prepare:payment-run:any', context)
   return redirect(`/finance/payment-runs/${runIdFrom(params)}`)
 }
 

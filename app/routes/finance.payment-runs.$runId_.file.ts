@@ -12,8 +12,8 @@ const FileQuery = z.object({ format: z.enum(['standard18', 'csv']) })
  * GET /finance/payment-runs/<runId>/file?format=standard18|csv: the bank file of a run already exported (sent), byte
  * for byte as first made; each download is audited. 409 with the reason for a run not exported yet, or completed.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'prepare:payment-run:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'prepare:payment-run:any', context)
   const runId = idParam(params.runId, 'We could not find that payment run.')
   const query = FileQuery.safeParse(Object.fromEntries(new URL(request.url).searchParams))
   if (!query.success) throw new Response('Choose the kind of bank file: format=standard18 or format=csv.', { status: 400 })

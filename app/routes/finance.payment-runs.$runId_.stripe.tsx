@@ -16,8 +16,8 @@ function runIdFrom(params: { runId?: string }): number {
 }
 
 /** GET: nothing to show here; the buttons live on the run's page. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requireAnyPermission(request, PERMISSIONS)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requireAnyPermission(request, PERMISSIONS, context)
   return redirect(`/finance/payment-runs/${runIdFrom(params)}`)
 }
 

@@ -14,8 +14,8 @@ import { idParam } from '~/lib/ids.ts'
 export const meta: MetaFunction = () => [{ title: 'Bank statement – Finance – Commonpot' }]
 
 /** GET /finance/statements/<importId>: every line of an imported statement and what it matched. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'prepare:payment-run:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'prepare:payment-run:any', context)
   const importId = idParam(params.importId, 'We could not find that statement.')
   try {
     const imported = await statementImport(db, importId)

@@ -26,8 +26,8 @@ const ImportSchema = z.object({
 })
 
 /** GET /finance/statements: import a bank statement CSV; past imports, newest first. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'prepare:payment-run:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'prepare:payment-run:any', context)
   return json({ imports: await listStatementImports(db) })
 }
 

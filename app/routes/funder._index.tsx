@@ -34,8 +34,8 @@ const PLACES_SHOWN = 10
  * places their money reached are listed largest first, PLACES_SHOWN of them unless ?allPlaces=1 (read:report:funder).
  * The loader sends only what the page shows.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:report:funder')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:report:funder', context)
   const query = PageQuery.parse(Object.fromEntries(new URL(request.url).searchParams))
   const view = await funderDashboardPage(db, user.funderIds, { after: query.after, before: query.before })
   return {

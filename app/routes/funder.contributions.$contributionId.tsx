@@ -17,8 +17,8 @@ const Cursor = idText.optional().catch(undefined)
  * GET /funder/contributions/:contributionId (read:report:funder): the awards one of the viewer's own contributions
  * funds, 50 a page (?after= / ?before= a commitment id), with its share of each. 404 for another funder's.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:report:funder')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:report:funder', context)
   const contributionId = idParam(params.contributionId)
   const search = new URL(request.url).searchParams
   const page = await fundedAwardsPage(db, {

@@ -13,8 +13,8 @@ export const meta: MetaFunction = () => [{ title: 'What our money achieved – C
  * GET /funder/impact: a funder viewer's impact roll-up (read:report:funder), limited in its queries to the awards their
  * own funders' money is committed to; their share of the money paid is shown beside the total.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:report:funder')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:report:funder', context)
   const rollUp = await impactRollUp(db, {}, { funderIds: user.funderIds })
   const sroi = await sroiForRollUp(db, rollUp)
   const funders = user.funderIds.length ? await db.selectFrom('funders').select('name').where('id', 'in', user.funderIds).orderBy('name').execute() : []

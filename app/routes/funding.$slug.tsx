@@ -13,8 +13,8 @@ import { getOptionalUser, notFound } from '~/lib/guards.server.ts'
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.title ?? 'Funding round'} – Open funding – Commonpot` }]
 
 /** GET /funding/<slug>: a published round's public page (no sign-in). Drafts are 404. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await getOptionalUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await getOptionalUser(request, context)
   const round = await getRoundBySlug(db, params.slug ?? '').catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -8,8 +8,8 @@ import { getOptionalUser } from '~/lib/guards.server.ts'
 export const meta: MetaFunction = () => [{ title: 'Open funding – Commonpot' }]
 
 /** GET /funding: the public "Open funding" page (no sign-in): rounds open now first, then upcoming, then recently closed. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await getOptionalUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await getOptionalUser(request, context)
   return json({ rounds: await listPublishedRounds(db, new Date()) })
 }
 

@@ -16,8 +16,8 @@ export const meta: MetaFunction = () => [{ title: 'Impact – Commonpot' }]
  * fund, pot, place and funder (read:report:any: fund managers, finance officers, administrators). Fund managers
  * (manage:fund:any) also get links to change each fund's SROI inputs.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:report:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:report:any', context)
   const scope = scopeFromSearchParams(new URL(request.url).searchParams)
   try {
     const rollUp = await impactRollUp(db, scope)

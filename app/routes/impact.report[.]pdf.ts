@@ -11,8 +11,8 @@ import { pdfResponse } from '~/lib/pdf.server.ts'
  * charts, measure table and SROI arithmetic. read:report:any sees any scope; a funder viewer (read:report:funder) gets
  * the same report limited to the awards their own funders' money is in.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const { user, permission } = await requireAnyPermission(request, ['read:report:any', 'read:report:funder'])
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user, permission } = await requireAnyPermission(request, ['read:report:any', 'read:report:funder'], context)
   const scope = scopeFromSearchParams(new URL(request.url).searchParams)
   const access = permission === 'read:report:any' ? {} : { funderIds: user.funderIds }
   try {

@@ -41,8 +41,8 @@ async function modelOr404(fundId: number) {
  * GET /impact/sroi/:fundId: the fund's SROI inputs as a form (manage:fund:any: they are the fund's own valuation
  * assumptions, set by the people who run the fund; finance and administrators read them beside every estimate).
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:fund:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:fund:any', context)
   const model = await modelOr404(fundIdOf(params))
   return json({ fundId: model.fundId, fundName: model.fundName, isDefault: model.isDefault, updatedAt: model.updatedAt, updatedByName: model.updatedByName, defaults: sroiFormDefaults(model.inputs) })
 }

@@ -23,8 +23,8 @@ const NO_SUCH_INVITATION = 'We could not find that invitation. Check you copied 
  * GET /invitations/<token>: anyone holding the link sees which organisation invited them; someone signed in can accept,
  * someone signed out is sent to sign in or create an account and brought back here.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await getOptionalUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await getOptionalUser(request, context)
   const invitation = await findInvitation(db, params.token!)
   if (!invitation) throw notFound(NO_SUCH_INVITATION)
   return json({ invitation, signedInAs: user ? user.email : null })

@@ -20,8 +20,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 const localPath = (value: unknown): string | null => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : null)
 
 /** GET /jobs/<id>: a background job's progress, for the person who started it (or an administrator). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const job = await getJob(db, idParam(params.jobId))
   if (!job) throw notFound()
   if (job.createdBy !== user.id && !user.roles.includes('admin')) throw forbidden()

@@ -23,8 +23,8 @@ const LoginSchema = z.object({
   redirectTo: z.string().optional(),
 })
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  if (await getOptionalUser(request)) throw redirect(safeRedirect(new URL(request.url).searchParams.get('redirectTo')))
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  if (await getOptionalUser(request, context)) throw redirect(safeRedirect(new URL(request.url).searchParams.get('redirectTo')))
   return null
 }
 

@@ -19,8 +19,8 @@ const SecondFactorSchema = z.object({
 })
 
 /** /login/two-factor: the second step of signing in, for people who have turned two-factor authentication on. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   if (!user.totpEnabled || user.secondFactorVerified) throw redirect(safeRedirect(new URL(request.url).searchParams.get('redirectTo')))
   return null
 }

@@ -10,8 +10,8 @@ import { destroySessionCookie, readSessionToken, setFlash } from '~/lib/session.
 export const meta: MetaFunction = () => [{ title: 'Sign out – Commonpot' }]
 
 /** GET /logout: a page with a sign-out button (signing out changes state, so it is never done by a GET). */
-export async function loader({ request }: LoaderFunctionArgs) {
-  if (!(await getOptionalUser(request))) throw redirect('/')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  if (!(await getOptionalUser(request, context))) throw redirect('/')
   return null
 }
 

@@ -51,8 +51,8 @@ function applicationIdOf(param: string | undefined): number {
 }
 
 /** GET /manage/applications/<id>: the application as submitted, its screening, and what the fund manager can do next. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:application:any', context)
   const id = applicationIdOf(params.applicationId)
   if (await hasDeclaredConflict(db, user.id, id)) throw forbidden('You declared a conflict of interest on this bid, so you cannot see it.')
   const application = await getApplication(db, id).catch((e: unknown) => {

@@ -75,8 +75,8 @@ function notAwardable(bid: AwardableBid): Response {
  * outcome areas (changed with ?amount=&potId=&outcomeAreas=), and the proposed split across the pot's contributions
  * with each ring-fence in words. 409 when the panel has not recommended the bid or it already has an award.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'issue:award:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'issue:award:any', context)
   const bid = await loadBid(params.applicationId)
   if (!canMakeAward(bid)) throw notAwardable(bid)
   // The outcome areas default to those the fund manager recorded on the bid.

@@ -83,8 +83,8 @@ async function loadAward(param: string | undefined) {
 }
 
 /** GET /manage/awards/<awardId> (issue:award:any): the award, its terms, conditions and payment schedule. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'issue:award:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'issue:award:any', context)
   const award = await loadAward(params.awardId)
   // The open-data section, for those who may publish (the publish route checks again).
   const publication = user.permissions.has('publish:grant:any') ? await awardPublication(db, award.id) : null

@@ -16,8 +16,8 @@ function awardIdOf(param: string | undefined): number {
 }
 
 /** GET: there is nothing to see here; the award's page has the button. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'issue:award:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'issue:award:any', context)
   return redirect(`/manage/awards/${awardIdOf(params.awardId)}`)
 }
 

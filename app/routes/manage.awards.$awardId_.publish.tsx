@@ -15,8 +15,8 @@ function awardIdOf(param: string | undefined): number {
 }
 
 /** GET: nothing to see here; the award's page has the buttons. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'publish:grant:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'publish:grant:any', context)
   return redirect(`/manage/awards/${awardIdOf(params.awardId)}`)
 }
 

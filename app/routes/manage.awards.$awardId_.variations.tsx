@@ -40,8 +40,8 @@ async function loadAward(param: string | undefined) {
 }
 
 /** GET /manage/awards/<id>/variations (issue:award:any): the award's changes, the form to propose one, and decisions. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'issue:award:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'issue:award:any', context)
   const award = await loadAward(params.awardId)
   const variations = (await listVariations(db, award.id)).map(summariseVariation)
   return json({ award, variations, userId: user.id, idempotencyKey: globalThis.crypto.randomUUID() })

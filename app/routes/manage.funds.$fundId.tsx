@@ -25,8 +25,8 @@ function fundIdFrom(params: { fundId?: string }): number {
 }
 
 /** GET /manage/funds/<id>: the fund's rounds, and the form to create a round. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const fundId = fundIdFrom(params)
   const fund = await getFund(db, fundId).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e

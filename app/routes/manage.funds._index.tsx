@@ -29,8 +29,8 @@ const FundSchema = z.object({
 })
 
 /** GET /manage/funds: every fund with its funders, and the form to create one. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const [funds, funders] = await Promise.all([listFunds(db), listFunders(db)])
   return json({ funds, funders })
 }

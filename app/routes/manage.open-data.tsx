@@ -31,8 +31,8 @@ const QuerySchema = z.object({ show: z.enum(PUBLICATION_FILTERS).catch('unpublis
 const LABELS = { prefix: '360Giving identifier prefix', publisherName: 'Publisher name', licenceUrl: 'Licence' }
 
 /** GET /manage/open-data?show=unpublished|published|all (publish:grant:any): the settings and the awards to publish. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'publish:grant:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'publish:grant:any', context)
   const { show } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const [settings, list] = await Promise.all([openDataSettings(db), listPublishableAwards(db, { filter: show })])
   return json({ settings, show, ...list })

@@ -45,19 +45,19 @@ async function load(param: string | undefined) {
  * GET /manage/returns/<id>: the return as sent (the current version, or ?version=N), with the outcome summary per
  * measure, every version and the review forms while it waits for review.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'review:return:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'review:return:any', context)
   const view = await load(params.returnId)
   const versionParam = new URL(request.url).searchParams.get('version')
   const parsed = versionParam ? idText.safeParse(versionParam) : null
   if (parsed && !parsed.success) throw notFound()
   const shownVersion = parsed?.success ? parsed.data : view.version > 0 ? view.version : null
   const data = shownVersion ? await returnVersionData(db, view.id, shownVersion).catch(() => { throw notFound() }) : null
-  const { data: _current, context, ...ret } = view
+  const { data: _current, context: form, ...ret } = view
   return json({
     ret: { ...ret, statusLabel: returnStatusLabel(ret.status), dueText: formatLondonDate(`${ret.dueDate}T12:00:00Z`) },
     shownVersion,
-    summary: data ? summariseReturn(data, context.budgetLines) : null,
+    summary: data ? summariseReturn(data, form.budgetLines) : null,
     canReview: ret.status === 'submitted',
   })
 }

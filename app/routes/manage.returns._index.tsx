@@ -36,8 +36,8 @@ const Filters = z.object({
  * by fund and then by one of its rounds (a GET form: choose a fund and show, then its rounds are offered; ?round= alone
  * still works and brings its fund). The page's data is what it shows, as text.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'review:return:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'review:return:any', context)
   const url = new URL(request.url)
   const param = (name: string) => url.searchParams.get(name) || undefined
   const { view, after, before, ...asked } = Filters.parse({ view: param('view'), fund: param('fund'), round: param('round'), after: param('after'), before: param('before') })

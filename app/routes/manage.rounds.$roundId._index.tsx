@@ -145,8 +145,8 @@ function roundIdFrom(params: { roundId?: string }): number {
 const pounds = (p: number | null | undefined) => (p === null || p === undefined ? '' : formatPence(p, { pence: 'auto' }))
 
 /** GET /manage/rounds/<id>: every detail of a round, editable (drafts fully; published rounds their wording and deadline). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRoundView(db, roundIdFrom(params)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

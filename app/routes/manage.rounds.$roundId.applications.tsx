@@ -36,8 +36,8 @@ async function roundOr404(roundIdParam: string | undefined) {
 }
 
 /** GET /manage/rounds/<id>/applications: what arrived in the round, filtered (a GET form) and 50 a page. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:application:any', context)
   const round = await roundOr404(params.roundId)
   const url = new URL(request.url)
   const submission = parseWithZod(url.searchParams, { schema: ApplicationFilterSchema })

@@ -37,8 +37,8 @@ function toRecord(r: ApplicationListRow): string[] {
 }
 
 /** GET /manage/rounds/<id>/applications.csv: the filtered list, streamed as CSV (same filters as the page). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:application:any', context)
   const round = await getRound(db, idParam(params.roundId)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -27,8 +27,8 @@ const LABELS = {
 }
 
 /** GET /manage/rounds/<id>/assessment: how the round's bids are assessed. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRound(db, roundIdFrom(params)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -40,8 +40,8 @@ function roundIdOf(param: string | undefined): number {
 }
 
 /** GET /manage/rounds/<id>/assignments: each eligible bid with its assessors, and the conflicts declared. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRound(db, roundIdOf(params.roundId)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -17,8 +17,8 @@ function roundIdFrom(params: { roundId?: string }): number {
 }
 
 /** GET /manage/rounds/<id>/close: asks the manager to confirm closing the round now. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRound(db, roundIdFrom(params)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

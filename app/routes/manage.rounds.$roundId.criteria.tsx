@@ -28,8 +28,8 @@ function roundIdFrom(params: { roundId?: string }): number {
 }
 
 /** GET /manage/rounds/<id>/criteria: the round's criteria with each weight's share of the total, and a form to add one. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRound(db, roundIdFrom(params)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -25,8 +25,8 @@ const orNotFound = (e: unknown): never => {
 }
 
 /** GET /manage/rounds/<id>/criteria/<criterionId>: the criterion's settings, ready to change. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const ref = idsFrom(params)
   const criterion = await getCriterion(db, ref.roundId, ref.criterionId).catch(orNotFound)
   const [round, locked] = await Promise.all([getRound(db, ref.roundId), criteriaLocked(db, ref.roundId)])

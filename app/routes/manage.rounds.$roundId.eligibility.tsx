@@ -31,8 +31,8 @@ function roundIdFrom(params: { roundId?: string }): number {
 }
 
 /** GET /manage/rounds/<id>/eligibility: the questions an applicant answers before starting, with blocking answers. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRound(db, roundIdFrom(params)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

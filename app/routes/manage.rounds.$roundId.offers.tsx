@@ -38,8 +38,8 @@ async function load(roundId: number) {
 }
 
 /** GET /manage/rounds/<id>/offers (issue:award:any): every award in the round and where its offer has got to. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'issue:award:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'issue:award:any', context)
   const { round, awards, readyCount } = await load(roundIdOf(params.roundId))
   return json({
     round,

@@ -33,8 +33,8 @@ function roundIdOf(param: string | undefined): number {
 }
 
 /** GET /manage/rounds/<id>/panel: who sits on the round's panel, their workload and the places each knows. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await getRound(db, roundIdOf(params.roundId)).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e
   })

@@ -42,8 +42,8 @@ function idsFrom(params: { roundId?: string; questionId?: string }): { roundId: 
 }
 
 /** GET /manage/rounds/<id>/questions/<questionId>/edit: the question's settings, ready to change. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const { roundId, questionId } = idsFrom(params)
   const question = await getQuestionOfRound(db, roundId, questionId).catch((e: unknown) => {
     throw e instanceof NotFoundError ? notFound() : e

@@ -48,8 +48,8 @@ async function load(param: string | undefined) {
 }
 
 /** GET /manage/rounds/<id>/returns: the round's return schedule, short-form threshold and SWEMWBS licence switch. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const settings = await load(params.roundId)
   return json({ settings, confirmedAtText: settings.swemwbsLicenceConfirmedAt ? formatLondon(settings.swemwbsLicenceConfirmedAt, 'd MMMM yyyy') : null })
 }

@@ -21,8 +21,8 @@ const QuerySchema = z.object({ org: idField().optional() })
  * several), with its members; or, for someone in no organisation, how to join or register one. An organisation the
  * person does not belong to is "not found", so its existence does not leak.
  */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requireUser(request, context)
   const query = parseWithZod(new URL(request.url).searchParams, { schema: QuerySchema })
   if (query.status !== 'success') throw notFound()
   const organisations = await listOrganisationsForMember(db, user.id)

@@ -31,8 +31,8 @@ async function organisationFor(request: Request, user: CurrentUser) {
 }
 
 /** GET /organisation/bank-details?org=<id>: the organisation's bank details (masked) and the form to enter or change them. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'write:bank-details:own')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'write:bank-details:own', context)
   const organisation = await organisationFor(request, user)
   const account = await currentBankAccount(db, organisation.id)
   // Only what the page shows: never the full account number.

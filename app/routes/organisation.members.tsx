@@ -66,8 +66,8 @@ function asResponse(e: unknown): unknown {
 }
 
 /** GET /organisation/members: an organisation admin's page to invite colleagues and manage members and roles. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'manage:members:own')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'manage:members:own', context)
   const { organisation, administered, removeUserId } = await organisationFor(request, user)
   const [members, invitations] = await Promise.all([
     listMembers(db, { viewerUserId: user.id, organisationId: organisation.id }),

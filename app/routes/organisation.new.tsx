@@ -61,8 +61,8 @@ const LABELS = {
 }
 
 /** GET /organisation/new: the form to register an organisation (any signed-in person may). */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requireUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context)
   const places = await placesValidOn(db, ukToday())
   return json({ places: places.map((p) => ({ id: p.id, name: p.name, regionName: p.regionName })) })
 }

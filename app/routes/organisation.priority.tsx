@@ -35,8 +35,8 @@ async function organisationFor(request: Request, userId: number) {
 }
 
 /** GET /organisation/priority?org=<id>: whether the group is led by or mainly serves a priority community (admins). */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'manage:organisation:own')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'manage:organisation:own', context)
   const organisation = await organisationFor(request, user.id)
   const row = await db.selectFrom('organisations').select('priority_community').where('id', '=', organisation.id).executeTakeFirstOrThrow()
   return json({ organisation: { id: organisation.id, name: organisation.name }, priority: row.priority_community === 1 ? 'yes' : 'no' })

@@ -46,8 +46,8 @@ async function bidFor(user: CurrentUser, ids: { roundId: number; applicationId: 
 }
 
 /** GET /panel/<roundId>/bids/<applicationId>: every assessor's scores and comments, the summary, and moderation. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { user } = await requireAnyPermission(request, ['decide:application:any', 'moderate:score:any'])
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { user } = await requireAnyPermission(request, ['decide:application:any', 'moderate:score:any'], context)
   const view = await bidFor(user, idsFrom(params))
   return json({ view, canModerate: user.permissions.has('moderate:score:any') && !view.round.decisionsReleased })
 }

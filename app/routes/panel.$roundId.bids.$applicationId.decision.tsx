@@ -53,8 +53,8 @@ async function decidableBid(user: PanelViewer, params: { roundId?: string; appli
 }
 
 /** GET /panel/<roundId>/bids/<applicationId>/decision: the decision form for one bid. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'decide:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any', context)
   const { round, bid } = await decidableBid(user, params)
   return json({ round: { id: round.id, title: round.title, declineReasons: round.declineReasons, maxGrantPence: round.maxGrantPence, released: !!round.decisionsReleasedAt }, bid })
 }

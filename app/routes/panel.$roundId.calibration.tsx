@@ -31,8 +31,8 @@ async function panelRoundFor(user: CurrentUser, roundId: number) {
 }
 
 /** GET /panel/<roundId>/calibration: each assessor's offset from their peers, and both rankings side by side. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { user } = await requireAnyPermission(request, ['decide:application:any', 'moderate:score:any'])
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { user } = await requireAnyPermission(request, ['decide:application:any', 'moderate:score:any'], context)
   const round = await panelRoundFor(user, roundIdFrom(params))
   const board = await roundScoreboard(db, round.id, { normalise: false })
   const bids = board.bids.map((b) => ({

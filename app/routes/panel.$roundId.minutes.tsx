@@ -44,8 +44,8 @@ async function access(user: PanelViewer, param: string | undefined) {
 }
 
 /** GET /panel/<roundId>/minutes: the minutes, and the form for who attended and when. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'decide:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any', context)
   const round = await access(user, params.roundId)
   const minutes = await panelMinutes(db, round.id)
   // Until attendees are recorded, the form starts with the round's panel.

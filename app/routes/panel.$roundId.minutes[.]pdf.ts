@@ -9,8 +9,8 @@ import { pdfResponse, renderPdf } from '~/lib/pdf.server.ts'
 import { idParam } from '~/lib/ids.ts'
 
 /** GET /panel/<roundId>/minutes.pdf: the minutes (attendees, conflicts, decisions, changes to the proposal). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'decide:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any', context)
   const roundId = idParam(params.roundId)
   const round = await requirePanelAccess(db, user, roundId).catch((e: unknown) => {
     if (e instanceof NotFoundError) throw notFound()

@@ -57,8 +57,8 @@ async function access(user: PanelViewer, param: string | undefined) {
 }
 
 /** GET /panel/<roundId>/optimiser: the newest proposal beside fund down the list, the place limits, and accepting. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'decide:application:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any', context)
   const round = await access(user, params.roundId)
   // Compile the solver while the chair reads the page, so pressing "Propose" does not wait for it.
   warmUpOptimiser().catch(() => undefined)

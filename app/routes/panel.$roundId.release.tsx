@@ -25,8 +25,8 @@ async function roundOr404(roundId: number) {
 }
 
 /** GET /panel/<roundId>/release: the fund manager checks what releasing will do. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:round:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:round:any', context)
   const round = await roundOr404(roundIdOf(params.roundId))
   return json({ round: { id: round.id, title: round.title }, preview: await releasePreview(db, round.id) })
 }

@@ -9,8 +9,8 @@ import { formatPence } from '~/lib/money.ts'
 export const meta: MetaFunction = () => [{ title: 'Panels – Commonpot' }]
 
 /** GET /panel: the rounds whose panel the user may run (fund managers: all; chairs: the panels they chair). */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'decide:application:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'decide:application:any', context)
   return json({ rounds: await listPanelRounds(db, user) })
 }
 

@@ -11,8 +11,8 @@ import { idParam } from '~/lib/ids.ts'
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.place.name ?? 'Place'} – Commonpot` }]
 
 /** GET /places/:placeId: one place's codes, dates, region and history (what it came from and what it became). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await getOptionalUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await getOptionalUser(request, context)
   const place = await getPlace(db, idParam(params.placeId, 'Place not found'))
   if (!place) throw new Response('Place not found', { status: 404 })
   return json({ place, history: await placeHistory(db, place.id), splitRule: SPLIT_RULE })

@@ -18,8 +18,8 @@ const QuerySchema = z.object({
 })
 
 /** GET /places?on=YYYY-MM-DD: the integrated care boards in force on a date (today by default). Public reference data. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await getOptionalUser(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await getOptionalUser(request, context)
   const query = parseWithZod(new URL(request.url).searchParams, { schema: QuerySchema })
   if (query.status !== 'success') throw new Response('Enter the date as YYYY-MM-DD, like 2026-04-01.', { status: 400 })
   const on = query.value.on ?? ukToday()

@@ -27,8 +27,8 @@ function potId(params: { potId?: string }): number {
 }
 
 /** GET /pots/:potId: the pot's facts, contributions with their conditions in words, rounds and commitments. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:pot:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:pot:any', context)
   try {
     const overview = await potOverview(db, potId(params))
     const linked = new Set(overview.rounds.map((r) => r.id))

@@ -25,8 +25,8 @@ const QuerySchema = z.object({ after: Cursor, before: Cursor })
  * (?after=<award id> and ?before=<award id>), each with the pot's money in it and which contributors' money that is
  * (read:pot:any). The pot's dashboard says how many there are and links here.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:pot:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:pot:any', context)
   const potId = idParam(params.potId, 'We could not find that pot.')
   const { after, before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   try {

@@ -13,8 +13,8 @@ import { idParam } from '~/lib/ids.ts'
  * statement as a PDF, for the pot's financial year unless a period is given. Pot readers see any contribution; a
  * funder viewer only their own funder's (anything else is 404, so other contributions' existence does not leak).
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { user, permission } = await requireAnyPermission(request, ['read:pot:any', 'read:report:funder'])
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { user, permission } = await requireAnyPermission(request, ['read:pot:any', 'read:report:funder'], context)
   const potId = idParam(params.potId)
   const contributionId = idParam(params.contributionId)
   const funderId = await contributionFunderId(db, potId, contributionId)

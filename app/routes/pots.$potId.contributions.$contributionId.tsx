@@ -40,8 +40,8 @@ async function load(params: { potId?: string; contributionId?: string }) {
 }
 
 /** GET /pots/:potId/contributions/:contributionId: the pledge, conditions, instalments, receipts and the receipt form. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:pot:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:pot:any', context)
   const { pot, contribution } = await load(params)
   return json({
     pot: { id: pot.id, name: pot.name, status: pot.status },

@@ -53,8 +53,8 @@ function potIdFrom(params: { potId?: string }): number {
 }
 
 /** GET /pots/:potId/contributions/new: pledge, instalments and ring-fence conditions. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:pot:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:pot:any', context)
   const pot = await getPot(db, potIdFrom(params)).catch((e) => {
     if (e instanceof PotNotFoundError) throw new Response('Pot not found', { status: 404 })
     throw e

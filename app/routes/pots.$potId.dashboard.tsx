@@ -34,8 +34,8 @@ const PLACES_SHOWN = 10
  * the pot, linked to their list (/pots/:potId/awards) (read:pot:any). ?places=rolled_up rolls old places' figures into
  * today's places. The page is sent only what it shows.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:pot:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:pot:any', context)
   const potId = idParam(params.potId, 'We could not find that pot.')
   const { places, allPlaces } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   try {

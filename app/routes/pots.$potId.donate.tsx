@@ -35,8 +35,8 @@ async function loadPot(params: LoaderFunctionArgs['params']) {
 }
 
 /** GET /pots/:potId/donate: public. Says so when donations are not configured or the pot is not open. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await getOptionalUser(request)
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await getOptionalUser(request, context)
   const pot = await loadPot(params)
   const url = new URL(request.url)
   return json({

@@ -19,8 +19,8 @@ const COLUMNS: CsvColumn<PotLedgerEntry>[] = [
 ]
 
 /** GET /pots/:potId/ledger.csv: every ledger entry on the pot's contribution accounts, streamed (read:pot:any). */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  await requirePermission(request, 'read:pot:any')
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'read:pot:any', context)
   const potId = idParam(params.potId, 'We could not find that pot.')
   try {
     await getPot(db, potId)

@@ -10,8 +10,8 @@ export const meta: MetaFunction = () => [{ title: 'Pooled pots – Commonpot' }]
 const STATUS_LABELS = { draft: 'Draft', open: 'Open', closed: 'Closed' } as const
 
 /** GET /pots: every pooled pot, newest year first. */
-export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requirePermission(request, 'read:pot:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'read:pot:any', context)
   return json({ pots: await listPots(db), canManage: user.permissions.has('manage:pot:any') })
 }
 

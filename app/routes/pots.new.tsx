@@ -37,8 +37,8 @@ const PotSchema = z.object({
 const LABELS = { name: 'Name', place: 'Place', hostFunderId: 'Host', poolManagerUserId: 'Pool manager', financialYear: 'Financial year', availableBasis: 'Available money', yearEndPolicy: 'At year end' }
 
 /** GET /pots/new: the form to create a pot (fund managers). */
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'manage:pot:any')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePermission(request, 'manage:pot:any', context)
   const [places, funders, managers] = await Promise.all([
     placesValidOn(db, ukToday()),
     db.selectFrom('funders').select(['id', 'name']).orderBy('name').execute(),

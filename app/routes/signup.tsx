@@ -25,8 +25,8 @@ const SignUpSchema = z.object({
 
 const LABELS = { name: 'Full name', email: 'Email address', password: 'Password' }
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  if (await getOptionalUser(request)) throw redirect('/home')
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  if (await getOptionalUser(request, context)) throw redirect('/home')
   return null
 }
 
