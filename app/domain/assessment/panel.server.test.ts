@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely'
 import { describe, expect, test, vi } from 'vitest'
+import { createDatabase, databaseOptionsFromEnv } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { createPotWithContributions } from '../../../tests/factories/awards.ts'
 import { assignRaw, createPanelRound, submitScoresRaw, type PanelRound } from '../../../tests/factories/assessment.ts'
@@ -261,6 +262,57 @@ describe('the kept walk', () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+
+  /** `db`, recording the SQL of each statement run through executeQuery (as the walk's reads are). */
+  function recording(): { db: typeof db; statements: string[] } {
+    const statements: string[] = []
+    const wrapped = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === 'executeQuery') return (query: { sql: string }) => (statements.push(query.sql), db.executeQuery(query as never))
+        return Reflect.get(target, prop, receiver)
+      },
+    })
+    return { db: wrapped, statements }
+  }
+  const readsInputs = (statements: string[]) => statements.some((text) => text.includes('bid_score_summaries'))
+
+  test('with nothing committed since, the next view reads neither the inputs nor the names: only whether anything changed', async () => {
+    const places = await placesValidOn(db, ukToday())
+    const panel = await createPanelRound(db, { bids: [{ placeId: places[0]!.id }, { placeId: places[0]!.id }], assessors: 1, budgetPence: 9_000_000 })
+    for (const [i, bid] of panel.bids.entries()) await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores: SCORES[i]! })
+    const first = recording()
+    const view = await panelView(first.db, panel.roundId)
+    expect(readsInputs(first.statements)).toBe(true)
+    const second = recording()
+    expect(await panelView(second.db, panel.roundId)).toEqual(view)
+    expect(readsInputs(second.statements)).toBe(false)
+    // Any write at all (here a bid's amount) means the inputs are read again, and the view follows them.
+    await db.updateTable('applications').set({ amount_requested_pence: 1_234_500 }).where('id', '=', panel.bids[0]!.applicationId).execute()
+    const third = recording()
+    const after = await panelView(third.db, panel.roundId)
+    expect(readsInputs(third.statements)).toBe(true)
+    expect(after.rows.find((r) => r.applicationId === panel.bids[0]!.applicationId)!.amountRequestedPence).toBe(1_234_500)
+  })
+
+  test('a change committed by another connection (another server process) is in the next view', async () => {
+    const places = await placesValidOn(db, ukToday())
+    const panel = await createPanelRound(db, { bids: [{ placeId: places[0]!.id }, { placeId: places[0]!.id }], assessors: 1, budgetPence: 9_000_000 })
+    for (const [i, bid] of panel.bids.entries()) await submitScoresRaw(db, panel, { applicationId: bid.applicationId, assessorId: panel.assessors[0]!.id, scores: SCORES[i]! })
+    const bid = panel.bids[1]!.applicationId
+    const before = await panelView(db, panel.roundId)
+    await panelView(db, panel.roundId)
+    const other = createDatabase(databaseOptionsFromEnv())
+    try {
+      await other.db.updateTable('applications').set({ amount_requested_pence: 2_345_600 }).where('id', '=', bid).execute()
+    } finally {
+      await other.close()
+    }
+    const after = await panelView(db, panel.roundId)
+    expect(after.rows.find((r) => r.applicationId === bid)!.amountRequestedPence).toBe(2_345_600)
+    expect(after.totals).not.toEqual(before.totals)
+    const fresh = walkFrom((await readWalkInputs(db, panel.roundId)).inputs, await panelRound(db, panel.roundId), ukToday())
+    expect(after.totals).toEqual(fresh.totals)
   })
 })
 

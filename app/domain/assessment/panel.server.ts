@@ -499,7 +499,18 @@ function accountsOf(potIds: RawBuilder<unknown>) {
     where owner_type = 'contribution' and owner_id in (select id from contributions where pot_id in (${potIds})) order by owner_id, id`
 }
 
-type WalkInputsRow = WalkInputs & { latest_run_id: number | null; latest_run_status: string | null }
+type WalkInputsRow = WalkInputs & { latest_run_id: number | null; latest_run_status: string | null; stamp: string }
+
+/**
+ * What tells one read of the database from a later one in which nothing at all has been committed since: on SQLite,
+ * PRAGMA data_version (changed by a commit from any other connection) with total_changes() (every row this connection
+ * has changed); on PostgreSQL the statement's snapshot (pg_current_snapshot: the transactions it sees as finished, so
+ * an equal snapshot sees exactly the same committed rows). Any write anywhere changes it, which only means the inputs
+ * are read again; it never stays the same across a commit. Read in the same statement as what it vouches for.
+ */
+function changeStamp(engine: Engine): RawBuilder<string> {
+  return engine === 'postgres' ? sql<string>`pg_current_snapshot()::text` : sql<string>`(select data_version from pragma_data_version) || ':' || total_changes()`
+}
 
 /**
  * The walk's inputs (WalkInputs) and the round's latest optimiser run, in one query. Written as SQL text, apart from
@@ -536,7 +547,8 @@ function walkInputsQuery(db: Db, roundId: number): RawBuilder<WalkInputsRow> {
     ${jsonList(engine, contributionsOf(roundPotIds), CONTRIBUTION_COLUMNS)} as contributions,
     ${jsonList(engine, accountsOf(roundPotIds), ACCOUNT_COLUMNS, ACCOUNT_ORDER)} as accounts,
     (select id from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_id,
-    (select status from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_status`
+    (select status from optimiser_runs where round_id = ${roundId} order by id desc limit 1) as latest_run_status,
+    ${changeStamp(engine)} as stamp`
 }
 
 /** A round id no round has: where it stands in a compiled walkInputsQuery, the round's id goes. */
@@ -546,7 +558,7 @@ const ANY_ROUND = -1
 const compiledWalkInputs = new Map<Engine, CompiledQuery<WalkInputsRow>>()
 
 /** The walk's inputs (WalkInputs) and the round's latest optimiser run, in one query. */
-export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs: WalkInputs; latestRun: { id: number; status: string } | null }> {
+export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs: WalkInputs; latestRun: { id: number; status: string } | null; stamp: string }> {
   const engine = engineOf(db)
   let compiled = compiledWalkInputs.get(engine)
   // Kept prepared on PostgreSQL: planning it cost more than running it, and its plan (index ranges on the round) is
@@ -563,7 +575,22 @@ export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs:
   return {
     inputs: { bids: row.bids, scores: row.scores, decisions: row.decisions, awards: row.awards, pots: row.pots, contributions: row.contributions, accounts: row.accounts },
     latestRun: row.latest_run_id === null ? null : { id: Number(row.latest_run_id), status: row.latest_run_status! },
+    stamp: String(row.stamp),
   }
+}
+
+/** changeStamp on its own, compiled once for each engine (and kept prepared on PostgreSQL). */
+const compiledStamps = new Map<Engine, CompiledQuery<{ stamp: string }>>()
+
+async function readChangeStamp(db: Db): Promise<string> {
+  const engine = engineOf(db)
+  let compiled = compiledStamps.get(engine)
+  if (!compiled) {
+    compiled = prepared({ compile: () => sql<{ stamp: string }>`select ${changeStamp(engine)} as stamp`.compile(db) })
+    compiledStamps.set(engine, compiled)
+  }
+  const { rows } = await db.executeQuery(compiled)
+  return String(rows[0]!.stamp)
 }
 
 function roundPotsFrom(list: string): RoundPot[] {
@@ -718,6 +745,10 @@ interface KeptWalk {
   round: WalkRound
   today: string
   walk: PanelWalk
+  /** The database the inputs were read from (its query executor) and changeStamp at that read; null in a transaction. */
+  database: object | null
+  stamp: string
+  latestRun: { id: number; status: string } | null
 }
 
 /** The last walk of each of the most recently viewed rounds (the oldest let go first). */
@@ -734,14 +765,31 @@ function sameInputs(a: WalkInputs, b: WalkInputs): boolean {
  * inputs are read on every view; what is saved is the walk itself (the splits down ~1,000 bids at national size).
  * A kept walk is frozen, so no caller can change what the next view is given.
  */
-function walkOf(inputs: WalkInputs, round: WalkRound, today: string): PanelWalk {
+function walkOf(read: Awaited<ReturnType<typeof readWalkInputs>>, round: WalkRound, today: string, database: object | null): PanelWalk {
+  const { inputs } = read
   const kept = keptWalks.get(round.id)
-  if (kept && kept.today === today && kept.round.fundId === round.fundId && kept.round.budgetPence === round.budgetPence && sameInputs(kept.inputs, inputs)) return kept.walk
-  const walk = deepFreeze(walkFrom(inputs, round, today))
+  const same = kept && sameFacts(kept, round, today) && sameInputs(kept.inputs, inputs)
+  const walk = same ? kept.walk : deepFreeze(walkFrom(inputs, round, today))
   keptWalks.delete(round.id)
   if (keptWalks.size >= KEPT_WALKS) keptWalks.delete(keptWalks.keys().next().value!)
-  keptWalks.set(round.id, { inputs, round: { id: round.id, fundId: round.fundId, budgetPence: round.budgetPence }, today, walk })
+  keptWalks.set(round.id, { inputs, round: { id: round.id, fundId: round.fundId, budgetPence: round.budgetPence }, today, walk, database, stamp: read.stamp, latestRun: read.latestRun })
   return walk
+}
+
+function sameFacts(kept: KeptWalk, round: WalkRound, today: string): boolean {
+  return kept.today === today && kept.round.fundId === round.fundId && kept.round.budgetPence === round.budgetPence
+}
+
+/**
+ * The round's kept walk without reading its inputs, when nothing at all has been committed to the same database since
+ * they were read (changeStamp is unchanged) and the round's facts and the day are the same; else null, and the inputs
+ * are read and compared (walkOf). Outside a transaction only: a transaction's own uncommitted writes are not a commit.
+ */
+async function unchangedWalk(db: Db, roundId: number, round: Promise<PanelRoundFacts>, today: string): Promise<KeptWalk | null> {
+  const kept = keptWalks.get(roundId)
+  if (!kept || db.isTransaction || kept.database !== db.getExecutor() || kept.today !== today) return null
+  const [facts, stamp] = await Promise.all([round, readChangeStamp(db)])
+  return stamp === kept.stamp && sameFacts(kept, facts, today) ? kept : null
 }
 
 function deepFreeze<T>(value: T): T {
@@ -759,8 +807,13 @@ const describedWalks = new WeakMap<PanelWalk, { names: string; ringFenced: Contr
  * The walk's ring-fenced contributions with their conditions in words: the names of the places, funds and rounds they
  * name are read for each view, and the words worked out again only when those names differ from the walk's last view.
  */
-async function describeRingFenced(db: Db, walk: PanelWalk): Promise<ContributionBalance[]> {
+async function describeRingFenced(db: Db, walk: PanelWalk, unchanged = false): Promise<ContributionBalance[]> {
   if (walk.ringFenced.length === 0) return []
+  // With nothing committed since the walk was last described, the names it was described with are still the names.
+  if (unchanged) {
+    const described = describedWalks.get(walk)
+    if (described) return described.ringFenced
+  }
   const names = await conditionNames(db, walk.ringFenced.map((c) => c.conditions))
   const key = JSON.stringify(names)
   const described = describedWalks.get(walk)
@@ -772,10 +825,23 @@ async function describeRingFenced(db: Db, walk: PanelWalk): Promise<Contribution
 
 /** The round's walk (walkOf) and everything the view shows besides the rows. */
 async function panelWalk(db: Db, roundId: number, known?: PanelRoundFacts): Promise<{ walk: PanelWalk; view: Omit<PanelView, 'rows'> }> {
-  const [round, { inputs, latestRun }] = await Promise.all([known ?? panelRound(db, roundId), readWalkInputs(db, roundId)])
-  const walk = walkOf(inputs, round, ukToday())
-  const ringFenced = await describeRingFenced(db, walk)
-  return { walk, view: { round, pots: walk.pots.map((p) => ({ ...p })), ringFenced, totals: { ...walk.totals }, latestRun } }
+  const today = ukToday()
+  const roundRead = known ? Promise.resolve(known) : panelRound(db, roundId)
+  // Awaited below on every path; this only keeps a not-found round from counting as unhandled before then.
+  roundRead.catch(() => {})
+  const unchanged = await unchangedWalk(db, roundId, roundRead, today)
+  let walk: PanelWalk
+  let latestRun: KeptWalk['latestRun']
+  if (unchanged) {
+    walk = unchanged.walk
+    latestRun = unchanged.latestRun
+  } else {
+    const [round, read] = await Promise.all([roundRead, readWalkInputs(db, roundId)])
+    walk = walkOf(read, round, today, db.isTransaction ? null : db.getExecutor())
+    latestRun = read.latestRun
+  }
+  const [round, ringFenced] = await Promise.all([roundRead, describeRingFenced(db, walk, unchanged !== null)])
+  return { walk, view: { round, pots: walk.pots.map((p) => ({ ...p })), ringFenced, totals: { ...walk.totals }, latestRun: latestRun && { ...latestRun } } }
 }
 
 /** The rows shown for some walked entries: each bid's own fields and scores, its decision and the walk's money. */
