@@ -8,7 +8,7 @@ import { PlainLink } from '~/components/plain-link.tsx'
 import { RAIL_LABELS, RUN_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
 import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
 import { paymentSettings } from '~/domain/payments/settings.server.ts'
-import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable, type DueTranche } from '~/domain/payments/tranches.server.ts'
+import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable, type DuePayment } from '~/domain/payments/tranches.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { requirePermission } from '~/lib/guards.server.ts'
@@ -62,9 +62,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /**
  * A payment due as its row shows it: whether it can be paid ("Yes, by BACS", "Yes, by Stripe" or "Not yet: " and the
- * reasons BACS cannot take it), ticked when it can, and the organisation to link to while Stripe cannot pay it.
+ * reasons BACS cannot take it; ticked when it can, so when the words start "Yes"), and the organisation to link to
+ * while Stripe cannot pay it.
  */
-function dueRow(t: DueTranche) {
+function dueRow(t: DuePayment) {
   const bacs = reasonsNotPayable(t, 'bacs')
   const stripe = reasonsNotPayable(t, 'stripe')
   return {
@@ -74,7 +75,6 @@ function dueRow(t: DueTranche) {
     organisationName: t.organisationName,
     amount: formatPence(t.amountPence),
     dueDate: t.dueDate,
-    ready: bacs.length === 0 || stripe.length === 0,
     canPay: bacs.length === 0 ? 'Yes, by BACS' : stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${bacs.join('; ')}`,
     stripeOrganisationId: stripe.length > 0 ? t.organisationId : null,
   }
@@ -243,7 +243,7 @@ function DueRow({ t }: { t: ReturnType<typeof dueRow> }) {
   return (
     <tr>
       <td>
-        <input type="checkbox" name="trancheIds" value={t.id} defaultChecked={t.ready} aria-label={`Include ${t.reference}`} />
+        <input type="checkbox" name="trancheIds" value={t.id} defaultChecked={t.canPay.startsWith('Yes')} aria-label={`Include ${t.reference}`} />
       </td>
       <th scope="row">
         <PlainLink to={`/manage/awards/${t.awardId}`}>{t.reference}</PlainLink>
@@ -273,12 +273,12 @@ function DuePager({ previous, next }: { previous: string | null; next: string | 
       <ul className="actions-list">
         {previous ? (
           <li>
-            <Link to={`/finance?before=${encodeURIComponent(previous)}`}>Previous page</Link>
+            <PlainLink to={`/finance?before=${encodeURIComponent(previous)}`}>Previous page</PlainLink>
           </li>
         ) : null}
         {next ? (
           <li>
-            <Link to={`/finance?after=${encodeURIComponent(next)}`}>Next page</Link>
+            <PlainLink to={`/finance?after=${encodeURIComponent(next)}`}>Next page</PlainLink>
           </li>
         ) : null}
       </ul>

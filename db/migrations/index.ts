@@ -25,6 +25,7 @@ import * as m20261122050100 from './2026_11_22_050100_maintain_bid_score_summari
 import * as m20261122050200 from './2026_11_22_050200_maintain_finance_returns_and_stats_counts.ts'
 import * as m20261122050400 from './2026_11_22_050400_maintain_round_stats.ts'
 import * as m20261122081500 from './2026_11_22_081500_maintain_contribution_figures.ts'
+import * as m20261122115900 from './2026_11_22_115900_index_accepted_award_ids.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_050200_maintain_finance_returns_and_stats_counts': m20261122050200,
   '2026_11_22_050400_maintain_round_stats': m20261122050400,
   '2026_11_22_081500_maintain_contribution_figures': m20261122081500,
+  '2026_11_22_115900_index_accepted_award_ids': m20261122115900,
 }
