@@ -37,7 +37,7 @@ const PLACES_SHOWN = 10
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'read:report:funder', context)
   const query = PageQuery.parse(Object.fromEntries(new URL(request.url).searchParams))
-  const view = await funderDashboardPage(db, user.funderIds, { after: query.after, before: query.before })
+  const view = await funderDashboardPage(db, user.funderIds, { after: query.after, before: query.before, places: query.allPlaces ? null : PLACES_SHOWN })
   return {
     funders: view.funders.map((f) => ({
       funderId: f.funderId,
@@ -57,8 +57,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       ringFence: c.ringFence,
       awards: c.awards,
     })),
-    byPlace: query.allPlaces ? view.byPlace : view.byPlace.slice(0, PLACES_SHOWN),
-    placeCount: view.byPlace.length,
+    byPlace: view.byPlace,
+    placeCount: view.placeCount,
     allPlaces: !!query.allPlaces,
     next: view.next,
     previous: view.previous,

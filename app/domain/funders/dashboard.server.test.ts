@@ -10,6 +10,7 @@ import type { DB } from '../../../db/schema.ts'
 import { createPaymentScenario, type PaymentScenario } from '../../../tests/factories/payments.ts'
 import { createUserWithRole } from '../../../tests/factories/sessions.ts'
 import { freshDatabaseOptions } from '../../../tests/setup/test-database.ts'
+import { rebuildPlaceFigures } from '../budgets/place-figures.server.ts'
 import { funderView } from '../budgets/reports.server.ts'
 import { markTranchePaid, markTranchesSent } from '../payments/tranches.server.ts'
 import { funderDashboard, funderDashboardPage, fundedAwardsPage } from './dashboard.server.ts'
@@ -17,6 +18,7 @@ import { funderDashboard, funderDashboardPage, fundedAwardsPage } from './dashbo
 let h: DatabaseHandle
 let s: PaymentScenario
 let funderIds: { nhs: number; lottery: number; council: number }
+let otherPlaceId: number
 const tx = <T>(fn: (trx: Transaction<DB>) => Promise<T>) => h.db.transaction().execute(fn)
 
 beforeAll(async () => {
@@ -29,6 +31,13 @@ beforeAll(async () => {
   await s.run(finance.id, paidTranches)
   await tx((trx) => markTranchesSent(trx, finance.id, { trancheIds: paidTranches }))
   for (const trancheId of paidTranches) await tx((trx) => markTranchePaid(trx, null, { trancheId, paidOn: '2026-11-21', source: 'bank_statement' }))
+  // The largest award's project works in another place (moved after its commitment, the place figures rebuilt), so
+  // the money reaches two places.
+  const award = await h.db.selectFrom('awards').select('application_id').where('id', '=', awards[1]!.awardId).executeTakeFirstOrThrow()
+  const elsewhere = await h.db.selectFrom('places').select('id').where('id', '!=', s.placeId).orderBy('id').executeTakeFirstOrThrow()
+  await h.db.updateTable('applications').set({ place_id: elsewhere.id }).where('id', '=', award.application_id).execute()
+  await rebuildPlaceFigures(h.db)
+  otherPlaceId = elsewhere.id
   const rows = await h.db.selectFrom('contributions').select(['id', 'funder_id']).where('pot_id', '=', s.potId).execute()
   const funderOf = (id: number) => rows.find((r) => r.id === id)!.funder_id
   funderIds = { nhs: funderOf(s.contributions.nhs), lottery: funderOf(s.contributions.lottery), council: funderOf(s.contributions.council) }
@@ -62,6 +71,10 @@ describe('funderDashboard', () => {
     expect(dashboard.byPlace.reduce((sum, p) => sum + p.awards, 0)).toBe(3)
   })
 
+  test('gives each viewer their own funder’s figures from statements compiled once for all of them', async () => {
+    for (const id of [funderIds.lottery, funderIds.nhs, funderIds.council, funderIds.lottery]) expect(await funderDashboard(h.db, [id])).toEqual(await expected([id]))
+  })
+
   test('shows nothing to a viewer with no funder', async () => {
     expect(await funderDashboard(h.db, [])).toEqual({ funders: [], contributions: [], byPlace: [] })
   })
@@ -90,7 +103,18 @@ describe('funderDashboardPage', () => {
     expect([back.previous, back.next]).toEqual([inOrder[1]!.contributionId, inOrder[1]!.contributionId])
     // An id that is not one of theirs starts from the first page.
     expect((await funderDashboardPage(h.db, [funderIds.nhs], { after: s.contributions.lottery })).contributions.map((c) => c.contributionId)).toEqual([s.contributions.nhs])
-    expect(await funderDashboardPage(h.db, [])).toEqual({ funders: [], contributions: [], byPlace: [], contributionCounts: {}, next: null, previous: null })
+    expect(await funderDashboardPage(h.db, [])).toEqual({ funders: [], contributions: [], byPlace: [], placeCount: 0, contributionCounts: {}, next: null, previous: null })
+  })
+
+  test('lists the places most committed first, the first `places` of them, with how many there are in all', async () => {
+    for (const ids of [[funderIds.nhs], [funderIds.nhs, funderIds.lottery, funderIds.council]]) {
+      const whole = await funderDashboard(h.db, ids)
+      expect(whole.byPlace.map((p) => p.placeId)).toEqual([otherPlaceId, s.placeId])
+      const page = await funderDashboardPage(h.db, ids, { places: 1 })
+      expect(page.byPlace).toEqual(whole.byPlace.slice(0, 1))
+      expect(page.placeCount).toBe(2)
+      expect((await funderDashboardPage(h.db, ids)).placeCount).toBe(2)
+    }
   })
 })
 
