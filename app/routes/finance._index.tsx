@@ -1,6 +1,6 @@
 import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { SubmitButton } from '~/components/forms.tsx'
@@ -111,10 +111,10 @@ export default function FinanceHome() {
       <h1>Payments</h1>
       <ul className="actions-list">
         <li>
-          <Link to="/finance/bank-details">{`Bank details to check (${d.bankDetailsToCheck})`}</Link>
+          <PlainLink to="/finance/bank-details">{`Bank details to check (${d.bankDetailsToCheck})`}</PlainLink>
         </li>
         <li>
-          <Link to="/finance/statements">Import a bank statement</Link>
+          <PlainLink to="/finance/statements">Import a bank statement</PlainLink>
         </li>
       </ul>
       {actionData?.errors?.length ? (
