@@ -115,6 +115,8 @@ describe('funderDashboardPage', () => {
       expect(page.placeCount).toBe(2)
       expect((await funderDashboardPage(h.db, ids)).placeCount).toBe(2)
     }
+    // The page sizes are written into the statements' text, so only whole numbers are taken.
+    await expect(funderDashboardPage(h.db, [funderIds.nhs], { places: 2.5 })).rejects.toThrow(RangeError)
   })
 })
 

@@ -104,6 +104,16 @@ function statement<R>(db: Db, shape: string, build: ($: Slots) => RawBuilder<R>,
   return { ...compiled, parameters }
 }
 
+/**
+ * A `limit` written into the statement's text (so part of its shape): SQLite sorts for a literal limit keeping only
+ * that many rows, and for a bound one sorts them all (the page of contributions 0.16 -> 0.11 ms). The limits are the
+ * dashboard's own page sizes, never a visitor's input.
+ */
+function limitOf(n: number): RawBuilder<unknown> {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`a limit must be a whole number above 0, got ${n}`)
+  return sql`limit ${sql.lit(n)}`
+}
+
 // ---------------------------------------------------------------- the funders' totals
 
 /**
@@ -227,7 +237,7 @@ async function contributionPage(db: Db, funderIds: number[], from: { key: OrderK
   const before = sql.raw(backwards ? '>' : '<')
   const query = statement<ContributionPageRow>(
     db,
-    `page ${funderIds.length} ${key ? (backwards ? 'before' : 'after') : 'first'} ${limit === null ? 'all' : 'limit'}`,
+    `page ${funderIds.length} ${key ? (backwards ? 'before' : 'after') : 'first'} ${limit === null ? 'all' : limit}`,
     ($) => {
       // Strictly beyond the key in that order, each column compared in its own direction.
       const beyond = key
@@ -248,7 +258,7 @@ async function contributionPage(db: Db, funderIds: number[], from: { key: OrderK
           inner join funders fu on fu.id = c.funder_id
           where c.funder_id in (${$.list('funderIds', funderIds.length)}) ${beyond}
           order by fu.name ${asc}, fu.id ${asc}, p.financial_year ${desc}, p.name ${asc}, c.id ${asc}
-          ${limit === null ? sql`` : sql`limit ${$('limit')}`}
+          ${limit === null ? sql`` : limitOf(limit + 1)}
         ) k
         inner join contributions c on c.id = k.id
         inner join pots p on p.id = c.pot_id
@@ -256,7 +266,7 @@ async function contributionPage(db: Db, funderIds: number[], from: { key: OrderK
         left join contribution_figures cf on cf.contribution_id = c.id
         order by k.funder_name ${asc}, k.funder_id ${asc}, k.year ${desc}, k.pot_name ${asc}, k.id ${asc}`
     },
-    { funderIds, ...key, limit: limit === null ? null : limit + 1 },
+    { funderIds, ...key },
   )
   const { rows } = await db.executeQuery(query)
   const more = limit !== null && rows.length > limit
@@ -334,7 +344,7 @@ async function contributionDetails(db: Db, rows: ContributionPageRow[], funderNa
 async function placesReached(db: Db, funderIds: number[], limit: number | null): Promise<{ rows: PlaceRow[]; count: number }> {
   const query = statement<{ place_key: number; name: string | null; awards: unknown; committed: unknown; paid: unknown; places: unknown }>(
     db,
-    `places ${funderIds.length} ${limit === null ? 'all' : 'limit'}`,
+    `places ${funderIds.length} ${limit === null ? 'all' : limit}`,
     ($) => sql`
       select f.place_key, pl.name, sum(f.awards) as awards, sum(f.committed_pence) as committed, sum(f.paid_pence) as paid,
         count(*) over () as places
@@ -343,8 +353,8 @@ async function placesReached(db: Db, funderIds: number[], limit: number | null):
       where f.scope = 'funder' and f.scope_id in (${$.list('funderIds', funderIds.length)})
       group by f.place_key, pl.name
       order by sum(f.committed_pence) desc, coalesce(pl.name, 'No place recorded'), f.place_key
-      ${limit === null ? sql`` : sql`limit ${$('limit')}`}`,
-    { funderIds, limit },
+      ${limit === null ? sql`` : limitOf(limit)}`,
+    { funderIds },
   )
   const { rows } = await db.executeQuery(query)
   const places = rows.map((r) => ({
