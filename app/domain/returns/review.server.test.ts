@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 import { createReturnScenario } from '../../../tests/factories/returns.ts'
 import { db } from '~/lib/db.server.ts'
 import { ukToday } from '../places/places.server.ts'
-import { OPEN_RETURN_STATUSES } from './return-schedule.ts'
+import { OPEN_RETURN_STATUSES, RETURN_LIST_VIEWS } from './return-schedule.ts'
 import { countReturnsByView, listReturnsForReview, resolveReturnFilter, returnFilterFunds, RETURNS_PER_PAGE, roundsWithReturns } from './review.server.ts'
 import { rebuildReturnReviewCounts } from './review-counts.server.ts'
 
@@ -148,6 +148,41 @@ describe('listReturnsForReview pages', () => {
       .orderBy('returns.id')
       .execute()
     expect(all).toEqual(expected.map((r) => r.id))
+  })
+
+  test('every view, across rounds, in one fund and in one round: the returns a reading by hand finds, in order, forwards and back', async () => {
+    const rows = await db
+      .selectFrom('returns')
+      .innerJoin('awards', 'awards.id', 'returns.award_id')
+      .innerJoin('rounds', 'rounds.id', 'awards.round_id')
+      .select(['returns.id', 'returns.status', 'returns.due_date', 'returns.submitted_at', 'awards.round_id', 'rounds.fund_id'])
+      .where('awards.status', 'in', ['accepted', 'completed'])
+      .execute()
+    const open = (s: string) => (OPEN_RETURN_STATUSES as readonly string[]).includes(s)
+    const inView: Record<(typeof RETURN_LIST_VIEWS)[number], (r: (typeof rows)[number]) => boolean> = {
+      awaiting_review: (r) => r.status === 'submitted',
+      overdue: (r) => open(r.status) && r.due_date < today,
+      due: (r) => open(r.status) && r.due_date >= today,
+      changes_requested: (r) => r.status === 'changes_requested',
+      accepted: (r) => r.status === 'accepted',
+      all: () => true,
+    }
+    const key = (view: string, r: (typeof rows)[number]) => (view === 'awaiting_review' ? r.submitted_at! : r.due_date)
+    for (const view of RETURN_LIST_VIEWS) {
+      for (const filter of [{}, { fundId }, { roundId }, { fundId: otherFundId }]) {
+        const expected = rows
+          .filter((r) => inView[view](r) && (!('fundId' in filter) || r.fund_id === filter.fundId) && (!('roundId' in filter) || r.round_id === filter.roundId))
+          .sort((a, b) => (key(view, a) < key(view, b) ? -1 : key(view, a) > key(view, b) ? 1 : a.id - b.id))
+          .map((r) => r.id)
+        const pages = [await listReturnsForReview(db, { view, ...filter, today, limit: 7 })]
+        while (pages.at(-1)!.nextAfter !== null) pages.push(await listReturnsForReview(db, { view, ...filter, today, limit: 7, after: pages.at(-1)!.nextAfter! }))
+        expect(pages.flatMap((p) => p.rows.map((r) => r.id)), `${view} ${JSON.stringify(filter)}`).toEqual(expected)
+        const back = [pages.at(-1)!]
+        while (back.at(-1)!.previousBefore !== null) back.push(await listReturnsForReview(db, { view, ...filter, today, limit: 7, before: back.at(-1)!.previousBefore! }))
+        expect(back.length, `${view} ${JSON.stringify(filter)} back`).toBe(pages.length)
+        expect(back.reverse().flatMap((p) => p.rows.map((r) => r.id))).toEqual(expected)
+      }
+    }
   })
 
   test('in one fund: only its returns, every one once', async () => {
