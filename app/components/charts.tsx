@@ -126,6 +126,8 @@ export function LineChart({
   const max = Math.max(1, ...points.flatMap((p) => series.map((s) => p.values[s.key] ?? 0)))
   const x = (i: number) => left + (points.length === 1 ? plotWidth / 2 : (i / (points.length - 1)) * plotWidth)
   const y = (v: number) => top + plotHeight - (v / max) * plotHeight
+  // React's ids look like ":R1:"; a url(#...) reference is safest without the colons.
+  const markerId = `dots${id.replace(/[^A-Za-z0-9_-]/g, '')}`
   return (
     <figure className="chart">
       <svg role="img" aria-labelledby={`${id}-title ${id}-desc`} viewBox={`0 0 ${WIDTH} ${top + plotHeight + 40}`} width="100%" preserveAspectRatio="xMinYMin meet">
@@ -145,19 +147,24 @@ export function LineChart({
             {p.label}
           </text>
         ))}
-        {series.map((s) => (
-          <g key={s.key}>
-            <polyline fill="none" stroke={s.fill} strokeWidth="3" points={points.map((p, i) => `${x(i)},${y(p.values[s.key] ?? 0)}`).join(' ')} />
-            {points.map((p, i) => (
-              <circle key={p.label} cx={x(i)} cy={y(p.values[s.key] ?? 0)} r="4" fill={s.fill} />
-            ))}
-          </g>
-        ))}
+        {/* A dot at every point: one marker per series, drawn by the browser at each vertex of the line (an element per
+            point cost as much to render as the rest of the chart). */}
+        <defs>
+          {series.map((s, i) => (
+            <marker key={s.key} id={`${markerId}-${i}`} viewBox="0 0 8 8" refX="4" refY="4" markerWidth="8" markerHeight="8" markerUnits="userSpaceOnUse">
+              <circle cx="4" cy="4" r="4" fill={s.fill} />
+            </marker>
+          ))}
+        </defs>
+        {series.map((s, i) => {
+          const dot = `url(#${markerId}-${i})`
+          return <polyline key={s.key} fill="none" stroke={s.fill} strokeWidth="3" markerStart={dot} markerMid={dot} markerEnd={dot} points={points.map((p, j) => `${x(j)},${y(p.values[s.key] ?? 0)}`).join(' ')} />
+        })}
       </svg>
       <figcaption>
         <div className="table-wrap">
           <table>
-            <caption>{title}: the figures</caption>
+            <caption>{`${title}: the figures`}</caption>
             <thead>
               <tr>
                 <th scope="col">{periodHeader}</th>
