@@ -62,6 +62,24 @@ describe('dueTranchesPage', () => {
     }
   })
 
+  test('one row a page, forwards then back, each page of the same shape reads from its own cursor', async () => {
+    const all = await listDueTranches(h.db, { today: LATER })
+    const forwards: number[] = []
+    let page = await dueTranchesPage(h.db, { today: LATER, limit: 1 })
+    forwards.push(...page.tranches.map((t) => t.id))
+    while (page.next) {
+      page = await dueTranchesPage(h.db, { today: LATER, limit: 1, after: page.next })
+      forwards.push(...page.tranches.map((t) => t.id))
+    }
+    expect(forwards).toEqual(all.map((t) => t.id))
+    const backwards: number[] = []
+    while (page.previous) {
+      page = await dueTranchesPage(h.db, { today: LATER, limit: 1, before: page.previous })
+      backwards.unshift(...page.tranches.map((t) => t.id))
+    }
+    expect(backwards).toEqual(all.slice(0, -1).map((t) => t.id))
+  })
+
   test('a cursor is written and read back; anything else is no cursor', () => {
     expect(parseDueCursor(formatDueCursor({ dueDate: '2026-11-01', id: 42 }))).toEqual({ dueDate: '2026-11-01', id: 42 })
     for (const bad of [null, '', '2026-11-01', '42', '2026-11-01.x', "2026-11-01.1' or 1=1"]) expect(parseDueCursor(bad)).toBeNull()

@@ -344,12 +344,12 @@ type DueTotalsRow = Awaited<ReturnType<ReturnType<typeof dueTotalsQuery>['execut
 
 /**
  * The page and total queries, built and compiled once for each engine and shape (building and compiling them cost
- * about as much as running them), by `${engine} ${shape}`. Not kept prepared on PostgreSQL: their plans are ranges of
- * due dates, which it should plan for the dates given.
+ * about as much as running them), by `${engine} ${shape}`. Unlike returns' compiledOnce, not kept prepared on
+ * PostgreSQL: their plans are ranges of due dates, and a generic plan would not know how few of them are due by today.
  */
 const compiledDueQueries = new Map<string, CompiledQuery<unknown>>()
 
-function compiledOnce<R>(db: Db, shape: string, build: () => Compilable<R>): CompiledQuery<R> {
+function compiledDueQuery<R>(db: Db, shape: string, build: () => Compilable<R>): CompiledQuery<R> {
   const key = `${engineOf(db)} ${shape}`
   let compiled = compiledDueQueries.get(key) as CompiledQuery<R> | undefined
   if (!compiled) {
@@ -395,8 +395,8 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
   const backwards = !options.after && !!options.before
   const cursor = options.after ?? options.before ?? null
   const shape: DuePageShape = { backwards, cursor: cursor !== null, limit }
-  const page = compiledOnce(db, `page ${backwards ? 'backwards' : 'forwards'} ${shape.cursor ? 'from a cursor' : 'first'} ${limit}`, () => duePageQuery(db, shape))
-  const totals = compiledOnce(db, 'totals', () => dueTotalsQuery(db))
+  const page = compiledDueQuery(db, `page ${backwards ? 'backwards' : 'forwards'} ${shape.cursor ? 'from a cursor' : 'first'} ${limit}`, () => duePageQuery(db, shape))
+  const totals = compiledDueQuery(db, 'totals', () => dueTotalsQuery(db))
   const [{ rows }, { rows: sums }] = await Promise.all([db.executeQuery<DuePageRow>(withValues(page, today, cursor)), db.executeQuery<DueTotalsRow>(withValues(totals, today, null))])
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
