@@ -14,7 +14,7 @@ import { action, loader } from './finance._index.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
 interface Data {
-  due: Array<{ id: number; dueDate: string; amount: string; canPay: string }>
+  due: Array<{ id: number; dueDate: string; amount: string; canPay: string; ready: boolean }>
   dueCount: number
   dueTotal: string
   next: string | null
@@ -43,7 +43,7 @@ describe('/finance payments due', () => {
     expect(d.dueCount).toBe(all.length)
     expect(d.dueTotal).toBe(formatPence(all.reduce((sum, t) => sum + t.amountPence, 0)))
     expect(d.due.map((t) => t.amount)).toEqual(all.map((t) => formatPence(t.amountPence)))
-    expect(d.due.every((t) => t.canPay === 'Yes, by BACS')).toBe(true)
+    expect(d.due.every((t) => t.ready && t.canPay === 'Yes, by BACS')).toBe(true)
     expect([d.next, d.previous]).toEqual([null, null])
   })
 

@@ -62,8 +62,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /**
  * A payment due as its row shows it: whether it can be paid ("Yes, by BACS", "Yes, by Stripe" or "Not yet: " and the
- * reasons BACS cannot take it; ticked when it can, so when the words start "Yes"), and the organisation to link to
- * while Stripe cannot pay it.
+ * reasons BACS cannot take it), ticked when it can, and the organisation to link to while Stripe cannot pay it.
  */
 function dueRow(t: DuePayment) {
   const bacs = reasonsNotPayable(t, 'bacs')
@@ -75,6 +74,7 @@ function dueRow(t: DuePayment) {
     organisationName: t.organisationName,
     amount: formatPence(t.amountPence),
     dueDate: t.dueDate,
+    ready: bacs.length === 0 || stripe.length === 0,
     canPay: bacs.length === 0 ? 'Yes, by BACS' : stripe.length === 0 ? 'Yes, by Stripe' : `Not yet: ${bacs.join('; ')}`,
     stripeOrganisationId: stripe.length > 0 ? t.organisationId : null,
   }
@@ -243,7 +243,7 @@ function DueRow({ t }: { t: ReturnType<typeof dueRow> }) {
   return (
     <tr>
       <td>
-        <input type="checkbox" name="trancheIds" value={t.id} defaultChecked={t.canPay.startsWith('Yes')} aria-label={`Include ${t.reference}`} />
+        <input type="checkbox" name="trancheIds" value={t.id} defaultChecked={t.ready} aria-label={`Include ${t.reference}`} />
       </td>
       <th scope="row">
         <PlainLink to={`/manage/awards/${t.awardId}`}>{t.reference}</PlainLink>
