@@ -149,7 +149,6 @@ export interface ReturnListPage {
   previousBefore: number | null
 }
 
-
 /** What the list's SQL depends on (its values aside): the view, which filters are given and the direction paged. */
 interface ListShape {
   view: ReturnListView
@@ -317,22 +316,33 @@ export async function resolveReturnFilter(db: Db, asked: { fundId?: number | nul
   return { fundId: round.fund_id, roundId: asked.roundId }
 }
 
+const fundQueries: CompiledQueries<{ id: number; name: string }> = new Map()
+const roundQueries: CompiledQueries<{ id: number; title: string }> = new Map()
+
 /**
  * The funds to choose from on the returns list: every fund (a few dozen even nationally), read from the funds table
  * alone. Which of a fund's rounds have returns shows once it is chosen (roundsWithReturns); asking whether each fund has
  * any cost a search of its rounds' counts on every view.
  */
 export async function returnFilterFunds(db: Db): Promise<Array<{ id: number; name: string }>> {
-  return db.selectFrom('funds').select(['id', 'name']).orderBy('name').execute()
+  const query = compiledOnce(fundQueries, db, 'funds', () => db.selectFrom('funds').select(['id', 'name']).orderBy('name'), {})
+  return (await db.executeQuery(query)).rows
 }
 
 /** The rounds of one fund that have returns a fund manager follows, for the second filter once a fund is chosen. */
 export async function roundsWithReturns(db: Db, fundId: number): Promise<Array<{ id: number; title: string }>> {
-  return db
-    .selectFrom('rounds')
-    .select(['rounds.id', 'rounds.title'])
-    .where('rounds.fund_id', '=', fundId)
-    .where((eb) => eb.exists(eb.selectFrom('return_review_counts').select('return_review_counts.round_id').whereRef('return_review_counts.round_id', '=', 'rounds.id')))
-    .orderBy('rounds.title')
-    .execute()
+  const query = compiledOnce(
+    roundQueries,
+    db,
+    'rounds',
+    (slot) =>
+      db
+        .selectFrom('rounds')
+        .select(['rounds.id', 'rounds.title'])
+        .where('rounds.fund_id', '=', slot<number>('fundId'))
+        .where((eb) => eb.exists(eb.selectFrom('return_review_counts').select('return_review_counts.round_id').whereRef('return_review_counts.round_id', '=', 'rounds.id')))
+        .orderBy('rounds.title'),
+    { fundId },
+  )
+  return (await db.executeQuery(query)).rows
 }
