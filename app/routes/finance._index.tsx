@@ -4,8 +4,9 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { SubmitButton } from '~/components/forms.tsx'
+import { PaymentRunsTable, paymentRunRow } from '~/components/payment-runs-table.tsx'
 import { PlainLink } from '~/components/plain-link.tsx'
-import { RAIL_LABELS, RUN_STATUS_LABELS } from '~/domain/awards/award-labels.ts'
+import { RAIL_LABELS } from '~/domain/awards/award-labels.ts'
 import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
 import { paymentSettings } from '~/domain/payments/settings.server.ts'
 import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable, type DuePayment } from '~/domain/payments/tranches.server.ts'
@@ -17,6 +18,9 @@ import { setFlash } from '~/lib/session.server.ts'
 import { idText } from '~/lib/ids.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Payments – Finance – Commonpot' }]
+
+/** How many of the latest payment runs the page lists; every run is on /finance/payment-runs. */
+const RECENT_RUNS = 5
 
 const PrepareSchema = z.object({
   rail: z.enum(['bacs', 'stripe'], { errorMap: () => ({ message: 'Choose how to pay: BACS or Stripe' }) }),
@@ -35,7 +39,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams
   const [page, runs, settings, toCheck] = await Promise.all([
     dueTranchesPage(db, { after: parseDueCursor(params.get('after')), before: parseDueCursor(params.get('before')) }),
-    listRuns(db, { limit: 20 }),
+    listRuns(db, { limit: RECENT_RUNS }),
     paymentSettings(db),
     db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
   ])
@@ -45,15 +49,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     next: page.next ? formatDueCursor(page.next) : null,
     previous: page.previous ? formatDueCursor(page.previous) : null,
     due: page.tranches.map(dueRow),
-    runs: runs.map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      rail: RAIL_LABELS[r.rail] ?? r.rail,
-      trancheCount: r.trancheCount,
-      total: formatPence(r.totalPence),
-      createdByName: r.createdByName,
-      status: RUN_STATUS_LABELS[r.status] ?? r.status,
-    })),
+    runs: runs.map(paymentRunRow),
     threshold: formatPence(settings.approvalThresholdPence),
     bankDetailsToCheck: Number(toCheck.n),
     idempotencyKey: globalThis.crypto.randomUUID(),
@@ -191,39 +187,12 @@ export default function FinanceHome() {
       {d.runs.length === 0 ? (
         <p>No payment runs yet.</p>
       ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Recent payment runs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Run</th>
-                <th scope="col">Paid by</th>
-                <th scope="col" className="num">
-                  Payments
-                </th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-                <th scope="col">Prepared by</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.runs.map((r) => (
-                <tr key={r.id}>
-                  <th scope="row">
-                    <PlainLink to={`/finance/payment-runs/${r.id}`}>{r.reference}</PlainLink>
-                  </th>
-                  <td>{r.rail}</td>
-                  <td className="num">{r.trancheCount}</td>
-                  <td className="num">{r.total}</td>
-                  <td>{r.createdByName}</td>
-                  <td>{r.status}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <>
+          <PaymentRunsTable caption="The latest payment runs" runs={d.runs} />
+          <p>
+            <PlainLink to="/finance/payment-runs">All payment runs</PlainLink>
+          </p>
+        </>
       )}
     </>
   )

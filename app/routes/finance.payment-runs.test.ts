@@ -10,6 +10,8 @@ import { replyErrors, respond } from '~/domain/identity/test-support.server.ts'
 import { db } from '~/lib/db.server.ts'
 import { action as prepareAction, loader as financeLoader } from './finance._index.tsx'
 import { action as runAction, loader as runLoader } from './finance.payment-runs.$runId.tsx'
+import { loader as runsLoader } from './finance.payment-runs._index.tsx'
+import { paymentRunsPage } from '~/domain/payments/payment-runs.server.ts'
 import { action as awardAction, loader as awardLoader } from './manage.awards.$awardId.tsx'
 
 const context = { cspNonce: '', clientIp: '127.0.0.1' }
@@ -166,5 +168,40 @@ describe('payment settings', () => {
     expect((await replyErrors(bad)).fields.sortCode).toEqual(['Enter a sort code, like 30-94-57'])
     expect((await call(settingsAction, '/admin/payment-settings', admin.id, {}, body)).status).toBe(302)
     expect(await paymentSettings(db)).toEqual({ approvalThresholdPence: 250_000, originator: { sortCode: '200000', accountNumber: '55779911', name: 'HEALTHY COMMS FUND' } })
+  })
+
+  test('every run is listed newest first, a page at a time, with the latest five on the payments due page', async () => {
+    const s = await createPaymentScenario(db)
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const manager = await createUserWithRole(db, 'fund_manager')
+    const made: number[] = []
+    for (let i = 0; i < 6; i++) {
+      const award = await s.acceptedAward()
+      const body = new URLSearchParams({ rail: 'bacs', trancheIds: String(award.trancheIds[0]), idempotencyKey: `k-runs-list-${i}` })
+      const prepared = await call(prepareAction, '/finance', finance.id, {}, body)
+      expect(prepared.status).toBe(302)
+      made.push(Number(prepared.headers.get('Location')!.split('/').pop()))
+    }
+    const newestFirst = [...made].reverse()
+    // The domain's pages: newest first, each older page after the last run of the one before.
+    const first = await paymentRunsPage(db, { limit: 4 })
+    expect(first.runs.map((r) => r.id)).toEqual(newestFirst.slice(0, 4))
+    expect(first.olderBefore).toBe(newestFirst[3])
+    const second = await paymentRunsPage(db, { before: first.olderBefore!, limit: 4 })
+    expect(second.runs.map((r) => r.id).slice(0, 2)).toEqual(newestFirst.slice(4, 6))
+
+    expect((await call(runsLoader, '/finance/payment-runs', manager.id)).status).toBe(403)
+    const page = (await (await call(runsLoader, '/finance/payment-runs', finance.id)).json()) as { runs: Array<{ id: number; reference: string; trancheCount: number; total: string; status: string }>; newest: boolean }
+    expect(page.newest).toBe(true)
+    expect(page.runs.slice(0, 6).map((r) => r.id)).toEqual(newestFirst)
+    expect(page.runs[0]).toMatchObject({ trancheCount: 1, status: expect.any(String), total: expect.stringMatching(/^£/) })
+    const older = (await (await call(runsLoader, `/finance/payment-runs?before=${newestFirst[1]}`, finance.id)).json()) as { runs: Array<{ id: number }>; newest: boolean }
+    expect(older.newest).toBe(false)
+    expect(older.runs.slice(0, 4).map((r) => r.id)).toEqual(newestFirst.slice(2, 6))
+    // A cursor that is not an id shows the newest runs rather than failing.
+    expect(((await (await call(runsLoader, '/finance/payment-runs?before=x1', finance.id)).json()) as { runs: Array<{ id: number }> }).runs[0]!.id).toBe(newestFirst[0])
+
+    const due = (await (await call(financeLoader, '/finance', finance.id)).json()) as { runs: Array<{ id: number }> }
+    expect(due.runs.map((r) => r.id)).toEqual(newestFirst.slice(0, 5))
   })
 })

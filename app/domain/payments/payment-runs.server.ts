@@ -341,8 +341,8 @@ export interface RunListItem {
   trancheCount: number
 }
 
-export async function listRuns(db: Db, options: { limit?: number } = {}): Promise<RunListItem[]> {
-  const rows = await db
+export async function listRuns(db: Db, options: { limit?: number; before?: number } = {}): Promise<RunListItem[]> {
+  let query = db
     .selectFrom('payment_runs')
     .innerJoin('users', 'users.id', 'payment_runs.created_by')
     .select([
@@ -357,7 +357,8 @@ export async function listRuns(db: Db, options: { limit?: number } = {}): Promis
     ])
     .orderBy('payment_runs.id', 'desc')
     .limit(options.limit ?? 50)
-    .execute()
+  if (options.before !== undefined) query = query.where('payment_runs.id', '<', options.before)
+  const rows = await query.execute()
   return rows.map((r) => ({
     id: r.id,
     reference: r.reference,
@@ -368,6 +369,19 @@ export async function listRuns(db: Db, options: { limit?: number } = {}): Promis
     submittedAt: r.submitted_at,
     trancheCount: Number(r.tranche_count),
   }))
+}
+
+export const RUNS_PAGE_SIZE = 25
+
+/**
+ * One page of every payment run, newest first (RUNS_PAGE_SIZE a page): the first page, or the runs older than run
+ * `before`. `olderBefore` is the cursor for the next (older) page when there is one.
+ */
+export async function paymentRunsPage(db: Db, options: { before?: number; limit?: number } = {}): Promise<{ runs: RunListItem[]; olderBefore: number | null }> {
+  const limit = options.limit ?? RUNS_PAGE_SIZE
+  const rows = await listRuns(db, { before: options.before, limit: limit + 1 })
+  const runs = rows.slice(0, limit)
+  return { runs, olderBefore: rows.length > limit ? runs.at(-1)!.id : null }
 }
 
 /** "£12,000.00 is above the £5,000.00 threshold, so a second finance officer must approve it." */

@@ -201,6 +201,7 @@ export const ROUTE_POLICY: Record<string, RoutePolicy> = {
   'finance.bank-details._index.tsx': { loader: 'verify:bank-details:any' },
   'finance.bank-details.$bankAccountId.tsx': { loader: 'verify:bank-details:any', action: 'verify:bank-details:any' },
   'finance.organisations.$organisationId.stripe.tsx': { loader: 'verify:bank-details:any', action: 'verify:bank-details:any' },
+  'finance.payment-runs._index.tsx': { loader: 'prepare:payment-run:any' },
   'finance.payment-runs.$runId.tsx': { loader: 'prepare:payment-run:any', action: 'prepare:payment-run:any' },
   'finance.payment-runs.$runId_.export.tsx': { loader: 'prepare:payment-run:any', action: 'prepare:payment-run:any' },
   'finance.payment-runs.$runId_.file.ts': { loader: 'prepare:payment-run:any', search: () => '?format=standard18' },
