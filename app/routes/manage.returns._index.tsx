@@ -63,17 +63,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     rounds,
     nextAfter: page.nextAfter,
     previousBefore: page.previousBefore,
-    returns: page.rows.map((r) => ({
-      id: r.id,
-      periodLabel: r.periodLabel,
-      organisationName: r.organisationName,
-      awardId: r.awardId,
-      awardReference: r.awardReference,
-      roundTitle: r.roundTitle,
-      dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`),
-      overdue: r.overdue,
-      statusLabel: showStatus ? returnStatusLabel(r.status) : null,
-    })),
+    // The status only where the table shows it (each value is serialised again into the page for hydration).
+    returns: page.rows.map((r) => {
+      const row = {
+        id: r.id,
+        periodLabel: r.periodLabel,
+        organisationName: r.organisationName,
+        awardId: r.awardId,
+        awardReference: r.awardReference,
+        roundTitle: r.roundTitle,
+        dueText: formatLondonDate(`${r.dueDate}T12:00:00Z`),
+      }
+      return showStatus ? { ...row, statusLabel: returnStatusLabel(r.status), overdue: r.overdue } : row
+    }),
   }
 }
 
@@ -160,7 +162,7 @@ export default function ManageReturns() {
                   </td>
                   <td>{r.roundTitle}</td>
                   <td>{r.dueText}</td>
-                  {d.showStatus ? (
+                  {'statusLabel' in r ? (
                     <td>
                       {r.overdue ? (
                         <>
