@@ -202,8 +202,9 @@ function listQuery(db: Db, slot: SlotFor, shape: ListShape) {
   const backwards = shape.paged === 'before'
   if (shape.paged !== 'first') {
     const past = backwards ? '<' : '>'
-    const sortKey = slot<string>('sortKey')
-    query = query.where((eb) => eb.or([eb(sortColumn, past, sortKey), eb.and([eb(sortColumn, '=', sortKey), eb('returns.id', past, slot<number>('cursorId'))])]))
+    // A row value, so both engines read one range of the index in order (SQLite turned `a > x or (a = x and id > y)`
+    // into two index searches and a sort of everything after the cursor: 20 ms for the second overdue page of a fund).
+    query = query.where((eb) => eb(eb.refTuple(sortColumn, 'returns.id'), past, eb.tuple(slot<string>('sortKey'), slot<number>('cursorId'))))
   }
   const direction = backwards ? 'desc' : 'asc'
   return query.orderBy(sortColumn, direction).orderBy('returns.id', direction).limit(slot<number>('limit')).$castTo<ListRow>()
