@@ -20,8 +20,8 @@
  *
  * Access: fund managers see every round's panel; a panel chair only the rounds whose panel they chair (is_chair).
  */
-import { sql, type CompiledQuery, type Expression, type RawBuilder } from 'kysely'
-import { engineOf, prepared, type Engine } from '../../../db/connect.ts'
+import { sql, type Expression, type RawBuilder } from 'kysely'
+import { engineOf, type Engine } from '../../../db/connect.ts'
 import { parseOutcomeAreas } from '~/domain/applications/outcome-areas.server.ts'
 import type { ContributionBucket } from '~/domain/budgets/accounts.ts'
 import { candidatesFrom, type PotSplitBasis } from '~/domain/budgets/commitments.server.ts'
@@ -31,6 +31,7 @@ import { conditionNames } from '~/domain/budgets/overview.server.ts'
 import { describeConditions, maxContributionToAward, parseConditions, type AwardFacts, type Conditions } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit, type SplitCandidate } from '~/domain/budgets/split.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
+import { compilableRaw, compiledOnce, type CompiledQueries } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { Permission } from '~/lib/policy.ts'
@@ -551,25 +552,17 @@ function walkInputsQuery(db: Db, roundId: number): RawBuilder<WalkInputsRow> {
     ${changeStamp(engine)} as stamp`
 }
 
-/** A round id no round has: where it stands in a compiled walkInputsQuery, the round's id goes. */
-const ANY_ROUND = -1
-
-/** walkInputsQuery compiled once for each engine (building and compiling it cost more than running most of it). */
-const compiledWalkInputs = new Map<Engine, CompiledQuery<WalkInputsRow>>()
+/**
+ * walkInputsQuery and changeStamp's own query, compiled once for each engine (~/lib/compiled-once.server.ts; building
+ * and compiling the inputs query cost more than running most of it), the round's id in a slot. Kept prepared on
+ * PostgreSQL: planning cost more than running, and the plan (index ranges on the round) is the same for every round.
+ */
+const walkInputsQueries: CompiledQueries<WalkInputsRow> = new Map()
+const stampQueries: CompiledQueries<{ stamp: string }> = new Map()
 
 /** The walk's inputs (WalkInputs) and the round's latest optimiser run, in one query. */
 export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs: WalkInputs; latestRun: { id: number; status: string } | null; stamp: string }> {
-  const engine = engineOf(db)
-  let compiled = compiledWalkInputs.get(engine)
-  // Kept prepared on PostgreSQL: planning it cost more than running it, and its plan (index ranges on the round) is
-  // the same for every round.
-  if (!compiled) {
-    compiled = prepared({ compile: () => walkInputsQuery(db, ANY_ROUND).compile(db) })
-    // Its other parameters are the statuses and screening results inFrontOfPanel names, never a number.
-    if (!compiled.parameters.every((p) => p === ANY_ROUND || typeof p === 'string')) throw new Error('walkInputsQuery has a parameter other than the round id')
-    compiledWalkInputs.set(engine, compiled)
-  }
-  const query: CompiledQuery<WalkInputsRow> = { ...compiled, parameters: compiled.parameters.map((p) => (p === ANY_ROUND ? roundId : p)) }
+  const query = compiledOnce(walkInputsQueries, db, 'walk inputs', (slot) => compilableRaw(db, walkInputsQuery(db, slot<number>('roundId'))), { roundId })
   const { rows } = await db.executeQuery(query)
   const row = rows[0]!
   return {
@@ -579,17 +572,9 @@ export async function readWalkInputs(db: Db, roundId: number): Promise<{ inputs:
   }
 }
 
-/** changeStamp on its own, compiled once for each engine (and kept prepared on PostgreSQL). */
-const compiledStamps = new Map<Engine, CompiledQuery<{ stamp: string }>>()
-
 async function readChangeStamp(db: Db): Promise<string> {
-  const engine = engineOf(db)
-  let compiled = compiledStamps.get(engine)
-  if (!compiled) {
-    compiled = prepared({ compile: () => sql<{ stamp: string }>`select ${changeStamp(engine)} as stamp`.compile(db) })
-    compiledStamps.set(engine, compiled)
-  }
-  const { rows } = await db.executeQuery(compiled)
+  const query = compiledOnce(stampQueries, db, 'stamp', () => compilableRaw(db, sql<{ stamp: string }>`select ${changeStamp(engineOf(db))} as stamp`), {})
+  const { rows } = await db.executeQuery(query)
   return String(rows[0]!.stamp)
 }
 

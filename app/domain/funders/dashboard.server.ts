@@ -16,7 +16,7 @@
  */
 import { sql, type CompiledQuery, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
-import { engineOf, prepared } from '../../../db/connect.ts'
+import { compilableRaw, compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import { CONTRIBUTION_FIGURE_COLUMNS, figuresFromRow, leverageSentence, paidAgainstCommitment, type FigureColumns, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
 import { describeConditions, parseConditions, type ConditionNames, type Conditions } from '../budgets/ring-fence.ts'
@@ -55,53 +55,20 @@ function activeCommitments(db: Db, contributionIds: number[]) {
 
 // ---------------------------------------------------------------- statements compiled once
 
-/** Where a statement compiled once takes a value: `values[name]`, or `values[name][index]` for one of a list. */
-class Slot {
-  constructor(
-    readonly name: string,
-    readonly index?: number,
-  ) {}
-}
-
-type Slots = ((name: string) => Slot) & {
-  /** A comma-separated list of `count` slots for the values of the list `name` (for `in (...)`). */
-  list: (name: string, count: number) => RawBuilder<unknown>
-}
-
-const slots: Slots = Object.assign((name: string) => new Slot(name), {
-  list: (name: string, count: number) => sql.join(Array.from({ length: count }, (_, i) => new Slot(name, i))),
-})
-
 /** The dashboard's statements by engine and shape (a few: the shapes differ in the number of funders and places). */
-const statements = new Map<string, CompiledQuery<unknown>>()
+const statements: CompiledQueries<unknown> = new Map()
 
 /**
- * The statement `build` writes, compiled once per engine and `shape` and run again with new `values`. Kysely builds and
- * compiles a query afresh on every call, and for the dashboard's short reads that cost a large part of running them
- * (with the builder's ring-fence names query, the dashboard's reads took 0.62 ms against 0.45 ms for the same SQL run
- * raw). `build` writes every value as a slot, so the text is the same on every call of a shape; `shape` names
- * everything else that changes the text (the number of funders, the direction of a page). A value passed as an
- * ordinary parameter would be kept for every later caller, so a parameter that is not a slot is refused. Kept prepared
- * on PostgreSQL unless `keep` is false (an `in` list whose length varies from call to call).
+ * The statement `build` writes, compiled once per engine and `shape` and run again with new `values`
+ * (~/lib/compiled-once.server.ts). Kysely builds and compiles a query afresh on every call, and for the dashboard's
+ * short reads that cost a large part of running them (with the builder's ring-fence names query, the dashboard's reads
+ * took 0.62 ms against 0.45 ms for the same SQL run raw). Every value is a slot (anything else is refused, so no
+ * viewer's value is kept for the next); kept prepared on PostgreSQL unless `keep` is false (an `in` list whose length
+ * varies from call to call).
  */
-function statement<R>(db: Db, shape: string, build: ($: Slots) => RawBuilder<R>, values: Record<string, unknown>, keep = true): CompiledQuery<R> {
-  const key = `${engineOf(db)} ${shape}`
-  let compiled = statements.get(key) as CompiledQuery<R> | undefined
-  if (!compiled) {
-    const query = build(slots)
-    compiled = keep ? prepared({ compile: () => query.compile(db) }) : query.compile(db)
-    if (!compiled.parameters.every((p) => p instanceof Slot)) throw new Error(`the dashboard statement ${shape} has a value that is not a slot`)
-    // Bounded: the shapes are few, but an `in` list's length is part of one.
-    if (statements.size >= 500) statements.clear()
-    statements.set(key, compiled)
-  }
-  const parameters = compiled.parameters.map((p) => {
-    const { name, index } = p as Slot
-    const value = index === undefined ? values[name] : (values[name] as unknown[])[index]
-    if (value === undefined) throw new Error(`the dashboard statement ${shape} has no value for ${name}${index === undefined ? '' : `[${index}]`}`)
-    return value
-  })
-  return { ...compiled, parameters }
+function statement<R>(db: Db, shape: string, build: ($: SlotFor) => RawBuilder<R>, values: Record<string, unknown>, keep = true): CompiledQuery<R> {
+  const cache = statements as CompiledQueries<R>
+  return compiledOnce(cache, db, shape, ($) => compilableRaw(db, build($)), values, { prepared: keep, onlySlots: true })
 }
 
 /**

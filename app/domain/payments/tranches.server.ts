@@ -12,8 +12,9 @@
  * Every transition is a conditional UPDATE on the tranche's current status (and on PostgreSQL the row is locked
  * first), so any number of concurrent webhook deliveries, statement imports or exports move it once.
  */
-import { sql, type Compilable, type CompiledQuery, type Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence, penceFromDatabase } from '~/lib/money.ts'
@@ -265,31 +266,23 @@ export interface DueTranchesPage {
 }
 
 /**
- * Where today's date and a page's cursor go in the compiled page and total queries: values no request has (a NUL
- * character; no id is negative). Every other value in those queries is written into their SQL.
- */
-const TODAY = '\u0000today'
-const CURSOR_DATE = '\u0000cursor date'
-const CURSOR_ID = -1
-
-/**
  * The ids of a page of payments due (limit + 1, to tell whether there are more) in page order, read along the partial
  * index from the cursor and stopping at the limit.
  */
-function duePageIds(db: Db, shape: DuePageShape) {
+function duePageIds(db: Db, shape: DuePageShape, slot: SlotFor) {
   const op = shape.backwards ? '<' : '>'
   const direction = shape.backwards ? 'desc' : 'asc'
   const ids = db
     .selectFrom(waitingTranches(db))
     .select('tranches.id')
     .where(ofAnAcceptedAward(db))
-    .where('tranches.due_date', '<=', TODAY)
+    .where('tranches.due_date', '<=', slot<string>('today'))
     .orderBy('tranches.due_date', direction)
     .orderBy('tranches.id', direction)
     // Written into the SQL: bound as a parameter, SQLite ran the IN (...) as a slower plan (0.17 -> 0.45 ms).
     .limit(sql.lit(shape.limit + 1))
   if (!shape.cursor) return ids
-  return ids.where((eb) => eb.or([eb('tranches.due_date', op, CURSOR_DATE), eb.and([eb('tranches.due_date', '=', CURSOR_DATE), eb('tranches.id', op, CURSOR_ID)])]))
+  return ids.where((eb) => eb.or([eb('tranches.due_date', op, slot<string>('cursorDate')), eb.and([eb('tranches.due_date', '=', slot<string>('cursorDate')), eb('tranches.id', op, slot<number>('cursorId'))])]))
 }
 
 interface DuePageShape {
@@ -302,7 +295,7 @@ interface DuePageShape {
  * A page of payments due with only what its rows show and their reasons need (the same facts as dueQuery: GATE_MET,
  * CONDITIONS_MET, the current bank details), each row looked up by key from the page's ids.
  */
-function duePageQuery(db: Db, shape: DuePageShape) {
+function duePageQuery(db: Db, shape: DuePageShape, slot: SlotFor) {
   const direction = shape.backwards ? 'desc' : 'asc'
   return db
     .selectFrom('tranches')
@@ -327,18 +320,18 @@ function duePageQuery(db: Db, shape: DuePageShape) {
       GATE_MET.as('gateMet'),
       CONDITIONS_MET.as('conditionsMet'),
     ])
-    .where('tranches.id', 'in', duePageIds(db, shape))
+    .where('tranches.id', 'in', duePageIds(db, shape, slot))
     .orderBy('tranches.due_date', direction)
     .orderBy('tranches.id', direction)
 }
 
-/** How many payments are due by TODAY and their total, over the due ones' entries in the partial index. */
-function dueTotalsQuery(db: Db) {
+/** How many payments are due by today and their total, over the due ones' entries in the partial index. */
+function dueTotalsQuery(db: Db, slot: SlotFor) {
   return db
     .selectFrom(waitingTranches(db))
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('tranches.amount_pence').as('pence')])
     .where(ofAnAcceptedAward(db))
-    .where('tranches.due_date', '<=', TODAY)
+    .where('tranches.due_date', '<=', slot<string>('today'))
 }
 
 type DuePageRow = Awaited<ReturnType<ReturnType<typeof duePageQuery>['execute']>>[number]
@@ -346,27 +339,12 @@ type DueTotalsRow = Awaited<ReturnType<ReturnType<typeof dueTotalsQuery>['execut
 
 /**
  * The page and total queries, built and compiled once for each engine and shape (building and compiling them cost
- * about as much as running them), by `${engine} ${shape}`. Unlike returns' compiledOnce, not kept prepared on
- * PostgreSQL: their plans are ranges of due dates, and a generic plan would not know how few of them are due by today.
+ * about as much as running them; ~/lib/compiled-once.server.ts), with today's date and the cursor in slots. Not kept
+ * prepared on PostgreSQL: their plans are ranges of due dates, and a generic plan would not know how few of them are
+ * due by today.
  */
-const compiledDueQueries = new Map<string, CompiledQuery<unknown>>()
-
-function compiledDueQuery<R>(db: Db, shape: string, build: () => Compilable<R>): CompiledQuery<R> {
-  const key = `${engineOf(db)} ${shape}`
-  let compiled = compiledDueQueries.get(key) as CompiledQuery<R> | undefined
-  if (!compiled) {
-    compiled = build().compile()
-    if (!compiled.parameters.every((p) => p === TODAY || p === CURSOR_DATE || p === CURSOR_ID)) throw new Error(`a payments due query has a parameter other than today and its cursor: ${shape}`)
-    compiledDueQueries.set(key, compiled as CompiledQuery<unknown>)
-  }
-  return compiled
-}
-
-/** A compiled query with today's date and the cursor where their placeholders stand. */
-function withValues<R>(compiled: CompiledQuery<R>, today: string, cursor: DueCursor | null): CompiledQuery<R> {
-  const value = (p: unknown) => (p === TODAY ? today : p === CURSOR_DATE ? cursor!.dueDate : p === CURSOR_ID ? cursor!.id : p)
-  return { ...compiled, parameters: compiled.parameters.map(value) }
-}
+const duePageQueries: CompiledQueries<DuePageRow> = new Map()
+const dueTotalsQueries: CompiledQueries<DueTotalsRow> = new Map()
 
 /** A row of duePageQuery as the page shows it, with its reasons (reasonsNotDue, the rule runs use too). */
 function toDuePayment(row: DuePageRow, today: string): DuePayment {
@@ -397,9 +375,11 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
   const backwards = !options.after && !!options.before
   const cursor = options.after ?? options.before ?? null
   const shape: DuePageShape = { backwards, cursor: cursor !== null, limit }
-  const page = compiledDueQuery(db, `page ${backwards ? 'backwards' : 'forwards'} ${shape.cursor ? 'from a cursor' : 'first'} ${limit}`, () => duePageQuery(db, shape))
-  const totals = compiledDueQuery(db, 'totals', () => dueTotalsQuery(db))
-  const [{ rows }, { rows: sums }] = await Promise.all([db.executeQuery<DuePageRow>(withValues(page, today, cursor)), db.executeQuery<DueTotalsRow>(withValues(totals, today, null))])
+  const asked = { today, cursorDate: cursor?.dueDate, cursorId: cursor?.id }
+  const once = { prepared: false, onlySlots: true }
+  const page = compiledOnce(duePageQueries, db, `${backwards ? 'backwards' : 'forwards'} ${shape.cursor ? 'from a cursor' : 'first'} ${limit}`, (slot) => duePageQuery(db, shape, slot), asked, once)
+  const totals = compiledOnce(dueTotalsQueries, db, 'totals', (slot) => dueTotalsQuery(db, slot), asked, once)
+  const [{ rows }, { rows: sums }] = await Promise.all([db.executeQuery(page), db.executeQuery(totals)])
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   if (backwards) shown.reverse()

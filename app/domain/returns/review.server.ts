@@ -10,7 +10,7 @@ import type { Db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import type { DB } from '../../../db/schema.ts'
 import { enqueueEmail } from '../messages/outbox.server.ts'
-import { compiledOnce, type CompiledQueries, type SlotFor } from './compiled-once.server.ts'
+import { compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import { MAX_REVIEW_COMMENTS, OPEN_RETURN_STATUSES, RETURN_STATUSES, isOverdue, type ReturnListView } from './return-schedule.ts'
 import { loadReturn, ReturnStatusError, type ReturnRow } from './returns.server.ts'
 import { REPORTING_AWARD_STATUSES, withReturnReviewCounts } from './review-counts.server.ts'
@@ -230,7 +230,7 @@ async function listPlaceOf(db: Db, id: number, bySubmission: boolean): Promise<s
  * 'due' still to come, 'overdue' past their date and not sent, 'awaiting_review' sent and waiting for a fund manager
  * (oldest sent first), the others by due date. Keyset: `after` (or `before`) is the id of the last (or first) return on
  * the page seen, and the page continues from that return's place in the order. Each shape of the query is compiled
- * once (compiled-once.server.ts).
+ * once (~/lib/compiled-once.server.ts).
  */
 export async function listReturnsForReview(
   db: Db,
