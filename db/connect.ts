@@ -91,9 +91,10 @@ export class KeptStatements {
  * Statements PostgreSQL keeps prepared on each connection, by SQL text -> statement name. Sent unnamed, every query is
  * parsed and planned again: for the short indexed reads every signed-in request makes (the session and its user) that
  * was about three quarters of the backend's CPU per query (0.49 ms -> 0.14 ms for the session lookup prepared), and
- * node-postgres sends less too. Only queries a caller marks with `prepared()` are kept: a prepared statement may be
- * planned once for any parameters (a generic plan), which suits point and short range reads on unique or selective keys,
- * and is not for a query whose best plan depends on its parameters (a status filter on a skewed column, a date range).
+ * node-postgres sends less too. Only queries a caller marks with `prepared()` are kept, and each is planned once for any
+ * parameters (a generic plan: the pool's connections set plan_cache_mode=force_generic_plan, see createDatabase), which
+ * suits point and short range reads on unique or selective keys, and is not for a query whose best plan depends on its
+ * parameters (a status filter on a skewed column).
  */
 const preparedNames = new Map<string, string>()
 
@@ -143,6 +144,13 @@ export function createDatabase(options: { url?: string; path?: string } = {}): D
     // (about 170 ms on a dashboard query at national scale whose plan costs past jit_above_cost), so it is off here.
     // Parallel query workers are off too: with many requests at once on a small machine every core is already busy,
     // and starting workers for a short query cost more than it saved (/stats' first page 26 -> 19 ms without them).
+    // A statement kept prepared (see preparedNames) is planned once per connection, for any parameters. In PostgreSQL's
+    // default mode (auto) it is planned again on every run whenever the generic plan's estimated cost is above the
+    // custom plans' average, as it was for the hot pages' longer reads (the estimate of a range with an unknown end is
+    // rough), and planning them cost more than running them (payments due's page: 2.1 ms to plan, 0.6 ms to run, with
+    // the same plan either way; the assessor queue's seats and the returns list 0.7-0.9 ms a view). Only statements
+    // marked prepared() are named, and they are marked because one plan suits every value, so they are always
+    // planned once (the mode does not apply to unnamed statements).
     // (node-postgres lets options in the URL replace the pool's, so they are moved out of the URL and kept.)
     const connection = new URL(options.url)
     const given = connection.searchParams.get('options')
@@ -150,7 +158,7 @@ export function createDatabase(options: { url?: string; path?: string } = {}): D
     const pool = new pg.Pool({
       connectionString: connection.href,
       max: Number(process.env.DATABASE_POOL_MAX ?? 10),
-      options: [given, '-c jit=off -c max_parallel_workers_per_gather=0'].filter(Boolean).join(' '),
+      options: [given, '-c jit=off -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan'].filter(Boolean).join(' '),
     })
     // An idle client that errors (e.g. the server restarted) must not crash the process.
     pool.on('error', () => {})

@@ -134,14 +134,21 @@ export interface PanelRoundFacts {
   disagreementThreshold: number
 }
 
-/** The round as the panel pages need it, or NotFoundError. */
-export async function panelRound(db: Db, roundId: number): Promise<PanelRoundFacts> {
-  const row = await db
+function panelRoundQuery(db: Db, roundId: number) {
+  return db
     .selectFrom('rounds')
     .innerJoin('funds', 'funds.id', 'rounds.fund_id')
     .select(['rounds.id', 'rounds.title', 'rounds.fund_id', 'funds.name as fund_name', 'rounds.budget_pence', 'rounds.max_grant_pence', 'rounds.decline_reasons', 'rounds.decisions_released_at', 'rounds.panel_held_on', 'rounds.disagreement_threshold'])
     .where('rounds.id', '=', roundId)
-    .executeTakeFirst()
+}
+
+/** panelRoundQuery compiled once (every panel page reads the round first; ~/lib/compiled-once.server.ts). */
+const panelRoundQueries: CompiledQueries<Awaited<ReturnType<ReturnType<typeof panelRoundQuery>['executeTakeFirstOrThrow']>>> = new Map()
+
+/** The round as the panel pages need it, or NotFoundError. */
+export async function panelRound(db: Db, roundId: number): Promise<PanelRoundFacts> {
+  const query = compiledOnce(panelRoundQueries, db, 'round', (slot) => panelRoundQuery(db, slot<number>('roundId')), { roundId }, { onlySlots: true })
+  const [row] = (await db.executeQuery(query)).rows
   if (!row) throw new NotFoundError('round')
   return {
     id: row.id,
@@ -181,29 +188,21 @@ export interface PanelDecision {
   releasedAt: string | null
 }
 
+/**
+ * The decisions queries compiled once, by how many bids they are for (or all the round's), each kept prepared on
+ * PostgreSQL up to a page's length (see decisionsFor).
+ */
+const decisionsQueries: CompiledQueries<Awaited<ReturnType<ReturnType<typeof decisionsQuery>['execute']>>[number]> = new Map()
+
 /** The round's decisions by application id (only those of the given bids, when given). */
 export async function decisionsFor(db: Db, roundId: number, applicationIds?: readonly number[]): Promise<Map<number, PanelDecision>> {
   if (applicationIds?.length === 0) return new Map()
-  let query = db
-    .selectFrom('panel_decisions')
-    .innerJoin('users', 'users.id', 'panel_decisions.decided_by')
-    .select([
-      'panel_decisions.application_id',
-      'panel_decisions.status',
-      'panel_decisions.amount_pence',
-      'panel_decisions.rationale',
-      'panel_decisions.decline_reason',
-      'panel_decisions.feedback',
-      'panel_decisions.optimiser_run_id',
-      'panel_decisions.proposed_status',
-      'panel_decisions.override_reason',
-      'panel_decisions.decided_at',
-      'panel_decisions.released_at',
-      'users.name',
-    ])
-    .where('panel_decisions.round_id', '=', roundId)
-  if (applicationIds) query = query.where('panel_decisions.application_id', 'in', applicationIds)
-  const rows = await query.execute()
+  const count = applicationIds?.length
+  const query = compiledOnce(decisionsQueries, db, count === undefined ? 'all' : `${count}`, (slot) => decisionsQuery(db, slot<number>('roundId'), count === undefined ? undefined : slot.list('ids', count)), { roundId, ids: applicationIds }, {
+    prepared: count !== undefined && count <= PANEL_PAGE_SIZE,
+    onlySlots: true,
+  })
+  const { rows } = await db.executeQuery(query)
   return new Map(
     rows.map((r) => [
       r.application_id,
@@ -222,6 +221,29 @@ export async function decisionsFor(db: Db, roundId: number, applicationIds?: rea
       },
     ]),
   )
+}
+
+/** The round's decisions, with who made them (of the bids in `ids` only, when given). */
+function decisionsQuery(db: Db, roundId: number, ids?: RawBuilder<unknown>) {
+  const query = db
+    .selectFrom('panel_decisions')
+    .innerJoin('users', 'users.id', 'panel_decisions.decided_by')
+    .select([
+      'panel_decisions.application_id',
+      'panel_decisions.status',
+      'panel_decisions.amount_pence',
+      'panel_decisions.rationale',
+      'panel_decisions.decline_reason',
+      'panel_decisions.feedback',
+      'panel_decisions.optimiser_run_id',
+      'panel_decisions.proposed_status',
+      'panel_decisions.override_reason',
+      'panel_decisions.decided_at',
+      'panel_decisions.released_at',
+      'users.name',
+    ])
+    .where('panel_decisions.round_id', '=', roundId)
+  return ids ? query.where(sql<boolean>`panel_decisions.application_id in (${ids})`) : query
 }
 
 // ---------------------------------------------------------------- money available

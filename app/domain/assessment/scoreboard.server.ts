@@ -9,8 +9,9 @@
  * Efficient at scale: six queries whatever the number of bids (the round, its criteria, the bids, the assessments,
  * per-bid-and-criterion score tallies aggregated in SQL, the moderations), then pure arithmetic from scoring.ts.
  */
-import type { ExpressionBuilder } from 'kysely'
+import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import type { DB } from '../../../db/schema.ts'
+import { compiledOnce, type CompiledQueries } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { listCriteria, type Criterion } from './criteria.server.ts'
@@ -238,11 +239,14 @@ export async function rankedBids(db: Db, roundId: number, entries: readonly Rank
   const [threshold, rows, gatewayNames] = await Promise.all([
     round?.disagreementThreshold ?? db.selectFrom('rounds').select('disagreement_threshold').where('id', '=', roundId).executeTakeFirstOrThrow().then((r) => r.disagreement_threshold),
     // Each bid with its score summary (none until it has a submitted score or a moderation), in one query.
-    bidIdentityQuery(db)
-      .leftJoin('bid_score_summaries', 'bid_score_summaries.application_id', 'applications.id')
-      .select(['bid_score_summaries.submitted_count', 'bid_score_summaries.weighted_total_milli', 'bid_score_summaries.weighted_lowest_milli', 'bid_score_summaries.weighted_highest_milli', 'bid_score_summaries.moderated_criteria'])
-      .where('applications.id', 'in', ids)
-      .execute(),
+    db
+      .executeQuery(
+        compiledOnce(summarisedBidsQueries, db, `${ids.length}`, (slot) => summarisedBidsQuery(db, slot.list('ids', ids.length)), { ids }, {
+          prepared: ids.length <= KEPT_LIST_LENGTH,
+          onlySlots: true,
+        }),
+      )
+      .then((r) => r.rows),
     failedGatewayNames(db, roundId, failing),
   ])
   const rowOf = new Map(rows.map((b) => [b.id, b]))
@@ -262,6 +266,22 @@ export async function rankedBids(db: Db, roundId: number, entries: readonly Rank
     } satisfies RankedBid
   })
 }
+
+/** Bids with their score summaries (rankedBids), by id. */
+function summarisedBidsQuery(db: Db, ids: RawBuilder<unknown>) {
+  return bidIdentityQuery(db)
+    .leftJoin('bid_score_summaries', 'bid_score_summaries.application_id', 'applications.id')
+    .select(['bid_score_summaries.submitted_count', 'bid_score_summaries.weighted_total_milli', 'bid_score_summaries.weighted_lowest_milli', 'bid_score_summaries.weighted_highest_milli', 'bid_score_summaries.moderated_criteria'])
+    .where(sql<boolean>`applications.id in (${ids})`)
+}
+
+/**
+ * summarisedBidsQuery compiled once for each length of list (the panel's pages ask for the same few lengths;
+ * ~/lib/compiled-once.server.ts), kept prepared on PostgreSQL up to KEPT_LIST_LENGTH bids: a whole round's list is
+ * asked for rarely (the pack, the optimiser) and its length changes with every bid.
+ */
+const summarisedBidsQueries: CompiledQueries<Awaited<ReturnType<ReturnType<typeof summarisedBidsQuery>['execute']>>[number]> = new Map()
+const KEPT_LIST_LENGTH = 50
 
 /** The gateways each of some bids fails (moderatedOutcome over the round's gateway criteria), by application id. */
 async function failedGatewayNames(db: Db, roundId: number, applicationIds: number[]): Promise<Map<number, string[]>> {

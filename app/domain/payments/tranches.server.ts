@@ -339,9 +339,10 @@ type DueTotalsRow = Awaited<ReturnType<ReturnType<typeof dueTotalsQuery>['execut
 
 /**
  * The page and total queries, built and compiled once for each engine and shape (building and compiling them cost
- * about as much as running them; ~/lib/compiled-once.server.ts), with today's date and the cursor in slots. Not kept
- * prepared on PostgreSQL: their plans are ranges of due dates, and a generic plan would not know how few of them are
- * due by today.
+ * about as much as running them; ~/lib/compiled-once.server.ts), with today's date and the cursor in slots, and kept
+ * prepared on PostgreSQL: whatever today is, both read the partial index of payable tranches in due date order up to
+ * it (the generic plan is the plan each day's custom plan was, and planning the page's query took 2.1 ms against its
+ * 0.6 ms to run).
  */
 const duePageQueries: CompiledQueries<DuePageRow> = new Map()
 const dueTotalsQueries: CompiledQueries<DueTotalsRow> = new Map()
@@ -376,7 +377,7 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
   const cursor = options.after ?? options.before ?? null
   const shape: DuePageShape = { backwards, cursor: cursor !== null, limit }
   const asked = { today, cursorDate: cursor?.dueDate, cursorId: cursor?.id }
-  const once = { prepared: false, onlySlots: true }
+  const once = { onlySlots: true }
   const page = compiledOnce(duePageQueries, db, `${backwards ? 'backwards' : 'forwards'} ${shape.cursor ? 'from a cursor' : 'first'} ${limit}`, (slot) => duePageQuery(db, shape, slot), asked, once)
   const totals = compiledOnce(dueTotalsQueries, db, 'totals', (slot) => dueTotalsQuery(db, slot), asked, once)
   const [{ rows }, { rows: sums }] = await Promise.all([db.executeQuery(page), db.executeQuery(totals)])
