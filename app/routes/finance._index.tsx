@@ -7,6 +7,7 @@ import { SubmitButton } from '~/components/forms.tsx'
 import { PaymentRunsTable, paymentRunRow } from '~/components/payment-runs-table.tsx'
 import { PlainLink } from '~/components/plain-link.tsx'
 import { RAIL_LABELS } from '~/domain/awards/award-labels.ts'
+import { bankDetailsToCheckCount } from '~/domain/payments/bank-details.server.ts'
 import { listRuns, prepareRun, RunInputError } from '~/domain/payments/payment-runs.server.ts'
 import { paymentSettings } from '~/domain/payments/settings.server.ts'
 import { dueTranchesPage, formatDueCursor, parseDueCursor, payableTrancheIds, reasonsNotPayable, type DuePayment } from '~/domain/payments/tranches.server.ts'
@@ -41,7 +42,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     dueTranchesPage(db, { after: parseDueCursor(params.get('after')), before: parseDueCursor(params.get('before')) }),
     listRuns(db, { limit: RECENT_RUNS }),
     paymentSettings(db),
-    db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
+    bankDetailsToCheckCount(db),
   ])
   return {
     dueCount: page.count,
@@ -51,7 +52,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     due: page.tranches.map(dueRow),
     runs: runs.map(paymentRunRow),
     threshold: formatPence(settings.approvalThresholdPence),
-    bankDetailsToCheck: Number(toCheck.n),
+    bankDetailsToCheck: toCheck,
     idempotencyKey: globalThis.crypto.randomUUID(),
   }
 }

@@ -6,6 +6,7 @@ import { sql } from 'kysely'
 import { engineOf, prepared } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { jsonList, jsonRows } from '~/lib/json-list.server.ts'
+import { bankDetailsToCheckCount } from '../payments/bank-details.server.ts'
 import { countPayableTranches } from '../payments/tranches.server.ts'
 import { countReturnsByView } from '../returns/review.server.ts'
 
@@ -92,10 +93,10 @@ export async function fundManagerOverview(db: Db, today: string) {
 export async function financeOverview(db: Db, today: string) {
   const [payable, unverified, accounts] = await Promise.all([
     countPayableTranches(db, today),
-    db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'unverified').executeTakeFirstOrThrow(),
+    bankDetailsToCheckCount(db),
     db.selectFrom('ledger_accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ])
-  return { tranchesDue: payable.count, tranchesDuePence: payable.totalPence, bankDetailsToVerify: Number(unverified.n), ledgerAccounts: Number(accounts.n) }
+  return { tranchesDue: payable.count, tranchesDuePence: payable.totalPence, bankDetailsToVerify: unverified, ledgerAccounts: Number(accounts.n) }
 }
 
 export async function funderOverview(db: Db, funderIds: number[]) {

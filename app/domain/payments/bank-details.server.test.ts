@@ -10,6 +10,7 @@ import {
   BankDetailsCheckConflictError,
   BankDetailsInputError,
   BankDetailsNotMemberError,
+  bankDetailsToCheckCount,
   currentBankAccount,
   enterBankDetails,
   getBankDetailsForCheck,
@@ -244,5 +245,28 @@ describe('the finance officer’s lists', () => {
     })
     expect(JSON.stringify(check!.previous)).not.toContain('12345678')
     expect(await getBankDetailsForCheck(db, 99_999_999)).toBeNull()
+  })
+
+  test('the count of details to check is the length of that list as details are entered, checked, rejected and replaced (in a transaction too)', async () => {
+    const finance = await createUserWithRole(db, 'finance_officer')
+    const counted = async () => {
+      const [count, list] = await Promise.all([bankDetailsToCheckCount(db), listBankDetailsToVerify(db)])
+      expect(count).toBe(list.length)
+      return count
+    }
+    const before = await counted()
+    const { organisation, admin, account: first } = await organisationWithDetails()
+    const { account: other } = await organisationWithDetails()
+    expect(await counted()).toBe(before + 2)
+    await tx((trx) => verifyBankDetails(trx, finance.id, { bankAccountId: first.id }))
+    expect(await counted()).toBe(before + 1)
+    await tx((trx) => rejectBankDetails(trx, finance.id, { bankAccountId: other.id, reason: 'The account name is a person’s' }))
+    expect(await counted()).toBe(before)
+    const inside = await tx(async (trx) => {
+      await enterBankDetails(trx, admin.id, { organisationId: organisation.id, accountName: organisation.name, sortCode: '112233', accountNumber: '87654321' })
+      return bankDetailsToCheckCount(trx)
+    })
+    expect(inside).toBe(before + 1)
+    expect(await counted()).toBe(before + 1)
   })
 })

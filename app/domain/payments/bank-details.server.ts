@@ -20,6 +20,7 @@
  */
 import type { Selectable, Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { engineOf } from '../../../db/connect.ts'
@@ -182,6 +183,20 @@ export interface BankDetailsToVerify {
   isChange: boolean
   enteredAt: string
   enteredByName: string
+}
+
+function countByStatusQuery(db: Db, slot: SlotFor) {
+  return db.selectFrom('bank_accounts').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', slot<BankAccountStatus>('status'))
+}
+
+/** countByStatusQuery compiled once and kept prepared on PostgreSQL (payments due and the finance home count on every view). */
+const countByStatusQueries: CompiledQueries<{ n: number | string }> = new Map()
+
+/** How many sets of bank details wait for a finance officer's check (the list listBankDetailsToVerify gives). */
+export async function bankDetailsToCheckCount(db: Db): Promise<number> {
+  const query = compiledOnce(countByStatusQueries, db, 'count by status', (slot) => countByStatusQuery(db, slot), { status: 'unverified' satisfies BankAccountStatus }, { onlySlots: true })
+  const [row] = (await db.executeQuery(query)).rows
+  return Number(row!.n)
 }
 
 /** Every set of bank details waiting for a finance officer's check, oldest first. Account numbers are masked. */

@@ -11,8 +11,9 @@
  * once cannot both take it; the loser is refused and nothing of its run is written. Each run is keyed by the
  * idempotency key its form carried, so a double-submitted form makes one run.
  */
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence } from '~/lib/money.ts'
@@ -341,8 +342,12 @@ export interface RunListItem {
   trancheCount: number
 }
 
-export async function listRuns(db: Db, options: { limit?: number; before?: number } = {}): Promise<RunListItem[]> {
-  let query = db
+/**
+ * The runs newest first, at most `limit` of them (written into the SQL, part of the shape: a few page sizes), older
+ * than run `before` when given (in a slot).
+ */
+function runsQuery(db: Db, shape: { before: boolean; limit: number }, slot: SlotFor) {
+  const query = db
     .selectFrom('payment_runs')
     .innerJoin('users', 'users.id', 'payment_runs.created_by')
     .select([
@@ -356,9 +361,20 @@ export async function listRuns(db: Db, options: { limit?: number; before?: numbe
       'payment_runs.tranche_count',
     ])
     .orderBy('payment_runs.id', 'desc')
-    .limit(options.limit ?? 50)
-  if (options.before !== undefined) query = query.where('payment_runs.id', '<', options.before)
-  const rows = await query.execute()
+    .limit(sql.lit(shape.limit))
+  return shape.before ? query.where('payment_runs.id', '<', slot<number>('before')) : query
+}
+
+/** runsQuery compiled once for each shape and kept prepared on PostgreSQL (payments due lists the latest runs on every view). */
+const runsQueries: CompiledQueries<Awaited<ReturnType<ReturnType<typeof runsQuery>['execute']>>[number]> = new Map()
+
+/** The payment runs newest first (50 unless `limit` says), older than run `before` when given, with who prepared each. */
+export async function listRuns(db: Db, options: { limit?: number; before?: number } = {}): Promise<RunListItem[]> {
+  const limit = options.limit ?? 50
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`A list of payment runs cannot be ${limit} long`)
+  const shape = { before: options.before !== undefined, limit }
+  const compiled = compiledOnce(runsQueries, db, `${shape.before ? 'before a run' : 'latest'} ${limit}`, (slot) => runsQuery(db, shape, slot), { before: options.before }, { onlySlots: true })
+  const { rows } = await db.executeQuery(compiled)
   return rows.map((r) => ({
     id: r.id,
     reference: r.reference,

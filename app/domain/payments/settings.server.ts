@@ -6,6 +6,7 @@
 import type { Transaction } from 'kysely'
 import { z } from 'zod'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import type { DB } from '../../../db/schema.ts'
 
@@ -27,8 +28,17 @@ const StoredSettings = z.object({
   originator: z.object({ sortCode: z.string().regex(/^\d{6}$/), accountNumber: z.string().regex(/^\d{8}$/), name: z.string().min(1).max(18) }),
 })
 
+function settingsQuery(db: Db, slot: SlotFor) {
+  return db.selectFrom('app_meta').select('value').where('key', '=', slot<string>('key'))
+}
+
+/** settingsQuery compiled once and kept prepared on PostgreSQL (payments due reads it on every view). */
+const settingsQueries: CompiledQueries<{ value: string }> = new Map()
+
+/** The fund's payment settings (in a transaction too: read with the transaction's connection), or the defaults. */
 export async function paymentSettings(db: Db): Promise<PaymentSettings> {
-  const row = await db.selectFrom('app_meta').select('value').where('key', '=', KEY).executeTakeFirst()
+  const query = compiledOnce(settingsQueries, db, 'settings', (slot) => settingsQuery(db, slot), { key: KEY }, { onlySlots: true })
+  const [row] = (await db.executeQuery(query)).rows
   if (!row) return DEFAULT_PAYMENT_SETTINGS
   return StoredSettings.parse(JSON.parse(row.value))
 }
