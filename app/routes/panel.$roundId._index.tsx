@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
 import { PlainLink } from '~/components/plain-link.tsx'
-import { decisionLabel } from '~/domain/assessment/panel-labels.ts'
+import { decisionLabel, moneyLeftLabel } from '~/domain/assessment/panel-labels.ts'
 import { panelRankingPage, requirePanelAccess, type PanelRow } from '~/domain/assessment/panel.server.ts'
 import { formatPoints } from '~/domain/assessment/scoring.ts'
 import { db } from '~/lib/db.server.ts'
@@ -32,15 +32,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const cursor = pageCursor.safeParse(Object.fromEntries(new URL(request.url).searchParams))
   if (!cursor.success) throw new Response('That page of the ranked list does not exist', { status: 400 })
   const { page, ...view } = await panelRankingPage(db, roundId, cursor.data, undefined, facts)
-  const { round, totals, pots, ringFenced } = view
+  const { round, totals } = view
   // Only what the page shows, as the text it shows (the page is rendered from it and it is embedded in the page for
   // hydration); a bare object, so single fetch serialises it once.
   return {
     view: {
       round: { id: round.id, title: round.title, budget: formatPence(round.budgetPence), decisionsReleased: round.decisionsReleasedAt !== null },
-      totals: { counted: formatPence(totals.countedPence), roundLeft: left(totals.roundLeftPence), decided: totals.decided, bids: totals.bids, recommended: formatPence(totals.recommendedPence) },
-      pots: pots.map((p) => ({ potId: p.potId, name: p.name, placeName: p.placeName ?? 'National', start: formatPence(p.startPence), left: formatPence(p.leftPence) })),
-      ringFenced: ringFenced.map((c) => ({ contributionId: c.contributionId, funderName: c.funderName, conditions: c.conditions.join('. '), start: formatPence(c.startPence), left: formatPence(c.leftPence) })),
+      totals: { counted: formatPence(totals.countedPence), roundLeft: moneyLeftLabel(totals.roundLeftPence), decided: totals.decided, bids: totals.bids, recommended: formatPence(totals.recommendedPence) },
     },
     page: { first: page.first, last: page.last, total: page.total, previousBefore: page.previousBefore, nextAfter: page.nextAfter, rows: page.rows.map(shownRow) },
     canRelease: user.permissions.has('manage:round:any'),
@@ -50,10 +48,6 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 const position = z.coerce.number().int().min(0).max(1_000_000)
 const pageCursor = z.object({ after: position.optional(), before: position.optional() })
 
-/** Money left as the page shows it: "£1,000.00", or what it is over by (shown in bold). */
-function left(pence: number): { text: string; over: boolean } {
-  return pence < 0 ? { text: `Over by ${formatPence(-pence)}`, over: true } : { text: formatPence(pence), over: false }
-}
 
 /** A row as the page shows it: each cell's text, worked out here once. */
 function shownRow(r: PanelRow) {
@@ -70,7 +64,7 @@ function shownRow(r: PanelRow) {
     disagreement: spread !== null && r.disagreement,
     failedGateways: r.gatewayFailed ? `Failed: ${r.failedGatewayNames.join(', ')}` : null,
     running: r.counted ? formatPence(r.runningTotalPence) : 'Not counted',
-    roundLeft: left(r.roundLeftPence),
+    roundLeft: moneyLeftLabel(r.roundLeftPence),
     /** The lines below the round's, each a label and an amount (labels repeat from row to row, so are sent once): the pot's, each ring-fenced contribution's. */
     moneyLines: [...(r.pot ? [[r.pot.name, formatPence(r.pot.leftPence)]] : []), ...r.ringFenced.map((c) => [`${c.funderName} (ring-fenced)`, formatPence(c.leftPence)])],
     award: r.award ? `Award ${r.award.reference}: ${formatPence(r.award.committedPence)} already committed` : null,
@@ -111,6 +105,9 @@ export default function PanelRankedList() {
         </div>
       </dl>
       <ul>
+        <li>
+          <Link to={`${base}/money`}>Money left in each pot and ring-fenced contribution</Link>
+        </li>
         <li>
           <Link to={`${base}/optimiser`}>Propose the best set of bids (optimiser)</Link>
         </li>
@@ -220,66 +217,6 @@ export default function PanelRankedList() {
         </table>
       </div>
       <PageLinks label="Pages of the ranked list" path={base} previousBefore={page.previousBefore} nextAfter={page.nextAfter} />
-      {view.pots.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption>Pots this round draws on</caption>
-            <thead>
-              <tr>
-                <th scope="col">Pot</th>
-                <th scope="col">Place</th>
-                <th scope="col" className="num">
-                  Available now
-                </th>
-                <th scope="col" className="num">
-                  Left after the list
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.pots.map((p) => (
-                <tr key={p.potId}>
-                  <th scope="row">{p.name}</th>
-                  <td>{p.placeName}</td>
-                  <td className="num">{p.start}</td>
-                  <td className="num">{p.left}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <p>This round does not draw on a pot: only the round budget applies.</p>
-      )}
-      {view.ringFenced.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <caption>Ring-fenced contributions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Contributor</th>
-                <th scope="col">Conditions</th>
-                <th scope="col" className="num">
-                  Available now
-                </th>
-                <th scope="col" className="num">
-                  Left after the list
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.ringFenced.map((c) => (
-                <tr key={c.contributionId}>
-                  <th scope="row">{c.funderName}</th>
-                  <td>{c.conditions}</td>
-                  <td className="num">{c.start}</td>
-                  <td className="num">{c.left}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
     </>
   )
 }

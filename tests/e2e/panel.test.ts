@@ -185,6 +185,17 @@ describe('a panel scores, moderates and decides in the browser', () => {
     await page.close()
   })
 
+  test('the chair opens the money left at the foot of the list from the ranked bids', async () => {
+    const page = await signInAs('chair')
+    await visit(page, `/panel/${panel.roundId}`)
+    await page.getByRole('link', { name: 'Money left in each pot and ring-fenced contribution' }).click()
+    await landOn(page, `/panel/${panel.roundId}/money`)
+    expect(await heading(page)).toBe(`${ROUND_TITLE}: money left`)
+    await page.getByText('This round does not draw on a pot: only the round budget applies.').waitFor()
+    await checkA11y(page)
+    await page.close()
+  })
+
   test('the chair proposes the best set of bids and accepts it with one change and its reason', async () => {
     const page = await signInAs('chair')
     await visit(page, `/panel/${panel.roundId}`)

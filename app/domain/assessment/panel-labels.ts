@@ -2,6 +2,8 @@
  * How panel decisions read to people. Isomorphic: the panel pages render these in the browser too.
  * The rules behind them are in panel.server.ts.
  */
+import { formatPence } from '~/lib/money.ts'
+
 export const DECISION_STATUSES = ['recommended', 'reserve', 'declined'] as const
 export type DecisionStatus = (typeof DECISION_STATUSES)[number]
 
@@ -20,4 +22,9 @@ export const RELEASED_STATUS: Record<DecisionStatus, 'successful' | 'reserve' | 
 
 export function decisionLabel(status: string | null | undefined): string {
   return status && status in DECISION_LABELS ? DECISION_LABELS[status as DecisionStatus] : 'No decision yet'
+}
+
+/** Money left as the panel pages show it: "£1,000.00", or what it is over by (which the pages show in bold). */
+export function moneyLeftLabel(pence: number): { text: string; over: boolean } {
+  return pence < 0 ? { text: `Over by ${formatPence(-pence)}`, over: true } : { text: formatPence(pence), over: false }
 }

@@ -830,8 +830,8 @@ async function describeRingFenced(db: Db, walk: PanelWalk, unchanged = false): P
   return ringFenced
 }
 
-/** The round's walk (walkOf) and everything the view shows besides the rows. */
-async function panelWalk(db: Db, roundId: number, known?: PanelRoundFacts): Promise<{ walk: PanelWalk; view: Omit<PanelView, 'rows'> }> {
+/** The round's walk (walkOf), the round, the totals and the latest optimiser run; `unchanged` when the kept walk was reused without reading its inputs. */
+async function panelWalk(db: Db, roundId: number, known?: PanelRoundFacts): Promise<{ walk: PanelWalk; unchanged: boolean; view: Pick<PanelView, 'round' | 'totals' | 'latestRun'> }> {
   const today = ukToday()
   const roundRead = known ? Promise.resolve(known) : panelRound(db, roundId)
   // Awaited below on every path; this only keeps a not-found round from counting as unhandled before then.
@@ -847,8 +847,12 @@ async function panelWalk(db: Db, roundId: number, known?: PanelRoundFacts): Prom
     walk = walkOf(read, round, today, db.isTransaction ? null : db.getExecutor())
     latestRun = read.latestRun
   }
-  const [round, ringFenced] = await Promise.all([roundRead, describeRingFenced(db, walk, unchanged !== null)])
-  return { walk, view: { round, pots: walk.pots.map((p) => ({ ...p })), ringFenced, totals: { ...walk.totals }, latestRun: latestRun && { ...latestRun } } }
+  return { walk, unchanged: unchanged !== null, view: { round: await roundRead, totals: { ...walk.totals }, latestRun: latestRun && { ...latestRun } } }
+}
+
+/** The walk's pots and ring-fenced contributions (their conditions in words) with what each has now and has left after the list. */
+async function walkBalances(db: Db, walk: PanelWalk, unchanged: boolean): Promise<Pick<PanelView, 'pots' | 'ringFenced'>> {
+  return { pots: walk.pots.map((p) => ({ ...p })), ringFenced: await describeRingFenced(db, walk, unchanged) }
 }
 
 /** The rows shown for some walked entries: each bid's own fields and scores, its decision and the walk's money. */
@@ -882,16 +886,28 @@ async function panelRows(db: Db, round: PanelRoundFacts, walked: PanelWalk['entr
   })
 }
 
+/**
+ * The money at the foot of the ranked list, without its rows: the round budget and totals, and what each pot the round
+ * draws on and each ring-fenced contribution has now and will have left if every bid counted is funded (the panel's
+ * money page). The same walk as the ranked list, so the two always agree.
+ */
+export async function panelMoney(db: Db, roundId: number, round?: PanelRoundFacts): Promise<Omit<PanelView, 'rows'>> {
+  const { walk, unchanged, view } = await panelWalk(db, roundId, round)
+  return { ...view, ...(await walkBalances(db, walk, unchanged)) }
+}
+
 /** The ranked list with decisions and the running totals (see the module comment). */
 export async function panelView(db: Db, roundId: number): Promise<PanelView> {
-  const { walk, view } = await panelWalk(db, roundId)
-  return { ...view, rows: await panelRows(db, view.round, walk.entries, true) }
+  const { walk, unchanged, view } = await panelWalk(db, roundId)
+  const [balances, rows] = await Promise.all([walkBalances(db, walk, unchanged), panelRows(db, view.round, walk.entries, true)])
+  return { ...view, ...balances, rows }
 }
 
 /**
- * One page of the ranked list (PANEL_PAGE_SIZE) with everything else panelView gives: the money is walked down the
- * whole list (so a page shows the same money left as the full list), and the bids' own fields, scores and decisions
- * are read for the page's rows only.
+ * One page of the ranked list (PANEL_PAGE_SIZE) with the round, totals and latest optimiser run: the money is walked
+ * down the whole list (so a page shows the same money left as the full list), and the bids' own fields, scores and
+ * decisions are read for the page's rows only. The pots' and ring-fences' balances at the foot of the list are
+ * panelMoney's (the panel's money page).
  */
 export async function panelRankingPage(
   db: Db,
@@ -900,7 +916,7 @@ export async function panelRankingPage(
   size = PANEL_PAGE_SIZE,
   /** The round as requirePanelAccess read it, so it is not read again. */
   round?: PanelRoundFacts,
-): Promise<Omit<PanelView, 'rows'> & { page: PanelPage }> {
+): Promise<Pick<PanelView, 'round' | 'totals' | 'latestRun'> & { page: PanelPage }> {
   const { walk, view } = await panelWalk(db, roundId, round)
   const { rows: shown, ...page } = panelPage(walk.entries, cursor, size)
   return { ...view, page: { ...page, rows: await panelRows(db, view.round, shown, false) } }

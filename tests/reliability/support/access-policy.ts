@@ -142,6 +142,7 @@ export const ROUTE_POLICY: Record<string, RoutePolicy> = {
   'panel.$roundId.calibration.tsx': { loader: { anyOf: ['decide:application:any', 'moderate:score:any'] }, action: 'moderate:score:any' },
   'panel.$roundId.minutes.tsx': { loader: 'decide:application:any', action: 'decide:application:any', acts: 'saves an empty list of attendees for the panel round’s minutes' },
   'panel.$roundId.minutes[.]pdf.ts': { loader: 'decide:application:any' },
+  'panel.$roundId.money.tsx': { loader: 'decide:application:any' },
   'panel.$roundId.optimiser.tsx': { loader: 'decide:application:any', action: 'decide:application:any' },
   'panel.$roundId.pack[.]pdf.ts': { loader: 'decide:application:any' },
   'panel.$roundId.release.tsx': { loader: 'manage:round:any', action: 'manage:round:any', acts: 'releases the panel round’s decisions (the GET page is the confirmation); no case after it reads them' },
