@@ -7,7 +7,7 @@ import { unassign } from './assignment.server.ts'
 import { declareConflict, recordConflictOnBehalf } from './conflicts.server.ts'
 import { updateCriterion } from './criteria.server.ts'
 import { clearModeration, moderate } from './moderation.server.ts'
-import { panelRankingPage, panelView } from './panel.server.ts'
+import { panelMoney, panelRankingPage, panelView } from './panel.server.ts'
 import { rebuildBidScoreSummaries } from './score-summaries.server.ts'
 import { roundRanking, roundScoreboard } from './scoreboard.server.ts'
 import { saveDraftScores, submitScores } from './scores.server.ts'
@@ -105,9 +105,11 @@ describe('bid score summaries', () => {
       const assessmentId = await assignRaw(db, bid, assessor, 'draft')
       await inTrx((trx) => submitScores(trx, assessor, { assessmentId, scores: scores(panel, [...values]) }))
     }
-    const { rows, ...whole } = await panelView(db, panel.roundId)
+    const { rows, pots, ringFenced, ...whole } = await panelView(db, panel.roundId)
     const { page, ...view } = await panelRankingPage(db, panel.roundId, {}, 2)
+    // The page carries the round, totals and latest run; the pots' balances are the money page's (panelMoney).
     expect(view).toEqual(whole)
+    expect(await panelMoney(db, panel.roundId)).toEqual({ ...whole, pots, ringFenced })
     expect(page).toMatchObject({ first: 1, last: 2, total: 3, nextAfter: 2, previousBefore: null })
     expect(page.rows).toEqual(rows.slice(0, 2))
     expect((await panelRankingPage(db, panel.roundId, { after: 2 }, 2)).page.rows).toEqual(rows.slice(2))
