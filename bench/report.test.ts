@@ -7,7 +7,7 @@ import { datasetVerdict, exportVerdict, optimiserVerdict, pageVerdict } from './
 const lat = (p95: number, rps: number, failures = 0): LatencySummary => ({ p50: p95 / 2, p95, p99: p95 * 1.5, rps, requests: rps * 10, failures })
 
 function page(name: string, one: LatencySummary, many: LatencySummary, floorRatio: number | null): PageResult {
-  return { name, path: `/${name.toLowerCase().replace(/ /g, '-')}`, account: 'manager', one, many, floorRatio, bareRatio: floorRatio === null ? null : floorRatio / 4 }
+  return { name, path: `/${name.toLowerCase().replace(/ /g, '-')}`, account: 'manager', one, many, floorAroundRps: 1_600, floorRatio, bareRatio: floorRatio === null ? null : floorRatio / 4 }
 }
 
 function engine(overrides: Partial<EngineResult> = {}): EngineResult {

@@ -24,7 +24,12 @@ export interface PageResult {
   account: string | null
   one: LatencySummary
   many: LatencySummary
-  /** Requests per second at 16 clients / the floor's at 16 clients. */
+  /**
+   * The floor's requests per second at 16 clients around this page: the mean of its runs just before and just after
+   * the page's (the machine's speed drifts during a run, and moves a page and the floor next to it alike).
+   */
+  floorAroundRps: number | null
+  /** Requests per second at 16 clients / floorAroundRps. */
   floorRatio: number | null
   /** The same against the bare node:http server (for information). */
   bareRatio: number | null
@@ -175,6 +180,8 @@ export function renderEngine(r: EngineResult): string {
   lines.push('')
   lines.push(
     `Page targets: p95 under ${TARGETS.pageP95OneClientMs} ms for one client and under ${TARGETS.pageP95SixteenClientsMs} ms at ${CLIENTS.many} clients, and at least ${TARGETS.floorShareMin}× the floor's requests per second.`,
+    '',
+    `÷ floor is a page's requests per second at ${CLIENTS.many} clients over the floor's measured just before and just after it (their mean), so a change in the machine's speed during the run moves both alike; the floor's row is its first measurement.`,
   )
   lines.push('', '| Figure | Measured | Target | Met |', '|---|---|---|---|')
   for (const d of r.dashboards) {

@@ -91,9 +91,17 @@ async function benchEngine(engine: EngineName, options: BenchOptions, accounts: 
         if (!waited.quiet) log(`${engine}: the server was still busy ${waited.seconds.toFixed(0)} s after the last measurement; measuring anyway`)
       }
       const pageResults: PageResult[] = []
+      // Each page is compared with the floor measured just before and just after it: on a shared machine the speed
+      // drifts during a run (the floor ranged from 910 to 1,484 requests/s between runs 20 minutes apart), and a
+      // page measured minutes after a single floor run took the whole drift into its ratio.
+      let floorBefore = floor.many.rps
       for (const page of pages) {
         const r = await both(`${server.origin}${page.path}`, page.account ? cookies.get(page.account)! : null, settle)
-        const result: PageResult = { ...page, ...r, floorRatio: ratio(r.many.rps, floor.many.rps), bareRatio: ratio(r.many.rps, bareResult.many.rps) }
+        await settle()
+        const floorAfter = (await load(`${server.origin}/bench/floor`, { connections: CLIENTS.many, seconds: options.duration, cookie: null })).rps
+        const floorAroundRps = round((floorBefore + floorAfter) / 2, 1)
+        floorBefore = floorAfter
+        const result: PageResult = { ...page, ...r, floorAroundRps, floorRatio: ratio(r.many.rps, floorAroundRps), bareRatio: ratio(r.many.rps, bareResult.many.rps) }
         pageResults.push(result)
         const verdict = pageVerdict(result)
         log(`${engine}: ${page.name}: p95 ${r.one.p95} / ${r.many.p95} ms, ${r.many.rps} requests/s, ${result.floorRatio}× floor ${verdict.met ? '✓' : `✗ ${verdict.misses.join('; ')}`}`)
