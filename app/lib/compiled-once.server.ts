@@ -31,6 +31,13 @@ const slot: SlotFor = Object.assign(<T,>(name: string) => new Slot(name) as T, {
 /** The compiled queries of one builder, by engine and shape. */
 export type CompiledQueries<R> = Map<string, CompiledQuery<R>>
 
+/**
+ * The longest `in (...)` list (slot.list) worth keeping prepared on PostgreSQL: lists of a page's length recur from
+ * view to view, while a longer one (a whole round's bids) changes length with every call and would only add one more
+ * statement to each connection. Pass `prepared: count <= KEPT_LIST_LENGTH`.
+ */
+export const KEPT_LIST_LENGTH = 50
+
 /** The most shapes one cache keeps: they are few, but a list's length is part of one. */
 const MAX_SHAPES = 500
 

@@ -31,7 +31,7 @@ import { conditionNames } from '~/domain/budgets/overview.server.ts'
 import { describeConditions, maxContributionToAward, parseConditions, type AwardFacts, type Conditions } from '~/domain/budgets/ring-fence.ts'
 import { proportionalSplit, type SplitCandidate } from '~/domain/budgets/split.ts'
 import { ukToday } from '~/domain/places/places.server.ts'
-import { compilableRaw, compiledOnce, type CompiledQueries } from '~/lib/compiled-once.server.ts'
+import { compilableRaw, compiledOnce, KEPT_LIST_LENGTH, type CompiledQueries } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import type { Permission } from '~/lib/policy.ts'
@@ -189,8 +189,8 @@ export interface PanelDecision {
 }
 
 /**
- * The decisions queries compiled once, by how many bids they are for (or all the round's), each kept prepared on
- * PostgreSQL up to a page's length (see decisionsFor).
+ * The decisions queries compiled once, by how many bids they are for (or all the round's), kept prepared on
+ * PostgreSQL for lists up to KEPT_LIST_LENGTH bids.
  */
 const decisionsQueries: CompiledQueries<Awaited<ReturnType<ReturnType<typeof decisionsQuery>['execute']>>[number]> = new Map()
 
@@ -199,7 +199,7 @@ export async function decisionsFor(db: Db, roundId: number, applicationIds?: rea
   if (applicationIds?.length === 0) return new Map()
   const count = applicationIds?.length
   const query = compiledOnce(decisionsQueries, db, count === undefined ? 'all' : `${count}`, (slot) => decisionsQuery(db, slot<number>('roundId'), count === undefined ? undefined : slot.list('ids', count)), { roundId, ids: applicationIds }, {
-    prepared: count !== undefined && count <= PANEL_PAGE_SIZE,
+    prepared: count !== undefined && count <= KEPT_LIST_LENGTH,
     onlySlots: true,
   })
   const { rows } = await db.executeQuery(query)

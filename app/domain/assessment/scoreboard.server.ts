@@ -11,7 +11,7 @@
  */
 import { sql, type ExpressionBuilder, type RawBuilder } from 'kysely'
 import type { DB } from '../../../db/schema.ts'
-import { compiledOnce, type CompiledQueries } from '~/lib/compiled-once.server.ts'
+import { compiledOnce, KEPT_LIST_LENGTH, type CompiledQueries } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { NotFoundError } from '~/lib/errors.ts'
 import { listCriteria, type Criterion } from './criteria.server.ts'
@@ -281,7 +281,6 @@ function summarisedBidsQuery(db: Db, ids: RawBuilder<unknown>) {
  * asked for rarely (the pack, the optimiser) and its length changes with every bid.
  */
 const summarisedBidsQueries: CompiledQueries<Awaited<ReturnType<ReturnType<typeof summarisedBidsQuery>['execute']>>[number]> = new Map()
-const KEPT_LIST_LENGTH = 50
 
 /** The gateways each of some bids fails (moderatedOutcome over the round's gateway criteria), by application id. */
 async function failedGatewayNames(db: Db, roundId: number, applicationIds: number[]): Promise<Map<number, string[]>> {
