@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PanelBudgetSummary } from '~/components/panel-budget-summary.tsx'
+import { SummaryRow } from '~/components/summary-list.tsx'
 import { PageLinks } from '~/components/page-links.tsx'
 import { PlainLink } from '~/components/plain-link.tsx'
 import { decisionLabel, moneyLeftLabel } from '~/domain/assessment/panel-labels.ts'
@@ -94,24 +96,9 @@ export default function PanelRankedList() {
       </p>
       <h1>{round.title}: ranked bids</h1>
       {round.decisionsReleased ? <p className="inset">Decisions have been released to applicants and can no longer be changed.</p> : null}
-      <dl className="summary-list">
-        <div>
-          <dt>Round budget</dt>
-          <dd>{round.budget}</dd>
-        </div>
-        <div>
-          <dt>Running total at the foot of the list</dt>
-          <dd>{totals.counted}</dd>
-        </div>
-        <div>
-          <dt>Left in the round budget</dt>
-          <dd>{totals.roundLeft.over ? <strong>{totals.roundLeft.text}</strong> : totals.roundLeft.text}</dd>
-        </div>
-        <div>
-          <dt>Decided</dt>
-          <dd>{`${totals.decided} of ${totals.bids} bids (recommended so far: ${totals.recommended})`}</dd>
-        </div>
-      </dl>
+      <PanelBudgetSummary budget={round.budget} counted={totals.counted} roundLeft={totals.roundLeft}>
+        <SummaryRow label="Decided">{`${totals.decided} of ${totals.bids} bids (recommended so far: ${totals.recommended})`}</SummaryRow>
+      </PanelBudgetSummary>
       <ul>
         <li>
           <Link to={`${base}/money`}>Money left in each pot and ring-fenced contribution</Link>

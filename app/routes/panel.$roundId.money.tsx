@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
+import { PanelBudgetSummary } from '~/components/panel-budget-summary.tsx'
 import { moneyLeftLabel } from '~/domain/assessment/panel-labels.ts'
 import { panelMoney, requirePanelAccess } from '~/domain/assessment/panel.server.ts'
 import { db } from '~/lib/db.server.ts'
@@ -48,20 +49,7 @@ export default function PanelMoney() {
         <Link to={`/panel/${round.id}`}>Back to the ranked bids for {round.title}</Link>
       </p>
       <h1>{round.title}: money left</h1>
-      <dl className="summary-list">
-        <div>
-          <dt>Round budget</dt>
-          <dd>{round.budget}</dd>
-        </div>
-        <div>
-          <dt>Running total at the foot of the list</dt>
-          <dd>{totals.counted}</dd>
-        </div>
-        <div>
-          <dt>Left in the round budget</dt>
-          <dd>{totals.roundLeft.over ? <strong>{totals.roundLeft.text}</strong> : totals.roundLeft.text}</dd>
-        </div>
-      </dl>
+      <PanelBudgetSummary budget={round.budget} counted={totals.counted} roundLeft={totals.roundLeft} />
       <p className="hint">
         Available now is what a pot or contribution can commit today. Left after the list is what it would have left if every bid counted in the running total were funded, walking down
         the ranked list: bids recommended (at the recommended amount), and bids not yet decided that passed every gateway (at the amount requested).
