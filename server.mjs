@@ -21,6 +21,9 @@ const MAX_UPLOAD_BYTES = 12 * 1024 * 1024
 // request touches is in the database (sessions, throttling, jobs are claimed row by row, reminders sent once), so the
 // workers need nothing from each other; the first one also runs the background work. Default 1; development runs one.
 const WORKERS = MODE === 'development' ? 1 : Math.max(1, Math.floor(Number(process.env.WEB_CONCURRENCY ?? 1)) || 1)
+// One id for this start of the server, shared by its workers (they inherit the environment): files kept for the
+// 360Giving downloads are named with it, so none made before a restart (say, before a restore) is ever sent.
+process.env.COMMONPOT_BOOT_ID ??= crypto.randomUUID()
 // Machine-to-machine endpoints that authenticate by signature, not by cookie.
 const ORIGIN_EXEMPT = ['/webhooks/']
 

@@ -846,6 +846,12 @@ export interface RoundStatsTable {
   successful: number
 }
 
+/** Counts of changes kept by the database's triggers (migration 2026_11_22_170000): 'open_data' for the 360Giving files. */
+export interface DataVersionsTable {
+  name: string
+  version: number
+}
+
 export interface ReturnOutcomesTable {
   id: Id
   return_id: number
@@ -1005,6 +1011,7 @@ export interface DB {
   return_counts: ReturnCountsTable
   return_review_counts: ReturnReviewCountsTable
   round_stats: RoundStatsTable
+  data_versions: DataVersionsTable
   return_outcomes: ReturnOutcomesTable
   sroi_models: SroiModelsTable
   documents: DocumentsTable

@@ -147,6 +147,15 @@ describe('npm run seed:national', () => {
     expect(packageValidator()({ ...header, grants: grants.slice(0, 20) })).toEqual([])
   })
 
+  test('leaves the open-data version counting, and counts the load as a change (the 360Giving files are made afresh)', async () => {
+    const version = async () => Number((await h.db.selectFrom('data_versions').select('version').where('name', '=', 'open_data').executeTakeFirstOrThrow()).version)
+    const loaded = await version()
+    expect(loaded).toBeGreaterThan(0)
+    const award = await h.db.selectFrom('awards').select('id').orderBy('id').executeTakeFirstOrThrow()
+    await h.db.updateTable('awards').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', award.id).execute()
+    expect(await version()).toBe(loaded + 1)
+  })
+
   test('lets every well-known account sign in with the demo password; finance has two-factor on with the fixed secret', async () => {
     for (const account of NATIONAL_ACCOUNTS) {
       const user = await h.db.selectFrom('users').select(['id', 'password_hash', 'totp_secret', 'totp_enabled_at']).where('email', '=', account.email).executeTakeFirstOrThrow()

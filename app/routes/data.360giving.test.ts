@@ -4,8 +4,9 @@
  * 304 Not Modified until something published changes.
  */
 import { parse } from 'csv-parse/sync'
-import { beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createOpenDataScenario, type OpenDataScenario } from '../../tests/factories/open-data.ts'
+import { keptFeedsSettled } from '~/domain/open-data/feed-cache.server.ts'
 import { packageValidator } from '~/domain/open-data/test-support.server.ts'
 import type { Grant } from '~/domain/open-data/three-sixty-giving.ts'
 import { db } from '~/lib/db.server.ts'
@@ -25,6 +26,8 @@ beforeAll(async () => {
   await o.pooledAward() // accepted but not published: never in the files
   pooledId = `360G-commonpot-${(await db.selectFrom('awards').select('reference').where('id', '=', pooled.awardId).executeTakeFirstOrThrow()).reference}`
 })
+
+afterAll(keptFeedsSettled) // the copies being kept are written into this file's DATA_DIR
 
 const request = (path: string, headers: Record<string, string> = {}) => new Request(`http://localhost${path}`, { headers })
 

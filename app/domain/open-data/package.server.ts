@@ -3,12 +3,8 @@
  * of awards at a time, grants.server.ts), then the closing brackets; the CSV is the same grants through csv-stringify.
  * Neither holds more than one batch, so 40,000 grants start arriving at once and never sit in memory together.
  *
- * feedVersion gives a validator for both (ETag and Last-Modified) from a few aggregate queries, so a client that
- * already has the current file gets 304 Not Modified without any grant being read. Funders have no "updated" time,
- * so renaming a funder alone does not change it; anything about an award, its organisation, round, payments or the
- * settings does.
+ * Both are made only when the copy kept by feed-cache.server.ts is no longer current.
  */
-import crypto from 'node:crypto'
 import type { Db } from '~/lib/db.server.ts'
 import { grantCsvColumns, type GrantColumn } from './csv.ts'
 import { maxFundersPerGrant, publishedGrants } from './grants.server.ts'
@@ -16,17 +12,14 @@ import { PUBLISHABLE_AWARD_STATUSES } from './publication.ts'
 import type { OpenDataSettings } from './settings.ts'
 import { PACKAGE_VERSION, STANDARD_VERSION, type Grant, type PackageHeader } from './three-sixty-giving.ts'
 
-export interface FeedVersion {
-  /** A weak ETag for the file (format-specific). */
-  etag: string
-  /** The newest change to any published grant, or null when nothing is published. */
-  lastModified: string | null
-  grantCount: number
-}
-
 const newest = (values: (string | null | undefined)[]): string | null => values.filter((v): v is string => !!v).reduce<string | null>((a, b) => (a === null || b > a ? b : a), null)
 
-export async function feedVersion(db: Db, settings: OpenDataSettings, format: 'json' | 'csv'): Promise<FeedVersion> {
+/**
+ * When anything in a published grant last changed: its award, publication, organisation, application, round, payments
+ * or repayments. The files' Last-Modified and the JSON package's `modified`; read when a file is made (it reads every
+ * published award, about 0.1 s at national scale), never to decide whether a kept copy is current (feed-cache.server.ts).
+ */
+export async function feedLastModified(db: Db): Promise<string | null> {
   const published = db.selectFrom('awards').where('awards.published_at', 'is not', null).where('awards.status', 'in', PUBLISHABLE_AWARD_STATUSES)
   const [awards, tranches, repayments] = await Promise.all([
     published
@@ -34,8 +27,6 @@ export async function feedVersion(db: Db, settings: OpenDataSettings, format: 'j
       .innerJoin('applications', 'applications.id', 'awards.application_id')
       .innerJoin('rounds', 'rounds.id', 'awards.round_id')
       .select((eb) => [
-        eb.fn.countAll<number>().as('n'),
-        eb.fn.sum<number>('awards.id').as('id_sum'),
         eb.fn.max('awards.updated_at').as('award'),
         eb.fn.max('awards.published_at').as('published'),
         eb.fn.max('organisations.updated_at').as('organisation'),
@@ -46,13 +37,7 @@ export async function feedVersion(db: Db, settings: OpenDataSettings, format: 'j
     published.innerJoin('tranches', 'tranches.award_id', 'awards.id').select((eb) => eb.fn.max('tranches.updated_at').as('at')).executeTakeFirst(),
     published.innerJoin('award_repayments', 'award_repayments.award_id', 'awards.id').select((eb) => eb.fn.max('award_repayments.created_at').as('at')).executeTakeFirst(),
   ])
-  const lastModified = newest([awards.award, awards.published, awards.organisation, awards.application, awards.round, tranches?.at, repayments?.at])
-  const fingerprint = JSON.stringify([format, STANDARD_VERSION, settings, Number(awards.n), String(awards.id_sum ?? 0), lastModified])
-  return {
-    etag: `W/"${crypto.createHash('sha256').update(fingerprint).digest('base64url').slice(0, 27)}"`,
-    lastModified,
-    grantCount: Number(awards.n),
-  }
+  return newest([awards.award, awards.published, awards.organisation, awards.application, awards.round, tranches?.at, repayments?.at])
 }
 
 /** The package's own fields: version, licence, publisher, and where it comes from. */

@@ -1,0 +1,273 @@
+/**
+ * The 360Giving files, made once and served again until they could have changed.
+ *
+ * Making a file reads every published award (40,000 at national scale: about 2.6 s for the JSON). Instead, the first
+ * download after a change streams the file as it is made and keeps a copy under DATA_DIR/cache/open-data; later
+ * downloads are sent from the copy, gzipped (about a twentieth of the size) for clients that accept it.
+ *
+ * When a copy is current: it is named by a key made of everything the file's bytes depend on (format, standard
+ * version, open-data settings, the address it is served from) and the open-data version, a count the database adds
+ * to whenever any row of a table the files read changes (migration 2026_11_22_170000, by trigger, so no writer can
+ * forget it). The version is read before the file is made and again after its last byte: the copy is kept only if
+ * the two are the same, which means nothing the file reads changed while it was read. So a copy can be out of date
+ * only if the count is, and a changed count means a new key, which nothing has been made for yet.
+ *
+ * The key also holds this server's start (COMMONPOT_BOOT_ID, shared by its workers), so a database restored from a
+ * backup, whose count may come round to a number a copy was made for, never meets a copy made before the restart.
+ * Only the newest copy of each format is kept.
+ */
+import crypto from 'node:crypto'
+import { once } from 'node:events'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import zlib from 'node:zlib'
+import { createReadableStreamFromReadable } from '@remix-run/node'
+import type { Db } from '~/lib/db.server.ts'
+import type { OpenDataSettings } from './settings.ts'
+import { STANDARD_VERSION } from './three-sixty-giving.ts'
+
+export type FeedFormat = 'json' | 'csv'
+
+/** How many changes the database has counted to what the 360Giving files are made from. */
+export async function openDataVersion(db: Db): Promise<number> {
+  const row = await db.selectFrom('data_versions').select('version').where('name', '=', 'open_data').executeTakeFirstOrThrow()
+  return Number(row.version)
+}
+
+const BOOT_ID = process.env.COMMONPOT_BOOT_ID ?? crypto.randomUUID()
+
+/** What a file's bytes depend on, besides the rows counted by the version. */
+export interface FeedIdentity {
+  format: FeedFormat
+  settings: OpenDataSettings
+  /** The origin the file is served from: the JSON names its own download address. */
+  origin: string
+}
+
+export function feedKey(identity: FeedIdentity, version: number): string {
+  const parts = JSON.stringify([identity.format, STANDARD_VERSION, identity.settings, identity.origin, version, BOOT_ID])
+  return crypto.createHash('sha256').update(parts).digest('base64url').slice(0, 27)
+}
+
+/** A kept copy: the file, when its newest grant changed, and (once made) its gzipped bytes. */
+interface KeptFeed {
+  key: string
+  file: string
+  bytes: number
+  lastModified: string | null
+  gzip: Uint8Array<ArrayBuffer> | null
+}
+
+interface KeptFeedMeta {
+  key: string
+  bytes: number
+  lastModified: string | null
+}
+
+const kept = new Map<FeedFormat, KeptFeed>()
+const pending = new Set<Promise<unknown>>()
+
+function track(work: Promise<unknown>): void {
+  const settled = work.catch((error: unknown) => console.error('the 360Giving file could not be kept:', error)).finally(() => pending.delete(settled))
+  pending.add(settled)
+}
+
+/** Resolves when every copy being written or gzipped has finished (tests and the bench wait for it). */
+export async function keptFeedsSettled(): Promise<void> {
+  while (pending.size > 0) await Promise.all([...pending])
+}
+
+function feedDir(dataDir: string): string {
+  return path.resolve(dataDir, 'cache', 'open-data')
+}
+
+const filesFor = (dir: string, format: FeedFormat, key: string) => {
+  const base = path.join(dir, `${format}-${key}`)
+  return { file: `${base}.${format}`, gzip: `${base}.${format}.gz`, meta: `${base}.meta.json` }
+}
+
+async function readIfThere(file: string): Promise<Buffer | null> {
+  try {
+    return await fsp.readFile(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+/** The kept copy for this key, from memory or from another worker's files, or null. */
+async function keptFeed(dataDir: string, format: FeedFormat, key: string): Promise<KeptFeed | null> {
+  const files = filesFor(feedDir(dataDir), format, key)
+  let entry = kept.get(format)
+  if (entry?.key !== key) {
+    const meta = await readIfThere(files.meta)
+    if (!meta) return null
+    const parsed = JSON.parse(meta.toString('utf8')) as KeptFeedMeta
+    entry = { key, file: files.file, bytes: parsed.bytes, lastModified: parsed.lastModified, gzip: null }
+    kept.set(format, entry)
+  }
+  if (!entry.gzip) entry.gzip = asBytes(await readIfThere(files.gzip))
+  return entry
+}
+
+/** Bytes a Response can send as they are (copied once, when read). */
+const asBytes = (buffer: Buffer | null): Uint8Array<ArrayBuffer> | null => (buffer ? new Uint8Array(buffer) : null)
+
+async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
+  const temporary = `${file}.${process.pid}-${crypto.randomUUID()}.tmp`
+  await fsp.writeFile(temporary, data)
+  await fsp.rename(temporary, file)
+}
+
+/** Removes this format's copies other than `key`'s (a reader still sending one keeps its open file). */
+async function removeOthers(dir: string, format: FeedFormat, key: string): Promise<void> {
+  for (const name of await fsp.readdir(dir)) {
+    if (name.startsWith(`${format}-`) && !name.startsWith(`${format}-${key}.`)) await fsp.rm(path.join(dir, name), { force: true })
+  }
+}
+
+/** Gzips a kept copy beside it (zlib works off the main thread) and holds the result in memory. */
+async function gzipKept(format: FeedFormat, key: string, files: ReturnType<typeof filesFor>): Promise<void> {
+  const temporary = `${files.gzip}.${process.pid}-${crypto.randomUUID()}.tmp`
+  try {
+    await pipeline(fs.createReadStream(files.file, { highWaterMark: 1 << 20 }), zlib.createGzip(), fs.createWriteStream(temporary))
+    await fsp.rename(temporary, files.gzip)
+    const entry = kept.get(format)
+    if (entry?.key === key) entry.gzip = asBytes(await fsp.readFile(files.gzip))
+  } catch (error) {
+    await fsp.rm(temporary, { force: true })
+    // A newer copy (another download, or another worker) removed this one meanwhile: nothing to gzip.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+}
+
+/**
+ * Passes the made file through to the client and writes the same bytes to a temporary file, at the client's pace
+ * (nothing is held beyond the chunk in hand). When the last byte has gone, `done` decides whether to keep the file.
+ * A problem writing the copy never stops the download; a download the client abandons keeps nothing.
+ */
+function recordingStream(source: ReadableStream<Uint8Array>, temporary: string, done: (bytes: number) => Promise<void>): ReadableStream<Uint8Array> {
+  const reader = source.getReader()
+  const out = fs.createWriteStream(temporary)
+  let recording = true
+  let bytes = 0
+  out.on('error', () => {
+    recording = false
+  })
+  const discard = () => {
+    recording = false
+    out.destroy()
+    track(fsp.rm(temporary, { force: true }))
+  }
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>
+      try {
+        next = await reader.read()
+      } catch (error) {
+        discard()
+        throw error
+      }
+      if (next.done) {
+        controller.close()
+        if (!recording) return discard()
+        track(
+          new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
+            .then(() => done(bytes))
+            .finally(() => fsp.rm(temporary, { force: true })),
+        )
+        return
+      }
+      bytes += next.value.byteLength
+      if (recording && !out.write(next.value)) await once(out, 'drain').catch(() => undefined)
+      controller.enqueue(next.value)
+    },
+    async cancel(reason) {
+      discard()
+      await reader.cancel(reason)
+    },
+  })
+}
+
+/** True when the request's Accept-Encoding takes gzip (or anything) with a quality above zero. */
+export function acceptsGzip(request: Request): boolean {
+  const header = request.headers.get('Accept-Encoding')
+  if (!header) return false
+  return header.split(',').some((part) => {
+    const [name, ...params] = part.trim().toLowerCase().split(';')
+    if (name !== 'gzip' && name !== 'x-gzip' && name !== '*') return false
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    return q === undefined || Number(q.slice(2)) > 0
+  })
+}
+
+/** True when the request's If-None-Match already names this ETag. */
+export function notModified(request: Request, etag: string): boolean {
+  const header = request.headers.get('If-None-Match')
+  if (!header) return false
+  const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''))
+  return tags.includes('*') || tags.includes(etag.replace(/^W\//, ''))
+}
+
+/** ETag, Last-Modified and a short public cache: the files are open data, the same for everyone. */
+function validatorHeaders(etag: string, lastModified: string | null): Record<string, string> {
+  return {
+    ETag: etag,
+    ...(lastModified ? { 'Last-Modified': new Date(lastModified).toUTCString() } : {}),
+    'Cache-Control': 'public, max-age=300, must-revalidate',
+    Vary: 'Accept-Encoding',
+  }
+}
+
+export interface FeedRequest extends FeedIdentity {
+  dataDir: string
+  /** Content-Type and Content-Disposition. */
+  headers: Record<string, string>
+  /** When the newest published grant changed (read only when the file is made). */
+  lastModified: () => Promise<string | null>
+  /** Makes the file's bytes afresh. */
+  make: (lastModified: string | null) => Promise<ReadableStream<Uint8Array>>
+}
+
+/**
+ * The response for a 360Giving file: 304 to a client that has this version, the kept copy (gzipped when the client
+ * takes it), or the file made now, streamed as it is made and kept for next time.
+ */
+export async function feedResponse(db: Db, request: Request, feed: FeedRequest): Promise<Response> {
+  const version = await openDataVersion(db)
+  const key = feedKey(feed, version)
+  const etag = `W/"${key}"`
+  const copy = await keptFeed(feed.dataDir, feed.format, key)
+  if (notModified(request, etag)) return new Response(null, { status: 304, headers: validatorHeaders(etag, copy?.lastModified ?? null) })
+
+  if (copy) {
+    const headers = { ...feed.headers, ...validatorHeaders(etag, copy.lastModified) }
+    if (copy.gzip && acceptsGzip(request)) {
+      return new Response(copy.gzip, { headers: { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': String(copy.gzip.byteLength) } })
+    }
+    const handle = await fsp.open(copy.file).catch(() => null) // removed by a newer copy since: make it afresh
+    if (handle) {
+      const body = createReadableStreamFromReadable(handle.createReadStream({ highWaterMark: 1 << 20 }))
+      return new Response(body, { headers: { ...headers, 'Content-Length': String(copy.bytes) } })
+    }
+  }
+
+  const lastModified = await feed.lastModified()
+  const dir = feedDir(feed.dataDir)
+  await fsp.mkdir(dir, { recursive: true })
+  const files = filesFor(dir, feed.format, key)
+  const temporary = `${files.file}.${process.pid}-${crypto.randomUUID()}.tmp`
+  const keepIfCurrent = async (bytes: number) => {
+    if ((await openDataVersion(db)) !== version) return // something changed while it was read: the next download makes it again
+    await fsp.rename(temporary, files.file)
+    const meta: KeptFeedMeta = { key, bytes, lastModified }
+    await writeAtomically(files.meta, JSON.stringify(meta))
+    kept.set(feed.format, { key, file: files.file, bytes, lastModified, gzip: null })
+    await removeOthers(dir, feed.format, key)
+    await gzipKept(feed.format, key, files)
+  }
+  const body = recordingStream(await feed.make(lastModified), temporary, keepIfCurrent)
+  return new Response(body, { headers: { ...feed.headers, ...validatorHeaders(etag, lastModified) } })
+}
