@@ -1,7 +1,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
-import { waitUntilQuiet } from './http.ts'
+import { gzipSync } from 'node:zlib'
+import { BROWSER_HEADERS, load, sentOnce, waitUntilQuiet } from './http.ts'
 
 let server: http.Server | null = null
 afterEach(async () => {
@@ -34,5 +35,26 @@ describe('waitUntilQuiet', () => {
     const waited = await waitUntilQuiet(busy.origin, { quietMs: 200, maxSeconds: 1 })
     expect(waited.quiet).toBe(false)
     expect(busy.answered()).toBeGreaterThan(0)
+  })
+})
+
+describe('asking as a browser does', () => {
+  test('sentOnce and load ask for gzip, and sentOnce gives the bytes as sent, not unzipped', async () => {
+    const asked: (string | undefined)[] = []
+    const zipped = gzipSync('a 360Giving file '.repeat(1_000))
+    server = http.createServer((req, res) => {
+      asked.push(req.headers['accept-encoding'])
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': zipped.length })
+      res.end(zipped)
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const sent = await sentOnce(`${origin}/data/360giving.json`, null)
+    expect(sent).toMatchObject({ status: 200, contentType: 'application/json' })
+    expect(sent.body.equals(zipped)).toBe(true)
+    const measured = await load(`${origin}/`, { connections: 1, seconds: 1, cookie: null })
+    expect(measured.failures).toBe(0)
+    expect(asked.length).toBeGreaterThan(1)
+    expect(new Set(asked)).toEqual(new Set([BROWSER_HEADERS['accept-encoding']]))
   })
 })

@@ -4,6 +4,7 @@
  * (autocannon's own summary has no p95). Also the bare node:http server the floor is compared with, in a worker
  * thread so it does not share the load generator's event loop.
  */
+import http from 'node:http'
 import { Worker } from 'node:worker_threads'
 import autocannon from 'autocannon'
 import { currentTotpCode } from '../app/domain/identity/totp.server.ts'
@@ -62,6 +63,19 @@ export async function getOnce(url: string, cookie: string | null): Promise<First
   return { status: res.status, contentType: res.headers.get('Content-Type') ?? '', body: Buffer.from(await res.arrayBuffer()) }
 }
 
+/** One response's body exactly as the server sent it (not unzipped), asking as a browser does (BROWSER_HEADERS). */
+export function sentOnce(url: string, cookie: string | null): Promise<FirstResponse> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers: { ...BROWSER_HEADERS, ...(cookie ? { cookie } : {}) } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    })
+    request.on('error', reject)
+  })
+}
+
 /**
  * Waits until the server has finished what earlier load left it doing: autocannon stops sending when its time is up,
  * but responses it gave up on (a 360Giving file is seconds of work) may still be running on the server, and would be
@@ -82,15 +96,25 @@ export async function waitUntilQuiet(origin: string, options: { quietMs: number;
   return { seconds: (performance.now() - started) / 1000, quiet: false }
 }
 
-/** Seconds to stream a whole response (to its last byte) and how many bytes it was. */
-export async function download(url: string): Promise<{ seconds: number; bytes: number; status: number }> {
+/**
+ * Seconds to stream a whole response (to its last byte), how many bytes it was (decompressed: fetch asks for gzip and
+ * unpacks it) and how many were sent (its Content-Length when gzipped).
+ */
+export async function download(url: string): Promise<{ seconds: number; bytes: number; sentBytes: number; status: number }> {
   const started = performance.now()
   const res = await fetch(url)
   let bytes = 0
   const reader = res.body?.getReader()
   for (let next = await reader?.read(); next && !next.done; next = await reader!.read()) bytes += next.value.byteLength
-  return { seconds: Math.round((performance.now() - started) / 10) / 100, bytes, status: res.status }
+  const sent = res.headers.get('Content-Encoding') ? Number(res.headers.get('Content-Length') ?? bytes) : bytes
+  return { seconds: Math.round((performance.now() - started) / 10) / 100, bytes, sentBytes: sent, status: res.status }
 }
+
+/**
+ * What every browser (and curl --compressed, Python's requests, 360Giving's own data getter) sends: a server may
+ * answer gzipped. Commonpot compresses only the 360Giving files' kept copies; pages go as they are.
+ */
+export const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br' }
 
 /** `connections` clients requesting the URL back to back for `seconds`: every response's time, summarised. */
 export function load(url: string, options: { connections: number; seconds: number; cookie: string | null }): Promise<LatencySummary> {
@@ -98,7 +122,7 @@ export function load(url: string, options: { connections: number; seconds: numbe
     const times: number[] = []
     let failed = 0
     const instance = autocannon(
-      { url, connections: options.connections, pipelining: 1, duration: options.seconds, headers: options.cookie ? { cookie: options.cookie } : {}, timeout: 30 },
+      { url, connections: options.connections, pipelining: 1, duration: options.seconds, headers: { ...BROWSER_HEADERS, ...(options.cookie ? { cookie: options.cookie } : {}) }, timeout: 30 },
       (error, result) => {
         if (error) return reject(error)
         // Non-2xx responses, connection errors and timeouts all make the measurement a failure.

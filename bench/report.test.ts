@@ -83,12 +83,24 @@ describe('the markdown table', () => {
     expect(md).toContain('| Framework floor (`/bench/floor`) | 1.0 / 2.0 / 3.0 | 10 / 20 / 30 | 1,600 | 1.00× | 0.18× | |')
   })
 
+  test('a response over 1 MB has a row for the bare node:http server sending its bytes, and its ÷ bare node is against that', () => {
+    const big: PageResult = { ...page('360Giving JSON', lat(40, 22), lat(600, 24), 0.02), bareRatio: 0.96, sameBytes: { bytes: 3 * 1024 * 1024, one: lat(38, 23), many: lat(580, 25) } }
+    const out = renderEngine(engine({ pages: [big] }))
+    expect(out).toContain('| 360Giving JSON (`/360giving-json`) | 20 / 40 / 60 | 300 / 600 / 900 | 24 | 0.02× | 0.96× | ✗ |')
+    expect(out).toContain('| ↳ bare `node:http`, the same 3.0 MB | 19 / 38 / 57 | 290 / 580 / 870 | 25 | | 1.00× | |')
+    expect(out).toContain('the most this tool can measure on this machine for a response that size')
+    expect(md).not.toContain('↳')
+  })
+
   test('lists the other figures against their targets, and every miss in words', () => {
     expect(md).toContain('| Pot dashboard: loader ÷ raw SQL, median of 25 | 1.56× (13 ms vs 8.0 ms) | ≤ 2× | ✓ |')
     expect(md).toContain('| Funder dashboard: loader ÷ raw SQL, median of 25 | 3.00× (90 ms vs 30 ms) | ≤ 2× | ✗ |')
     expect(md).toContain('| Offer letter PDF (AW-2026-0001), median of 30 | 21 ms | < 50 ms | ✓ |')
     expect(md).toContain('| 360Giving JSON export, whole file to a null sink | 3.1 s, 180 MB peak memory (150 MB before it began), 40,000 grants | < 5 s and < 256 MB for 40,000 grants | ✓ |')
-    expect(md).toContain('JSON 3.4 s (52.0 MB), CSV 2.9 s (30.0 MB)')
+    expect(md).toContain('| 360Giving files over HTTP, whole file, made afresh (the first download after a change) | JSON 3.4 s (52.0 MB), CSV 2.9 s (30.0 MB) | | |')
+    expect(md).not.toContain('from the kept copy')
+    const kept = engine({ openData: { ...engine().openData!, json: { httpSeconds: 3.4, bytes: 52 * 1024 * 1024, kept: { httpSeconds: 0.4, sentBytes: 3 * 1024 * 1024 } }, csv: { httpSeconds: 2.9, bytes: 30 * 1024 * 1024, kept: { httpSeconds: 0.3, sentBytes: 2 * 1024 * 1024 } } } })
+    expect(renderEngine(kept)).toContain('| 360Giving files over HTTP, whole file, from the kept copy (gzip asked for) | JSON 0.4 s (3.0 MB sent), CSV 0.3 s (2.0 MB sent) | | |')
     expect(md).toContain('| Optimiser, 2,000 bids, 36 places, 5 ring-fences | optimal in 850 ms | optimal in < 2 s | ✓ |')
     expect(md).toContain('| Dataset (`npm run seed:national`) | made in 42.4 s | < 60 s for the full dataset | ✓ |')
     expect(md).toContain('Missed (4):')
