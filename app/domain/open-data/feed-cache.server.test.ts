@@ -147,8 +147,8 @@ describe('feedResponse', () => {
   })
   const text = Array.from({ length: 2_000 }, (_, i) => `grant ${i}: a line of a file that is made slowly\n`).join('')
 
-  /** A stand-in file, made in pieces; `during` runs between the first and second piece. */
-  function feed(options: { during?: () => Promise<void> } = {}): FeedRequest {
+  /** A stand-in file, made in pieces; `during` runs between the first and second piece; it stops early on `signal`. */
+  function feed(options: { during?: () => Promise<void>; signal?: AbortSignal } = {}): FeedRequest {
     return {
       format: 'csv',
       settings: DEFAULT_OPEN_DATA_SETTINGS,
@@ -163,6 +163,7 @@ describe('feedResponse', () => {
         return new ReadableStream<Uint8Array>({
           async pull(controller) {
             if (i === 1) await options.during?.()
+            if (options.signal?.aborted) i = pieces.length // as publishedGrants does: stop, and let the file close
             if (i < pieces.length) controller.enqueue(new TextEncoder().encode(pieces[i++]))
             else controller.close()
           },
@@ -170,7 +171,7 @@ describe('feedResponse', () => {
       },
     }
   }
-  const get = (headers: Record<string, string> = {}) => new Request('http://localhost/data/360giving.csv', { headers })
+  const get = (headers: Record<string, string> = {}, init: RequestInit = {}) => new Request('http://localhost/data/360giving.csv', { headers, ...init })
   const touchAnAward = async () => {
     await db.updateTable('awards').set({ updated_at: new Date().toISOString() }).where('id', '=', (await db.selectFrom('awards').select('id').executeTakeFirstOrThrow()).id).execute()
   }
@@ -255,5 +256,33 @@ describe('feedResponse', () => {
     expect(next.headers.get('ETag')).toBe(abandoned.headers.get('ETag'))
     expect(await next.text()).toBe(text)
     expect(made).toBe(2)
+  })
+
+  test('keeps nothing of a download whose request was aborted, though the file it was making closed early', async () => {
+    await touchAnAward()
+    made = 0
+    const abort = new AbortController()
+    const aborted = await feedResponse(db, get({}, { signal: abort.signal }), feed({ signal: abort.signal }))
+    const reader = aborted.body!.getReader()
+    await reader.read()
+    abort.abort()
+    let rest = await reader.read()
+    while (!rest.done) rest = await reader.read()
+    await keptFeedsSettled()
+    const next = await feedResponse(db, get({ 'Accept-Encoding': 'gzip' }), feed())
+    expect(next.headers.get('ETag')).toBe(aborted.headers.get('ETag'))
+    expect(next.headers.get('Content-Encoding')).toBeNull()
+    expect(await next.text()).toBe(text)
+    expect(made).toBe(2)
+  })
+
+  test('answers a HEAD with the headers alone, making nothing', async () => {
+    await touchAnAward()
+    made = 0
+    const head = await feedResponse(db, get({}, { method: 'HEAD' }), feed())
+    expect(head.status).toBe(200)
+    expect(head.headers.get('ETag')).toMatch(/^W\/".+"$/)
+    expect(head.body).toBeNull()
+    expect(made).toBe(0)
   })
 })

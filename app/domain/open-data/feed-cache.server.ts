@@ -146,9 +146,10 @@ async function gzipKept(format: FeedFormat, key: string, files: ReturnType<typeo
 /**
  * Passes the made file through to the client and writes the same bytes to a temporary file, at the client's pace
  * (nothing is held beyond the chunk in hand). When the last byte has gone, `done` decides whether to keep the file.
- * A problem writing the copy never stops the download; a download the client abandons keeps nothing.
+ * A problem writing the copy never stops the download; a download the client abandons keeps nothing. That includes
+ * one whose request was aborted: the grants stop at the abort and the file is closed early, complete-looking but short.
  */
-function recordingStream(source: ReadableStream<Uint8Array>, temporary: string, done: (bytes: number) => Promise<void>): ReadableStream<Uint8Array> {
+function recordingStream(source: ReadableStream<Uint8Array>, temporary: string, signal: AbortSignal, done: (bytes: number) => Promise<void>): ReadableStream<Uint8Array> {
   const reader = source.getReader()
   const out = fs.createWriteStream(temporary)
   let recording = true
@@ -172,7 +173,7 @@ function recordingStream(source: ReadableStream<Uint8Array>, temporary: string, 
       }
       if (next.done) {
         controller.close()
-        if (!recording) return discard()
+        if (!recording || signal.aborted) return discard()
         track(
           new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
             .then(() => done(bytes))
@@ -242,6 +243,9 @@ export async function feedResponse(db: Db, request: Request, feed: FeedRequest):
   const copy = await keptFeed(feed.dataDir, feed.format, key)
   if (notModified(request, etag)) return new Response(null, { status: 304, headers: validatorHeaders(etag, copy?.lastModified ?? null) })
 
+  // A HEAD asks for the headers alone: nothing is made for it (a body begun and never read would hold a file open).
+  if (request.method === 'HEAD') return new Response(null, { headers: { ...feed.headers, ...validatorHeaders(etag, copy?.lastModified ?? null) } })
+
   if (copy) {
     const headers = { ...feed.headers, ...validatorHeaders(etag, copy.lastModified) }
     if (copy.gzip && acceptsGzip(request)) {
@@ -268,6 +272,6 @@ export async function feedResponse(db: Db, request: Request, feed: FeedRequest):
     await removeOthers(dir, feed.format, key)
     await gzipKept(feed.format, key, files)
   }
-  const body = recordingStream(await feed.make(lastModified), temporary, keepIfCurrent)
+  const body = recordingStream(await feed.make(lastModified), temporary, request.signal, keepIfCurrent)
   return new Response(body, { headers: { ...feed.headers, ...validatorHeaders(etag, lastModified) } })
 }
