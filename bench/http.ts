@@ -97,12 +97,12 @@ export async function waitUntilQuiet(origin: string, options: { quietMs: number;
 }
 
 /**
- * Seconds to stream a whole response (to its last byte), how many bytes it was (decompressed: fetch asks for gzip and
- * unpacks it) and how many were sent (its Content-Length when gzipped).
+ * Seconds to stream a whole response (to its last byte), asking as a browser does (BROWSER_HEADERS), how many bytes it
+ * was (decompressed: fetch unpacks it) and how many were sent (its Content-Length when compressed).
  */
 export async function download(url: string): Promise<{ seconds: number; bytes: number; sentBytes: number; status: number }> {
   const started = performance.now()
-  const res = await fetch(url)
+  const res = await fetch(url, { headers: BROWSER_HEADERS })
   let bytes = 0
   const reader = res.body?.getReader()
   for (let next = await reader?.read(); next && !next.done; next = await reader!.read()) bytes += next.value.byteLength
@@ -112,7 +112,7 @@ export async function download(url: string): Promise<{ seconds: number; bytes: n
 
 /**
  * What every browser (and curl --compressed, Python's requests, 360Giving's own data getter) sends: a server may
- * answer gzipped. Commonpot compresses only the 360Giving files' kept copies; pages go as they are.
+ * answer compressed. Commonpot compresses only the 360Giving files' kept copies; pages go as they are.
  */
 export const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br' }
 

@@ -100,7 +100,7 @@ describe('the markdown table', () => {
     expect(md).toContain('| 360Giving files over HTTP, whole file, made afresh (the first download after a change) | JSON 3.4 s (52.0 MB), CSV 2.9 s (30.0 MB) | | |')
     expect(md).not.toContain('from the kept copy')
     const kept = engine({ openData: { ...engine().openData!, json: { httpSeconds: 3.4, bytes: 52 * 1024 * 1024, kept: { httpSeconds: 0.4, sentBytes: 3 * 1024 * 1024 } }, csv: { httpSeconds: 2.9, bytes: 30 * 1024 * 1024, kept: { httpSeconds: 0.3, sentBytes: 2 * 1024 * 1024 } } } })
-    expect(renderEngine(kept)).toContain('| 360Giving files over HTTP, whole file, from the kept copy (gzip asked for) | JSON 0.4 s (3.0 MB sent), CSV 0.3 s (2.0 MB sent) | | |')
+    expect(renderEngine(kept)).toContain('| 360Giving files over HTTP, whole file, from the kept copy (compressed, as a browser asks) | JSON 0.4 s (3.0 MB sent), CSV 0.3 s (2.0 MB sent) | | |')
     expect(md).toContain('| Optimiser, 2,000 bids, 36 places, 5 ring-fences | optimal in 850 ms | optimal in < 2 s | ✓ |')
     expect(md).toContain('| Dataset (`npm run seed:national`) | made in 42.4 s | < 60 s for the full dataset | ✓ |')
     expect(md).toContain('Missed (4):')

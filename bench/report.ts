@@ -56,7 +56,7 @@ export interface DashboardResult {
 export interface OpenDataDownload {
   httpSeconds: number
   bytes: number
-  /** Downloaded again once kept, asking for gzip as a browser does: seconds and the bytes sent (gzipped). */
+  /** Downloaded again once kept, asking for compression as a browser does: seconds and the bytes sent (compressed). */
   kept?: { httpSeconds: number; sentBytes: number }
 }
 
@@ -231,7 +231,7 @@ export function renderEngine(r: EngineResult): string {
     const { json, csv } = r.openData
     if (json.kept && csv.kept) {
       lines.push(
-        `| 360Giving files over HTTP, whole file, from the kept copy (gzip asked for) | JSON ${seconds(json.kept.httpSeconds)} (${megabytes(json.kept.sentBytes)} sent), CSV ${seconds(csv.kept.httpSeconds)} (${megabytes(csv.kept.sentBytes)} sent) | | |`,
+        `| 360Giving files over HTTP, whole file, from the kept copy (compressed, as a browser asks) | JSON ${seconds(json.kept.httpSeconds)} (${megabytes(json.kept.sentBytes)} sent), CSV ${seconds(csv.kept.httpSeconds)} (${megabytes(csv.kept.sentBytes)} sent) | | |`,
       )
     }
   }

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { sql, type KyselyPlugin, type OperationNode } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createOpenDataScenario, type OpenDataScenario } from '../../../tests/factories/open-data.ts'
@@ -15,7 +15,7 @@ import { db } from '~/lib/db.server.ts'
 import { createFund } from '../funds/funds.server.ts'
 import { recordRepayment } from '../payments/repayments.server.ts'
 import { ukToday } from '../places/places.server.ts'
-import { acceptsGzip, feedKey, feedResponse, keptFeedsSettled, openDataVersion, type FeedRequest } from './feed-cache.server.ts'
+import { accepts, feedKey, feedResponse, keptFeedsSettled, openDataVersion, type FeedRequest } from './feed-cache.server.ts'
 import { maxFundersPerGrant, publishedGrants } from './grants.server.ts'
 import { feedLastModified } from './package.server.ts'
 import { DEFAULT_OPEN_DATA_SETTINGS } from './settings.ts'
@@ -124,18 +124,21 @@ describe('feedKey', () => {
   })
 })
 
-describe('acceptsGzip', () => {
+describe('accepts', () => {
   const asking = (value?: string) => new Request('http://localhost/', { headers: value === undefined ? {} : { 'Accept-Encoding': value } })
   test.each([
-    ['gzip, deflate, br', true],
-    ['br;q=1.0, gzip;q=0.8', true],
-    ['*', true],
-    ['gzip;q=0', false],
-    ['identity', false],
-    ['deflate, br', false],
-    [undefined, false],
-  ])('Accept-Encoding %s: %s', (value, expected) => {
-    expect(acceptsGzip(asking(value))).toBe(expected)
+    ['gzip, deflate, br', true, true],
+    ['br;q=1.0, gzip;q=0.8', true, true],
+    ['*', true, true],
+    ['gzip;q=0', false, false],
+    ['*, br;q=0', false, true],
+    ['x-gzip', false, true],
+    ['identity', false, false],
+    ['deflate, br', true, false],
+    [undefined, false, false],
+  ])('Accept-Encoding %s: Brotli %s, gzip %s', (value, br, gzip) => {
+    expect(accepts(asking(value), 'br')).toBe(br)
+    expect(accepts(asking(value), 'gzip')).toBe(gzip)
   })
 })
 
@@ -177,7 +180,7 @@ describe('feedResponse', () => {
   }
   const keptFiles = () => fs.readdirSync(path.join(dataDir, 'cache', 'open-data')).sort()
 
-  test('makes the file on the first download, then sends the kept copy, gzipped to a client that takes gzip', async () => {
+  test('makes the file on the first download, then sends the kept copy, compressed as the client takes it', async () => {
     made = 0
     const first = await feedResponse(db, get(), feed())
     expect(first.status).toBe(200)
@@ -186,10 +189,16 @@ describe('feedResponse', () => {
     expect(first.headers.get('Vary')).toBe('Accept-Encoding')
     expect(await first.text()).toBe(text)
     await keptFeedsSettled()
-    expect(keptFiles().filter((f) => !f.endsWith('.tmp'))).toHaveLength(3) // the file, its gzip and what is known of it
+    expect(keptFiles().filter((f) => !f.endsWith('.tmp'))).toHaveLength(4) // the file, its Brotli and gzip, and what is known of it
     expect(keptFiles().filter((f) => f.endsWith('.tmp'))).toEqual([])
 
-    const gzipped = await feedResponse(db, get({ 'Accept-Encoding': 'gzip, deflate, br' }), feed())
+    const brotli = await feedResponse(db, get({ 'Accept-Encoding': 'gzip, deflate, br' }), feed())
+    expect(brotli.headers.get('Content-Encoding')).toBe('br')
+    const brotliBytes = Buffer.from(await brotli.arrayBuffer())
+    expect(Number(brotli.headers.get('Content-Length'))).toBe(brotliBytes.length)
+    expect(brotliDecompressSync(brotliBytes).toString('utf8')).toBe(text)
+
+    const gzipped = await feedResponse(db, get({ 'Accept-Encoding': 'gzip, deflate' }), feed())
     expect(gzipped.headers.get('Content-Encoding')).toBe('gzip')
     expect(gzipped.headers.get('ETag')).toBe(first.headers.get('ETag'))
     const bytes = Buffer.from(await gzipped.arrayBuffer())
