@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, test } from 'vitest'
 import { gzipSync } from 'node:zlib'
-import { BROWSER_HEADERS, load, sentOnce, waitUntilQuiet } from './http.ts'
+import { BROWSER_HEADERS, load, sentOnce, waitUntilCompressed, waitUntilQuiet } from './http.ts'
 
 let server: http.Server | null = null
 afterEach(async () => {
@@ -56,5 +56,25 @@ describe('asking as a browser does', () => {
     expect(measured.failures).toBe(0)
     expect(asked.length).toBeGreaterThan(1)
     expect(new Set(asked)).toEqual(new Set([BROWSER_HEADERS['accept-encoding']]))
+  })
+})
+
+describe('waitUntilCompressed', () => {
+  async function serverCompressingAfter(answers: number): Promise<string> {
+    let answered = 0
+    server = http.createServer((req, res) => {
+      res.writeHead(200, answered++ < answers ? {} : { 'Content-Encoding': 'br' })
+      res.end('a kept copy')
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/data/360giving.json`
+  }
+
+  test('waits until the file is answered compressed', async () => {
+    expect(await waitUntilCompressed(await serverCompressingAfter(2), 10)).toBe(true)
+  })
+
+  test('gives up after its time when it never is', async () => {
+    expect(await waitUntilCompressed(await serverCompressingAfter(1_000), 0.6)).toBe(false)
   })
 })

@@ -76,6 +76,27 @@ export function sentOnce(url: string, cookie: string | null): Promise<FirstRespo
   })
 }
 
+/** The Content-Encoding a GET of the URL is answered with, asking as a browser does (the body is not read). */
+export function encodingOf(url: string): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers: BROWSER_HEADERS }, (res) => {
+      resolve(res.headers['content-encoding'] ?? null)
+      res.destroy()
+    })
+    request.on('error', reject)
+  })
+}
+
+/** Waits (up to `maxSeconds`) until the URL is answered compressed: a kept copy whose compressing has finished. */
+export async function waitUntilCompressed(url: string, maxSeconds = 60): Promise<boolean> {
+  const until = performance.now() + maxSeconds * 1000
+  while (performance.now() < until) {
+    if (await encodingOf(url)) return true
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  return false
+}
+
 /**
  * Waits until the server has finished what earlier load left it doing: autocannon stops sending when its time is up,
  * but responses it gave up on (a 360Giving file is seconds of work) may still be running on the server, and would be
