@@ -83,7 +83,7 @@ describe('the markdown table', () => {
     expect(md).toContain('| Framework floor (`/bench/floor`) | 1.0 / 2.0 / 3.0 | 10 / 20 / 30 | 1,600 | 1.00× | 0.18× | |')
   })
 
-  test('a response over 1 MB has a row for the bare node:http server sending its bytes, and its ÷ bare node is against that', () => {
+  test('a response over 256 KB has a row for the bare node:http server sending its bytes, and its ÷ bare node is against that', () => {
     const big: PageResult = { ...page('360Giving JSON', lat(40, 22), lat(600, 24), 0.02), bareRatio: 0.96, sameBytes: { bytes: 3 * 1024 * 1024, one: lat(38, 23), many: lat(580, 25) } }
     const out = renderEngine(engine({ pages: [big] }))
     expect(out).toContain('| 360Giving JSON (`/360giving-json`) | 20 / 40 / 60 | 300 / 600 / 900 | 24 | 0.02× | 0.96× | ✗ |')

@@ -34,7 +34,7 @@ export interface PageResult {
   /** The same against the bare node:http server (for information): sameBytes's when there is one. */
   bareRatio: number | null
   /**
-   * For a response over 1 MB as sent: a bare node:http server sending its exact bytes, measured the same way (the load
+   * For a response over 256 KB as sent: a bare node:http server sending its exact bytes, measured the same way (the load
    * tool's own ceiling for a response that size on this machine). Absent in results from before it was measured.
    */
   sameBytes?: { bytes: number; one: LatencySummary; many: LatencySummary } | null
@@ -202,7 +202,7 @@ export function renderEngine(r: EngineResult): string {
   if (r.pages.some((p) => p.sameBytes)) {
     lines.push(
       '',
-      `↳ rows: a response over 1 MB as sent is also measured from a bare \`node:http\` server sending exactly its bytes. The load tool (autocannon) turns every response body into a string, which for megabytes costs it more than the server's work, so that row is the most this tool can measure on this machine for a response that size; the page's ÷ bare node is against it.`,
+      `↳ rows: a response over 256 KB as sent is also measured from a bare \`node:http\` server sending exactly its bytes. The load tool (autocannon) turns every response body into a string, which for hundreds of kilobytes costs it more than the server's work, so that row is the most this tool can measure on this machine for a response that size; the page's ÷ bare node is against it.`,
     )
   }
   lines.push('', '| Figure | Measured | Target | Met |', '|---|---|---|---|')
