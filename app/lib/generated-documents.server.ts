@@ -8,6 +8,7 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import { writeFileAtomically } from './atomic-file.server.ts'
 
 export interface GeneratedDocument {
   storageKey: string
@@ -34,10 +35,7 @@ export async function storeGeneratedDocument(dataDir: string, bytes: Uint8Array,
     () => false,
   )
   if (!exists) {
-    // Written under a temporary name and renamed, so a reader never sees half a file.
-    const temp = `${file}.${crypto.randomBytes(6).toString('hex')}.tmp`
-    await fs.writeFile(temp, bytes, { mode: 0o600 })
-    await fs.rename(temp, file)
+    await writeFileAtomically(file, bytes, { mode: 0o600 })
   }
   const safe = filename.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'document.pdf'
   return { storageKey, filename: safe.endsWith('.pdf') ? safe : `${safe}.pdf`, contentType: 'application/pdf', sizeBytes: bytes.byteLength, sha256 }

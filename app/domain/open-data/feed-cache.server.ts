@@ -25,6 +25,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import zlib from 'node:zlib'
 import { createReadableStreamFromReadable } from '@remix-run/node'
+import { temporaryNameFor, writeFileAtomically } from '~/lib/atomic-file.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import type { OpenDataSettings } from './settings.ts'
 import { STANDARD_VERSION } from './three-sixty-giving.ts'
@@ -120,12 +121,6 @@ async function keptFeed(dataDir: string, format: FeedFormat, key: string): Promi
 /** Bytes a Response can send as they are (copied once, when read). */
 const asBytes = (buffer: Buffer | null): Uint8Array<ArrayBuffer> | null => (buffer ? new Uint8Array(buffer) : null)
 
-async function writeAtomically(file: string, data: string | Buffer): Promise<void> {
-  const temporary = `${file}.${process.pid}-${crypto.randomUUID()}.tmp`
-  await fsp.writeFile(temporary, data)
-  await fsp.rename(temporary, file)
-}
-
 /** Removes this format's copies other than `key`'s (a reader still sending one keeps its open file). */
 async function removeOthers(dir: string, format: FeedFormat, key: string): Promise<void> {
   for (const name of await fsp.readdir(dir)) {
@@ -146,7 +141,7 @@ const compressor = (coding: Coding, size: number) =>
 async function compressKept(format: FeedFormat, key: string, files: ReturnType<typeof filesFor>, bytes: number): Promise<void> {
   for (const coding of CODINGS) {
     const target = files.encoded[coding]
-    const temporary = `${target}.${process.pid}-${crypto.randomUUID()}.tmp`
+    const temporary = temporaryNameFor(target)
     try {
       await pipeline(fs.createReadStream(files.file, { highWaterMark: 1 << 20 }), compressor(coding, bytes), fs.createWriteStream(temporary))
       await fsp.rename(temporary, target)
@@ -285,12 +280,12 @@ export async function feedResponse(db: Db, request: Request, feed: FeedRequest):
   const dir = feedDir(feed.dataDir)
   await fsp.mkdir(dir, { recursive: true })
   const files = filesFor(dir, feed.format, key)
-  const temporary = `${files.file}.${process.pid}-${crypto.randomUUID()}.tmp`
+  const temporary = temporaryNameFor(files.file)
   const keepIfCurrent = async (bytes: number) => {
     if ((await openDataVersion(db)) !== version) return // something changed while it was read: the next download makes it again
     await fsp.rename(temporary, files.file)
     const meta: KeptFeedMeta = { key, bytes, lastModified }
-    await writeAtomically(files.meta, JSON.stringify(meta))
+    await writeFileAtomically(files.meta, JSON.stringify(meta))
     kept.set(feed.format, { key, file: files.file, bytes, lastModified, encoded: {} })
     await removeOthers(dir, feed.format, key)
     await compressKept(feed.format, key, files, bytes)
