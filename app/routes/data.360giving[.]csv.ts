@@ -20,8 +20,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     dataDir: env().DATA_DIR,
     headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="360giving.csv"' },
     lastModified: () => feedLastModified(db),
-    make: async () => {
-      const { columns, grants } = await grantCsv(db, settings, { signal: request.signal })
+    make: async (_modified, signal) => {
+      const { columns, grants } = await grantCsv(db, settings, { signal })
       return csvResponse('360giving.csv', columns, grants).body!
     },
   })

@@ -6,9 +6,9 @@ import { db } from '~/lib/db.server.ts'
 import { env } from '~/lib/env.server.ts'
 
 /**
- * GET /data/360giving.json (public, a stable address): every published award as a 360Giving 1.4.3 package. Made
- * (streamed a batch of grants at a time) only when something in it could have changed, and otherwise sent from the
- * copy kept then, gzipped to clients that accept it; a client that sends the ETag it already has gets 304.
+ * GET /data/360giving.json (public, a stable address): every published award as a 360Giving 1.4.3 package. Made (a
+ * batch of grants at a time) only when something in it could have changed, and sent from the copy kept then,
+ * compressed to clients that accept it; a client that sends the ETag it already has gets 304 (feed-cache.server.ts).
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const settings = await openDataSettings(db)
@@ -20,6 +20,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
     dataDir: env().DATA_DIR,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': 'inline; filename="360giving.json"' },
     lastModified: () => feedLastModified(db),
-    make: async (modified) => packageJsonStream(db, settings, packageHeader(settings, { origin, modified }), { signal: request.signal }),
+    make: async (modified, signal) => packageJsonStream(db, settings, packageHeader(settings, { origin, modified }), { signal }),
   })
 }

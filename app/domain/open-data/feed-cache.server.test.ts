@@ -150,8 +150,8 @@ describe('feedResponse', () => {
   })
   const text = Array.from({ length: 2_000 }, (_, i) => `grant ${i}: a line of a file that is made slowly\n`).join('')
 
-  /** A stand-in file, made in pieces; `during` runs between the first and second piece; it stops early on `signal`. */
-  function feed(options: { during?: () => Promise<void>; signal?: AbortSignal } = {}): FeedRequest {
+  /** A stand-in file, made in pieces; `during` runs between the first and second piece; it stops early on its signal. */
+  function feed(options: { during?: () => Promise<void> } = {}): FeedRequest {
     return {
       format: 'csv',
       settings: DEFAULT_OPEN_DATA_SETTINGS,
@@ -159,14 +159,14 @@ describe('feedResponse', () => {
       dataDir,
       headers: { 'Content-Type': 'text/csv; charset=utf-8' },
       lastModified: async () => '2026-11-20T10:00:00.000Z',
-      make: async () => {
+      make: async (_lastModified, signal) => {
         made++
         const pieces = [text.slice(0, 40_000), text.slice(40_000)]
         let i = 0
         return new ReadableStream<Uint8Array>({
           async pull(controller) {
             if (i === 1) await options.during?.()
-            if (options.signal?.aborted) i = pieces.length // as publishedGrants does: stop, and let the file close
+            if (signal?.aborted) i = pieces.length // as publishedGrants does: stop, and let the file close
             if (i < pieces.length) controller.enqueue(new TextEncoder().encode(pieces[i++]))
             else controller.close()
           },
@@ -226,63 +226,63 @@ describe('feedResponse', () => {
     const after = await feedResponse(db, get({ 'Accept-Encoding': 'gzip', 'If-None-Match': before.headers.get('ETag')! }), feed())
     expect(after.status).toBe(200)
     expect(after.headers.get('ETag')).not.toBe(before.headers.get('ETag'))
-    expect(after.headers.get('Content-Encoding')).toBeNull() // made now, not the old copy
-    expect(await after.text()).toBe(text)
+    expect(after.headers.get('Content-Encoding')).toBe('gzip') // the new copy's, waited for
+    expect(gunzipSync(Buffer.from(await after.arrayBuffer())).toString('utf8')).toBe(text)
     expect(made).toBe(1)
     await keptFeedsSettled()
     const key = after.headers.get('ETag')!.slice(3, -1)
     expect(keptFiles().every((f) => f.startsWith(`csv-${key}.`))).toBe(true)
   })
 
-  test('keeps no copy of a file during whose making something changed: the next download makes it again', async () => {
+  test('makes the file once for all the downloads that ask while it is being made', async () => {
     await touchAnAward()
     made = 0
-    const racing = await feedResponse(db, get(), feed({ during: touchAnAward }))
-    expect(await racing.text()).toBe(text)
-    await keptFeedsSettled()
-    const next = await feedResponse(db, get({ 'Accept-Encoding': 'gzip' }), feed())
-    expect(next.headers.get('ETag')).not.toBe(racing.headers.get('ETag'))
-    expect(next.headers.get('Content-Encoding')).toBeNull()
-    await next.text()
-    expect(made).toBe(2)
-    await keptFeedsSettled()
-    const kept = await feedResponse(db, get({ 'Accept-Encoding': 'gzip' }), feed())
-    expect(kept.headers.get('Content-Encoding')).toBe('gzip')
-    await kept.body?.cancel()
-    expect(made).toBe(2)
+    const asking: Record<string, string>[] = [{}, { 'Accept-Encoding': 'br' }, { 'Accept-Encoding': 'gzip' }, {}, { 'Accept-Encoding': 'gzip, deflate, br' }]
+    const responses = await Promise.all(asking.map((headers) => feedResponse(db, get(headers), feed())))
+    expect(made).toBe(1)
+    expect(new Set(responses.map((r) => r.headers.get('ETag'))).size).toBe(1)
+    expect(responses.map((r) => r.headers.get('Content-Encoding'))).toEqual([null, 'br', 'gzip', null, 'br'])
+    for (const r of responses) {
+      const bytes = Buffer.from(await r.arrayBuffer())
+      const coding = r.headers.get('Content-Encoding')
+      expect((coding === 'br' ? brotliDecompressSync(bytes) : coding === 'gzip' ? gunzipSync(bytes) : bytes).toString('utf8')).toBe(text)
+    }
   })
 
-  test('keeps nothing of a download the client gave up on', async () => {
+  test('keeps no copy of a file during whose making something changed: that download has it made again, the next makes the copy', async () => {
     await touchAnAward()
     made = 0
-    const abandoned = await feedResponse(db, get(), feed())
-    const reader = abandoned.body!.getReader()
-    await reader.read()
-    await reader.cancel()
+    let changes = 1
+    const racing = await feedResponse(db, get(), feed({ during: async () => (changes-- > 0 ? touchAnAward() : undefined) }))
+    expect(racing.status).toBe(200)
+    expect(racing.headers.get('ETag')).toBeNull() // a copy of no one count
+    expect(racing.headers.get('Cache-Control')).toBe('no-cache')
+    expect(await racing.text()).toBe(text)
+    expect(made).toBe(2)
     await keptFeedsSettled()
     expect(keptFiles().filter((f) => f.endsWith('.tmp'))).toEqual([])
-    const next = await feedResponse(db, get(), feed())
-    expect(next.headers.get('ETag')).toBe(abandoned.headers.get('ETag'))
-    expect(await next.text()).toBe(text)
-    expect(made).toBe(2)
+    const next = await feedResponse(db, get({ 'Accept-Encoding': 'gzip' }), feed())
+    expect(next.headers.get('Content-Encoding')).toBe('gzip')
+    await next.body?.cancel()
+    expect(made).toBe(3)
+    const kept = await feedResponse(db, get({ 'Accept-Encoding': 'gzip' }), feed())
+    expect(kept.headers.get('ETag')).toBe(next.headers.get('ETag'))
+    await kept.body?.cancel()
+    expect(made).toBe(3)
   })
 
-  test('keeps nothing of a download whose request was aborted, though the file it was making closed early', async () => {
+  test('finishes and keeps the copy when the download that began it goes away: others may be waiting for it', async () => {
     await touchAnAward()
     made = 0
     const abort = new AbortController()
-    const aborted = await feedResponse(db, get({}, { signal: abort.signal }), feed({ signal: abort.signal }))
-    const reader = aborted.body!.getReader()
-    await reader.read()
-    abort.abort()
-    let rest = await reader.read()
-    while (!rest.done) rest = await reader.read()
+    const aborted = await feedResponse(db, get({}, { signal: abort.signal }), feed({ during: async () => abort.abort() }))
+    await aborted.body?.cancel()
     await keptFeedsSettled()
+    expect(keptFiles().filter((f) => f.endsWith('.tmp'))).toEqual([])
     const next = await feedResponse(db, get({ 'Accept-Encoding': 'gzip' }), feed())
     expect(next.headers.get('ETag')).toBe(aborted.headers.get('ETag'))
-    expect(next.headers.get('Content-Encoding')).toBeNull()
-    expect(await next.text()).toBe(text)
-    expect(made).toBe(2)
+    expect(gunzipSync(Buffer.from(await next.arrayBuffer())).toString('utf8')).toBe(text)
+    expect(made).toBe(1)
   })
 
   test('answers a HEAD with the headers alone, making nothing', async () => {

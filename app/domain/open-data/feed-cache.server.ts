@@ -2,9 +2,10 @@
  * The 360Giving files, made once and served again until they could have changed.
  *
  * Making a file reads every published award (40,000 at national scale: about 2.6 s for the JSON). Instead, the first
- * download after a change streams the file as it is made and keeps a copy under DATA_DIR/cache/open-data; later
- * downloads are sent from the copy, compressed for clients that accept it: Brotli (61 MB of JSON in 1.5 MB) or gzip
- * (2.9 MB), both made once, in the background, when the copy is kept.
+ * download after a change has the file made, at the database's pace, into DATA_DIR/cache/open-data, and it and every
+ * later download are sent from that copy, compressed for clients that accept it: Brotli (61 MB of JSON in 1.5 MB) or
+ * gzip (2.9 MB), both made once, just after the copy. Downloads that arrive while a copy is being made wait for it
+ * rather than each making their own (a burst of downloads after a change would otherwise read every award once each).
  *
  * When a copy is current: it is named by a key made of everything the file's bytes depend on (format, standard
  * version, open-data settings, the address it is served from) and the open-data version, a count the database adds
@@ -18,11 +19,12 @@
  * Only the newest copy of each format is kept.
  */
 import crypto from 'node:crypto'
-import { once } from 'node:events'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import zlib from 'node:zlib'
 import { createReadableStreamFromReadable } from '@remix-run/node'
 import { temporaryNameFor, writeFileAtomically } from '~/lib/atomic-file.server.ts'
@@ -64,6 +66,8 @@ interface KeptFeed {
   bytes: number
   lastModified: string | null
   encoded: Partial<Record<Coding, Uint8Array<ArrayBuffer>>>
+  /** Made by this process: each coding's making, settled once it is made (or could not be). */
+  compressing: Partial<Record<Coding, Promise<void>>>
 }
 
 interface KeptFeedMeta {
@@ -74,10 +78,17 @@ interface KeptFeedMeta {
 
 const kept = new Map<FeedFormat, KeptFeed>()
 const pending = new Set<Promise<unknown>>()
+/** Copies this process is making now, by format and key: one making for however many downloads ask meanwhile. */
+const making = new Map<string, Promise<KeptFeed | null>>()
 
-function track(work: Promise<unknown>): void {
-  const settled = work.catch((error: unknown) => console.error('the 360Giving file could not be kept:', error)).finally(() => pending.delete(settled))
+/** Work that outlives the request that began it, logged if it fails; the promise returned settles, never rejects. */
+function track(work: Promise<unknown>): Promise<void> {
+  const settled: Promise<void> = work
+    .then(() => undefined)
+    .catch((error: unknown) => console.error('the 360Giving file could not be kept:', error))
+    .finally(() => pending.delete(settled))
   pending.add(settled)
+  return settled
 }
 
 /** Resolves when every copy being written or compressed has finished (tests and the bench wait for it). */
@@ -111,7 +122,7 @@ async function keptFeed(dataDir: string, format: FeedFormat, key: string): Promi
     const meta = await readIfThere(files.meta)
     if (!meta) return null
     const parsed = JSON.parse(meta.toString('utf8')) as KeptFeedMeta
-    entry = { key, file: files.file, bytes: parsed.bytes, lastModified: parsed.lastModified, encoded: {} }
+    entry = { key, file: files.file, bytes: parsed.bytes, lastModified: parsed.lastModified, encoded: {}, compressing: {} }
     kept.set(format, entry)
   }
   for (const coding of CODINGS) entry.encoded[coding] ??= asBytes(await readIfThere(files.encoded[coding])) ?? undefined
@@ -137,72 +148,20 @@ const compressor = (coding: Coding, size: number) =>
     ? zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size } })
     : zlib.createGzip()
 
-/** Compresses a kept copy beside it in each coding (zlib works off the main thread) and holds the results in memory. */
-async function compressKept(format: FeedFormat, key: string, files: ReturnType<typeof filesFor>, bytes: number): Promise<void> {
-  for (const coding of CODINGS) {
-    const target = files.encoded[coding]
-    const temporary = temporaryNameFor(target)
-    try {
-      await pipeline(fs.createReadStream(files.file, { highWaterMark: 1 << 20 }), compressor(coding, bytes), fs.createWriteStream(temporary))
-      await fsp.rename(temporary, target)
-      const entry = kept.get(format)
-      if (entry?.key === key) entry.encoded[coding] = asBytes(await fsp.readFile(target)) ?? undefined
-    } catch (error) {
-      await fsp.rm(temporary, { force: true })
-      // A newer copy (another download, or another worker) removed this one meanwhile: nothing to compress.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw error
-    }
+/** Compresses a kept copy beside it in one coding (zlib works off the main thread) and holds the result in memory. */
+async function compressKept(entry: KeptFeed, files: ReturnType<typeof filesFor>, coding: Coding): Promise<void> {
+  const target = files.encoded[coding]
+  const temporary = temporaryNameFor(target)
+  try {
+    await pipeline(fs.createReadStream(files.file, { highWaterMark: 1 << 20 }), compressor(coding, entry.bytes), fs.createWriteStream(temporary))
+    await fsp.rename(temporary, target)
+    entry.encoded[coding] = asBytes(await fsp.readFile(target)) ?? undefined
+  } catch (error) {
+    await fsp.rm(temporary, { force: true })
+    // A newer copy (another download, or another worker) removed this one meanwhile: nothing to compress.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
   }
-}
-
-/**
- * Passes the made file through to the client and writes the same bytes to a temporary file, at the client's pace
- * (nothing is held beyond the chunk in hand). When the last byte has gone, `done` decides whether to keep the file.
- * A problem writing the copy never stops the download; a download the client abandons keeps nothing. That includes
- * one whose request was aborted: the grants stop at the abort and the file is closed early, complete-looking but short.
- */
-function recordingStream(source: ReadableStream<Uint8Array>, temporary: string, signal: AbortSignal, done: (bytes: number) => Promise<void>): ReadableStream<Uint8Array> {
-  const reader = source.getReader()
-  const out = fs.createWriteStream(temporary)
-  let recording = true
-  let bytes = 0
-  out.on('error', () => {
-    recording = false
-  })
-  const discard = () => {
-    recording = false
-    out.destroy()
-    track(fsp.rm(temporary, { force: true }))
-  }
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: ReadableStreamReadResult<Uint8Array>
-      try {
-        next = await reader.read()
-      } catch (error) {
-        discard()
-        throw error
-      }
-      if (next.done) {
-        controller.close()
-        if (!recording || signal.aborted) return discard()
-        track(
-          new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
-            .then(() => done(bytes))
-            .finally(() => fsp.rm(temporary, { force: true })),
-        )
-        return
-      }
-      bytes += next.value.byteLength
-      if (recording && !out.write(next.value)) await once(out, 'drain').catch(() => undefined)
-      controller.enqueue(next.value)
-    },
-    async cancel(reason) {
-      discard()
-      await reader.cancel(reason)
-    },
-  })
 }
 
 /** True when the request's Accept-Encoding takes this coding (by name, or as `*`) with a quality above zero. */
@@ -228,6 +187,68 @@ export function notModified(request: Request, etag: string): boolean {
   return tags.includes('*') || tags.includes(etag.replace(/^W\//, ''))
 }
 
+/**
+ * The copy for this key, made once however many downloads ask for it meanwhile: the file as fast as the database gives
+ * it, into a temporary file, which is kept under its own name only if the count is the same after its last byte as
+ * before its first (nothing it reads changed meanwhile), and then compressed. Null when something changed, so nothing
+ * was kept. A download going away does not stop it: others may be waiting for it, and the next download wants it.
+ */
+function madeOnce(db: Db, feed: FeedRequest, version: number, key: string): Promise<KeptFeed | null> {
+  const id = `${feed.format}-${key}`
+  let flight = making.get(id)
+  if (!flight) {
+    flight = makeCopy(db, feed, version, key).finally(() => making.delete(id))
+    making.set(id, flight)
+    track(flight)
+  }
+  return flight
+}
+
+async function makeCopy(db: Db, feed: FeedRequest, version: number, key: string): Promise<KeptFeed | null> {
+  const lastModified = await feed.lastModified()
+  const dir = feedDir(feed.dataDir)
+  await fsp.mkdir(dir, { recursive: true })
+  const files = filesFor(dir, feed.format, key)
+  const temporary = temporaryNameFor(files.file)
+  let bytes: number
+  try {
+    await pipeline(Readable.fromWeb((await feed.make(lastModified)) as WebReadableStream<Uint8Array>), fs.createWriteStream(temporary))
+    if ((await openDataVersion(db)) !== version) return null
+    bytes = (await fsp.stat(temporary)).size
+    await fsp.rename(temporary, files.file)
+    await writeFileAtomically(files.meta, JSON.stringify({ key, bytes, lastModified } satisfies KeptFeedMeta))
+  } finally {
+    await fsp.rm(temporary, { force: true })
+  }
+  const entry: KeptFeed = { key, file: files.file, bytes, lastModified, encoded: {}, compressing: {} }
+  kept.set(feed.format, entry)
+  await removeOthers(dir, feed.format, key)
+  // One coding after the other, best first (each takes most of a core for a second at national size).
+  let previous = Promise.resolve()
+  for (const coding of CODINGS) previous = entry.compressing[coding] = track(previous.then(() => compressKept(entry, files, coding)))
+  return entry
+}
+
+/**
+ * The copy as this client takes it: Brotli, gzip, or as it is. A client that takes a coding still being made waits
+ * for it (a second or so for the national JSON) rather than being sent forty times the bytes. Null when the copy's
+ * file has gone since (a newer copy replaced it).
+ */
+async function sendCopy(request: Request, feed: FeedRequest, etag: string, copy: KeptFeed): Promise<Response | null> {
+  const best = CODINGS.find((c) => accepts(request, c))
+  if (best && !copy.encoded[best]) await copy.compressing[best]
+  const headers = { ...feed.headers, ...validatorHeaders(etag, copy.lastModified) }
+  const coding = CODINGS.find((c) => copy.encoded[c] && accepts(request, c))
+  if (coding) {
+    const body = copy.encoded[coding]!
+    return new Response(body, { headers: { ...headers, 'Content-Encoding': coding, 'Content-Length': String(body.byteLength) } })
+  }
+  const handle = await fsp.open(copy.file).catch(() => null)
+  if (!handle) return null
+  const body = createReadableStreamFromReadable(handle.createReadStream({ highWaterMark: 1 << 20 }))
+  return new Response(body, { headers: { ...headers, 'Content-Length': String(copy.bytes) } })
+}
+
 /** ETag, Last-Modified and a short public cache: the files are open data, the same for everyone. */
 function validatorHeaders(etag: string, lastModified: string | null): Record<string, string> {
   return {
@@ -244,13 +265,13 @@ export interface FeedRequest extends FeedIdentity {
   headers: Record<string, string>
   /** When the newest published grant changed (read only when the file is made). */
   lastModified: () => Promise<string | null>
-  /** Makes the file's bytes afresh. */
-  make: (lastModified: string | null) => Promise<ReadableStream<Uint8Array>>
+  /** Makes the file's bytes afresh; `signal`, when given, stops the making early (its client went away). */
+  make: (lastModified: string | null, signal?: AbortSignal) => Promise<ReadableStream<Uint8Array>>
 }
 
 /**
- * The response for a 360Giving file: 304 to a client that has this version, the kept copy (compressed when the client
- * takes it), or the file made now, streamed as it is made and kept for next time.
+ * The response for a 360Giving file: 304 to a client that has this version, or the kept copy (compressed when the
+ * client takes it), made first if there is none yet (once, for every download asking meanwhile).
  */
 export async function feedResponse(db: Db, request: Request, feed: FeedRequest): Promise<Response> {
   const version = await openDataVersion(db)
@@ -262,34 +283,14 @@ export async function feedResponse(db: Db, request: Request, feed: FeedRequest):
   // A HEAD asks for the headers alone: nothing is made for it (a body begun and never read would hold a file open).
   if (request.method === 'HEAD') return new Response(null, { headers: { ...feed.headers, ...validatorHeaders(etag, copy?.lastModified ?? null) } })
 
-  if (copy) {
-    const headers = { ...feed.headers, ...validatorHeaders(etag, copy.lastModified) }
-    const coding = CODINGS.find((c) => copy.encoded[c] && accepts(request, c))
-    if (coding) {
-      const body = copy.encoded[coding]!
-      return new Response(body, { headers: { ...headers, 'Content-Encoding': coding, 'Content-Length': String(body.byteLength) } })
-    }
-    const handle = await fsp.open(copy.file).catch(() => null) // removed by a newer copy since: make it afresh
-    if (handle) {
-      const body = createReadableStreamFromReadable(handle.createReadStream({ highWaterMark: 1 << 20 }))
-      return new Response(body, { headers: { ...headers, 'Content-Length': String(copy.bytes) } })
-    }
-  }
+  const current = copy ?? (await madeOnce(db, feed, version, key))
+  const sent = current && (await sendCopy(request, feed, etag, current))
+  if (sent) return sent
 
+  // Something the file reads changed while it was made, so no copy was kept (or a newer copy has just replaced this
+  // one): this download gets the file made again for it alone, streamed as it is made and stopped if the client goes
+  // away, with no validator, as it is not the copy of any one count. The next download makes the copy for the new count.
   const lastModified = await feed.lastModified()
-  const dir = feedDir(feed.dataDir)
-  await fsp.mkdir(dir, { recursive: true })
-  const files = filesFor(dir, feed.format, key)
-  const temporary = temporaryNameFor(files.file)
-  const keepIfCurrent = async (bytes: number) => {
-    if ((await openDataVersion(db)) !== version) return // something changed while it was read: the next download makes it again
-    await fsp.rename(temporary, files.file)
-    const meta: KeptFeedMeta = { key, bytes, lastModified }
-    await writeFileAtomically(files.meta, JSON.stringify(meta))
-    kept.set(feed.format, { key, file: files.file, bytes, lastModified, encoded: {} })
-    await removeOthers(dir, feed.format, key)
-    await compressKept(feed.format, key, files, bytes)
-  }
-  const body = recordingStream(await feed.make(lastModified), temporary, request.signal, keepIfCurrent)
-  return new Response(body, { headers: { ...feed.headers, ...validatorHeaders(etag, lastModified) } })
+  const { ETag: _, ...headers } = validatorHeaders(etag, lastModified)
+  return new Response(await feed.make(lastModified, request.signal), { headers: { ...feed.headers, ...headers, 'Cache-Control': 'no-cache' } })
 }
