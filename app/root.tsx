@@ -1,7 +1,8 @@
 import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useLoaderData, useNavigation, useRouteLoaderData } from '@remix-run/react'
+import { Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useLocation, useNavigation, useRouteLoaderData } from '@remix-run/react'
 import type { ReactNode } from 'react'
 import { GeneralErrorBoundary } from './components/error-boundary.tsx'
+import { MainNavigation } from './components/main-navigation.tsx'
 import { useNonce } from './components/nonce.tsx'
 import { usePlainLinkNavigation } from './components/plain-link.tsx'
 import { useSettledNavigationMarker } from './components/settled-navigation.tsx'
@@ -55,25 +56,14 @@ function Document({ children }: { children: ReactNode }) {
 
 function Header() {
   const data = useRouteLoaderData<typeof loader>('root')
+  const { pathname } = useLocation()
   return (
     <header className="site-header">
       <div className="site-header__inner">
         <Link to="/" className="site-header__brand">
           Commonpot
         </Link>
-        {data?.nav.length ? (
-          <nav aria-label="Main" className="site-nav">
-            <ul>
-              {data.nav.map((item) => (
-                <li key={item.to}>
-                  <NavLink to={item.to} prefetch="intent">
-                    {item.label}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
-          </nav>
-        ) : null}
+        {data?.nav.length ? <MainNavigation items={data.nav} pathname={pathname} /> : null}
         <div className="site-header__account">
           {data?.user ? (
             <form method="post" action="/logout">

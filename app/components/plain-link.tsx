@@ -12,9 +12,21 @@ export const PLAIN_LINK_ATTRIBUTE = 'data-plain-link'
  * follows it as a client-side navigation, exactly as `<Link>` would. Only for paths inside the app: use `<a>` for
  * files (PDF, CSV) and other sites.
  */
-export function PlainLink({ to, children, className, 'aria-describedby': describedBy }: { to: string; children: ReactNode; className?: string; 'aria-describedby'?: string }) {
+export function PlainLink({
+  to,
+  children,
+  className,
+  'aria-describedby': describedBy,
+  'aria-current': current,
+}: {
+  to: string
+  children: ReactNode
+  className?: string
+  'aria-describedby'?: string
+  'aria-current'?: 'page'
+}) {
   return (
-    <a href={to} className={className} aria-describedby={describedBy} {...{ [PLAIN_LINK_ATTRIBUTE]: '' }}>
+    <a href={to} className={className} aria-describedby={describedBy} aria-current={current} {...{ [PLAIN_LINK_ATTRIBUTE]: '' }}>
       {children}
     </a>
   )
