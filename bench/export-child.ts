@@ -11,7 +11,8 @@ import { csvResponse } from '../app/lib/csv.server.ts'
 import { createDatabase, databaseOptionsFromEnv } from '../db/connect.ts'
 
 const format = process.argv[2] === 'csv' ? 'csv' : 'json'
-const handle = createDatabase(databaseOptionsFromEnv())
+// The connection the routes read the files through (app/lib/db.server.ts: bulkReadDb).
+const handle = createDatabase({ ...databaseOptionsFromEnv(), use: 'bulk-read' })
 try {
   const settings = await openDataSettings(handle.db)
   const baselineMb = Math.round(process.memoryUsage().rss / 1024 / 1024)

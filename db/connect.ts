@@ -123,7 +123,17 @@ export function isPostgresUrl(url: string | undefined): url is string {
   return !!url && /^postgres(ql)?:\/\//.test(url)
 }
 
-export function openSqlite(file: string): SQLite.Database {
+/**
+ * What a connection is for. 'pages' (the default) keeps a large page cache for the many short reads pages make.
+ * 'bulk-read' is for reading a whole table once, as the 360Giving files do (every published award): on the pages'
+ * connection such a pass filled its 64 MB cache with rows read once, holding that memory and pushing out the indexes
+ * the pages read on every request, so on SQLite it gets a connection of its own with a 2 MB cache (a national
+ * export's peak memory 252 -> 180 MB, and no slower: each page of the table is read once anyway). PostgreSQL's cache is the server's, shared by every
+ * connection, so there both are the same kind of pool.
+ */
+export type ConnectionUse = 'pages' | 'bulk-read'
+
+export function openSqlite(file: string, use: ConnectionUse = 'pages'): SQLite.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const sqlite = new SQLite(file)
   // Pragmas are chosen in docs/decisions/0004-sqlite-default-postgres-at-scale.md.
@@ -133,12 +143,12 @@ export function openSqlite(file: string): SQLite.Database {
   sqlite.pragma('busy_timeout = 10000')
   // Reads at national scale (a 1 GB file) re-read pages from the OS on every request with SQLite's default 2 MB page
   // cache; a 64 MB cache per connection and memory-mapped reads keep the hot indexes and rows in memory.
-  sqlite.pragma('cache_size = -65536')
+  sqlite.pragma(use === 'pages' ? 'cache_size = -65536' : 'cache_size = -2048')
   sqlite.pragma('mmap_size = 268435456')
   return sqlite
 }
 
-export function createDatabase(options: { url?: string; path?: string } = {}): DatabaseHandle {
+export function createDatabase(options: { url?: string; path?: string; use?: ConnectionUse } = {}): DatabaseHandle {
   if (isPostgresUrl(options.url)) {
     // PostgreSQL's JIT compiler suits long analytical queries; for a web app's short ones it only adds compile time
     // (about 170 ms on a dashboard query at national scale whose plan costs past jit_above_cost), so it is off here.
@@ -168,7 +178,7 @@ export function createDatabase(options: { url?: string; path?: string } = {}): D
     return { db, engine: 'postgres', location: `${u.hostname}:${u.port || 5432}${u.pathname}`, close: () => db.destroy() }
   }
   const file = options.path ?? 'data/commonpot.sqlite'
-  const sqlite = openSqlite(file)
+  const sqlite = openSqlite(file, options.use)
   const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: new KeptStatements(sqlite) }) })
   return { db, engine: 'sqlite', location: file, close: () => db.destroy() }
 }

@@ -12,6 +12,7 @@ export type Db = Kysely<DB> | Transaction<DB>
 
 declare global {
   var __commonpotDb: DatabaseHandle | undefined
+  var __commonpotBulkReadDb: DatabaseHandle | undefined
 }
 
 function handle(): DatabaseHandle {
@@ -20,20 +21,41 @@ function handle(): DatabaseHandle {
   return globalThis.__commonpotDb
 }
 
-export const db: Database = new Proxy({} as Database, {
-  get(_target, prop) {
-    const real = handle().db as unknown as Record<string | symbol, unknown>
-    const value = real[prop]
-    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value
-  },
-})
+/**
+ * For reading a whole table once (the 360Giving files read every published award): on SQLite a connection of its own
+ * with a small page cache, opened when first wanted, so the pass neither holds 64 MB nor pushes the pages' hot indexes
+ * out of their connection's cache (see ConnectionUse in db/connect.ts); on PostgreSQL the app's pool. It sees what
+ * has been committed, so read it outside a transaction.
+ */
+function bulkReadHandle(): DatabaseHandle {
+  const main = handle()
+  const options = databaseOptionsFromEnv()
+  if (main.engine !== 'sqlite' || options.path === ':memory:') return main
+  globalThis.__commonpotBulkReadDb ??= createDatabase({ ...options, use: 'bulk-read' })
+  return globalThis.__commonpotBulkReadDb
+}
+
+/** A Kysely that opens its handle when first used (so importing this module opens nothing). */
+function lazily(open: () => DatabaseHandle): Database {
+  return new Proxy({} as Database, {
+    get(_target, prop) {
+      const real = open().db as unknown as Record<string | symbol, unknown>
+      const value = real[prop]
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value
+    },
+  })
+}
+
+export const db: Database = lazily(handle)
+export const bulkReadDb: Database = lazily(bulkReadHandle)
 
 export function databaseEngine(): DatabaseHandle['engine'] {
   return handle().engine
 }
 
 export async function closeDatabase(): Promise<void> {
-  const h = globalThis.__commonpotDb
+  const handles = [globalThis.__commonpotBulkReadDb, globalThis.__commonpotDb]
+  globalThis.__commonpotBulkReadDb = undefined
   globalThis.__commonpotDb = undefined
-  await h?.close()
+  for (const h of handles) await h?.close()
 }

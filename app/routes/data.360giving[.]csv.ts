@@ -3,7 +3,7 @@ import { feedResponse } from '~/domain/open-data/feed-cache.server.ts'
 import { feedLastModified, grantCsv } from '~/domain/open-data/package.server.ts'
 import { openDataSettings } from '~/domain/open-data/settings.server.ts'
 import { csvResponse } from '~/lib/csv.server.ts'
-import { db } from '~/lib/db.server.ts'
+import { bulkReadDb, db } from '~/lib/db.server.ts'
 import { env } from '~/lib/env.server.ts'
 
 /**
@@ -21,7 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="360giving.csv"' },
     lastModified: () => feedLastModified(db),
     make: async (_modified, signal) => {
-      const { columns, grants } = await grantCsv(db, settings, { signal })
+      const { columns, grants } = await grantCsv(bulkReadDb, settings, { signal })
       return csvResponse('360giving.csv', columns, grants).body!
     },
   })

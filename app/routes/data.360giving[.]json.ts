@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node'
 import { feedResponse } from '~/domain/open-data/feed-cache.server.ts'
 import { feedLastModified, packageHeader, packageJsonStream } from '~/domain/open-data/package.server.ts'
 import { openDataSettings } from '~/domain/open-data/settings.server.ts'
-import { db } from '~/lib/db.server.ts'
+import { bulkReadDb, db } from '~/lib/db.server.ts'
 import { env } from '~/lib/env.server.ts'
 
 /**
@@ -20,6 +20,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
     dataDir: env().DATA_DIR,
     headers: { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': 'inline; filename="360giving.json"' },
     lastModified: () => feedLastModified(db),
-    make: async (modified, signal) => packageJsonStream(db, settings, packageHeader(settings, { origin, modified }), { signal }),
+    make: async (modified, signal) => packageJsonStream(bulkReadDb, settings, packageHeader(settings, { origin, modified }), { signal }),
   })
 }
