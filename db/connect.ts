@@ -128,8 +128,8 @@ export function isPostgresUrl(url: string | undefined): url is string {
  * 'bulk-read' is for reading a whole table once, as the 360Giving files do (every published award): on the pages'
  * connection such a pass filled its 64 MB cache with rows read once, holding that memory and pushing out the indexes
  * the pages read on every request, so on SQLite it gets a connection of its own with a 2 MB cache (a national
- * export's peak memory 252 -> 180 MB, and no slower: each page of the table is read once anyway). PostgreSQL's cache is the server's, shared by every
- * connection, so there both are the same kind of pool.
+ * export's peak memory 252 -> about 180 MB, and no slower: each page of the table is read once anyway). PostgreSQL's
+ * cache is the server's, shared by every connection, so there both are the same kind of pool.
  */
 export type ConnectionUse = 'pages' | 'bulk-read'
 
