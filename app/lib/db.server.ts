@@ -29,9 +29,9 @@ function handle(): DatabaseHandle {
  */
 function bulkReadHandle(): DatabaseHandle {
   const main = handle()
-  const options = databaseOptionsFromEnv()
-  if (main.engine !== 'sqlite' || options.path === ':memory:') return main
-  globalThis.__commonpotBulkReadDb ??= createDatabase({ ...options, use: 'bulk-read' })
+  // The same file as the app's connection (its location); an in-memory database has no second connection to it.
+  if (main.engine !== 'sqlite' || main.location === ':memory:') return main
+  globalThis.__commonpotBulkReadDb ??= createDatabase({ path: main.location, use: 'bulk-read' })
   return globalThis.__commonpotBulkReadDb
 }
 

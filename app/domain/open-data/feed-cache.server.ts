@@ -235,10 +235,11 @@ async function makeCopy(db: Db, feed: FeedRequest, version: number, key: string)
  * file has gone since (a newer copy replaced it).
  */
 async function sendCopy(request: Request, feed: FeedRequest, etag: string, copy: KeptFeed): Promise<Response | null> {
-  const best = CODINGS.find((c) => accepts(request, c))
+  const taken = CODINGS.filter((c) => accepts(request, c))
+  const best = taken[0]
   if (best && !copy.encoded[best]) await copy.compressing[best]
   const headers = { ...feed.headers, ...validatorHeaders(etag, copy.lastModified) }
-  const coding = CODINGS.find((c) => copy.encoded[c] && accepts(request, c))
+  const coding = taken.find((c) => copy.encoded[c])
   if (coding) {
     const body = copy.encoded[coding]!
     return new Response(body, { headers: { ...headers, 'Content-Encoding': coding, 'Content-Length': String(body.byteLength) } })
