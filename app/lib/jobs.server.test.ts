@@ -99,7 +99,10 @@ describe('background jobs', () => {
     })
     const { job } = await enqueue('test.takeover', 1)
     const first = runNextJob(db)
-    await expect.poll(async () => (await getJob(db, job.id))!.status).toBe('running')
+    // Wait for the first runner to be inside its handler, not just for the claim: the claim is written before the
+    // runner reads the job back and calls the handler, and a second runner getting there first would take the pause.
+    await expect.poll(() => calls, { timeout: 10_000 }).toBe(1)
+    expect((await getJob(db, job.id))!.status).toBe('running')
     // Its heartbeat stops for long enough that the job is re-queued and a second runner takes it.
     const old = new Date(Date.now() - JOB_STALE_MS - 1000).toISOString()
     await db.updateTable('jobs').set({ updated_at: old }).where('id', '=', job.id).execute()
