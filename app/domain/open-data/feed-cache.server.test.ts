@@ -7,15 +7,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { sql, type KyselyPlugin, type OperationNode } from 'kysely'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { countedTables, tableRecorder } from '../../../tests/factories/change-counts.ts'
 import { createOpenDataScenario, type OpenDataScenario } from '../../../tests/factories/open-data.ts'
 import { engineOf } from '../../../db/connect.ts'
 import { db } from '~/lib/db.server.ts'
 import { createFund } from '../funds/funds.server.ts'
 import { recordRepayment } from '../payments/repayments.server.ts'
 import { ukToday } from '../places/places.server.ts'
-import { accepts, feedKey, feedResponse, keptFeedsSettled, openDataVersion, type FeedRequest } from './feed-cache.server.ts'
+import { openDataVersion } from '~/lib/kept-until-changed.server.ts'
+import { accepts, feedKey, feedResponse, keptFeedsSettled, type FeedRequest } from './feed-cache.server.ts'
 import { maxFundersPerGrant, publishedGrants } from './grants.server.ts'
 import { feedLastModified } from './package.server.ts'
 import { DEFAULT_OPEN_DATA_SETTINGS } from './settings.ts'
@@ -33,36 +35,6 @@ beforeAll(async () => {
 })
 afterAll(keptFeedsSettled)
 
-/** The tables named anywhere in the queries run through this plugin. */
-function tableRecorder(): { plugin: KyselyPlugin; tables: Set<string> } {
-  const tables = new Set<string>()
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return
-    const n = node as OperationNode & { table?: { identifier?: { name?: string } } }
-    if (n.kind === 'TableNode' && n.table?.identifier?.name) tables.add(n.table.identifier.name)
-    for (const value of Object.values(node)) walk(value)
-  }
-  return {
-    tables,
-    plugin: {
-      transformQuery: (args) => {
-        walk(args.node)
-        return args.node
-      },
-      transformResult: async (args) => args.result,
-    },
-  }
-}
-
-async function countedTables(): Promise<Set<string>> {
-  if (engineOf(db) === 'postgres') {
-    const rows = await sql<{ table: string }>`select distinct event_object_table as "table" from information_schema.triggers where trigger_name like 'open_data_%'`.execute(db)
-    return new Set(rows.rows.map((r) => r.table))
-  }
-  const rows = await sql<{ table: string }>`select distinct tbl_name as "table" from sqlite_master where type = 'trigger' and name like 'open_data_%'`.execute(db)
-  return new Set(rows.rows.map((r) => r.table))
-}
-
 describe('the open-data version', () => {
   test('counts a change to every table the 360Giving files are read from', async () => {
     const { plugin, tables } = tableRecorder()
@@ -71,7 +43,7 @@ describe('the open-data version', () => {
     await maxFundersPerGrant(reading)
     await feedLastModified(reading)
     expect([...tables]).toEqual(expect.arrayContaining(['awards', 'applications', 'organisations', 'tranches', 'award_repayments', 'funders']))
-    const counted = await countedTables()
+    const counted = await countedTables(db)
     expect([...tables].filter((t) => !counted.has(t))).toEqual([])
 
     const columns = new Map((await db.introspection.getTables()).map((t) => [t.name, t.columns[0]!.name]))

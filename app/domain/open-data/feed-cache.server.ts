@@ -29,16 +29,11 @@ import zlib from 'node:zlib'
 import { createReadableStreamFromReadable } from '@remix-run/node'
 import { temporaryNameFor, writeFileAtomically } from '~/lib/atomic-file.server.ts'
 import type { Db } from '~/lib/db.server.ts'
+import { openDataVersion } from '~/lib/kept-until-changed.server.ts'
 import type { OpenDataSettings } from './settings.ts'
 import { STANDARD_VERSION } from './three-sixty-giving.ts'
 
 export type FeedFormat = 'json' | 'csv'
-
-/** How many changes the database has counted to what the 360Giving files are made from. */
-export async function openDataVersion(db: Db): Promise<number> {
-  const row = await db.selectFrom('data_versions').select('version').where('name', '=', 'open_data').executeTakeFirstOrThrow()
-  return Number(row.version)
-}
 
 const BOOT_ID = process.env.COMMONPOT_BOOT_ID ?? crypto.randomUUID()
 

@@ -16,6 +16,7 @@ import { sql, type Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
 import { compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
+import { KeptUntilChanged, OPEN_DATA_VERSION, openDataVersion } from '~/lib/kept-until-changed.server.ts'
 import { ConflictError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence, penceFromDatabase } from '~/lib/money.ts'
 import { engineOf } from '../../../db/connect.ts'
@@ -325,13 +326,40 @@ function duePageQuery(db: Db, shape: DuePageShape, slot: SlotFor) {
     .orderBy('tranches.id', direction)
 }
 
-/** How many payments are due by today and their total, over the due ones' entries in the partial index. */
+/**
+ * How many payments are due by today and their total, over the due ones' entries in the partial index, with the
+ * open-data version read in the same statement (so the figures can be kept until it moves: keptDueTotals). It reads
+ * only tranches and awards, both counted by that version.
+ */
 function dueTotalsQuery(db: Db, slot: SlotFor) {
   return db
     .selectFrom(waitingTranches(db))
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('tranches.amount_pence').as('pence')])
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('tranches.amount_pence').as('pence'), OPEN_DATA_VERSION.as('version')])
     .where(ofAnAcceptedAward(db))
     .where('tranches.due_date', '<=', slot<string>('today'))
+}
+
+/**
+ * The count and total of payments due, by day, kept until the open-data version moves (~/lib/kept-until-changed):
+ * every change to a tranche or an award moves it, in the change's own transaction, so a kept total is never out of
+ * date. Counting them is most of what /finance costs the database (about 1.2 ms of PostgreSQL's time per view at
+ * national size, against a few hundredths of a millisecond to read the version).
+ */
+export const keptDueTotals = new KeptUntilChanged<{ count: number; totalPence: number }>()
+
+/** The statement that counts and totals the payments due by `today`, with the open-data version (dueTotalsQuery). */
+export function dueTotalsStatement(db: Db, today: string) {
+  return compiledOnce(dueTotalsQueries, db, 'totals', (slot) => dueTotalsQuery(db, slot), { today }, { onlySlots: true })
+}
+
+/** The count and total of payments due by `today`: kept ones while the version read now is theirs, else counted. */
+async function dueTotals(db: Db, today: string, version: Promise<number> | null): Promise<{ count: number; totalPence: number }> {
+  const kept = version === null ? undefined : keptDueTotals.get(db, today, await version)
+  if (kept) return { ...kept }
+  const row = (await db.executeQuery(dueTotalsStatement(db, today))).rows[0]!
+  const totals = { count: Number(row.n), totalPence: penceFromDatabase(row.pence, 'total due') }
+  keptDueTotals.keep(db, today, Number(row.version), totals)
+  return { ...totals }
 }
 
 type DuePageRow = Awaited<ReturnType<ReturnType<typeof duePageQuery>['execute']>>[number]
@@ -379,8 +407,9 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
   const asked = { today, cursorDate: cursor?.dueDate, cursorId: cursor?.id }
   const once = { onlySlots: true }
   const page = compiledOnce(duePageQueries, db, `${backwards ? 'backwards' : 'forwards'} ${shape.cursor ? 'from a cursor' : 'first'} ${limit}`, (slot) => duePageQuery(db, shape, slot), asked, once)
-  const totals = compiledOnce(dueTotalsQueries, db, 'totals', (slot) => dueTotalsQuery(db, slot), asked, once)
-  const [{ rows }, { rows: sums }] = await Promise.all([db.executeQuery(page), db.executeQuery(totals)])
+  // The version is read alongside the page; only when the totals kept for today are not of that version are they counted.
+  const version = db.isTransaction ? null : openDataVersion(db)
+  const [{ rows }, totals] = await Promise.all([db.executeQuery(page), dueTotals(db, today, version)])
   const more = rows.length > limit
   const shown = rows.slice(0, limit)
   if (backwards) shown.reverse()
@@ -390,8 +419,8 @@ export async function dueTranchesPage(db: Db, options: { today?: string; after?:
   const at = (t: DuePayment | undefined) => (t ? { dueDate: t.dueDate, id: t.id } : null)
   return {
     tranches,
-    count: Number(sums[0]!.n),
-    totalPence: penceFromDatabase(sums[0]!.pence, 'total due'),
+    count: totals.count,
+    totalPence: totals.totalPence,
     next: (backwards ? !!cursor : more) ? at(last) : null,
     previous: (backwards ? more : !!cursor) ? at(first) : null,
   }

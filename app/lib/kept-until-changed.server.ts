@@ -1,0 +1,67 @@
+/**
+ * Figures kept in this process until the database counts a change to what they were read from.
+ *
+ * The database keeps a count of changes (data_versions, migration 2026_11_22_170000): the 'open_data' row goes up,
+ * by trigger, whenever any row of awards, tranches, organisations, rounds, places, pots, contributions, funders,
+ * award_commitments and a few more is inserted, changed or deleted, committed in the same transaction as the change.
+ * The 360Giving files are kept by it (app/domain/open-data/feed-cache.server.ts); a figure read only from those
+ * tables can be kept by it too, such as the count and total of payments due.
+ *
+ * The rule that keeps a kept figure from ever being out of date:
+ * - the count is read IN THE SAME STATEMENT as the figure (`OPEN_DATA_VERSION` as one of its columns), so the two
+ *   come from one snapshot: a change committed between two statements could otherwise leave an old figure kept under
+ *   the new count;
+ * - a figure is used only while the count read for the request equals the one it was kept with;
+ * - nothing is kept, or used, inside a transaction: its own uncommitted writes have moved the count on SQLite (and will
+ *   move it at commit on PostgreSQL), and it may yet roll back;
+ * - the tables a kept figure's query reads are all counted (each user's tests check that, with the query's tables);
+ * - figures are kept per database handle (a test's database is not the app's), and the process's memory dies with
+ *   it, so a restored database (restores need the server stopped) never meets a figure read before.
+ */
+import { sql } from 'kysely'
+import { compiledOnce, compilableRaw, type CompiledQueries } from './compiled-once.server.ts'
+import type { Db } from './db.server.ts'
+
+/** The open-data change count as a column of another statement, so both are read from one snapshot. */
+export const OPEN_DATA_VERSION = sql<number>`(select version from data_versions where name = 'open_data')`
+
+const versionQueries: CompiledQueries<{ version: number }> = new Map()
+
+/** How many changes the database has counted to the tables the 360Giving files (and kept figures) are read from. */
+export async function openDataVersion(db: Db): Promise<number> {
+  const query = compiledOnce(versionQueries, db, 'open data version', () => compilableRaw(db, sql<{ version: number }>`select ${OPEN_DATA_VERSION} as version`), {})
+  const { rows } = await db.executeQuery(query)
+  return Number(rows[0]!.version)
+}
+
+/** The most keys one database keeps (a key is, say, a day): older ones are let go first. */
+const MAX_KEYS = 8
+
+/**
+ * Figures of one kind, each kept with the open-data version it was read with, per database handle and key (what else
+ * the figure depends on, such as today's date).
+ */
+export class KeptUntilChanged<V> {
+  readonly #kept = new WeakMap<object, Map<string, { version: number; value: V }>>()
+
+  /** The figure kept for `key` when it was read at `version`; undefined when none is, and always in a transaction. */
+  get(db: Db, key: string, version: number): V | undefined {
+    if (db.isTransaction) return undefined
+    const kept = this.#kept.get(db.getExecutor())?.get(key)
+    return kept && kept.version === version ? kept.value : undefined
+  }
+
+  /**
+   * Keeps `value` for `key`: `version` must have been read in the same statement as `value` (OPEN_DATA_VERSION).
+   * Nothing is kept in a transaction. The value is frozen, so no caller can change what the next one is given.
+   */
+  keep(db: Db, key: string, version: number, value: V): void {
+    if (db.isTransaction) return
+    const executor = db.getExecutor()
+    let byKey = this.#kept.get(executor)
+    if (!byKey) this.#kept.set(executor, (byKey = new Map()))
+    byKey.delete(key)
+    if (byKey.size >= MAX_KEYS) byKey.delete(byKey.keys().next().value!)
+    byKey.set(key, { version, value: Object.freeze(value) })
+  }
+}

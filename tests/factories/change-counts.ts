@@ -1,0 +1,52 @@
+/**
+ * For tests of figures kept until the open-data version moves (~/lib/kept-until-changed.server.ts): which tables a
+ * query reads, and which tables the version counts changes to.
+ */
+import { sql, type KyselyPlugin, type OperationNode } from 'kysely'
+import { engineOf } from '../../db/connect.ts'
+import type { Db } from '../../app/lib/db.server.ts'
+
+/** The tables named anywhere in the queries built through this plugin (`db.withPlugin(plugin)`). */
+export function tableRecorder(): { plugin: KyselyPlugin; tables: Set<string> } {
+  const tables = new Set<string>()
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return
+    const n = node as OperationNode & { table?: { identifier?: { name?: string } } }
+    if (n.kind === 'TableNode' && n.table?.identifier?.name) tables.add(n.table.identifier.name)
+    for (const value of Object.values(node)) walk(value)
+  }
+  return {
+    tables,
+    plugin: {
+      transformQuery: (args) => {
+        walk(args.node)
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    },
+  }
+}
+
+/** The tables whose every change moves the open-data version (they have its triggers). */
+export async function countedTables(db: Db): Promise<Set<string>> {
+  if (engineOf(db) === 'postgres') {
+    const rows = await sql<{ table: string }>`select distinct event_object_table as "table" from information_schema.triggers where trigger_name like 'open_data_%'`.execute(db)
+    return new Set(rows.rows.map((r) => r.table))
+  }
+  const rows = await sql<{ table: string }>`select distinct tbl_name as "table" from sqlite_master where type = 'trigger' and name like 'open_data_%'`.execute(db)
+  return new Set(rows.rows.map((r) => r.table))
+}
+
+/**
+ * The tables a statement's SQL reads from (`from` and `join`, subqueries included), checked against the database's
+ * tables so that a name that is not one (an alias, a misreading) fails loudly rather than passing as uncounted.
+ */
+export function tablesNamedIn(text: string, schema: readonly { name: string }[]): Set<string> {
+  const known = new Set(schema.map((t) => t.name))
+  const tables = new Set<string>()
+  for (const [, name] of text.matchAll(/\b(?:from|join)\s+"?([a-z_][a-z0-9_]*)"?/gi)) {
+    if (!known.has(name!)) throw new Error(`"${name}" is read from in the statement but is not a table`)
+    tables.add(name!)
+  }
+  return tables
+}
