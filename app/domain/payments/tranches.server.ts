@@ -393,9 +393,10 @@ function toDuePayment(row: DuePageRow, today: string): DuePayment {
 
 /**
  * One page of the payments due by `today` (sorted by due date, then id), keyset-paginated: the rows after `after`, or
- * the rows before `before` (at most `limit`), with the count and total of all of them. Two statements, each compiled
- * once: the page's rows with their facts (its ids read in order along the partial index and stopping at the limit,
- * each then looked up by key), and the count and total as one aggregate over the due ones' index entries.
+ * the rows before `before` (at most `limit`), with the count and total of all of them. Statements compiled once: the
+ * page's rows with their facts (its ids read in order along the partial index and stopping at the limit, each then
+ * looked up by key), the open-data version, and, only when the count and total kept for today are not of that
+ * version (keptDueTotals), the count and total as one aggregate over the due ones' index entries.
  */
 export async function dueTranchesPage(db: Db, options: { today?: string; after?: DueCursor | null; before?: DueCursor | null; limit?: number } = {}): Promise<DueTranchesPage> {
   const today = options.today ?? ukToday()
