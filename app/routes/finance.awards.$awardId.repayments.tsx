@@ -3,6 +3,7 @@ import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { RadioGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SelectField, SubmitButton, TextArea, TextField } from '~/components/forms.tsx'
@@ -26,7 +27,7 @@ const LABELS = { kind: 'Kind', amount: 'Amount received', receivedOn: 'Date rece
 const RepaymentSchema = z.object({
   kind: z.enum(['repayment', 'clawback'], { required_error: 'Choose whether this is a repayment or a clawback', invalid_type_error: 'Choose whether this is a repayment or a clawback' }),
   amount: moneyField({ label: 'amount received', min: 1 }),
-  receivedOn: z.string({ required_error: 'Enter the date the money arrived' }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD, like 2027-01-31'),
+  receivedOn: z.string({ required_error: 'Enter the date the money arrived' }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD, like 2027-01-31').refine(notAnImpossibleDate, 'Enter a real date, like 2027-01-31'),
   trancheId: idField().optional(),
   reason: z.string({ required_error: 'Say why the money came back' }).trim().min(1, 'Say why the money came back').max(2000, 'The reason must be 2,000 characters or fewer'),
   idempotencyKey: z.string({ required_error: 'The form is missing its key: reload the page and try again' }).min(1).max(100),

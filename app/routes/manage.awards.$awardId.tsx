@@ -3,6 +3,7 @@ import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { RadioGroup } from '~/components/choice-fields.tsx'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, FieldError, SubmitButton, TextArea, TextField } from '~/components/forms.tsx'
@@ -25,7 +26,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 /** Rows of the instalment table offered without JavaScript; blank rows are ignored. */
 const INSTALMENT_ROWS = 6
 
-const date = (what: string) => z.string({ required_error: `Enter ${what}` }).regex(/^\d{4}-\d{2}-\d{2}$/, `Enter ${what} as a date, like 2027-04-01`)
+const date = (what: string) => z.string({ required_error: `Enter ${what}` }).regex(/^\d{4}-\d{2}-\d{2}$/, `Enter ${what} as a date, like 2027-04-01`).refine(notAnImpossibleDate, `Enter ${what} as a real date, like 2027-04-01`)
 
 const InstalmentRow = z.object({
   amount: moneyField({ label: 'amount', required: false }),

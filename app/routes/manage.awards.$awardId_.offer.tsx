@@ -1,5 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { issueOffer, OfferInputError, OfferNotReadyError } from '~/domain/awards/offers.server.ts'
 import { AwardNotFoundError } from '~/domain/awards/terms.server.ts'
@@ -9,7 +10,7 @@ import { notFound, requirePermission } from '~/lib/guards.server.ts'
 import { setFlash } from '~/lib/session.server.ts'
 import { idParam } from '~/lib/ids.ts'
 
-const IssueSchema = z.object({ respondBy: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/).optional().or(z.literal('')) })
+const IssueSchema = z.object({ respondBy: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/).refine(notAnImpossibleDate).optional().or(z.literal('')) })
 
 function awardIdOf(param: string | undefined): number {
   return idParam(param)

@@ -3,6 +3,7 @@ import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SubmitButton, TextField } from '~/components/forms.tsx'
 import { offerProgressLabel } from '~/domain/awards/offer-labels.ts'
@@ -22,6 +23,7 @@ const SendSchema = z.object({
     .string()
     .trim()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the reply-by date as a date, like 2027-01-31')
+    .refine(notAnImpossibleDate, 'Enter the reply-by date as a real date, like 2027-01-31')
     .optional(),
   idempotencyKey: z.string().min(1).max(100),
 })

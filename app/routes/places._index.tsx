@@ -4,6 +4,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { placesValidOn, ukToday } from '~/domain/places/places.server.ts'
+import { isCalendarDate } from '~/lib/calendar-date.ts'
 import { db } from '~/lib/db.server.ts'
 import { getOptionalUser } from '~/lib/guards.server.ts'
 
@@ -13,7 +14,7 @@ const QuerySchema = z.object({
   on: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)))
+    .refine(isCalendarDate)
     .optional(),
 })
 

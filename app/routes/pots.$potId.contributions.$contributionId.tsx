@@ -3,6 +3,7 @@ import { parseWithZod } from '~/lib/form-submission.ts'
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { GeneralErrorBoundary } from '~/components/error-boundary.tsx'
 import { ErrorSummary, SubmitButton, TextArea, TextField } from '~/components/forms.tsx'
 import { ContributionInputError, ReceiptExceedsPledgeError, recordReceipt } from '~/domain/budgets/contributions.server.ts'
@@ -21,7 +22,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 const ReceiptSchema = z.object({
   amount: moneyField({ label: 'amount received', min: 1 }),
-  receivedOn: z.string({ required_error: 'Enter the date the money arrived' }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD, like 2026-04-03'),
+  receivedOn: z.string({ required_error: 'Enter the date the money arrived' }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter the date as YYYY-MM-DD, like 2026-04-03').refine(notAnImpossibleDate, 'Enter a real date, like 2026-04-03'),
   reference: z.string({ required_error: 'Enter the payment reference' }).trim().min(1, 'Enter the payment reference').max(100, 'The reference must be 100 characters or fewer'),
   overPledgeReason: z.string().trim().max(500, 'The reason must be 500 characters or fewer').optional(),
   idempotencyKey: z.string().min(1).max(100),

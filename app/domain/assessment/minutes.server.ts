@@ -9,6 +9,7 @@ import type { Transaction } from 'kysely'
 import type { DB } from '../../../db/schema.ts'
 import type { PdfData } from '~/lib/pdf.server.ts'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { isCalendarDate } from '~/lib/calendar-date.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError } from '~/lib/errors.ts'
 import { formatPence } from '~/lib/money.ts'
@@ -34,11 +35,6 @@ export interface Attendee extends AttendeeInput {
   id: number
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
-
-function isRealDate(value: string): boolean {
-  return DATE.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) === value
-}
 
 /** Which of these user ids have an account (an id past any integer column is nobody's, and is not asked about). */
 async function knownUserIds(trx: Transaction<DB>, ids: number[]): Promise<Set<number>> {
@@ -65,7 +61,7 @@ export async function setAttendees(trx: Transaction<DB>, actorUserId: number, ro
   const stranger = rows.findIndex((a) => a.userId !== null && !known.has(a.userId))
   if (stranger >= 0) throw new AttendeesInputError(`attendees[${stranger}].name`, `We could not find ${rows[stranger]!.name}’s account: remove the row and type their name in a blank one`)
   const heldOn = options.panelHeldOn === undefined ? round.panelHeldOn : options.panelHeldOn?.trim() || null
-  if (heldOn !== null && !isRealDate(heldOn)) throw new AttendeesInputError('panelHeldOn', 'Enter the date the panel met, like 2027-02-14')
+  if (heldOn !== null && !isCalendarDate(heldOn)) throw new AttendeesInputError('panelHeldOn', 'Enter the date the panel met, like 2027-02-14')
   const before = await listAttendees(trx, roundId)
   await trx.deleteFrom('panel_attendees').where('round_id', '=', roundId).execute()
   for (const a of rows) await trx.insertInto('panel_attendees').values({ round_id: roundId, user_id: a.userId, name: a.name, role: a.role }).execute()

@@ -4,6 +4,7 @@
  * and on the server.
  */
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { moneyField } from '~/lib/money.ts'
 import type { ScheduleInput } from './schedule.ts'
 
@@ -31,7 +32,7 @@ export const VariationSchema = z
       .array(
         z.object({
           amount: moneyField({ label: 'payment amount', required: false, min: 1 }),
-          dueDate: z.string().trim().regex(DATE, 'Enter the date as YYYY-MM-DD, like 2027-04-01').optional(),
+          dueDate: z.string().trim().regex(DATE, 'Enter the date as YYYY-MM-DD, like 2027-04-01').refine(notAnImpossibleDate, 'Enter a real date, like 2027-04-01').optional(),
           gate: z.enum(VARIATION_GATES).default('date'),
         }),
       )

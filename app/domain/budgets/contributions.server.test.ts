@@ -145,6 +145,12 @@ describe('contributions', () => {
     const base = { contributionId: contribution.id, amountPence: 50, receivedOn: '2026-04-03', reference: 'x', idempotencyKey: 'k' }
     await expect(tx((trx) => recordReceipt(trx, actorId, { ...base, amountPence: -5 }))).rejects.toMatchObject({ field: 'amount' })
     await expect(tx((trx) => recordReceipt(trx, actorId, { ...base, receivedOn: '3 April' }))).rejects.toMatchObject({ field: 'receivedOn' })
+    // Shaped like a date but not on the calendar (2026 is not a leap year): found by the hostile-input property test.
+    for (const receivedOn of ['2026-02-29', '2026-04-31']) {
+      await expect(tx((trx) => recordReceipt(trx, actorId, { ...base, receivedOn }))).rejects.toMatchObject({ field: 'receivedOn' })
+    }
+    const receipts = await h.db.selectFrom('contribution_receipts').select('id').where('contribution_id', '=', contribution.id).execute()
+    expect(receipts).toEqual([])
     await expect(tx((trx) => recordReceipt(trx, actorId, { ...base, reference: ' ' }))).rejects.toMatchObject({ field: 'reference' })
   })
 })

@@ -5,6 +5,7 @@
  */
 import type { Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { isCalendarDate } from '~/lib/calendar-date.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { MAX_PENCE, formatPence } from '~/lib/money.ts'
@@ -17,7 +18,6 @@ import { IdempotencyKeyReusedError, ensureAccount, postEntries, type PostEntryIn
 import { getPot, PotStatusError } from './pots.server.ts'
 import { ConditionsSchema, NO_CONDITIONS, findContradictions, parseConditions, type Conditions } from './ring-fence.ts'
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 /** A value the contribution or receipt form should have caught; names its form field. */
 export class ContributionInputError extends DomainError {
@@ -97,7 +97,7 @@ async function validateConditions(trx: Transaction<DB>, conditions: Conditions, 
 function validateInstalments(pledgedPence: number, instalments: InstalmentInput[]): void {
   if (instalments.length === 0) throw new ContributionInputError('instalments', 'Add at least one instalment')
   instalments.forEach((line, i) => {
-    if (!DATE.test(line.dueDate) || Number.isNaN(Date.parse(`${line.dueDate}T00:00:00Z`))) {
+    if (!isCalendarDate(line.dueDate)) {
       throw new ContributionInputError(`instalments[${i}].dueDate`, `Enter the date instalment ${i + 1} is due`)
     }
     assertMoney(`instalments[${i}].amount`, line.amountPence, `the amount of instalment ${i + 1}`)
@@ -286,8 +286,8 @@ export interface RecordReceiptResult {
 
 function validateReceipt(input: RecordReceiptInput): void {
   assertMoney('amount', input.amountPence, 'the amount received')
-  if (!DATE.test(input.receivedOn) || Number.isNaN(Date.parse(`${input.receivedOn}T00:00:00Z`))) {
-    throw new ContributionInputError('receivedOn', 'Enter the date the money arrived')
+  if (!isCalendarDate(input.receivedOn)) {
+    throw new ContributionInputError('receivedOn', 'Enter the date the money arrived as a real date, like 2027-01-31')
   }
   if (input.reference.trim() === '') throw new ContributionInputError('reference', 'Enter the payment reference')
   if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > 200) throw new ContributionInputError('idempotencyKey', 'The form has expired: reload it and try again')

@@ -14,6 +14,7 @@
  *   it caps the split rather than making an award ineligible.
  */
 import { z } from 'zod'
+import { notAnImpossibleDate } from '~/lib/calendar-date.ts'
 import { formatPence, percentOfPence } from '~/lib/money.ts'
 import { parseFinancialYear } from './financial-year.ts'
 import { idField } from '~/lib/ids.ts'
@@ -50,7 +51,7 @@ export const ConditionsSchema = z
     outcomeAreas: z.array(z.enum(OUTCOME_AREAS)).nullable().default(null),
     fundIds: ids,
     roundIds: ids,
-    spendBy: z.string().regex(DATE, 'Enter the spend-by date as YYYY-MM-DD').nullable().default(null),
+    spendBy: z.string().regex(DATE, 'Enter the spend-by date as YYYY-MM-DD').refine(notAnImpossibleDate, 'Enter the spend-by date as a real date, like 2027-03-31').nullable().default(null),
     maxSharePercent: z.number().int().nullable().default(null),
   })
   .strict()

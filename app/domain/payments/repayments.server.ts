@@ -10,9 +10,9 @@
  * repayments); against one tranche, no more than that tranche. A repeated form (same idempotency key) returns the
  * first record.
  */
-import { isValid, parseISO } from 'date-fns'
 import type { Transaction } from 'kysely'
 import { recordAudit } from '~/lib/audit.server.ts'
+import { isCalendarDate } from '~/lib/calendar-date.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { ConflictError, DomainError, NotFoundError } from '~/lib/errors.ts'
 import { allocateByWeights, formatPence } from '~/lib/money.ts'
@@ -144,7 +144,7 @@ function checkInput(input: RecordRepaymentInput): { reason: string; key: string 
   const reason = input.reason.trim()
   if (!reason) throw new RepaymentInputError('reason', input.kind === 'clawback' ? 'Say why the money is being clawed back' : 'Say why the money was repaid')
   if (reason.length > 2000) throw new RepaymentInputError('reason', 'The reason must be 2,000 characters or fewer')
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.receivedOn) || !isValid(parseISO(input.receivedOn))) throw new RepaymentInputError('receivedOn', 'Enter the date the money arrived as a real date, like 2027-01-31')
+  if (!isCalendarDate(input.receivedOn)) throw new RepaymentInputError('receivedOn', 'Enter the date the money arrived as a real date, like 2027-01-31')
   if (input.receivedOn > ukToday()) throw new RepaymentInputError('receivedOn', 'The date the money arrived cannot be in the future')
   return { reason, key }
 }
