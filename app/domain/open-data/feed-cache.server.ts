@@ -231,11 +231,14 @@ async function makeCopy(db: Db, feed: FeedRequest, version: number, key: string)
     await fsp.rm(temporary, { force: true })
   }
   const entry: KeptFeed = { key, file: files.file, bytes, lastModified, encoded: {}, compressing: {} }
-  kept.set(feed.format, entry)
-  await removeOthers(dir, feed.format, key)
-  // One coding after the other, best first (each takes most of a core for a second at national size).
+  // One coding after the other, best first (each takes most of a core for a second at national size). Begun before
+  // the entry is published in `kept`, so a download that finds it there always finds the compressions to wait for
+  // (published first, a download arriving while older copies were removed was sent the file uncompressed).
+  // removeOthers spares their temporary files: they are named after this key's.
   let previous = Promise.resolve()
   for (const coding of CODINGS) previous = entry.compressing[coding] = track(previous.then(() => compressKept(entry, files, coding)))
+  kept.set(feed.format, entry)
+  await removeOthers(dir, feed.format, key)
   return entry
 }
 
