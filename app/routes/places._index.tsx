@@ -11,11 +11,8 @@ import { getOptionalUser } from '~/lib/guards.server.ts'
 export const meta: MetaFunction = () => [{ title: 'Places – Commonpot' }]
 
 const QuerySchema = z.object({
-  on: z
-    .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/)
-    .refine(isCalendarDate)
-    .optional(),
+  // isCalendarDate checks the YYYY-MM-DD shape as well as the day.
+  on: z.string().refine(isCalendarDate).optional(),
 })
 
 /** GET /places?on=YYYY-MM-DD: the integrated care boards in force on a date (today by default). Public reference data. */

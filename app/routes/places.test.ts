@@ -20,6 +20,8 @@ describe('/places', () => {
     expect((await after.json()).places).toHaveLength(36)
     const bad = await respond(() => placesLoader({ request: new Request('http://localhost/places?on=31-03-2026'), params: {}, context }))
     expect(bad.status).toBe(400)
+    const offTheCalendar = await respond(() => placesLoader({ request: new Request('http://localhost/places?on=2026-02-29'), params: {}, context }))
+    expect(offTheCalendar.status).toBe(400)
   })
 
   test('a place page shows its successors and the split rule', async () => {
