@@ -5,8 +5,9 @@
  */
 import { redirect } from '@remix-run/node'
 import { sql, type Kysely } from 'kysely'
-import { engineOf, prepared } from '../../db/connect.ts'
+import { engineOf } from '../../db/connect.ts'
 import type { DB } from '../../db/schema.ts'
+import { compiledOnce, type CompiledQueries, type SlotFor } from './compiled-once.server.ts'
 import { db } from './db.server.ts'
 import { permissionsFor, requires2fa, ROLES, type Permission, type Role } from './policy.ts'
 import { hashToken, readSessionToken } from './session.server.ts'
@@ -78,13 +79,23 @@ function jsonRows<T>(value: unknown): T[] {
   return (typeof value === 'string' ? JSON.parse(value) : value ?? []) as T[]
 }
 
-/**
- * The user behind a cookie token in ONE round trip: the live session (not revoked, not expired — the same test as
- * findLiveSession), its user, their role grants and their memberships, the last two as JSON arrays. Every signed-in
- * request pays for this, and on PostgreSQL each round trip costs about as much CPU as the query itself (so it is also
- * kept prepared there: a unique token and a user id, the same plan for every parameter).
- */
-export async function findSessionUser(database: Kysely<DB>, token: string): Promise<CurrentUser | null> {
+/** The session-and-user statement, compiled once for each engine (sessionUserQuery). */
+const sessionUserQueries: CompiledQueries<SessionUserRow> = new Map()
+
+interface SessionUserRow {
+  session_id: number
+  second_factor_at: string | null
+  id: number
+  email: string
+  name: string
+  totp_enabled_at: string | null
+  anonymised_at: string | null
+  grants: unknown
+  memberships: unknown
+}
+
+/** The live session with this token hash at `now`, its user, and their grants and memberships as JSON arrays. */
+function sessionUserQuery(database: Kysely<DB>, slot: SlotFor) {
   const postgres = engineOf(database) === 'postgres'
   const grants = postgres
     ? sql<unknown>`(select coalesce(json_agg(json_build_array(g.role, g.funder_id)), '[]'::json) from user_roles g where g.user_id = users.id)`
@@ -92,15 +103,26 @@ export async function findSessionUser(database: Kysely<DB>, token: string): Prom
   const memberships = postgres
     ? sql<unknown>`(select coalesce(json_agg(json_build_array(m.organisation_id, m.role)), '[]'::json) from memberships m where m.user_id = users.id)`
     : sql<unknown>`(select json_group_array(json_array(m.organisation_id, m.role)) from memberships m where m.user_id = users.id)`
-  const query = database
+  return database
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['sessions.id as session_id', 'sessions.second_factor_at', 'users.id', 'users.email', 'users.name', 'users.totp_enabled_at', 'users.anonymised_at'])
     .select([grants.as('grants'), memberships.as('memberships')])
-    .where('sessions.token_hash', '=', hashToken(token))
+    .where('sessions.token_hash', '=', slot<string>('tokenHash'))
     .where('sessions.revoked_at', 'is', null)
-    .where('sessions.expires_at', '>', new Date().toISOString())
-  const [row] = (await database.executeQuery(prepared(query))).rows
+    .where('sessions.expires_at', '>', slot<string>('now'))
+}
+
+/**
+ * The user behind a cookie token in ONE round trip: the live session (not revoked, not expired — the same test as
+ * findLiveSession), its user, their role grants and their memberships, the last two as JSON arrays. Every signed-in
+ * request pays for this, and on PostgreSQL each round trip costs about as much CPU as the query itself (so it is also
+ * kept prepared there: a unique token and a user id, the same plan for every parameter). The statement is built and
+ * compiled once (compiledOnce): building it with Kysely on every request cost more than running it on SQLite.
+ */
+export async function findSessionUser(database: Kysely<DB>, token: string): Promise<CurrentUser | null> {
+  const query = compiledOnce(sessionUserQueries, database, 'session user', (slot) => sessionUserQuery(database, slot), { tokenHash: hashToken(token), now: new Date().toISOString() }, { onlySlots: true })
+  const [row] = (await database.executeQuery(query)).rows
   if (!row || row.anonymised_at) return null
   return currentUserOf(
     { id: row.session_id, second_factor_at: row.second_factor_at },
