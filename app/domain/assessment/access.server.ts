@@ -8,13 +8,14 @@
  * anything shaped like an email address or a UK phone number. It cannot recognise other people's names written into
  * answers, nor the contents of uploaded files (their names are redacted, not what is inside them).
  */
-import type { ExpressionBuilder } from 'kysely'
-import { engineOf, prepared } from '../../../db/connect.ts'
+import { sql, type ExpressionBuilder } from 'kysely'
+import { engineOf } from '../../../db/connect.ts'
 import type { DB } from '../../../db/schema.ts'
 import { answerLines, isVisible, type AnswerLine } from '~/domain/applications/answers.ts'
 import { budgetOf, getApplication } from '~/domain/applications/applications.server.ts'
 import type { BudgetSummary } from '~/domain/applications/budget.ts'
 import { legalTypeLabel } from '~/domain/organisations/identifiers.ts'
+import { compiledOnce, type CompiledQueries } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 
@@ -264,12 +265,16 @@ export interface AssessorQueuePage {
  * prepared on PostgreSQL (db/connect.ts): read by assessor on every view, the same plan for any.
  */
 async function assessorQueueRounds(db: Db, userId: number): Promise<{ summary: AssessorQueueRound[]; blind: Set<number> }> {
-  const { rows } = await db.executeQuery(prepared(engineOf(db) === 'postgres' ? countsBySeat(db, userId) : countsByRound(db, userId)))
+  const query = compiledOnce(queueRoundQueries, db, 'rounds', (slot) => (engineOf(db) === 'postgres' ? countsBySeat(db, slot<number>('userId')) : countsByRound(db, slot<number>('userId'))), { userId })
+  const { rows } = await db.executeQuery(query)
   return {
     summary: rows.map((r) => ({ roundId: r.id, roundTitle: r.title, isChair: r.is_chair === 1, bids: Number(r.bids), toDo: Number(r.to_do) })),
     blind: new Set(rows.filter((r) => r.blind_review === 1).map((r) => r.id)),
   }
 }
+
+/** The queue's statements, built and compiled once for each engine and shape (building them cost more than running them). */
+const queueRoundQueries: CompiledQueries<{ id: number; title: string; blind_review: number; is_chair: number; bids: number | string; to_do: number | string }> = new Map()
 
 /** Of the assessor's assessments, how many and how many are still to score (assigned or in draft). */
 function bidCounts(eb: ExpressionBuilder<DB, 'assessments'>) {
@@ -326,29 +331,43 @@ function countsBySeat(db: Db, userId: number) {
 
 type QueueBid = AssessorRound['assessments'][number]
 
+const roundBidQueries: CompiledQueries<{ id: number; status: QueueBid['status']; weighted_score_milli: number | null; application_id: number; reference: string; title: string; organisation_name: string | null }> = new Map()
+
 /**
  * The assessor's bids in one round, in bid order from `from` (exclusive), at most `limit`. In a blind-review round the
  * title is redacted (a bid's title often starts with its organisation's name), so only there is each bid's organisation
  * looked up, by its key (PostgreSQL would hash every organisation for a join).
  */
 async function assessorRoundBids(db: Db, userId: number, roundId: number, blind: boolean, from: { past: '<' | '>'; id: number } | null, direction: 'asc' | 'desc', limit: number): Promise<QueueBid[]> {
-  let query = db
-    .selectFrom('assessments')
-    .innerJoin('applications', 'applications.id', 'assessments.application_id')
-    .select(['assessments.id', 'assessments.status', 'assessments.weighted_score_milli', 'applications.id as application_id', 'applications.reference', 'applications.title'])
-    .$if(blind, (q) =>
-      q.select((eb) => eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().$notNull().as('organisation_name')),
-    )
-    .where('assessments.assessor_user_id', '=', userId)
-    .where('applications.round_id', '=', roundId)
-  if (from) query = query.where('assessments.application_id', from.past, from.id)
   // Kept prepared on PostgreSQL: a fixed shape for each kind of page, read along the assessor's and the round's indexes.
-  const { rows } = await db.executeQuery(prepared(query.orderBy('assessments.application_id', direction).limit(limit)))
+  const query = compiledOnce(
+    roundBidQueries,
+    db,
+    `${blind ? 'blind' : 'open'} ${from?.past ?? 'first'} ${direction}`,
+    (slot) => {
+      let q = db
+        .selectFrom('assessments')
+        .innerJoin('applications', 'applications.id', 'assessments.application_id')
+        .select(['assessments.id', 'assessments.status', 'assessments.weighted_score_milli', 'applications.id as application_id', 'applications.reference', 'applications.title'])
+        .select((eb) =>
+          blind
+            ? eb.selectFrom('organisations').select('organisations.name').whereRef('organisations.id', '=', 'applications.organisation_id').$asScalar().as('organisation_name')
+            : sql<string | null>`null`.as('organisation_name'),
+        )
+        .where('assessments.assessor_user_id', '=', slot<number>('userId'))
+        .where('applications.round_id', '=', slot<number>('roundId'))
+      if (from) q = q.where('assessments.application_id', from.past, slot<number>('fromId'))
+      return q.orderBy('assessments.application_id', direction).limit(slot<number>('limit'))
+    },
+    { userId, roundId, fromId: from?.id ?? null, limit },
+    { onlySlots: true },
+  )
+  const { rows } = await db.executeQuery(query)
   return rows.map((r) => ({
     id: r.id,
     applicationId: r.application_id,
     reference: r.reference,
-    title: blind ? redactorFor([r.organisation_name])(r.title) : r.title,
+    title: blind ? redactorFor([r.organisation_name ?? ''])(r.title) : r.title,
     status: r.status,
     weightedScoreMilli: r.weighted_score_milli === null ? null : Number(r.weighted_score_milli),
   }))

@@ -3,12 +3,16 @@
  * organisations, their assignments, their funder. Later capabilities add panels here.
  */
 import { sql } from 'kysely'
-import { engineOf, prepared } from '../../../db/connect.ts'
+import { engineOf } from '../../../db/connect.ts'
+import { compiledOnce, KEPT_LIST_LENGTH, type CompiledQueries } from '~/lib/compiled-once.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { jsonList, jsonRows } from '~/lib/json-list.server.ts'
 import { bankDetailsToCheckCount } from '../payments/bank-details.server.ts'
 import { countPayableTranches } from '../payments/tranches.server.ts'
 import { countReturnsByView } from '../returns/review.server.ts'
+
+/** The applicant overview's statement, compiled once for each number of organisations (applicantOverview). */
+const applicantOverviewQueries: CompiledQueries<{ organisations: unknown; applications: unknown }> = new Map()
 
 /**
  * An applicant's organisations and their 20 latest applications, in one query: each list is built as JSON by the
@@ -18,34 +22,44 @@ import { countReturnsByView } from '../returns/review.server.ts'
  */
 export async function applicantOverview(db: Db, user: { id: number; organisationIds: readonly number[] }) {
   const engine = engineOf(db)
-  const query = db.selectNoFrom((eb) => [
-    jsonList(
-      engine,
-      eb
-        .selectFrom('memberships')
-        .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
-        .leftJoin('places', 'places.id', 'organisations.place_id')
-        .select(['organisations.id', 'organisations.name', 'memberships.role', 'places.name as place_name'])
-        .where('memberships.user_id', '=', user.id),
-      ['id', 'name', 'role', 'place_name'],
-      [['name', 'asc']],
-    ).as('organisations'),
-    user.organisationIds.length === 0
-      ? sql<unknown>`null`.as('applications')
-      : jsonList(
+  const memberOf = user.organisationIds.length
+  // Built and compiled once for each number of organisations (building it cost more than running it).
+  const query = compiledOnce(
+    applicantOverviewQueries,
+    db,
+    `${memberOf}`,
+    (slot) =>
+      db.selectNoFrom((eb) => [
+        jsonList(
           engine,
           eb
-            .selectFrom('applications')
-            .innerJoin('rounds', 'rounds.id', 'applications.round_id')
-            .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as round_title'])
-            .where('applications.organisation_id', 'in', user.organisationIds)
-            .orderBy('applications.id', 'desc')
-            .limit(20),
-          ['id', 'reference', 'title', 'status', 'round_title'],
-          [['id', 'desc']],
-        ).as('applications'),
-  ])
-  const [row] = (await db.executeQuery(prepared(query))).rows
+            .selectFrom('memberships')
+            .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+            .leftJoin('places', 'places.id', 'organisations.place_id')
+            .select(['organisations.id', 'organisations.name', 'memberships.role', 'places.name as place_name'])
+            .where('memberships.user_id', '=', slot<number>('userId')),
+          ['id', 'name', 'role', 'place_name'],
+          [['name', 'asc']],
+        ).as('organisations'),
+        memberOf === 0
+          ? sql<unknown>`null`.as('applications')
+          : jsonList(
+              engine,
+              eb
+                .selectFrom('applications')
+                .innerJoin('rounds', 'rounds.id', 'applications.round_id')
+                .select(['applications.id', 'applications.reference', 'applications.title', 'applications.status', 'rounds.title as round_title'])
+                .where(sql<boolean>`applications.organisation_id in (${slot.list('organisationIds', memberOf)})`)
+                .orderBy('applications.id', 'desc')
+                .limit(20),
+              ['id', 'reference', 'title', 'status', 'round_title'],
+              [['id', 'desc']],
+            ).as('applications'),
+      ]),
+    { userId: user.id, organisationIds: user.organisationIds },
+    { prepared: memberOf <= KEPT_LIST_LENGTH },
+  )
+  const [row] = (await db.executeQuery(query)).rows
   return {
     organisations: jsonRows<[number, string, string, string | null]>(row?.organisations).map(([id, name, role, placeName]) => ({ id, name, role, placeName })),
     applications: jsonRows<[number, string, string, string, string]>(row?.applications).map(([id, reference, title, status, roundTitle]) => ({ id, reference, title, status, roundTitle })),
