@@ -1,16 +1,19 @@
 /**
  * Figures kept in this process until the database counts a change to what they were read from.
  *
- * The database keeps a count of changes (data_versions, migration 2026_11_22_170000): the 'open_data' row goes up,
- * by trigger, whenever any row of awards, tranches, organisations, rounds, places, pots, contributions, funders,
- * award_commitments and a few more is inserted, changed or deleted, committed in the same transaction as the change.
- * The 360Giving files are kept by it (app/domain/open-data/feed-cache.server.ts); a figure read only from those
- * tables can be kept by it too, such as the count and total of payments due.
+ * The database keeps counts of changes (data_versions), each moved by triggers in the same transaction as the change:
+ * - 'open_data' (migration 2026_11_22_170000) goes up whenever any row of awards, tranches, organisations, rounds,
+ *   places, pots, contributions, funders, award_commitments and a few more is inserted, changed or deleted. The
+ *   360Giving files are kept by it (app/domain/open-data/feed-cache.server.ts); a figure read only from those tables
+ *   can be kept by it too, such as the count and total of payments due.
+ * - 'statistics' (migration 2026_11_23_010000) goes up with every change to what the public round statistics read:
+ *   rounds, funds, round_stats, panel_decisions, awards, places, organisations, and applications added, removed or
+ *   changed in a column the statistics read. The first page of /stats is kept by it.
  *
  * The rule that keeps a kept figure from ever being out of date:
- * - the count is read IN THE SAME STATEMENT as the figure (`OPEN_DATA_VERSION` as one of its columns), so the two
- *   come from one snapshot: a change committed between two statements could otherwise leave an old figure kept under
- *   the new count;
+ * - the count is read IN THE SAME STATEMENT as the figure (`OPEN_DATA_VERSION` or `STATISTICS_VERSION` as one of its
+ *   columns), so the two come from one snapshot: a change committed between two statements could otherwise leave an
+ *   old figure kept under the new count;
  * - a figure is used only while the count read for the request equals the one it was kept with;
  * - nothing is kept, or used, inside a transaction: its own uncommitted writes have moved the count on SQLite (and will
  *   move it at commit on PostgreSQL), and it may yet roll back;
@@ -22,24 +25,40 @@ import { sql } from 'kysely'
 import { compiledOnce, compilableRaw, type CompiledQueries } from './compiled-once.server.ts'
 import type { Db } from './db.server.ts'
 
-/** The open-data change count as a column of another statement, so both are read from one snapshot. */
-export const OPEN_DATA_VERSION = sql<number>`(select version from data_versions where name = 'open_data')`
+/** The counts of changes the database keeps (data_versions rows). */
+export type DataVersionName = 'open_data' | 'statistics'
+
+/** A count of changes as a column of another statement, so both are read from one snapshot. */
+function versionColumn(name: DataVersionName) {
+  return sql<number>`(select version from data_versions where name = ${sql.lit(name)})`
+}
+
+/** The open-data change count as a column of another statement. */
+export const OPEN_DATA_VERSION = versionColumn('open_data')
+
+/** The statistics change count as a column of another statement. */
+export const STATISTICS_VERSION = versionColumn('statistics')
 
 const versionQueries: CompiledQueries<{ version: number }> = new Map()
 
-/** How many changes the database has counted to the tables the 360Giving files (and kept figures) are read from. */
-export async function openDataVersion(db: Db): Promise<number> {
-  const query = compiledOnce(versionQueries, db, 'open data version', () => compilableRaw(db, sql<{ version: number }>`select ${OPEN_DATA_VERSION} as version`), {})
+/** How many changes the database has counted to the tables the named count covers. */
+export async function dataVersion(db: Db, name: DataVersionName): Promise<number> {
+  const query = compiledOnce(versionQueries, db, name, () => compilableRaw(db, sql<{ version: number }>`select ${versionColumn(name)} as version`), {})
   const { rows } = await db.executeQuery(query)
   return Number(rows[0]!.version)
+}
+
+/** How many changes the database has counted to the tables the 360Giving files (and kept figures) are read from. */
+export function openDataVersion(db: Db): Promise<number> {
+  return dataVersion(db, 'open_data')
 }
 
 /** The most keys one database keeps (a key is, say, a day): older ones are let go first. */
 const MAX_KEYS = 8
 
 /**
- * Figures of one kind, each kept with the open-data version it was read with, per database handle and key (what else
- * the figure depends on, such as today's date).
+ * Figures of one kind, each kept with the version (of one count of changes) it was read with, per database handle and
+ * key (what else the figure depends on, such as today's date).
  */
 export class KeptUntilChanged<V> {
   readonly #kept = new WeakMap<object, Map<string, { version: number; value: V }>>()
@@ -52,7 +71,8 @@ export class KeptUntilChanged<V> {
   }
 
   /**
-   * Keeps `value` for `key`: `version` must have been read in the same statement as `value` (OPEN_DATA_VERSION).
+   * Keeps `value` for `key`: `version` must have been read in the same statement as `value` (OPEN_DATA_VERSION or
+   * STATISTICS_VERSION, whichever count covers the tables `value` was read from).
    * Nothing is kept in a transaction. The value is frozen, so no caller can change what the next one is given.
    */
   keep(db: Db, key: string, version: number, value: V): void {

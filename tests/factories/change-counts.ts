@@ -1,10 +1,11 @@
 /**
- * For tests of figures kept until the open-data version moves (~/lib/kept-until-changed.server.ts): which tables a
- * query reads, and which tables the version counts changes to.
+ * For tests of figures kept until a count of changes moves (~/lib/kept-until-changed.server.ts): which tables a query
+ * reads, and which tables the count counts changes to.
  */
 import { sql, type KyselyPlugin, type OperationNode } from 'kysely'
 import { engineOf } from '../../db/connect.ts'
 import type { Db } from '../../app/lib/db.server.ts'
+import type { DataVersionName } from '../../app/lib/kept-until-changed.server.ts'
 
 /** The tables named anywhere in the queries built through this plugin (`db.withPlugin(plugin)`). */
 export function tableRecorder(): { plugin: KyselyPlugin; tables: Set<string> } {
@@ -27,13 +28,17 @@ export function tableRecorder(): { plugin: KyselyPlugin; tables: Set<string> } {
   }
 }
 
-/** The tables whose every change moves the open-data version (they have its triggers). */
-export async function countedTables(db: Db): Promise<Set<string>> {
+/**
+ * The tables whose changes move the named count (they have its triggers, named after it). A trigger may be limited to
+ * some columns (the statistics count's on applications): the count's own tests check those columns.
+ */
+export async function countedTables(db: Db, count: DataVersionName = 'open_data'): Promise<Set<string>> {
+  const pattern = `${count}_%`
   if (engineOf(db) === 'postgres') {
-    const rows = await sql<{ table: string }>`select distinct event_object_table as "table" from information_schema.triggers where trigger_name like 'open_data_%'`.execute(db)
+    const rows = await sql<{ table: string }>`select distinct event_object_table as "table" from information_schema.triggers where trigger_name like ${pattern}`.execute(db)
     return new Set(rows.rows.map((r) => r.table))
   }
-  const rows = await sql<{ table: string }>`select distinct tbl_name as "table" from sqlite_master where type = 'trigger' and name like 'open_data_%'`.execute(db)
+  const rows = await sql<{ table: string }>`select distinct tbl_name as "table" from sqlite_master where type = 'trigger' and name like ${pattern}`.execute(db)
   return new Set(rows.rows.map((r) => r.table))
 }
 

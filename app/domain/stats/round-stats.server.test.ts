@@ -5,8 +5,10 @@
 import crypto from 'node:crypto'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { db } from '~/lib/db.server.ts'
+import { dataVersion } from '~/lib/kept-until-changed.server.ts'
+import { countedTables, tablesNamedIn } from '../../../tests/factories/change-counts.ts'
 import { rebuildRoundStats } from './round-counts.server.ts'
-import { publicRoundStats, ROUNDS_PER_PAGE, type RoundStats } from './round-stats.server.ts'
+import { firstPageQuery, keptFirstPages, publicRoundStats, ROUNDS_PER_PAGE, type RoundStats } from './round-stats.server.ts'
 
 const tag = () => crypto.randomBytes(3).toString('hex')
 let roundId: number
@@ -184,5 +186,98 @@ describe('publicRoundStats, first come first served', () => {
     } finally {
       roundId = saved
     }
+  })
+})
+
+describe('the first page, kept until the statistics version moves', () => {
+  const version = () => dataVersion(db, 'statistics')
+  const firstPageNow = () => publicRoundStats(db)
+  const ourRound = async () => (await firstPageNow()).rounds.find((r) => r.roundId === roundId)
+
+  test('its statement reads only tables the statistics version counts, and reads the version in the same statement', async () => {
+    const statement = firstPageQuery(db, ROUNDS_PER_PAGE)
+    expect(statement.sql).toContain(`name = 'statistics'`)
+    const tables = tablesNamedIn(statement.sql, await db.introspection.getTables())
+    expect([...tables].sort()).toEqual(['applications', 'awards', 'data_versions', 'funds', 'organisations', 'panel_decisions', 'places', 'round_stats', 'rounds'])
+    const counted = await countedTables(db, 'statistics')
+    expect([...tables].filter((t) => t !== 'data_versions' && !counted.has(t))).toEqual([])
+  })
+
+  test('applications move the version when added, removed or changed in a column the statistics read, not when an answer is saved', async () => {
+    const a = await application({ status: 'submitted' })
+    for (const [column, value] of [['round_id', draftRoundId], ['status', 'unsuccessful'], ['decided_at', '2026-10-21T09:00:00.000Z'], ['place_id', places[1]!.id]] as const) {
+      const before = await version()
+      await db.updateTable('applications').set({ [column]: value }).where('id', '=', a.applicationId).execute()
+      expect(await version(), column).toBeGreaterThan(before)
+    }
+    const before = await version()
+    await db.updateTable('applications').set({ title: 'Walking group, renamed' }).where('id', '=', a.applicationId).execute()
+    expect(await version()).toBe(before)
+    await db.deleteFrom('applications').where('id', '=', a.applicationId).execute()
+    expect(await version()).toBeGreaterThan(before)
+  })
+
+  test('is kept and shown again while nothing it reads changes', async () => {
+    const first = await firstPageNow()
+    expect(keptFirstPages.get(db, String(ROUNDS_PER_PAGE), await version())).toBe(first)
+    expect(await firstPageNow()).toBe(first)
+    expect(keptFirstPages.get(db, String(ROUNDS_PER_PAGE), (await version()) + 1)).toBeUndefined()
+  })
+
+  test('is never out of date: every kind of change the page shows is on the next view', async () => {
+    const fund = await db.insertInto('funds').values({ name: `Kept Fund ${tag()}`, slug: `kept-${tag()}`, shape: 'other' }).returning('id').executeTakeFirstOrThrow()
+    const saved = roundId
+    roundId = (await db.insertInto('rounds').values({ fund_id: fund.id, title: 'Kept round', slug: `kept-${tag()}`, status: 'decided', closes_at: '2099-01-01T12:00:00.000Z' }).returning('id').executeTakeFirstOrThrow()).id
+    try {
+      expect((await ourRound())?.title).toBe('Kept round')
+      // A round renamed, its fund renamed.
+      await db.updateTable('rounds').set({ title: 'Kept round, renamed' }).where('id', '=', roundId).execute()
+      expect((await ourRound())?.title).toBe('Kept round, renamed')
+      await db.updateTable('funds').set({ name: 'Kept Fund, renamed' }).where('id', '=', fund.id).execute()
+      expect((await ourRound())?.fundName).toBe('Kept Fund, renamed')
+      // A bid received and counted (round_stats), then told it was funded, with money in a place.
+      const bid = await application({ status: 'submitted' })
+      await rebuildRoundStats(db)
+      expect((await ourRound())?.received).toBe(1)
+      await db.updateTable('applications').set({ status: 'successful', decided_at: '2099-01-05T09:00:00.000Z' }).where('id', '=', bid.applicationId).execute()
+      await award(bid, 40_000)
+      await rebuildRoundStats(db)
+      expect((await ourRound())?.awardedByPlace).toEqual([{ placeName: places[0]!.name, gssCode: places[0]!.gss_code, awards: 1, amountPence: 40_000 }])
+      // The award changed, the place renamed.
+      await db.updateTable('awards').set({ amount_pence: 45_000 }).where('application_id', '=', bid.applicationId).execute()
+      expect((await ourRound())?.awardedPence).toBe(45_000)
+      await db.updateTable('places').set({ name: `${places[0]!.name} (renamed)` }).where('id', '=', places[0]!.id).execute()
+      expect((await ourRound())?.awardedByPlace[0]?.placeName).toBe(`${places[0]!.name} (renamed)`)
+      await db.updateTable('places').set({ name: places[0]!.name }).where('id', '=', places[0]!.id).execute()
+      // The application names no place: the organisation's is used, and a move of the organisation shows.
+      await db.updateTable('applications').set({ place_id: null }).where('id', '=', bid.applicationId).execute()
+      await db.updateTable('organisations').set({ place_id: places[1]!.id }).where('id', '=', bid.organisationId).execute()
+      expect((await ourRound())?.awardedByPlace.map((p) => p.placeName)).toEqual([places[1]!.name])
+      // A released decline and its reason.
+      const turnedDown = await application({ status: 'unsuccessful', decidedAt: '2099-01-06T09:00:00.000Z' })
+      await declined(turnedDown.applicationId, 'Outside the area', true)
+      expect((await ourRound())?.declineReasons).toEqual([{ reason: 'Outside the area', count: 1 }])
+    } finally {
+      roundId = saved
+    }
+  })
+
+  test('nothing is kept or used in a transaction, whose writes may roll back', async () => {
+    const before = await firstPageNow()
+    const title = before.rounds[0]!.title
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.updateTable('rounds').set({ title: 'Renamed, then rolled back' }).where('id', '=', before.rounds[0]!.roundId).execute()
+        const inside = await publicRoundStats(trx)
+        expect(inside.rounds[0]!.title).toBe('Renamed, then rolled back')
+        throw new Error('roll back')
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Error) || e.message !== 'roll back') throw e
+      })
+    const after = await firstPageNow()
+    expect(after.rounds[0]!.title).toBe(title)
+    expect(after).toBe(before)
   })
 })

@@ -24,6 +24,7 @@ import { sql, type CompiledQuery } from 'kysely'
 import { engineOf, prepared } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { jsonList, jsonRows } from '~/lib/json-list.server.ts'
+import { dataVersion, KeptUntilChanged, STATISTICS_VERSION } from '~/lib/kept-until-changed.server.ts'
 import { londonDaysUntil } from '~/lib/dates.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import { medianOfCounts, percentOf } from './median.ts'
@@ -74,16 +75,43 @@ export interface RoundStatsPage {
  * decision times, decline reasons and money by place, each a small list built as JSON by the database for that round
  * alone (read along the round's indexes). On PostgreSQL every query is a round trip and is parsed and planned again
  * unless kept prepared: seven separate reads (the page, the count, the counts and four grouped figures) cost more
- * there than the figures themselves. A later page first reads its cursor round.
+ * there than the figures themselves. A later page first reads its cursor round. The first page, the one nearly every
+ * visitor sees, is kept until the statistics version moves (keptFirstPages), so most views read only that version.
  */
 export async function publicRoundStats(db: Db, input: { after?: number; before?: number; limit?: number } = {}): Promise<RoundStatsPage> {
   const limit = input.limit ?? ROUNDS_PER_PAGE
   const cursorId = input.before ?? input.after
-  const cursor = cursorId === undefined ? undefined : await db.selectFrom('rounds').select(['id', 'closes_at']).where('id', '=', cursorId).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirst()
-  const backwards = input.before !== undefined && cursor !== undefined
-  // Kept prepared on PostgreSQL: a fixed shape for each kind of page, every read in it by a round's key. The first
-  // page's query is the same text with the same parameters every time, so it is built and compiled once.
-  const rows = (await db.executeQuery(cursor ? prepared(roundsPageQuery(db, cursor, backwards, limit)) : firstPageQuery(db, limit))).rows
+  if (cursorId === undefined) return firstPage(db, limit)
+  const cursor = await db.selectFrom('rounds').select(['id', 'closes_at']).where('id', '=', cursorId).where('status', 'in', PUBLIC_ROUND_STATUSES).executeTakeFirst()
+  if (!cursor) return firstPage(db, limit)
+  const backwards = input.before !== undefined
+  // Kept prepared on PostgreSQL: a fixed shape for each kind of page, every read in it by a round's key.
+  const rows = (await db.executeQuery(prepared(roundsPageQuery(db, cursor, backwards, limit)))).rows
+  return pageOf(db, rows, { limit, backwards, fromCursor: true })
+}
+
+/**
+ * First pages, each kept with the statistics version it was read at (STATISTICS_VERSION, a column of its statement),
+ * by page size: every visitor to /stats sees the same first page, and it changes only when the database counts a
+ * change to what it is read from (~/lib/kept-until-changed.server.ts). Later pages are read each time: their cursor
+ * round is read in a statement of its own.
+ */
+export const keptFirstPages = new KeptUntilChanged<RoundStatsPage>()
+
+async function firstPage(db: Db, limit: number): Promise<RoundStatsPage> {
+  const key = String(limit)
+  if (!db.isTransaction) {
+    const kept = keptFirstPages.get(db, key, await dataVersion(db, 'statistics'))
+    if (kept) return kept
+  }
+  // The first page's query is the same text with the same parameters every time, so it is built and compiled once.
+  const rows = (await db.executeQuery(firstPageQuery(db, limit))).rows
+  const page = await pageOf(db, rows, { limit, backwards: false, fromCursor: false })
+  if (rows.length > 0) keptFirstPages.keep(db, key, Number(rows[0]!.version), page)
+  return page
+}
+
+async function pageOf(db: Db, rows: PageRow[], { limit, backwards, fromCursor }: { limit: number; backwards: boolean; fromCursor: boolean }): Promise<RoundStatsPage> {
   const shown = rows.slice(0, limit)
   if (backwards) shown.reverse()
   const more = rows.length > limit
@@ -91,14 +119,14 @@ export async function publicRoundStats(db: Db, input: { after?: number; before?:
     rounds: shown.map(roundStatsOf),
     totalRounds: Number(rows[0]?.total_rounds ?? (await countPublicRounds(db))),
     nextAfter: shown.length === 0 ? null : backwards || more ? shown.at(-1)!.id : null,
-    previousBefore: shown.length === 0 ? null : backwards ? (more ? shown[0]!.id : null) : cursor ? shown[0]!.id : null,
+    previousBefore: shown.length === 0 ? null : backwards ? (more ? shown[0]!.id : null) : fromCursor ? shown[0]!.id : null,
   }
 }
 
 /** First pages' queries, compiled, by engine and page size (a first page has no cursor: its parameters never change). */
 const firstPageQueries = new Map<string, CompiledQuery<PageRow>>()
 
-function firstPageQuery(db: Db, limit: number): CompiledQuery<PageRow> {
+export function firstPageQuery(db: Db, limit: number): CompiledQuery<PageRow> {
   const key = `${engineOf(db)} ${limit}`
   let query = firstPageQueries.get(key)
   if (!query) firstPageQueries.set(key, (query = prepared(roundsPageQuery(db, undefined, false, limit))))
@@ -124,6 +152,7 @@ function roundsPageQuery(db: Db, cursor: { id: number; closes_at: string | null 
       'round_stats.received',
       'round_stats.decided',
       'round_stats.successful',
+      STATISTICS_VERSION.as('version'),
       eb
         .selectFrom('rounds')
         .select((e) => e.fn.countAll<number | string>().as('n'))
@@ -235,6 +264,8 @@ interface PageRow {
   decided: number | string | null
   successful: number | string | null
   total_rounds: number | string | null
+  /** The statistics version, read with the figures (STATISTICS_VERSION). */
+  version: number | string
   hours: unknown
   reasons: unknown
   places: unknown
