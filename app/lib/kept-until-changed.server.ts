@@ -9,11 +9,17 @@
  * - 'statistics' (migration 2026_11_23_010000) goes up with every change to what the public round statistics read:
  *   rounds, funds, round_stats, panel_decisions, awards, places, organisations, and applications added, removed or
  *   changed in a column the statistics read. The first page of /stats is kept by it.
+ * - 'funding' (migration 2026_11_23_020000) goes up with every change to what the funder and pot dashboards read:
+ *   funders, funds, rounds, pots, contributions, contribution_figures, place_figures, contribution_months, award
+ *   commitments, awards, places, and applications added, removed or moved to another place. A funder's first page of
+ *   their dashboard and a pot's dashboard (places as they were) are kept by it.
  *
  * The rule that keeps a kept figure from ever being out of date:
  * - the count is read IN THE SAME STATEMENT as the figure (`OPEN_DATA_VERSION` or `STATISTICS_VERSION` as one of its
  *   columns), so the two come from one snapshot: a change committed between two statements could otherwise leave an
- *   old figure kept under the new count;
+ *   old figure kept under the new count. A figure read in several statements is kept only when the count read before
+ *   the first of them and after the last of them is the same (`keptOrRead`): nothing counted changed meanwhile, so
+ *   every statement read that version's rows;
  * - a figure is used only while the count read for the request equals the one it was kept with;
  * - nothing is kept, or used, inside a transaction: its own uncommitted writes have moved the count on SQLite (and will
  *   move it at commit on PostgreSQL), and it may yet roll back;
@@ -26,7 +32,7 @@ import { compiledOnce, compilableRaw, type CompiledQueries } from './compiled-on
 import type { Db } from './db.server.ts'
 
 /** The counts of changes the database keeps (data_versions rows). */
-export type DataVersionName = 'open_data' | 'statistics'
+export type DataVersionName = 'open_data' | 'statistics' | 'funding'
 
 /** A count of changes as a column of another statement, so both are read from one snapshot. */
 function versionColumn(name: DataVersionName) {
@@ -53,7 +59,7 @@ export function openDataVersion(db: Db): Promise<number> {
   return dataVersion(db, 'open_data')
 }
 
-/** The most keys one database keeps (a key is, say, a day): older ones are let go first. */
+/** The most keys one database keeps by default (a key is, say, a day): older ones are let go first. */
 const MAX_KEYS = 8
 
 /**
@@ -62,6 +68,9 @@ const MAX_KEYS = 8
  */
 export class KeptUntilChanged<V> {
   readonly #kept = new WeakMap<object, Map<string, { version: number; value: V }>>()
+
+  /** `maxKeys`: how many keys one database keeps (a pot's dashboard is kept per pot, so more than a day's figures). */
+  constructor(readonly maxKeys = MAX_KEYS) {}
 
   /** The figure kept for `key` when it was read at `version`; undefined when none is, and always in a transaction. */
   get(db: Db, key: string, version: number): V | undefined {
@@ -81,7 +90,23 @@ export class KeptUntilChanged<V> {
     let byKey = this.#kept.get(executor)
     if (!byKey) this.#kept.set(executor, (byKey = new Map()))
     byKey.delete(key)
-    if (byKey.size >= MAX_KEYS) byKey.delete(byKey.keys().next().value!)
+    if (byKey.size >= this.maxKeys) byKey.delete(byKey.keys().next().value!)
     byKey.set(key, { version, value: Object.freeze(value) })
   }
+}
+
+/**
+ * The figure kept for `key` under the `count`'s current version, or else `read` it (in as many statements as it
+ * takes) and keep it if the count read after `read` is the one read before it: then nothing counted changed while it
+ * was read, and every statement read that version's rows. In a transaction `read` is simply run (nothing is kept or
+ * used there).
+ */
+export async function keptOrRead<V>(kept: KeptUntilChanged<V>, db: Db, count: DataVersionName, key: string, read: () => Promise<V>): Promise<V> {
+  if (db.isTransaction) return read()
+  const before = await dataVersion(db, count)
+  const found = kept.get(db, key, before)
+  if (found !== undefined) return found
+  const value = await read()
+  if ((await dataVersion(db, count)) === before) kept.keep(db, key, before, value)
+  return value
 }

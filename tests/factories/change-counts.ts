@@ -55,3 +55,29 @@ export function tablesNamedIn(text: string, schema: readonly { name: string }[])
   }
   return tables
 }
+
+/**
+ * A handle on `db` that records every table its statements read: those built with Kysely (through tableRecorder) and
+ * those compiled once or written as SQL and run with `executeQuery` (from their text, tablesNamedIn).
+ */
+export async function statementRecorder(db: Db): Promise<{ db: Db; tables: Set<string> }> {
+  const schema = await db.introspection.getTables()
+  const known = new Set(schema.map((t) => t.name))
+  const { plugin, tables: built } = tableRecorder()
+  const run = new Set<string>()
+  const recording = db.withPlugin(plugin)
+  const execute = recording.executeQuery.bind(recording)
+  recording.executeQuery = ((query: Parameters<Db['executeQuery']>[0], queryId?: Parameters<Db['executeQuery']>[1]) => {
+    const compiled = 'sql' in query ? query : query.compile()
+    for (const table of tablesNamedIn(compiled.sql, schema)) run.add(table)
+    return execute(query, queryId)
+  }) as Db['executeQuery']
+  // A built query's column references name their table's alias ("ac" for award_commitments as ac); the table itself
+  // is named where it is read from, so only names of tables are kept.
+  return {
+    db: recording,
+    get tables() {
+      return new Set([...run, ...[...built].filter((name) => known.has(name))])
+    },
+  }
+}

@@ -28,6 +28,7 @@ import { prepared } from '../../../db/connect.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 import { formatPence, penceFromDatabase, scalePence } from '~/lib/money.ts'
+import { KeptUntilChanged, keptOrRead } from '~/lib/kept-until-changed.server.ts'
 import type { PdfData } from '~/lib/pdf.server.ts'
 import { loadPlaceLinks } from '../places/places.server.ts'
 import { rollUpToSuccessors, type PlaceLinkRow } from '../places/rollup.ts'
@@ -567,8 +568,21 @@ export async function funderContributionRows(db: Db, funderIds: number[]) {
  * its place figures (which give the places and the leverage); its months. By place, the figures are as each award
  * recorded its place unless `places` is 'rolled_up' (then the active commitments with what has been paid against each
  * are read and rolled up into the places in force on `date`). Throws PotNotFoundError.
+ *
+ * With places as they were, the dashboard is kept per pot until the funding count of changes moves
+ * (keptPotDashboards): every table it reads is counted. Rolled up, it reads the ledger and payments, and is read each
+ * time.
  */
 export async function potDashboard(db: Db, potId: number, options: PotDashboardOptions = {}): Promise<PotDashboard> {
+  const view = options.places ?? 'as_they_were'
+  if (view === 'as_they_were') return keptOrRead(keptPotDashboards, db, 'funding', String(potId), () => readPotDashboard(db, potId, options))
+  return readPotDashboard(db, potId, options)
+}
+
+/** Pots' dashboards with places as they were, kept until the funding count moves (~/lib/kept-until-changed.server.ts). */
+export const keptPotDashboards = new KeptUntilChanged<PotDashboard>(128)
+
+async function readPotDashboard(db: Db, potId: number, options: PotDashboardOptions): Promise<PotDashboard> {
   const view = options.places ?? 'as_they_were'
   if (view === 'rolled_up' && !options.date) throw new RangeError('potDashboard needs a date to roll places up to')
   // The pot's contributions, its places and its months are each read by the pot's id, at once.

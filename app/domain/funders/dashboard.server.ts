@@ -17,6 +17,7 @@
 import { sql, type CompiledQuery, type Expression, type RawBuilder, type SqlBool } from 'kysely'
 import type { Db } from '~/lib/db.server.ts'
 import { compilableRaw, compiledOnce, type CompiledQueries, type SlotFor } from '~/lib/compiled-once.server.ts'
+import { KeptUntilChanged, keptOrRead } from '~/lib/kept-until-changed.server.ts'
 import { penceFromDatabase } from '~/lib/money.ts'
 import { CONTRIBUTION_FIGURE_COLUMNS, figuresFromRow, leverageSentence, paidAgainstCommitment, type FigureColumns, type LeverageFigures, type MoneyFigures, type PlaceRow } from '../budgets/reports.server.ts'
 import { describeConditions, parseConditions, type ConditionNames, type Conditions } from '../budgets/ring-fence.ts'
@@ -509,14 +510,27 @@ export async function funderDashboardPage(
 ): Promise<FunderDashboardPage> {
   const limit = page.limit ?? FUNDER_CONTRIBUTIONS_PAGE_SIZE
   if (funderIds.length === 0) return { funders: [], contributions: [], byPlace: [], placeCount: 0, contributionCounts: {}, next: null, previous: null }
-  const view = await dashboardShowing(db, funderIds, { after: page.after ?? null, before: page.before ?? null, limit, places: page.places ?? null })
-  return {
-    funders: view.funders,
-    contributions: view.contributions,
-    byPlace: view.byPlace,
-    placeCount: view.placeCount,
-    contributionCounts: Object.fromEntries(view.counts),
-    next: view.next,
-    previous: view.previous,
+  const asked = { after: page.after ?? null, before: page.before ?? null, limit, places: page.places ?? null }
+  const read = async (): Promise<FunderDashboardPage> => {
+    const view = await dashboardShowing(db, funderIds, asked)
+    return {
+      funders: view.funders,
+      contributions: view.contributions,
+      byPlace: view.byPlace,
+      placeCount: view.placeCount,
+      contributionCounts: Object.fromEntries(view.counts),
+      next: view.next,
+      previous: view.previous,
+    }
   }
+  // The first page is kept until the funding count moves; a later page starts from its cursor contribution, read
+  // each time.
+  if (asked.after !== null || asked.before !== null) return read()
+  return keptOrRead(keptFirstPages, db, 'funding', `${[...funderIds].sort((a, b) => a - b).join(',')} ${limit} ${asked.places ?? 'all'}`, read)
 }
+
+/**
+ * Each set of funders' first page of the dashboard (by its size and how many places), kept until the funding count of
+ * changes moves (~/lib/kept-until-changed.server.ts): every table the dashboard reads is counted.
+ */
+export const keptFirstPages = new KeptUntilChanged<FunderDashboardPage>(64)
