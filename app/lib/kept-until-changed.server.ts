@@ -81,8 +81,9 @@ export class KeptUntilChanged<V> {
 
   /**
    * Keeps `value` for `key`: `version` must have been read in the same statement as `value` (OPEN_DATA_VERSION or
-   * STATISTICS_VERSION, whichever count covers the tables `value` was read from).
-   * Nothing is kept in a transaction. The value is frozen, so no caller can change what the next one is given.
+   * STATISTICS_VERSION, whichever count covers the tables `value` was read from), or, for a value read in several
+   * statements, before and after them all (keptOrRead). Nothing is kept in a transaction. The value is frozen all the
+   * way down, so no caller can change what the next one is given (sorting a kept list in place throws).
    */
   keep(db: Db, key: string, version: number, value: V): void {
     if (db.isTransaction) return
@@ -91,8 +92,17 @@ export class KeptUntilChanged<V> {
     if (!byKey) this.#kept.set(executor, (byKey = new Map()))
     byKey.delete(key)
     if (byKey.size >= this.maxKeys) byKey.delete(byKey.keys().next().value!)
-    byKey.set(key, { version, value: Object.freeze(value) })
+    byKey.set(key, { version, value: frozen(value) })
   }
+}
+
+/** `value` and every object and array in it, frozen (the values kept are plain data read from the database). */
+function frozen<V>(value: V): V {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) frozen(inner)
+  }
+  return value
 }
 
 /**

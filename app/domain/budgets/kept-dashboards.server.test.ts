@@ -76,6 +76,9 @@ describe('dashboards kept until the funding count moves', () => {
     expect(await potDashboard(h.db, s.potId)).toBe(first.kept.pot)
     expect(keptPotDashboards.get(h.db, String(s.potId), version)).toBe(first.kept.pot)
     expect(keptPotDashboards.get(h.db, String(s.potId), version + 1)).toBeUndefined()
+    // Frozen all the way down: no caller can change what the next one is given.
+    expect(() => (first.kept.pot.byPlace as unknown[]).push(null)).toThrow(TypeError)
+    expect(Object.isFrozen(first.kept.funder.contributions[0]!.figures)).toBe(true)
     // A later page of contributions is read each time.
     expect(keptFirstPages.get(h.db, `${[...funderIds].sort((a, b) => a - b).join(',')} 10 10`, version)).toBe(first.kept.funder)
   })
