@@ -51,35 +51,55 @@ export async function storedReturnReviewCounts(db: Db): Promise<ReturnReviewCoun
   return rows.map((r) => ({ ...r, returns: Number(r.returns) }))
 }
 
-async function addCounts(trx: Transaction<DB>, counts: ReturnReviewCount[], sign: 1 | -1) {
+/** Adds each count's `returns` (negative to take away) to the maintained count of its round, status and due date. */
+async function addCounts(trx: Transaction<DB>, counts: ReturnReviewCount[]) {
   for (const c of counts) {
     await trx
       .insertInto('return_review_counts')
-      .values({ round_id: c.roundId, status: c.status, due_date: c.dueDate, return_count: sign * c.returns })
+      .values({ round_id: c.roundId, status: c.status, due_date: c.dueDate, return_count: c.returns })
       .onConflict((oc) => oc.columns(['round_id', 'status', 'due_date']).doUpdateSet({ return_count: sql<number>`return_review_counts.return_count + excluded.return_count` }))
       .execute()
   }
 }
 
 /**
- * Runs `change` (which may add, remove or change the award's returns, or accept the award) with the award's returns
- * taken out of the counts before it and put back after it, in the caller's transaction.
+ * Runs `change` (which may add, remove or change the award's returns, or accept the award) and moves the counts by
+ * what it changed: the award's returns counted before it and after it, in the caller's transaction. Only counts that
+ * differ are written, so a change the counts do not see (a group saving its answers) writes none of them, and leaves
+ * the returns list's count of changes (migration 2026_11_23_030000) where it was.
  */
 export async function withReturnReviewCounts<T>(trx: Transaction<DB>, awardId: number, change: () => Promise<T>): Promise<T> {
   // Writers of the same award's returns take turns (on PostgreSQL; SQLite writes one at a time), so each one's
-  // "before" already holds the other's committed change and nothing is taken out twice.
+  // "before" already holds the other's committed change and nothing is counted twice.
   if (engineOf(trx) === 'postgres') await trx.selectFrom('awards').select('id').where('id', '=', awardId).forUpdate().execute()
-  await addCounts(trx, await countReturnsFromRows(trx, awardId), -1)
+  const before = await countReturnsFromRows(trx, awardId)
   const result = await change()
-  await addCounts(trx, await countReturnsFromRows(trx, awardId), 1)
-  await trx.deleteFrom('return_review_counts').where('return_count', '=', 0).execute()
+  const moved = countsMoved(before, await countReturnsFromRows(trx, awardId))
+  if (moved.length > 0) {
+    await addCounts(trx, moved)
+    await trx.deleteFrom('return_review_counts').where('return_count', '=', 0).execute()
+  }
   return result
+}
+
+/** By round, status and due date, how far each count moved from `before` to `after` (only those that moved). */
+function countsMoved(before: ReturnReviewCount[], after: ReturnReviewCount[]): ReturnReviewCount[] {
+  const moved = new Map<string, ReturnReviewCount>()
+  const add = (c: ReturnReviewCount, sign: 1 | -1) => {
+    const key = JSON.stringify([c.roundId, c.status, c.dueDate])
+    const m = moved.get(key) ?? { roundId: c.roundId, status: c.status, dueDate: c.dueDate, returns: 0 }
+    m.returns += sign * c.returns
+    moved.set(key, m)
+  }
+  for (const c of before) add(c, -1)
+  for (const c of after) add(c, 1)
+  return [...moved.values()].filter((m) => m.returns !== 0)
 }
 
 /** Recomputes every count from the returns (after a bulk load; in tests). */
 export async function rebuildReturnReviewCounts(db: Kysely<DB>): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('return_review_counts').execute()
-    await addCounts(trx, await countReturnsFromRows(trx), 1)
+    await addCounts(trx, await countReturnsFromRows(trx))
   })
 }
