@@ -13,6 +13,9 @@
  *   funders, funds, rounds, pots, contributions, contribution_figures, place_figures, contribution_months, award
  *   commitments, awards, places, and applications added, removed or moved to another place. A funder's first page of
  *   their dashboard and a pot's dashboard (places as they were) are kept by it.
+ * - 'returns' (migration 2026_11_23_030000) goes up with every change to what the fund managers' returns list reads:
+ *   awards, organisations, rounds, funds, return_review_counts, and returns added, removed or changed in a column the
+ *   list reads (not their answers). Each view of /manage/returns is kept by it.
  *
  * The rule that keeps a kept figure from ever being out of date:
  * - the count is read IN THE SAME STATEMENT as the figure (`OPEN_DATA_VERSION` or `STATISTICS_VERSION` as one of its
@@ -32,7 +35,7 @@ import { compiledOnce, compilableRaw, type CompiledQueries } from './compiled-on
 import type { Db } from './db.server.ts'
 
 /** The counts of changes the database keeps (data_versions rows). */
-export type DataVersionName = 'open_data' | 'statistics' | 'funding'
+export type DataVersionName = 'open_data' | 'statistics' | 'funding' | 'returns'
 
 /** A count of changes as a column of another statement, so both are read from one snapshot. */
 function versionColumn(name: DataVersionName) {

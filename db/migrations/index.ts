@@ -29,6 +29,7 @@ import * as m20261122115900 from './2026_11_22_115900_index_accepted_award_ids.t
 import * as m20261122170000 from './2026_11_22_170000_count_open_data_changes.ts'
 import * as m20261123010000 from './2026_11_23_010000_count_statistics_changes.ts'
 import * as m20261123020000 from './2026_11_23_020000_count_funding_changes.ts'
+import * as m20261123030000 from './2026_11_23_030000_count_return_changes.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_22_170000_count_open_data_changes': m20261122170000,
   '2026_11_23_010000_count_statistics_changes': m20261123010000,
   '2026_11_23_020000_count_funding_changes': m20261123020000,
+  '2026_11_23_030000_count_return_changes': m20261123030000,
 }

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { formatLondonDate } from '~/lib/dates.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { idText } from '~/lib/ids.ts'
+import { KeptUntilChanged, keptOrRead } from '~/lib/kept-until-changed.server.ts'
 import { RETURN_LIST_VIEWS, returnStatusLabel, type ReturnListView } from './return-schedule.ts'
 import { countReturnsByView, listReturnsForReview, resolveReturnFilter, returnFilterFunds, roundsWithReturns } from './review.server.ts'
 
@@ -31,9 +32,20 @@ const ONE_STATUS_VIEWS: ReadonlySet<ReturnListView> = new Set(['awaiting_review'
 
 /**
  * The page's data: only what it shows, preformatted (it is serialised again into the page for hydration). A row's
- * status comes only in the views that show it.
+ * status comes only in the views that show it. Each view (its filters, page and day) is kept until the returns count
+ * of changes moves (keptReturnLists): every table it reads is counted.
  */
-export async function returnListPage(db: Db, query: ReturnListQuery, today: string) {
+export function returnListPage(db: Db, query: ReturnListQuery, today: string): Promise<ReturnListPageData> {
+  const key = [query.view, query.fund ?? '', query.round ?? '', query.after ?? '', query.before ?? '', today].join(' ')
+  return keptOrRead(keptReturnLists, db, 'returns', key, () => readReturnListPage(db, query, today))
+}
+
+/** The returns list's views, kept until the returns count moves (~/lib/kept-until-changed.server.ts). */
+export const keptReturnLists = new KeptUntilChanged<ReturnListPageData>(64)
+
+export type ReturnListPageData = Awaited<ReturnType<typeof readReturnListPage>>
+
+async function readReturnListPage(db: Db, query: ReturnListQuery, today: string) {
   const { view, after, before } = query
   const filter = await resolveReturnFilter(db, { fundId: query.fund ?? null, roundId: query.round ?? null })
   const [page, counts, funds, rounds] = await Promise.all([
