@@ -16,6 +16,9 @@
  * - 'returns' (migration 2026_11_23_030000) goes up with every change to what the fund managers' returns list reads:
  *   awards, organisations, rounds, funds, return_review_counts, and returns added, removed or changed in a column the
  *   list reads (not their answers). Each view of /manage/returns is kept by it.
+ * - 'assessment' (migration 2026_11_23_040000) goes up with every change to what an assessor's list of bids reads:
+ *   rounds, panel seats, organisations, and assessments and applications added, removed or changed in a column the
+ *   list reads (not a draft score, not answers that leave the title). Each assessor's pages of /assess are kept by it.
  *
  * The rule that keeps a kept figure from ever being out of date:
  * - the count is read IN THE SAME STATEMENT as the figure (`OPEN_DATA_VERSION` or `STATISTICS_VERSION` as one of its
@@ -35,7 +38,7 @@ import { compiledOnce, compilableRaw, type CompiledQueries } from './compiled-on
 import type { Db } from './db.server.ts'
 
 /** The counts of changes the database keeps (data_versions rows). */
-export type DataVersionName = 'open_data' | 'statistics' | 'funding' | 'returns'
+export type DataVersionName = 'open_data' | 'statistics' | 'funding' | 'returns' | 'assessment'
 
 /** A count of changes as a column of another statement, so both are read from one snapshot. */
 function versionColumn(name: DataVersionName) {

@@ -30,6 +30,7 @@ import * as m20261122170000 from './2026_11_22_170000_count_open_data_changes.ts
 import * as m20261123010000 from './2026_11_23_010000_count_statistics_changes.ts'
 import * as m20261123020000 from './2026_11_23_020000_count_funding_changes.ts'
 import * as m20261123030000 from './2026_11_23_030000_count_return_changes.ts'
+import * as m20261123040000 from './2026_11_23_040000_count_assessment_changes.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_010000_count_statistics_changes': m20261123010000,
   '2026_11_23_020000_count_funding_changes': m20261123020000,
   '2026_11_23_030000_count_return_changes': m20261123030000,
+  '2026_11_23_040000_count_assessment_changes': m20261123040000,
 }

@@ -49,7 +49,8 @@ export async function countedTables(db: Db, count: DataVersionName = 'open_data'
 export function tablesNamedIn(text: string, schema: readonly { name: string }[]): Set<string> {
   const known = new Set(schema.map((t) => t.name))
   const tables = new Set<string>()
-  for (const [, name] of text.matchAll(/\b(?:from|join)\s+"?([a-z_][a-z0-9_]*)"?/gi)) {
+  // PostgreSQL's `join lateral (select ...)` names a subquery, whose tables are found inside it.
+  for (const [, name] of text.matchAll(/\b(?:from|join)\s+(?:lateral\s+)?"?(?!lateral\b)([a-z_][a-z0-9_]*)"?/gi)) {
     if (!known.has(name!)) throw new Error(`"${name}" is read from in the statement but is not a table`)
     tables.add(name!)
   }

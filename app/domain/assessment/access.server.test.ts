@@ -1,7 +1,12 @@
+import { sql, type Transaction } from 'kysely'
 import { describe, expect, test } from 'vitest'
+import type { DB } from '../../../db/schema.ts'
 import { db } from '~/lib/db.server.ts'
+import { dataVersion } from '~/lib/kept-until-changed.server.ts'
 import { assignRaw, createPanelRound, type PanelRound } from '../../../tests/factories/assessment.ts'
+import { countedTables, statementRecorder } from '../../../tests/factories/change-counts.ts'
 import { assessorQueuePage, bidForAssessor, redactorFor, requireAssessmentAccess } from './access.server.ts'
+import { saveDraftScores, submitScores } from './scores.server.ts'
 
 /** Gives the round questions whose answers name the organisation, its people, its numbers and address. */
 async function identifyingAnswers(panel: PanelRound) {
@@ -128,5 +133,75 @@ describe('access', () => {
     // Someone else's assessment as a cursor starts from the beginning.
     const theirs = await assignRaw(db, two.bids[0]!.applicationId, two.assessors[0]!.id)
     expect(ids(await assessorQueuePage(db, me.id, { after: theirs }, 2))).toEqual(order.slice(0, 2))
+  })
+})
+
+describe('the assessor’s queue kept until the assessment count moves', () => {
+  const count = () => dataVersion(db, 'assessment')
+  const tx = <T>(fn: (trx: Transaction<DB>) => Promise<T>) => db.transaction().execute(fn)
+  const fullScores = (panel: PanelRound, score: number) => panel.criteria.map((c) => ({ criterionId: c.id, score: c.isGateway ? 1 : Math.min(c.scaleMax, score), comment: 'Clear plan, strong local links' }))
+
+  test('it reads only tables whose changes move the assessment count', async () => {
+    const panel = await createPanelRound(db, { bids: 2, assessors: 1, settings: { blind_review: 1 } })
+    const me = panel.assessors[0]!
+    await assignRaw(db, panel.bids[0]!.applicationId, me.id)
+    await assignRaw(db, panel.bids[1]!.applicationId, me.id)
+    const recorder = await statementRecorder(db)
+    const first = await assessorQueuePage(recorder.db, me.id, {}, 1)
+    await assessorQueuePage(recorder.db, me.id, { after: first.nextAfter! }, 1)
+    const counted = await countedTables(db, 'assessment')
+    expect(recorder.tables.has('assessments')).toBe(true)
+    expect([...recorder.tables].filter((t) => t !== 'data_versions' && !counted.has(t))).toEqual([])
+  })
+
+  test('a draft score saved, or answers that leave the title, do not move the count; a submitted score and a new title do', async () => {
+    const panel = await createPanelRound(db, { bids: 1, assessors: 1 })
+    const me = panel.assessors[0]!
+    const bid = panel.bids[0]!
+    const assessmentId = await assignRaw(db, bid.applicationId, me.id, 'draft')
+    let before = await count()
+    await tx((trx) => saveDraftScores(trx, me.id, { assessmentId, scores: fullScores(panel, 3) }))
+    await db.updateTable('applications').set({ answers: '{}' }).where('id', '=', bid.applicationId).execute()
+    const title = (await db.selectFrom('applications').select('title').where('id', '=', bid.applicationId).executeTakeFirstOrThrow()).title
+    await db.updateTable('applications').set({ title }).where('id', '=', bid.applicationId).execute()
+    expect(await count()).toBe(before)
+    await tx((trx) => submitScores(trx, me.id, { assessmentId, scores: fullScores(panel, 4) }))
+    expect(await count()).toBeGreaterThan(before)
+    before = await count()
+    await db.updateTable('applications').set({ title: 'A new title' }).where('id', '=', bid.applicationId).execute()
+    expect(await count()).toBeGreaterThan(before)
+  })
+
+  test('each page is kept while nothing it reads changes, and every change is in the next view', async () => {
+    const panel = await createPanelRound(db, { bids: 2, assessors: 1 })
+    const me = panel.assessors[0]!
+    const [a, b] = panel.bids as [PanelRound['bids'][number], PanelRound['bids'][number]]
+    const same = async (what: string) => {
+      const kept = await assessorQueuePage(db, me.id)
+      expect(kept, what).toEqual(await tx((trx) => assessorQueuePage(trx, me.id)))
+      return kept
+    }
+    const empty = await same('to begin with')
+    expect(empty.total).toBe(0)
+    expect(await assessorQueuePage(db, me.id)).toBe(empty)
+
+    const first = await assignRaw(db, a.applicationId, me.id, 'draft')
+    expect((await same('after a bid is assigned')).total).toBe(1)
+    await tx((trx) => submitScores(trx, me.id, { assessmentId: first, scores: fullScores(panel, 4) }))
+    const scored = await same('after it is scored')
+    expect(scored.rounds[0]!.assessments[0]!.status).toBe('submitted')
+    expect(scored.toDo).toBe(0)
+    await assignRaw(db, b.applicationId, me.id)
+    expect((await same('after another is assigned')).toDo).toBe(1)
+    await sql`update rounds set title = 'Renamed round' where id = ${panel.roundId}`.execute(db)
+    expect((await same('after the round is renamed')).rounds[0]!.roundTitle).toBe('Renamed round')
+    await sql`update rounds set blind_review = 1 where id = ${panel.roundId}`.execute(db)
+    await same('after the round turns blind')
+    await sql`update organisations set name = 'Renamed group' where id = ${a.organisationId}`.execute(db)
+    await same('after a group is renamed')
+    await sql`update round_assessors set is_chair = 1 where round_id = ${panel.roundId} and user_id = ${me.id}`.execute(db)
+    expect((await same('after they become chair')).rounds[0]!.isChair).toBe(true)
+    await sql`delete from round_assessors where round_id = ${panel.roundId} and user_id = ${me.id}`.execute(db)
+    expect((await same('after they leave the panel')).total).toBe(0)
   })
 })

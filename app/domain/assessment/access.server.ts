@@ -16,6 +16,7 @@ import { budgetOf, getApplication } from '~/domain/applications/applications.ser
 import type { BudgetSummary } from '~/domain/applications/budget.ts'
 import { legalTypeLabel } from '~/domain/organisations/identifiers.ts'
 import { compiledOnce, type CompiledQueries } from '~/lib/compiled-once.server.ts'
+import { KeptUntilChanged, keptOrRead } from '~/lib/kept-until-changed.server.ts'
 import type { Db } from '~/lib/db.server.ts'
 import { DomainError, NotFoundError } from '~/lib/errors.ts'
 
@@ -378,7 +379,16 @@ async function assessorRoundBids(db: Db, userId: number, roundId: number, blind:
  * they sit on; titles redacted in blind-review rounds. Keyset: `after` (or `before`) is
  * the id of the last (or first) assessment on the page seen, and the page continues from that bid's place in the order.
  */
-export async function assessorQueuePage(db: Db, userId: number, cursor: { after?: number; before?: number } = {}, size = ASSESSOR_QUEUE_PAGE_SIZE): Promise<AssessorQueuePage> {
+export function assessorQueuePage(db: Db, userId: number, cursor: { after?: number; before?: number } = {}, size = ASSESSOR_QUEUE_PAGE_SIZE): Promise<AssessorQueuePage> {
+  // Each assessor's pages are kept until the assessment count of changes moves: every table they read is counted.
+  const key = `${userId} ${cursor.after ?? ''} ${cursor.before ?? ''} ${size}`
+  return keptOrRead(keptQueuePages, db, 'assessment', key, () => readQueuePage(db, userId, cursor, size))
+}
+
+/** Assessors' pages of their bids, kept until the assessment count moves (~/lib/kept-until-changed.server.ts). */
+export const keptQueuePages = new KeptUntilChanged<AssessorQueuePage>(256)
+
+async function readQueuePage(db: Db, userId: number, cursor: { after?: number; before?: number }, size: number): Promise<AssessorQueuePage> {
   const cursorId = cursor.before ?? cursor.after
   const [{ summary, blind }, at] = await Promise.all([
     assessorQueueRounds(db, userId),
