@@ -31,6 +31,7 @@ import * as m20261123010000 from './2026_11_23_010000_count_statistics_changes.t
 import * as m20261123020000 from './2026_11_23_020000_count_funding_changes.ts'
 import * as m20261123030000 from './2026_11_23_030000_count_return_changes.ts'
 import * as m20261123040000 from './2026_11_23_040000_count_assessment_changes.ts'
+import * as m20261123050000 from './2026_11_23_050000_order_change_count_locks.ts'
 
 export const migrations: Record<string, Migration> = {
   '2026_11_21_061500_create_core_tables': m20261121061500,
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_020000_count_funding_changes': m20261123020000,
   '2026_11_23_030000_count_return_changes': m20261123030000,
   '2026_11_23_040000_count_assessment_changes': m20261123040000,
+  '2026_11_23_050000_order_change_count_locks': m20261123050000,
 }
