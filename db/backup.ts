@@ -141,6 +141,19 @@ function sqliteInUse(file: string): boolean {
   }
 }
 
+/**
+ * SQLite's integrity check findings as one line: a finding can span several lines (a damaged tree lists each bad
+ * page), so they are split into lines, the "*** in database main ***" headings dropped, and the first three kept with
+ * how many more there were.
+ */
+export function integrityProblems(findings: string[]): string {
+  const lines = findings
+    .flatMap((f) => f.split('\n'))
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^\*\*\* in database \S+ \*\*\*$/.test(l))
+  return `${lines.slice(0, 3).join('; ')}${lines.length > 3 ? `; and ${lines.length - 3} more` : ''}`
+}
+
 /** Opens the copy of the backup and proves it is a sound Commonpot database; returns its tables. */
 function verifySqliteBackup(copy: string, original: string): TableRows[] {
   const refuse = (why: string) => new BackupError(`${original} is not a usable backup (${why}). Nothing was changed.`)
@@ -153,7 +166,7 @@ function verifySqliteBackup(copy: string, original: string): TableRows[] {
   try {
     const problems = sqlite.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]
     if (problems.length !== 1 || problems[0]?.integrity_check !== 'ok') {
-      throw refuse(`the integrity check failed: ${problems.slice(0, 3).map((p) => p.integrity_check).join('; ')}`)
+      throw refuse(`the integrity check failed: ${integrityProblems(problems.map((p) => p.integrity_check))}`)
     }
     const tables = sqliteTables(sqlite)
     if (!tables.some((t) => t.table === 'kysely_migration')) throw refuse('it holds no Commonpot tables')
