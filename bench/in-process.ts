@@ -19,7 +19,14 @@ import type { DashboardResult } from './report.ts'
 import { compileSql } from './sql.ts'
 import { median, ratio, round } from './stats.ts'
 
-const DASHBOARD_CALLS = 25
+/**
+ * Calls of each dashboard's loader and its raw SQL, after DASHBOARD_WARM_UP calls of each not timed. A fresh read takes
+ * about 0.3 ms on SQLite, so 25 calls after 3 warm-ups timed mostly code still being compiled by V8 (the median moved
+ * between 1.8x and 2.2x raw SQL from run to run); the server answers thousands of views with warm code, which 200 calls
+ * after 50 measure steadily (1.6x to 1.8x).
+ */
+const DASHBOARD_CALLS = 200
+const DASHBOARD_WARM_UP = 50
 const OFFER_LETTER_RENDERS = 30
 const WARM_UP = 3
 
@@ -57,8 +64,8 @@ async function timeMs(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** Median times of two functions called alternately (so drift in the machine's load falls on both alike). */
-async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>, calls: number): Promise<{ a: number; b: number }> {
-  for (let i = 0; i < WARM_UP; i++) {
+async function compare(a: () => Promise<unknown>, b: () => Promise<unknown>, calls: number, warmUp: number): Promise<{ a: number; b: number }> {
+  for (let i = 0; i < warmUp; i++) {
     await a()
     await b()
   }
@@ -85,14 +92,14 @@ export async function measureDashboards(db: Kysely<DB>, query: Query, input: { p
   const potLoader = () => potDashboard(fresh(), input.potId, { places: 'as_they_were', date })
   const potRaw = () => potDashboardRaw(query, input.potId)
   const potDiff = differencesFromPotDashboard(await potRaw(), await potLoader())
-  const pot = await compare(potLoader, potRaw, DASHBOARD_CALLS)
+  const pot = await compare(potLoader, potRaw, DASHBOARD_CALLS, DASHBOARD_WARM_UP)
   results.push({ name: 'Pot dashboard', loaderMs: pot.a, rawSqlMs: pot.b, ratio: ratio(pot.a, pot.b), calls: DASHBOARD_CALLS, agrees: potDiff.length === 0 })
   if (potDiff.length) console.warn(`pot dashboard: the raw SQL disagrees with the loader: ${potDiff.join('; ')}`)
 
   const funderLoader = () => funderDashboardPage(fresh(), input.funderIds)
   const funderRaw = () => funderDashboardRaw(query, input.funderIds)
   const funderDiff = differencesFromFunderDashboard(await funderRaw(), await funderLoader())
-  const funder = await compare(funderLoader, funderRaw, DASHBOARD_CALLS)
+  const funder = await compare(funderLoader, funderRaw, DASHBOARD_CALLS, DASHBOARD_WARM_UP)
   results.push({ name: 'Funder dashboard', loaderMs: funder.a, rawSqlMs: funder.b, ratio: ratio(funder.a, funder.b), calls: DASHBOARD_CALLS, agrees: funderDiff.length === 0 })
   if (funderDiff.length) console.warn(`funder dashboard: the raw SQL disagrees with the loader: ${funderDiff.join('; ')}`)
   return results
