@@ -1,6 +1,8 @@
 /**
- * Charts as server-rendered inline SVG: no script, no inline styles (the CSP forbids them; colours are SVG
- * presentation attributes). Each chart is an image with a title and a description (role="img", <title>, <desc>)
+ * Charts as server-rendered inline SVG: no script, no inline styles (the CSP forbids them). Each series' colour is an SVG
+ * presentation attribute; what every mark shares (the labels' size and colour, the bars' outline) is set once in
+ * styles.css under `.chart`, not written out on every bar and label, and positions are rounded to a tenth of a unit
+ * (a chart is 720 units wide), so a dashboard's charts are half the bytes they were. Each chart is an image with a title and a description (role="img", <title>, <desc>)
  * followed by a table of the same figures, so nothing is shown only as a picture. Colours differ in lightness as well
  * as hue, and every series is named in a legend.
  */
@@ -25,15 +27,18 @@ const BAR_HEIGHT = 28
 const GAP = 14
 const LEGEND_HEIGHT = 36
 
+/** A position or length to a tenth of a unit: finer is invisible, and a float's 17 digits cost bytes on every mark. */
+const at = (n: number) => Math.round(n * 10) / 10
+
 /** A legend row; each entry is spaced by an estimate of its label's width (about 7.5 units a character at 13px). */
 function Legend<K extends string>({ series, y }: { series: ChartSeries<K>[]; y: number }) {
   const offsets = series.reduce<number[]>((acc, s, i) => [...acc, i === 0 ? 0 : acc[i - 1] + series[i - 1].label.length * 7.5 + 40], [])
   return (
-    <g>
+    <g className="legend">
       {series.map((s, i) => (
-        <g key={s.key} transform={`translate(${offsets[i]}, ${y})`}>
-          <rect width="14" height="14" fill={s.fill} stroke="#0b0c0c" strokeWidth="0.5" />
-          <text x="20" y="12" fontSize="13" fill="#0b0c0c">
+        <g key={s.key} transform={`translate(${at(offsets[i])}, ${y})`}>
+          <rect width="14" height="14" fill={s.fill} />
+          <text x="20" y="12">
             {s.label}
           </text>
         </g>
@@ -75,16 +80,16 @@ export function StackedBarChart<K extends string>({
           let x = LABEL_WIDTH
           return (
             <g key={`${row.label}-${r}`}>
-              <text x={LABEL_WIDTH - 8} y={y + BAR_HEIGHT / 2 + 5} fontSize="13" textAnchor="end" fill="#0b0c0c">
+              <text x={LABEL_WIDTH - 8} y={y + BAR_HEIGHT / 2 + 5} className="end">
                 {row.label.length > 26 ? `${row.label.slice(0, 25)}…` : row.label}
               </text>
               {series.map((s) => {
                 const w = (Math.max(0, row.values[s.key]) / max) * plot
-                const rect = w > 0 ? <rect key={s.key} x={x} y={y} width={w} height={BAR_HEIGHT} fill={s.fill} stroke="#0b0c0c" strokeWidth="0.75" /> : null
+                const rect = w > 0 ? <rect key={s.key} x={at(x)} y={y} width={at(w)} height={BAR_HEIGHT} fill={s.fill} /> : null
                 x += w
                 return rect
               })}
-              <text x={x + 6} y={y + BAR_HEIGHT / 2 + 5} fontSize="13" fill="#0b0c0c">
+              <text x={at(x + 6)} y={y + BAR_HEIGHT / 2 + 5}>
                 {formatPence(total(row), { pence: 'auto' })}
               </text>
             </g>
@@ -134,16 +139,16 @@ export function LineChart({
         <title id={`${id}-title`}>{title}</title>
         <desc id={`${id}-desc`}>{description}</desc>
         <Legend series={series} y={4} />
-        <line x1={left} y1={top + plotHeight} x2={left + plotWidth} y2={top + plotHeight} stroke="#505a5f" />
-        <line x1={left} y1={top} x2={left} y2={top + plotHeight} stroke="#505a5f" />
-        <text x={left - 8} y={top + 5} fontSize="12" textAnchor="end" fill="#0b0c0c">
+        <line x1={left} y1={top + plotHeight} x2={left + plotWidth} y2={top + plotHeight} />
+        <line x1={left} y1={top} x2={left} y2={top + plotHeight} />
+        <text x={left - 8} y={top + 5} className="axis end">
           {formatPence(max, { pence: 'auto' })}
         </text>
-        <text x={left - 8} y={top + plotHeight} fontSize="12" textAnchor="end" fill="#0b0c0c">
+        <text x={left - 8} y={top + plotHeight} className="axis end">
           £0
         </text>
         {points.map((p, i) => (
-          <text key={p.label} x={x(i)} y={top + plotHeight + 20} fontSize="12" textAnchor="middle" fill="#0b0c0c">
+          <text key={p.label} x={at(x(i))} y={top + plotHeight + 20} className="axis middle">
             {p.label}
           </text>
         ))}
@@ -158,7 +163,7 @@ export function LineChart({
         </defs>
         {series.map((s, i) => {
           const dot = `url(#${markerId}-${i})`
-          return <polyline key={s.key} fill="none" stroke={s.fill} strokeWidth="3" markerStart={dot} markerMid={dot} markerEnd={dot} points={points.map((p, j) => `${x(j)},${y(p.values[s.key] ?? 0)}`).join(' ')} />
+          return <polyline key={s.key} stroke={s.fill} markerStart={dot} markerMid={dot} markerEnd={dot} points={points.map((p, j) => `${at(x(j))},${at(y(p.values[s.key] ?? 0))}`).join(' ')} />
         })}
       </svg>
       <figcaption>
@@ -247,7 +252,7 @@ export function BarChart<K extends string>({
           const top = row.scale?.max ?? max
           return (
             <g key={`${row.label}-${r}`}>
-              <text x={LABEL_WIDTH - 8} y={y + (barHeight * series.length) / 2 + 5} fontSize="13" textAnchor="end" fill="#0b0c0c">
+              <text x={LABEL_WIDTH - 8} y={y + (barHeight * series.length) / 2 + 5} className="end">
                 {row.label.length > 30 ? `${row.label.slice(0, 29)}…` : row.label}
               </text>
               {series.map((s, i) => {
@@ -256,15 +261,15 @@ export function BarChart<K extends string>({
                 const by = y + i * barHeight
                 return (
                   <g key={s.key}>
-                    <rect x={LABEL_WIDTH} y={by} width={Math.max(w, 0.5)} height={barHeight - 3} fill={s.fill} stroke="#0b0c0c" strokeWidth="0.75" />
-                    <text x={LABEL_WIDTH + w + 6} y={by + barHeight / 2 + 3} fontSize="12" fill="#0b0c0c">
+                    <rect x={LABEL_WIDTH} y={by} width={at(Math.max(w, 0.5))} height={barHeight - 3} fill={s.fill} />
+                    <text x={at(LABEL_WIDTH + w + 6)} y={by + barHeight / 2 + 3} className="axis">
                       {formatValue(value, format)}
                     </text>
                   </g>
                 )
               })}
               {row.scale ? (
-                <text x={LABEL_WIDTH} y={y + barHeight * series.length + 10} fontSize="11" fill="#505a5f">
+                <text x={LABEL_WIDTH} y={y + barHeight * series.length + 10} className="note">
                   {`Scale ${row.scale.min} to ${row.scale.max}${row.note ? ` ${row.note}` : ''}`}
                 </text>
               ) : null}
