@@ -1,10 +1,11 @@
 /**
- * Charts as server-rendered inline SVG: no script, no inline styles (the CSP forbids them). Each series' colour is an SVG
- * presentation attribute; what every mark shares (the labels' size and colour, the bars' outline) is set once in
+ * Charts as server-rendered inline SVG: no script, no inline styles (the CSP forbids them). Each series' colour is an
+ * SVG presentation attribute; what every mark shares (the labels' size and colour, the bars' outline) is set once in
  * styles.css under `.chart`, not written out on every bar and label, and positions are rounded to a tenth of a unit
- * (a chart is 720 units wide), so a dashboard's charts are half the bytes they were. Each chart is an image with a title and a description (role="img", <title>, <desc>)
- * followed by a table of the same figures, so nothing is shown only as a picture. Colours differ in lightness as well
- * as hue, and every series is named in a legend.
+ * (a chart is 720 units wide): the pot dashboard's two charts are two thirds of the bytes they were. Each chart is an
+ * image with a title and a description (role="img", <title>, <desc>) followed by a table of the same figures, so
+ * nothing is shown only as a picture. Colours differ in lightness as well as hue, and every series is named in a
+ * legend.
  */
 import { useId } from 'react'
 import { formatPence } from '~/lib/money.ts'
