@@ -56,7 +56,7 @@ describe('returnListPage kept until the returns count moves', () => {
     expect([...recorder.tables].filter((t) => t !== 'data_versions' && !counted.has(t))).toEqual([])
   })
 
-  test('a return sent, sent back, its due date moved or removed moves the count; its answers saved do not', async () => {
+  test('a return started, sent, or its due date moved moves the count; its answers saved again do not', async () => {
     const s = await createReturnScenario(db)
     const award = await s.awardWithReturns({ startDate: '2020-01-01' })
     const returnId = award.returnIds[0]!
