@@ -3,6 +3,8 @@
  * and logs no browser errors (a CSP violation would be one); every response carries the security headers; the health
  * check reports the engine under test; a form post from another site is refused.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { appOrigin, engineUnderTest, fetchApp, newPage, visit } from './support/journey.ts'
 
@@ -80,4 +82,17 @@ describe('cross-site requests', () => {
     expect(res.status).not.toBe(403)
     expect(res.status).toBeLessThan(500)
   })
+})
+
+test('the browser build has no chunk made only of emptied server modules, which pages would preload for nothing', () => {
+  // A route's imports of `.server` modules serve its loader and action; Remix swaps each for an empty module in the
+  // browser build, and without patches/@remix-run+dev (the empty module marked free of side effects) esbuild kept
+  // every such import, as a 100-byte chunk of its own: 8 of the pot dashboard's 28 preloads.
+  const metafile = JSON.parse(fs.readFileSync(path.join(process.cwd(), 'build', 'metafile.js.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>
+  }
+  const chunks = Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.js'))
+  expect(chunks.length).toBeGreaterThan(100)
+  const emptied = chunks.filter(([, output]) => Object.keys(output.inputs).some((input) => input.startsWith('empty-module:')))
+  expect(emptied.map(([file]) => file)).toEqual([])
 })
