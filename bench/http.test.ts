@@ -59,6 +59,55 @@ describe('asking as a browser does', () => {
   })
 })
 
+describe('load (wrk)', () => {
+  async function serverAnswering(answer: (n: number, req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<string> {
+    let n = 0
+    server = http.createServer((req, res) => answer(n++, req, res))
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  }
+
+  test('counts the answers and their rate, with the cookie sent on every request', async () => {
+    const cookies = new Set<string | undefined>()
+    const url = await serverAnswering((_n, req, res) => {
+      cookies.add(req.headers.cookie)
+      res.end('a page')
+    })
+    const measured = await load(url, { connections: 2, seconds: 1, cookie: '__session=abc; other=1' })
+    expect(measured.failures).toBe(0)
+    expect(measured.requests).toBeGreaterThan(10)
+    expect(measured.rps).toBeGreaterThan(10)
+    expect(measured.p50).toBeGreaterThan(0)
+    expect(measured.p95).toBeGreaterThanOrEqual(measured.p50)
+    expect(measured.p99).toBeGreaterThanOrEqual(measured.p95)
+    expect(cookies).toEqual(new Set(['__session=abc; other=1']))
+  })
+
+  test('a slow answer shows in the percentiles', async () => {
+    const url = await serverAnswering((_n, _req, res) => setTimeout(() => res.end('slow'), 50))
+    const measured = await load(url, { connections: 1, seconds: 1, cookie: null })
+    expect(measured.p50).toBeGreaterThanOrEqual(50)
+  })
+
+  test('error answers are failures', async () => {
+    const url = await serverAnswering((_n, _req, res) => {
+      res.statusCode = 500
+      res.end('broken')
+    })
+    const measured = await load(url, { connections: 1, seconds: 1, cookie: null })
+    expect(measured.failures).toBeGreaterThan(measured.requests - 1)
+  })
+
+  test('a page that redirects (to /login, when a session has ended) fails the measurement', async () => {
+    const url = await serverAnswering((_n, _req, res) => {
+      res.writeHead(302, { Location: '/login' })
+      res.end()
+    })
+    const measured = await load(url, { connections: 1, seconds: 1, cookie: null })
+    expect(measured.failures).toBeGreaterThan(0)
+  })
+})
+
 describe('waitUntilCompressed', () => {
   async function serverCompressingAfter(answers: number): Promise<string> {
     let answered = 0

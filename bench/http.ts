@@ -1,14 +1,16 @@
 /**
  * Talking to the server as people do: signing in through the real /login form (and /login/two-factor with a code
- * from the app's TOTP module), then putting pages under load with autocannon, collecting every response's time
- * (autocannon's own summary has no p95). Also the bare node:http server the floor is compared with, in a worker
- * thread so it does not share the load generator's event loop.
+ * from the app's TOTP module), then putting pages under load with wrk (Debian's package), which reports the
+ * percentiles through bench/wrk-report.lua. Also the bare node:http server the floor is compared with, in a worker
+ * thread.
  */
+import { execFile, spawnSync } from 'node:child_process'
 import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { Worker } from 'node:worker_threads'
-import autocannon from 'autocannon'
 import { currentTotpCode } from '../app/domain/identity/totp.server.ts'
-import { summariseLatencies, type LatencySummary } from './stats.ts'
+import { summariseWrk, type LatencySummary } from './stats.ts'
 
 /** The name=value part of each Set-Cookie, merged over the cookies already held. */
 function mergeCookies(jar: Map<string, string>, response: Response): void {
@@ -98,7 +100,7 @@ export async function waitUntilCompressed(url: string, maxSeconds = 60): Promise
 }
 
 /**
- * Waits until the server has finished what earlier load left it doing: autocannon stops sending when its time is up,
+ * Waits until the server has finished what earlier load left it doing: wrk stops sending when its time is up,
  * but responses it gave up on (a 360Giving file is seconds of work) may still be running on the server, and would be
  * counted against whatever is measured next. Quiet means `quietRuns` one-line floor pages in a row each answered within
  * `quietMs`; gives up (and says so) after `maxSeconds`.
@@ -137,25 +139,47 @@ export async function download(url: string): Promise<{ seconds: number; bytes: n
  */
 export const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br' }
 
-/** `connections` clients requesting the URL back to back for `seconds`: every response's time, summarised. */
-export function load(url: string, options: { connections: number; seconds: number; cookie: string | null }): Promise<LatencySummary> {
-  return new Promise((resolve, reject) => {
-    const times: number[] = []
-    let failed = 0
-    const instance = autocannon(
-      { url, connections: options.connections, pipelining: 1, duration: options.seconds, headers: { ...BROWSER_HEADERS, ...(options.cookie ? { cookie: options.cookie } : {}) }, timeout: 30 },
-      (error, result) => {
-        if (error) return reject(error)
-        // Non-2xx responses, connection errors and timeouts all make the measurement a failure.
-        const failures = failed + result.errors + result.timeouts
-        resolve(summariseLatencies(times, options.seconds, failures))
-      },
-    )
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) times.push(responseTime)
-      else failed++
-    })
-  })
+const WRK_REPORT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url))
+
+function wrkIsInstalled(): boolean {
+  return !spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error
+}
+
+/**
+ * wrk, from Debian's package: installed when missing and this process is root (as scripts/pg-local.sh does with
+ * PostgreSQL, and .ci/run with Chromium), else an error that says how.
+ */
+export function ensureWrk(): void {
+  if (wrkIsInstalled()) return
+  if (process.getuid?.() !== 0) throw new Error('the bench needs wrk, the load tool: apt-get install -y wrk')
+  console.log('bench: installing wrk (the load tool) from Debian')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'wrk']]) {
+    const done = spawnSync('apt-get', args, { stdio: 'inherit', env })
+    if (done.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${done.status}): install wrk by hand`)
+  }
+  if (!wrkIsInstalled()) throw new Error('apt-get installed wrk, but it does not run')
+}
+
+/**
+ * `connections` clients requesting the URL back to back for `seconds` (one wrk thread: a C client whose work per
+ * response does not grow with the response's size, so a large page or file measures the server, not the load tool),
+ * asking as a browser does, summarised from wrk's report.
+ *
+ * wrk counts a status of 400 or more as an error, but a redirect as an answer: the URL is asked once more when the load
+ * ends, and a page that no longer answers 2xx then (a session that ended makes every page redirect to /login) fails
+ * the measurement instead of passing as a fast page. The bench asks every page once before measuring it, too.
+ */
+export async function load(url: string, options: { connections: number; seconds: number; cookie: string | null }): Promise<LatencySummary> {
+  ensureWrk()
+  const headers: Record<string, string> = { ...BROWSER_HEADERS, ...(options.cookie ? { cookie: options.cookie } : {}) }
+  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '30s', '-s', WRK_REPORT, ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url]
+  const { stdout } = await promisify(execFile)('wrk', args, { maxBuffer: 1024 * 1024 })
+  const report = stdout.trim().split('\n').filter((line) => line.startsWith('{')).pop()
+  if (!report) throw new Error(`wrk printed no report for ${url}:\n${stdout}`)
+  const summary = summariseWrk(JSON.parse(report))
+  const after = await sentOnce(url, options.cookie)
+  return after.status >= 200 && after.status < 300 ? summary : { ...summary, failures: summary.failures + 1 }
 }
 
 export interface BareServer {

@@ -209,7 +209,7 @@ export function renderEngine(r: EngineResult): string {
   if (r.pages.some((p) => p.sameBytes)) {
     lines.push(
       '',
-      `↳ rows: a response over 256 KB as sent is also measured from a bare \`node:http\` server sending exactly its bytes. The load tool (autocannon) turns every response body into a string, which for hundreds of kilobytes costs it more than the server's work, so that row is the most this tool can measure on this machine for a response that size; the page's ÷ bare node is against it.`,
+      `↳ rows: a response over 256 KB as sent is also measured from a bare \`node:http\` server sending exactly its bytes. Moving a file that size is most of the cost of sending it, so that row is the fastest this machine sends it; the page's ÷ bare node is against it.`,
     )
   }
   lines.push('', '| Figure | Measured | Target | Met |', '|---|---|---|---|')

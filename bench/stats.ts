@@ -1,20 +1,7 @@
 /**
- * The arithmetic of the bench: percentiles of response times, medians of timed calls, requests per second, ratios.
- * Pure (no clock, no I/O), so bench/stats.test.ts can check it.
+ * The arithmetic of the bench: wrk's report as a summary (response times, requests per second, failures), medians of
+ * timed calls, ratios. Pure (no clock, no I/O), so bench/stats.test.ts can check it.
  */
-
-/**
- * The p-th percentile (0 < p <= 100) of a list of numbers, by the nearest-rank method: the smallest value with at least
- * p% of the values at or below it. Nearest-rank never invents a time nobody saw (no interpolation), and p100 is the
- * maximum. NaN for an empty list.
- */
-export function percentile(values: readonly number[], p: number): number {
-  if (!(p > 0 && p <= 100)) throw new RangeError(`a percentile must be above 0 and at most 100, not ${p}`)
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = Math.ceil((p / 100) * sorted.length)
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]
-}
 
 /** The middle value (the mean of the two middle values for an even count). NaN for an empty list. */
 export function median(values: readonly number[]): number {
@@ -37,16 +24,41 @@ export interface LatencySummary {
   failures: number
 }
 
-/** Summarises the response times (ms) seen in `seconds` of load. */
-export function summariseLatencies(timesMs: readonly number[], seconds: number, failures = 0): LatencySummary {
-  if (!(seconds > 0)) throw new RangeError('a measurement lasts a positive number of seconds')
+/** What bench/wrk-report.lua prints when wrk's load ends: counts, and microseconds. */
+export interface WrkReport {
+  requests: number
+  durationUs: number
+  connectErrors: number
+  readErrors: number
+  writeErrors: number
+  /** Responses with a status of 400 or more (wrk's own count). */
+  statusErrors: number
+  timeouts: number
+  p50Us: number
+  p95Us: number
+  p99Us: number
+}
+
+/**
+ * wrk's report as the bench's summary: milliseconds to 2 places, requests per second over the time wrk measured, and
+ * every error (a connection, read or write error, a timeout, a status of 400 or more) a failure. Throws on a report
+ * that is not wrk's (a missing or non-numeric field), so a changed script or tool cannot pass for a measurement.
+ */
+export function summariseWrk(report: unknown): LatencySummary {
+  const fields: (keyof WrkReport)[] = ['requests', 'durationUs', 'connectErrors', 'readErrors', 'writeErrors', 'statusErrors', 'timeouts', 'p50Us', 'p95Us', 'p99Us']
+  const r = report as Record<string, unknown>
+  const missing = fields.filter((f) => typeof r?.[f] !== 'number' || !Number.isFinite(r[f]) || (r[f] as number) < 0)
+  if (missing.length > 0) throw new Error(`wrk's report lacks ${missing.join(', ')}: ${JSON.stringify(report)}`)
+  const w = r as unknown as WrkReport
+  if (!(w.durationUs > 0)) throw new RangeError('a measurement lasts a positive time')
+  const answered = w.requests > 0
   return {
-    p50: round(percentile(timesMs, 50), 2),
-    p95: round(percentile(timesMs, 95), 2),
-    p99: round(percentile(timesMs, 99), 2),
-    rps: round(timesMs.length / seconds, 1),
-    requests: timesMs.length,
-    failures,
+    p50: answered ? round(w.p50Us / 1000, 2) : Number.NaN,
+    p95: answered ? round(w.p95Us / 1000, 2) : Number.NaN,
+    p99: answered ? round(w.p99Us / 1000, 2) : Number.NaN,
+    rps: round(w.requests / (w.durationUs / 1_000_000), 1),
+    requests: w.requests,
+    failures: w.connectErrors + w.readErrors + w.writeErrors + w.statusErrors + w.timeouts,
   }
 }
 
