@@ -162,8 +162,8 @@ export function ensureWrk(): void {
 }
 
 /**
- * `connections` clients requesting the URL back to back for `seconds` (one wrk thread: a C client whose work per
- * response does not grow with the response's size, so a large page or file measures the server, not the load tool),
+ * `connections` clients requesting the URL back to back for `seconds` (one wrk thread: a C client that only counts
+ * a body's bytes as it reads them, so a large page or file measures the server, not the load tool),
  * asking as a browser does, summarised from wrk's report.
  *
  * wrk counts a status of 400 or more as an error, but a redirect as an answer: the URL is asked once more when the load
