@@ -141,6 +141,9 @@ export const BROWSER_HEADERS = { 'accept-encoding': 'gzip, deflate, br' }
 
 const WRK_REPORT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url))
 
+/** Set once wrk has been found, so each measurement does not start a process to look for it again. */
+let wrkFound = false
+
 function wrkIsInstalled(): boolean {
   return !spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error
 }
@@ -150,7 +153,7 @@ function wrkIsInstalled(): boolean {
  * PostgreSQL, and .ci/run with Chromium), else an error that says how.
  */
 export function ensureWrk(): void {
-  if (wrkIsInstalled()) return
+  if (wrkFound || (wrkFound = wrkIsInstalled())) return
   if (process.getuid?.() !== 0) throw new Error('the bench needs wrk, the load tool: apt-get install -y wrk')
   console.log('bench: installing wrk (the load tool) from Debian')
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
@@ -158,7 +161,7 @@ export function ensureWrk(): void {
     const done = spawnSync('apt-get', args, { stdio: 'inherit', env })
     if (done.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${done.status}): install wrk by hand`)
   }
-  if (!wrkIsInstalled()) throw new Error('apt-get installed wrk, but it does not run')
+  if (!(wrkFound = wrkIsInstalled())) throw new Error('apt-get installed wrk, but it does not run')
 }
 
 /**
